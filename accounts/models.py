@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN_TENANT = "ADMIN_TENANT", _("Owner / admin")
+    SUPERVISOR = "SUPERVISOR", _("Supervisor")
+    CASHIER = "CASHIER", _("Cashier")
+    KITCHEN = "KITCHEN", _("Kitchen")
+    # Lives only in the public schema: the people who run the platform.
+    SUPER_ADMIN = "SUPER_ADMIN", _("Platform super admin")
+
+
+TENANT_ROLES = (Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN)
+
+
+class User(AbstractUser):
+    """A staff member of one business (tenant schema) or a platform super admin (public schema).
+
+    Each schema has its own users table, so the same username in two tenants is two different people.
+    """
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CASHIER)
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text=_("Set for one-time passwords: the user must choose a new one at next login."),
+    )
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+class AuditEntry(models.Model):
+    """An append-only record of a sensitive action. No view, form or admin edits these rows."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")  # fmt: skip
+    # Kept even if the user row is later renamed or erased (GDPR keeps the audit trail, not the person).
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    target = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.action} {self.target}"

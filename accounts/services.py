@@ -1,0 +1,116 @@
+"""Staff accounts and the audit trail. Everything here runs in the current (tenant or public) schema."""
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+
+from .models import TENANT_ROLES, AuditEntry, User
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    target: str = "",
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    """Write one audit entry. Call it inside the transaction of the change it records."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    return AuditEntry.objects.create(
+        action=action,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.get_username() if actor is not None else "",
+        target=target[:200],
+        data=data or {},
+        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+    )
+
+
+def one_time_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    username: str,
+    role: str,
+    actor: User | None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    must_change_password: bool = True,
+) -> User:
+    """Create a staff member of the current tenant. Without a password, a one-time one is generated."""
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = ["A username is required."]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [f"The username “{username}” is already in use in this business."]
+    if role not in TENANT_ROLES:
+        errors["role"] = [f"“{role}” is not a staff role."]
+    if errors:
+        raise ValidationError(errors)
+    user = User(
+        username=username,
+        email=(email or "").strip().lower(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        must_change_password=must_change_password,
+    )
+    user.set_password(password or one_time_password())
+    user.save()
+    audit_record(action="staff.create", actor=actor, target=username, data={"role": role})
+    return user
+
+
+@transaction.atomic
+def staff_update(*, user: User, actor: User, role: str, is_active: bool, first_name: str = "",
+                 last_name: str = "", email: str = "") -> User:  # fmt: skip
+    """Change a staff member's role or access. Owners cannot lock themselves out."""
+    if role not in TENANT_ROLES:
+        raise ValidationError({"role": [f"“{role}” is not a staff role."]})
+    if user.pk == actor.pk and (role != user.role or not is_active):
+        raise ValidationError("You cannot change your own role or deactivate yourself; ask another owner.")
+    changes = {}
+    if role != user.role:
+        changes["role"] = [user.role, role]
+    if is_active != user.is_active:
+        changes["is_active"] = [user.is_active, is_active]
+    user.role = role
+    user.is_active = is_active
+    user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email.strip().lower()
+    user.save()
+    if changes:
+        audit_record(action="staff.update", actor=actor, target=user.username, data=changes)
+    return user
+
+
+@transaction.atomic
+def staff_reset_password(*, user: User, actor: User) -> str:
+    """Give a staff member a new one-time password (shown once to the admin who reset it)."""
+    password = one_time_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(action="staff.reset_password", actor=actor, target=user.username)
+    return password
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str) -> User:
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(action="auth.password_change", actor=user, target=user.username)
+    return user

@@ -1,0 +1,22 @@
+"""Session stamping and the login audit trail, for every way of signing in (staff login, Django admin)."""
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import connection
+from django.dispatch import receiver
+
+from .middleware import SESSION_SCHEMA_KEY
+from .services import audit_record
+
+
+@receiver(user_logged_in)
+def stamp_session_and_audit(sender, request, user, **kwargs):
+    if request is None:
+        return
+    request.session[SESSION_SCHEMA_KEY] = connection.schema_name
+    audit_record(action="auth.login", actor=user, target=user.get_username(), request=request)
+
+
+@receiver(user_login_failed)
+def audit_failed_login(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))[:150]
+    audit_record(action="auth.login_failed", target=username, request=request)

@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from . import services
+from .forms import LoginForm, PasswordChangeForm, StaffCreateForm, StaffUpdateForm
+from .guards import BACKOFFICE_ROLES, role_home_url_name, role_required
+from .selectors import audit_list, staff_list
+
+
+def _form_errors_from(exc: ValidationError, form) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@method_decorator(ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=False), "dispatch")
+@method_decorator(ratelimit(key="post:username", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=False),
+                  "dispatch")  # fmt: skip
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            form = self.get_form()
+            form.errors.clear()
+            context = self.get_context_data(form=form, rate_limited=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def get_default_redirect_url(self):
+        return _resolve_home(self.request.user)
+
+
+def _resolve_home(user) -> str:
+    from django.urls import reverse
+
+    return reverse(role_home_url_name(user.role))
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The tenant root: staff go to their role's page, everyone else to the login."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    return redirect(role_home_url_name(request.user.role))
+
+
+def password_change(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            form.add_error("new_password1", exc.messages)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect(role_home_url_name(request.user.role))
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "errors/429.html", status=429)
+
+
+# --- Staff management (back office) ---------------------------------------------------------------------------
+
+
+@role_required(*BACKOFFICE_ROLES)
+def staff_index(request: HttpRequest) -> HttpResponse:
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password = services.one_time_password()
+            user = services.staff_create(actor=request.user, password=password, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            return render(request, "accounts/staff_password.html", {"staff": user, "password": password},
+                          status=201)  # fmt: skip
+    return render(request, "accounts/staff_index.html", {"form": form, "staff": staff_list()},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@role_required(*BACKOFFICE_ROLES)
+def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(staff_list(), pk=pk)
+    initial = {"first_name": staff.first_name, "last_name": staff.last_name, "email": staff.email,
+               "role": staff.role, "is_active": staff.is_active}  # fmt: skip
+    form = StaffUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_update(user=staff, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Saved changes to %(name)s.") % {"name": staff})
+            return redirect("accounts:staff_index")
+    return render(request, "accounts/staff_edit.html", {"form": form, "staff": staff},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@require_POST
+@role_required(*BACKOFFICE_ROLES)
+def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(staff_list(), pk=pk)
+    if staff.pk == request.user.pk:
+        raise Http404  # owners change their own password on the password page
+    password = services.staff_reset_password(user=staff, actor=request.user)
+    return render(request, "accounts/staff_password.html", {"staff": staff, "password": password})
+
+
+@role_required(*BACKOFFICE_ROLES)
+def audit_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/audit_index.html", {"entries": audit_list(limit=200)})

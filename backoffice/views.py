@@ -1,0 +1,18 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.guards import BACKOFFICE_ROLES, role_required
+from accounts.selectors import audit_list, staff_list
+from inventory.selectors import menu_categories
+from outlets.selectors import outlet_list
+
+
+@role_required(*BACKOFFICE_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = {
+        "outlets": outlet_list(),
+        "staff_count": staff_list().filter(is_active=True).count(),
+        "categories": menu_categories(),
+        "recent_audit": audit_list(limit=10),
+    }
+    return render(request, "backoffice/dashboard.html", context)

@@ -1,0 +1,116 @@
+"""Fixtures shared by every app's tests.
+
+Two tenants (`tenant`, `other_tenant`) and a staff member of every role in each are created once per test
+session, committed, in the real PostgreSQL test database. Tests run inside a transaction that is rolled back,
+so what a test writes disappears, and the session's tenants stay. Tests that need committed data (a real
+Celery worker, a browser against a server process, racing connections) use `committed_db` and clean up after
+themselves; `transactional_db` is avoided because its flush would empty the shared platform tables.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context, tenant_context
+
+from accounts.models import Role, User
+
+STAFF_PASSWORD = "correct-horse-battery"
+ROLES = (Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN)
+
+
+@dataclass
+class TenantFixture:
+    tenant: object
+    host: str
+    users: dict  # role -> User
+
+    @property
+    def schema(self) -> str:
+        return self.tenant.schema_name
+
+    def client(self, role: str | None = None) -> Client:
+        """A test client on this tenant's host, signed in as the staff member of `role` (if given)."""
+        client = Client(HTTP_HOST=self.host)
+        if role is not None:
+            with tenant_context(self.tenant):
+                client.force_login(self.users[role])
+        return client
+
+
+def _username(role: str) -> str:
+    return role.lower().replace("_tenant", "")
+
+
+def _ensure_tenant(slug: str, name: str) -> TenantFixture:
+    from accounts.services import staff_create
+    from tenants.models import Tenant
+    from tenants.services import tenant_provision
+
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        tenant = tenant_provision(slug=slug, name=name, owner_email=f"owner@{slug}.test").tenant
+    users = {}
+    with schema_context(tenant.schema_name):
+        for role in ROLES:
+            username = _username(role)
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = staff_create(username=username, role=role, actor=None, password=STAFF_PASSWORD,
+                                    must_change_password=False, first_name=username.title())  # fmt: skip
+            users[role] = user
+    return TenantFixture(tenant=tenant, host=tenant.get_primary_domain().domain, users=users)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.services import public_tenant_ensure, tenant_template_ensure
+
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+        tenant_template_ensure()
+
+
+@pytest.fixture(scope="session")
+def _session_tenants(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        alpha = _ensure_tenant("alpha", "Alpha Café")
+        beta = _ensure_tenant("beta", "Beta Bistro")
+    return alpha, beta
+
+
+@pytest.fixture
+def tenant(_session_tenants, db) -> TenantFixture:
+    return _session_tenants[0]
+
+
+@pytest.fixture
+def other_tenant(_session_tenants, db) -> TenantFixture:
+    return _session_tenants[1]
+
+
+@pytest.fixture
+def in_tenant(tenant):
+    """Run the test body in the tenant's schema (for service and selector tests)."""
+    with tenant_context(tenant.tenant):
+        yield tenant
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    """Requests leave the shared connection on the last tenant's schema; start every test from public."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def committed_db(_session_tenants, django_db_blocker):
+    """Database access without the wrapping transaction: writes are visible to other processes.
+
+    The test must delete what it made (or make only things that are harmless to keep).
+    """
+    with django_db_blocker.unblock():
+        yield _session_tenants
+        connection.set_schema_to_public()

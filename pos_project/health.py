@@ -1,0 +1,99 @@
+"""Liveness (/healthz), readiness (/readyz) and the Prometheus endpoint (/metrics).
+
+The probes are answered by a middleware placed before tenant routing, so they work on the platform domain,
+on every tenant domain and for a load balancer that asks by IP address.
+"""
+
+import hmac
+import ipaddress
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+
+
+def check_database() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_redis() -> None:
+    from django_redis import get_redis_connection
+
+    get_redis_connection("default").ping()
+
+
+def check_broker() -> None:
+    from pos_project.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+READINESS_CHECKS: dict[str, Callable[[], None]] = {
+    "database": check_database,
+    "redis": check_redis,
+    "broker": check_broker,
+}
+
+
+def readiness() -> tuple[bool, dict[str, dict]]:
+    results: dict[str, dict] = {}
+    for name, check in READINESS_CHECKS.items():
+        started = time.perf_counter()
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the reason is reported
+            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        else:
+            results[name] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    return all(r["ok"] for r in results.values()), results
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    ok, results = readiness()
+    failing = [name for name, result in results.items() if not result["ok"]]
+    body = {"status": "ok" if ok else "unavailable", "failing": failing, "checks": results}
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+class HealthCheckMiddleware:
+    paths = {"/healthz": healthz, "/healthz/": healthz, "/readyz": readyz, "/readyz/": readyz}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        view = self.paths.get(request.path_info)
+        if view is not None and request.method in ("GET", "HEAD"):
+            response = view(request)
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
+
+
+def _metrics_allowed(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    if token:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(supplied.encode(), token.encode())
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics; not public: a bearer token, or loopback when no token is configured."""
+    from django_prometheus.exports import ExportToDjangoView
+
+    if not _metrics_allowed(request):
+        return HttpResponseForbidden("metrics are not public")
+    return ExportToDjangoView(request)

@@ -1,0 +1,105 @@
+"""How money is stored, rounded and shown. The one place that knows about currencies.
+
+Amounts are stored as integers in the currency's minor unit (sen for IDR does not exist: IDR has exponent 0,
+so Rp 25.000 is stored as 25000; USD has exponent 2, so $4.50 is stored as 450). Arithmetic that produces
+fractions (tax, percentages) is done in Decimal and rounded back to minor units with ROUND_HALF_UP, once, at
+the end of each documented step (docs/adr/0002-money.md). Floats never appear.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+@dataclass(frozen=True)
+class Currency:
+    code: str
+    exponent: int
+    symbol: str
+    thousands: str
+    decimal: str
+    symbol_space: bool = True
+
+
+CURRENCIES: dict[str, Currency] = {
+    c.code: c
+    for c in (
+        Currency("IDR", 0, "Rp", ".", ","),
+        Currency("USD", 2, "$", ",", ".", symbol_space=False),
+        Currency("EUR", 2, "€", ".", ","),
+        Currency("SGD", 2, "S$", ",", ".", symbol_space=False),
+        Currency("MYR", 2, "RM", ",", "."),
+        Currency("JPY", 0, "¥", ",", ".", symbol_space=False),
+    )
+}
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def currency(code: str) -> Currency:
+    try:
+        return CURRENCIES[code.upper()]
+    except KeyError:
+        raise MoneyError(f"Unsupported currency “{code}”.") from None
+
+
+def round_minor(value: Decimal | int) -> int:
+    """Round an amount already expressed in minor units to a whole minor unit (half away from zero)."""
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_minor(amount: Decimal | int | str, currency_code: str) -> int:
+    """Major units (Decimal or its exact string form) -> integer minor units, rounding half up."""
+    if isinstance(amount, float):
+        raise MoneyError("Money must not be a float; pass a Decimal or a string.")
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, TypeError):
+        raise MoneyError(f"“{amount}” is not an amount.") from None
+    if not value.is_finite():
+        raise MoneyError(f"“{amount}” is not an amount.")
+    return round_minor(value.scaleb(currency(currency_code).exponent))
+
+
+def from_minor(amount_minor: int, currency_code: str) -> Decimal:
+    return Decimal(amount_minor).scaleb(-currency(currency_code).exponent)
+
+
+def parse_amount(text: str, currency_code: str) -> int:
+    """Read what a person typed ("25.000", "25000", "4.50", "Rp 12.500") into minor units.
+
+    For a currency without decimals the group separator is tolerated; for others the decimal separator of the
+    currency (or a plain dot) marks the fraction, and more decimals than the currency has are refused.
+    """
+    cur = currency(currency_code)
+    cleaned = (text or "").strip().replace(cur.symbol, "").replace(" ", "").replace("\u00a0", "")
+    if not cleaned:
+        raise MoneyError("Enter an amount.")
+    negative = cleaned.startswith("-")
+    cleaned = cleaned.lstrip("-+")
+    if cur.exponent == 0:
+        digits = cleaned.replace(cur.thousands, "")
+        if cur.decimal in digits or "." in digits:
+            raise MoneyError(f"{cur.code} amounts have no decimals.")
+    else:
+        digits = cleaned.replace(cur.thousands, "") if cur.thousands != "." else cleaned
+        digits = digits.replace(cur.decimal, ".")
+        if "." in digits and len(digits.rsplit(".", 1)[1]) > cur.exponent:
+            raise MoneyError(f"{cur.code} amounts have at most {cur.exponent} decimals.")
+    if not digits or not digits.replace(".", "", 1).isdigit():
+        raise MoneyError(f"“{text}” is not an amount.")
+    minor = to_minor(digits, cur.code)
+    return -minor if negative else minor
+
+
+def format_money(amount_minor: int, currency_code: str, *, symbol: bool = True) -> str:
+    """Show minor units the way the currency is written: Rp 25.000, $4.50, -Rp 1.500."""
+    cur = currency(currency_code)
+    negative = amount_minor < 0
+    whole, fraction = divmod(abs(int(amount_minor)), 10**cur.exponent)
+    grouped = f"{whole:,}".replace(",", cur.thousands)
+    text = grouped + (f"{cur.decimal}{fraction:0{cur.exponent}d}" if cur.exponent else "")
+    if symbol:
+        text = f"{cur.symbol}{' ' if cur.symbol_space else ''}{text}"
+    return f"-{text}" if negative else text

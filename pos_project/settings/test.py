@@ -1,0 +1,21 @@
+"""Tests: real PostgreSQL and Redis (the given URLs, else the embedded ones started by `make test`)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key")
+os.environ.setdefault("DEBUG", "false")
+os.environ["BASE_DOMAIN"] = "pos.test"  # tenants answer on <slug>.pos.test in tests
+
+from .base import *  # noqa: E402,F403
+from .base import CACHES, LOGGING  # noqa: E402
+
+# xdist workers share one Redis: each gets its own key prefix so their entries never meet.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING["handlers"]["console"]["formatter"] = "plain"
+LOGGING["root"]["level"] = "WARNING"

@@ -1,0 +1,22 @@
+"""URLs of the platform itself (served on BASE_DOMAIN, in the public schema)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from pos_project import health
+
+admin.site.site_header = "POS platform"
+admin.site.site_title = "POS platform admin"
+admin.site.index_title = "Platform administration"
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="platform/home.html"), name="platform_home"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("metrics", health.metrics, name="metrics"),
+]
+
+handler403 = "pos_project.errors.forbidden"
+handler404 = "pos_project.errors.not_found"
+handler500 = "pos_project.errors.server_error"

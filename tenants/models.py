@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
+
+
+class Tenant(TenantMixin):
+    """A business on the platform. Its data lives in its own PostgreSQL schema (`schema_name`)."""
+
+    slug = models.SlugField(max_length=30, unique=True, help_text="Becomes <slug>.<BASE_DOMAIN>.")
+    name = models.CharField(max_length=120)
+    plan = models.ForeignKey("billing.Plan", on_delete=models.PROTECT, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="IDR")
+    timezone = models.CharField(max_length=64, default="Asia/Jakarta")
+    is_active = models.BooleanField(default=True, help_text="Inactive tenants cannot be reached.")
+    # The schema new tenants are cloned from; it is never served and never looped over.
+    is_template = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the template schema, migration records included, instead of replaying migrations.
+
+        django-tenants would also run `migrate_schemas --fake` after the clone; the clone already copied
+        django_migrations, so that step only loads the migration graph (a few hundred ms per tenant).
+        """
+        base = settings.TENANT_BASE_SCHEMA
+        if not sync_schema or self.schema_name == base or not schema_exists(base):
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        from django.db import connection
+        from django_tenants.clone import CloneSchema
+
+        CloneSchema().clone_schema(base, self.schema_name, self.clone_mode)
+        connection.set_schema_to_public()
+        return True
+
+
+class Domain(DomainMixin):
+    """A host name that reaches a tenant (or the platform, for the public tenant)."""

@@ -1,0 +1,151 @@
+"""Creating a business on the platform. One function, used by signup, the admin and `provision_tenant`."""
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django_tenants.utils import schema_context
+
+from accounts.models import Role, User
+from accounts.services import staff_create
+from billing.models import Plan
+from billing.selectors import plan_get_default
+from outlets.models import Outlet
+from outlets.services import outlet_create
+
+from .models import Domain, Tenant
+from .selectors import tenant_url
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
+RESERVED_SLUGS = frozenset(
+    {
+        "admin", "api", "app", "assets", "billing", "cdn", "help", "mail", "media", "metrics", "platform",
+        "public", "root", "signup", "static", "status", "support", "template", "www",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProvisionedTenant:
+    tenant: Tenant
+    domain: Domain
+    owner: User
+    owner_password: str
+    outlet: Outlet
+    url: str
+
+
+def schema_name_for(slug: str) -> str:
+    """`t_` keeps tenant schemas clear of PostgreSQL's own (`pg_*`, `public`, `information_schema`)."""
+    return "t_" + slug.replace("-", "_")
+
+
+def tenant_slug_validate(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not SLUG_PATTERN.match(slug) or "--" in slug:
+        raise ValidationError(
+            "The address must be 3 to 30 characters: lowercase letters, digits and single hyphens, "
+            "starting with a letter and not ending with a hyphen.",
+            code="invalid",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(f"The address “{slug}” is reserved; please choose another.", code="reserved")
+    if Tenant.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=_host_for(slug)).exists():
+        raise ValidationError(f"The address “{slug}” is already taken; please choose another.", code="taken")
+    return slug
+
+
+def _host_for(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def tenant_provision(
+    *,
+    slug: str,
+    name: str,
+    owner_email: str,
+    owner_username: str = "owner",
+    plan: Plan | None = None,
+    currency: str = "IDR",
+    timezone: str = "Asia/Jakarta",
+) -> ProvisionedTenant:
+    """Create schema, domain, owner account and default outlet, all or nothing.
+
+    Everything happens in one transaction: PostgreSQL DDL is transactional, so a failure at any step also
+    drops the half-made schema. The owner gets a one-time password that must be changed at first login.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        slug = tenant_slug_validate(slug)
+    except ValidationError as exc:
+        errors["slug"] = exc.messages
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = ["The business needs a name."]
+    elif len(name) > 120:
+        errors["name"] = ["The name can be at most 120 characters."]
+    owner_email = (owner_email or "").strip().lower()
+    try:
+        validate_email(owner_email)
+    except ValidationError:
+        errors["owner_email"] = [f"“{owner_email}” is not a valid e-mail address."]
+    if errors:
+        raise ValidationError(errors)
+
+    password = secrets.token_urlsafe(12)
+    try:
+        with transaction.atomic():
+            tenant = Tenant(
+                schema_name=schema_name_for(slug),
+                slug=slug,
+                name=name,
+                plan=plan or plan_get_default(),
+                currency=currency,
+                timezone=timezone,
+            )
+            tenant.save()  # clones the template schema
+            domain = Domain.objects.create(domain=_host_for(slug), tenant=tenant, is_primary=True)
+            with schema_context(tenant.schema_name):
+                outlet = outlet_create(name="Main outlet", code="MAIN")
+                owner = staff_create(
+                    username=owner_username,
+                    email=owner_email,
+                    role=Role.ADMIN_TENANT,
+                    password=password,
+                    must_change_password=True,
+                    actor=None,
+                )
+    except IntegrityError as exc:
+        # Two sign-ups racing for one address: the loser lands here, with nothing left behind.
+        raise ValidationError({"slug": [f"The address “{slug}” is already taken; please choose another."]}) from exc
+    return ProvisionedTenant(
+        tenant=tenant,
+        domain=domain,
+        owner=owner,
+        owner_password=password,
+        outlet=outlet,
+        url=tenant_url(tenant),
+    )
+
+
+def tenant_template_ensure() -> Tenant:
+    """The schema tenants are cloned from. Created (by migrations) once; `migrate_schemas` keeps it current."""
+    template, created = Tenant.objects.get_or_create(
+        schema_name=settings.TENANT_BASE_SCHEMA,
+        defaults={"slug": "tenant-template", "name": "Template (never served)", "is_template": True,
+                  "is_active": False},
+    )  # fmt: skip
+    return template
+
+
+def public_tenant_ensure() -> Tenant:
+    """The platform itself: the public schema, reached on BASE_DOMAIN."""
+    public, _ = Tenant.objects.get_or_create(
+        schema_name="public", defaults={"slug": "platform", "name": "Platform", "is_active": True}
+    )
+    Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True})
+    return public
