@@ -40,7 +40,7 @@ class TenantFixture:
 
 
 def _username(role: str) -> str:
-    return role.lower().replace("_tenant", "")
+    return "owner" if role == Role.ADMIN_TENANT else role.lower()
 
 
 def _ensure_tenant(slug: str, name: str) -> TenantFixture:
@@ -56,6 +56,10 @@ def _ensure_tenant(slug: str, name: str) -> TenantFixture:
         for role in ROLES:
             username = _username(role)
             user = User.objects.filter(username=username).first()
+            if user is not None and user.must_change_password:  # the provisioned owner's one-time password
+                user.set_password(STAFF_PASSWORD)
+                user.must_change_password = False
+                user.save()
             if user is None:
                 user = staff_create(username=username, role=role, actor=None, password=STAFF_PASSWORD,
                                     must_change_password=False, first_name=username.title())  # fmt: skip
@@ -64,12 +68,23 @@ def _ensure_tenant(slug: str, name: str) -> TenantFixture:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(
+    django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb, django_db_modify_db_settings
+):
+    """pytest-django's setup, but always for the default database: `committed_db` tests need it too."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import public_tenant_ensure, tenant_template_ensure
 
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, keepdb=keepdb)
         public_tenant_ensure()
         tenant_template_ensure()
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0)
 
 
 @pytest.fixture(scope="session")

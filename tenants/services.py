@@ -132,13 +132,18 @@ def tenant_provision(
     )
 
 
-def tenant_template_ensure() -> Tenant:
-    """The schema tenants are cloned from. Created (by migrations) once; `migrate_schemas` keeps it current."""
-    template, created = Tenant.objects.get_or_create(
-        schema_name=settings.TENANT_BASE_SCHEMA,
-        defaults={"slug": "tenant-template", "name": "Template (never served)", "is_template": True,
-                  "is_active": False},
-    )  # fmt: skip
+def tenant_template_ensure(*, verbosity: int = 0) -> Tenant:
+    """The schema tenants are cloned from. Built once by migrations; `migrate_schemas` keeps it current."""
+    template = Tenant.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
+    if template is None:
+        template = Tenant(
+            schema_name=settings.TENANT_BASE_SCHEMA,
+            slug="tenant-template",
+            name="Template (never served)",
+            is_template=True,
+            is_active=False,
+        )
+        template.save(verbosity=verbosity)
     return template
 
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +92,8 @@ PUBLIC_SCHEMA_NAME = "public"
 # New tenants are cloned from this schema instead of replaying every migration (see docs/adr/0001).
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Set search_path once per connection and tenant switch, not before every query.
+TENANT_LIMIT_SET_CALLS = True
 ROOT_URLCONF = "pos_project.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "pos_project.urls_public"
 
@@ -177,6 +180,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # --- Celery -----------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
+CELERY_IMPORTS = ("pos_project.tasks",)  # pos_project is not an app, so autodiscovery misses it
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -192,7 +196,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=3, minute=30),
         "args": ("accounts.tasks.clear_expired_sessions",),
     },
 }

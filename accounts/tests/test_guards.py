@@ -1,0 +1,106 @@
+"""Walk every URL of the tenant site and check each role gets in only where it should."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_tenants.utils import tenant_context
+
+from accounts.models import Role, User
+
+# Pages that must answer without a role: signing in and out, the root redirect, operations endpoints.
+PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "metrics"}
+ROLES = [Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN]
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def tenant_views():
+    return list(_walk(get_resolver("pos_project.urls_tenant").url_patterns))
+
+
+def test_every_tenant_view_is_guarded_or_knowingly_public():
+    unguarded = [
+        route
+        for route, pattern in tenant_views()
+        if pattern.name not in PUBLIC_VIEWS and not getattr(pattern.callback, "allowed_roles", None)
+    ]
+    assert unguarded == [], f"views without a role guard: {unguarded}"
+
+
+GUARDED = [(route, pattern) for route, pattern in tenant_views() if getattr(pattern.callback, "allowed_roles", None)]
+
+
+def _path_for(route: str, tenant) -> str:
+    # The only URL parameter so far is a staff member's primary key: use the kitchen user's.
+    return "/" + route.replace("<int:pk>", str(tenant.users[Role.KITCHEN].pk))
+
+
+@pytest.mark.parametrize(("route", "pattern"), GUARDED, ids=[route for route, _ in GUARDED])
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_in_only_where_allowed(tenant, route, pattern, role):
+    path = _path_for(route, tenant)
+    with tenant_context(tenant.tenant):
+        users_before = list(User.objects.order_by("pk").values_list("pk", "password", "role", "is_active"))
+    client = tenant.client(role)
+    response = client.get(path)
+    if response.status_code == 405:  # a POST-only action
+        response = client.post(path)
+    if role in pattern.callback.allowed_roles:
+        assert response.status_code in (200, 201), (route, role, response.status_code)
+    else:
+        assert response.status_code == 403, (route, role, response.status_code)
+        html = response.content.decode()
+        assert "This page is not for your role" in html and "Back to my screen" in html
+        with tenant_context(tenant.tenant):
+            users_after = list(User.objects.order_by("pk").values_list("pk", "password", "role", "is_active"))
+        assert users_after == users_before  # a refused request changed nothing
+
+
+@pytest.mark.parametrize(("route", "pattern"), GUARDED, ids=[route for route, _ in GUARDED])
+def test_anonymous_visitors_are_sent_to_sign_in(tenant, route, pattern):
+    response = tenant.client().get(_path_for(route, tenant))
+    if response.status_code == 405:
+        response = tenant.client().post(_path_for(route, tenant))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+def test_a_cashier_asking_for_the_back_office_gets_a_friendly_403(tenant):
+    response = tenant.client(Role.CASHIER).get("/backoffice/")
+    assert response.status_code == 403
+    assert "layout-auth" in response.content.decode()
+    assert "backoffice-dashboard" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "budget"),
+    [
+        (Role.CASHIER, "/till/", 8),
+        (Role.KITCHEN, "/kitchen/", 6),
+        (Role.SUPERVISOR, "/supervisor/", 8),
+        (Role.ADMIN_TENANT, "/backoffice/", 10),
+        (Role.ADMIN_TENANT, "/backoffice/staff/", 8),
+        (Role.ADMIN_TENANT, "/backoffice/audit/", 8),
+    ],
+)
+def test_pages_have_a_bounded_query_count(tenant, role, path, budget, django_assert_max_num_queries):
+    """Budgets hold whatever the data size: more staff, products or audit entries add no queries."""
+    from accounts.services import audit_record
+    from inventory.services import category_create, product_create
+
+    client = tenant.client(role)
+    client.get(path)  # warm-up: first request per client may load the session
+    with tenant_context(tenant.tenant):
+        for i in range(3):
+            category = category_create(name=f"Budget {i}")
+            for j in range(20):
+                product_create(category=category, name=f"P{i}-{j}", sku=f"BUD-{i}-{j}", price_minor=1000)
+            User.objects.create(username=f"budget-{i}", role=Role.CASHIER)
+            audit_record(action="test.entry", target=str(i))
+    with django_assert_max_num_queries(budget):
+        assert client.get(path).status_code == 200

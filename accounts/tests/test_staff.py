@@ -1,0 +1,82 @@
+import pytest
+from django_tenants.utils import tenant_context
+
+from accounts.models import AuditEntry, Role, User
+
+
+@pytest.fixture
+def owner(tenant):
+    return tenant.client(Role.ADMIN_TENANT)
+
+
+def test_owner_adds_a_staff_member_and_sees_a_one_time_password(tenant, owner):
+    response = owner.post("/backoffice/staff/", {"username": "newbie", "role": Role.CASHIER, "first_name": "New"})
+    assert response.status_code == 201
+    password = response.context["password"]
+    with tenant_context(tenant.tenant):
+        user = User.objects.get(username="newbie")
+        assert user.role == Role.CASHIER and user.must_change_password and user.check_password(password)
+        assert AuditEntry.objects.filter(action="staff.create", target="newbie", actor_username="owner").exists()
+
+
+def test_a_taken_username_is_refused_and_the_form_keeps_what_was_typed(tenant, owner):
+    response = owner.post("/backoffice/staff/", {"username": "Cashier", "role": Role.CASHIER, "first_name": "Dup"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "already in use in this business" in html
+    assert 'value="Dup"' in html
+    with tenant_context(tenant.tenant):
+        assert User.objects.filter(username__iexact="cashier").count() == 1
+
+
+def test_owner_changes_a_role_and_it_is_audited(tenant, owner):
+    cashier = tenant.users[Role.CASHIER]
+    response = owner.post(f"/backoffice/staff/{cashier.pk}/", {"role": Role.SUPERVISOR, "is_active": "on"})
+    assert response.status_code == 302
+    with tenant_context(tenant.tenant):
+        assert User.objects.get(pk=cashier.pk).role == Role.SUPERVISOR
+        entry = AuditEntry.objects.get(action="staff.update", target="cashier")
+        assert entry.data == {"role": [Role.CASHIER, Role.SUPERVISOR]}
+
+
+def test_owner_cannot_lock_themself_out(tenant, owner):
+    me = tenant.users[Role.ADMIN_TENANT]
+    response = owner.post(f"/backoffice/staff/{me.pk}/", {"role": Role.CASHIER})
+    assert response.status_code == 400
+    assert "cannot change your own role" in response.content.decode()
+    with tenant_context(tenant.tenant):
+        assert User.objects.get(pk=me.pk).role == Role.ADMIN_TENANT
+
+
+def test_reset_password_gives_a_new_one_time_password(tenant, owner):
+    kitchen = tenant.users[Role.KITCHEN]
+    response = owner.post(f"/backoffice/staff/{kitchen.pk}/reset-password/")
+    assert response.status_code == 200
+    with tenant_context(tenant.tenant):
+        user = User.objects.get(pk=kitchen.pk)
+        assert user.check_password(response.context["password"]) and user.must_change_password
+
+
+@pytest.mark.parametrize("role", [Role.CASHIER, Role.KITCHEN, Role.SUPERVISOR])
+def test_other_roles_cannot_manage_staff_and_nothing_changes(tenant, role):
+    client = tenant.client(role)
+    target = tenant.users[Role.KITCHEN]
+    with tenant_context(tenant.tenant):
+        before = User.objects.get(pk=target.pk).password
+        count = User.objects.count()
+    assert client.post("/backoffice/staff/", {"username": "sneaky", "role": Role.ADMIN_TENANT}).status_code == 403
+    assert client.post(f"/backoffice/staff/{target.pk}/", {"role": Role.ADMIN_TENANT}).status_code == 403
+    assert client.post(f"/backoffice/staff/{target.pk}/reset-password/").status_code == 403
+    with tenant_context(tenant.tenant):
+        assert User.objects.count() == count
+        assert User.objects.get(pk=target.pk).password == before
+        assert User.objects.get(pk=target.pk).role == Role.KITCHEN
+
+
+def test_staff_of_another_tenant_answer_404(tenant, other_tenant, owner):
+    with tenant_context(other_tenant.tenant):
+        foreign = User.objects.create(username="only-in-beta", role=Role.CASHIER)
+    # The same primary key may exist in alpha by coincidence; pick one that certainly does not.
+    with tenant_context(tenant.tenant):
+        missing_pk = User.objects.order_by("-pk").first().pk + 1000 + foreign.pk
+    assert owner.get(f"/backoffice/staff/{missing_pk}/").status_code == 404

@@ -1,0 +1,159 @@
+import pytest
+from django.core.cache import cache
+from django_tenants.utils import tenant_context
+
+from accounts.models import AuditEntry, Role, User
+from conftest import STAFF_PASSWORD
+
+HOMES = {
+    Role.CASHIER: ("/till/", 'data-testid="till"', "layout-cashier"),
+    Role.KITCHEN: ("/kitchen/", 'data-testid="kitchen-display"', "layout-kitchen"),
+    Role.SUPERVISOR: ("/supervisor/", 'data-testid="supervisor-console"', "layout-supervisor"),
+    Role.ADMIN_TENANT: ("/backoffice/", 'data-testid="backoffice-dashboard"', "layout-backoffice"),
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(tenant, other_tenant):
+    """Forget sign-in counters of this test process only (cache.clear() would flush every xdist worker's)."""
+
+    def forget():
+        for fixture in (tenant, other_tenant):
+            with tenant_context(fixture.tenant):
+                cache.delete_pattern("rl:*")
+
+    forget()
+    yield
+    forget()
+
+
+@pytest.mark.parametrize("role", list(HOMES))
+def test_login_lands_each_role_in_its_own_layout(tenant, role):
+    client = tenant.client()
+    username = tenant.users[role].username
+    response = client.post("/login/", {"username": username, "password": STAFF_PASSWORD})
+    path, marker, layout = HOMES[role]
+    assert response.status_code == 302
+    assert response["Location"] == path
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert marker in html and layout in html
+    with tenant_context(tenant.tenant):
+        assert AuditEntry.objects.filter(action="auth.login", actor_username=username).exists()
+
+
+def test_wrong_password_is_refused_with_a_message_and_audited(tenant):
+    response = tenant.client().post("/login/", {"username": "cashier", "password": "nope"})
+    assert response.status_code == 200
+    assert "do not match an active account" in response.content.decode()
+    with tenant_context(tenant.tenant):
+        assert AuditEntry.objects.filter(action="auth.login_failed", target="cashier").exists()
+
+
+def test_deactivated_staff_cannot_sign_in(tenant):
+    with tenant_context(tenant.tenant):
+        User.objects.filter(pk=tenant.users[Role.CASHIER].pk).update(is_active=False)
+    response = tenant.client().post("/login/", {"username": "cashier", "password": STAFF_PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in response.client.session
+
+
+def test_login_is_rate_limited_per_username(tenant):
+    client = tenant.client()
+    for _ in range(10):
+        assert client.post("/login/", {"username": "cashier", "password": "wrong"}).status_code == 200
+    response = client.post("/login/", {"username": "cashier", "password": STAFF_PASSWORD})
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_anonymous_visitor_is_sent_to_login(tenant):
+    response = tenant.client().get("/till/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/till/"
+
+
+def test_logout_ends_the_session(tenant):
+    client = tenant.client(Role.CASHIER)
+    assert client.get("/till/").status_code == 200
+    assert client.post("/logout/").status_code == 302
+    assert client.get("/till/").status_code == 302
+
+
+def test_one_time_password_must_be_changed_before_anything_else(tenant):
+    with tenant_context(tenant.tenant):
+        User.objects.filter(pk=tenant.users[Role.CASHIER].pk).update(must_change_password=True)
+    client = tenant.client()
+    client.post("/login/", {"username": "cashier", "password": STAFF_PASSWORD})
+    assert client.get("/till/")["Location"] == "/password/"
+    refused = client.post("/password/", {"new_password1": "short", "new_password2": "short"})
+    assert refused.status_code == 200
+    assert "too short" in refused.content.decode()
+    mismatch = client.post("/password/", {"new_password1": "a-Long-new-pass-42", "new_password2": "other-pass-42"})
+    assert "The two passwords differ" in mismatch.content.decode()
+    done = client.post("/password/", {"new_password1": "a-Long-new-pass-42", "new_password2": "a-Long-new-pass-42"})
+    assert done["Location"] == "/till/"
+    assert client.get("/till/").status_code == 200
+    with tenant_context(tenant.tenant):
+        user = User.objects.get(username="cashier")
+        assert not user.must_change_password and user.check_password("a-Long-new-pass-42")
+
+
+def test_the_same_username_in_two_tenants_is_two_people(tenant, other_tenant):
+    with tenant_context(other_tenant.tenant):
+        other = User.objects.get(username="cashier")
+        other.set_password("beta-only-password")
+        other.save()
+    # alpha's password does not open beta's account, and beta's does not open alpha's.
+    assert tenant.client().post("/login/", {"username": "cashier", "password": "beta-only-password"}).status_code == 200
+    beta = other_tenant.client()
+    assert beta.post("/login/", {"username": "cashier", "password": STAFF_PASSWORD}).status_code == 200
+    assert beta.post("/login/", {"username": "cashier", "password": "beta-only-password"}).status_code == 302
+
+
+def test_a_session_cookie_from_one_tenant_grants_nothing_on_another(tenant, other_tenant):
+    alpha = tenant.client()
+    alpha.post("/login/", {"username": "owner", "password": STAFF_PASSWORD})
+    stolen = alpha.cookies["sessionid"].value
+
+    beta = other_tenant.client()
+    beta.cookies["sessionid"] = stolen
+    for path in ["/backoffice/", "/till/", "/backoffice/staff/"]:
+        response = beta.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/login/")
+
+
+def test_a_session_row_copied_into_another_schema_is_still_refused(tenant, other_tenant):
+    """Even if a session store were shared, the session is stamped with the schema it was made in."""
+    from django.contrib.sessions.models import Session
+
+    alpha = tenant.client()
+    alpha.post("/login/", {"username": "owner", "password": STAFF_PASSWORD})
+    key = alpha.cookies["sessionid"].value
+    with tenant_context(tenant.tenant):
+        row = Session.objects.get(session_key=key)
+    with tenant_context(other_tenant.tenant):
+        Session.objects.create(session_key=key, session_data=row.session_data, expire_date=row.expire_date)
+    beta = other_tenant.client()
+    beta.cookies["sessionid"] = key
+    assert beta.get("/backoffice/").status_code == 302
+
+
+def test_unknown_business_address_gets_a_friendly_404(db):
+    from django.test import Client
+
+    response = Client(HTTP_HOST="nobody.pos.test").get("/login/")
+    assert response.status_code == 404
+    assert "No business at this address" in response.content.decode()
+
+
+def test_deactivated_tenant_is_not_served(tenant):
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=tenant.tenant.pk).update(is_active=False)
+    response = tenant.client().get("/login/")
+    assert response.status_code == 403
+    assert "not available" in response.content.decode()
