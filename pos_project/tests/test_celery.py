@@ -64,7 +64,6 @@ def test_messages_carry_the_schema_they_were_sent_from(tenant):
 @pytest.mark.xdist_group("worker")
 def test_real_beat_keeps_its_schedule_in_the_public_schema_and_sends_the_fan_out(committed_db):
     from django_celery_beat.models import PeriodicTask
-
     from django_celery_beat.schedulers import DatabaseScheduler
 
     queue = f"pos-test-beat-{uuid.uuid4().hex[:8]}"
