@@ -121,12 +121,13 @@ def main(argv: list[str] | None = None) -> int:
                 with contextlib.suppress(ProcessLookupError):
                     child.send_signal(signal.SIGINT)
                 try:
-                    return child.wait(timeout=20)
+                    child.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     child.kill()
-                    return child.wait()
+                    child.wait()
+                return 0  # Ctrl-C is how a developer stops `make run`: not an error
     except KeyboardInterrupt:
-        return 130
+        return 0  # Ctrl-C is how a developer stops `make run`: not an error
     finally:
         if redis_process is not None:
             redis_process.terminate()

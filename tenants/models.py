@@ -7,7 +7,9 @@ from django_tenants.utils import schema_exists
 class Tenant(TenantMixin):
     """A business on the platform. Its data lives in its own PostgreSQL schema (`schema_name`)."""
 
-    slug = models.SlugField(max_length=30, unique=True, help_text="Becomes <slug>.<BASE_DOMAIN>.")
+    slug = models.SlugField(
+        max_length=30, unique=True, help_text="The business is reached at this slug followed by the platform domain."
+    )
     name = models.CharField(max_length=120)
     plan = models.ForeignKey("billing.Plan", on_delete=models.PROTECT, null=True, blank=True)
     currency = models.CharField(max_length=3, default="IDR")

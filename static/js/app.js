@@ -4,7 +4,11 @@
 
   function tickClocks() {
     const now = new Date();
-    const text = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    // The business's own clock, whatever time zone the device is set to.
+    const timeZone = document.body.dataset.timezone || undefined;
+    let text;
+    try { text = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone }); }
+    catch (e) { text = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
     document.querySelectorAll("[data-clock]").forEach((el) => { el.textContent = text; el.dateTime = now.toISOString(); });
   }
 
