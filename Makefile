@@ -9,7 +9,7 @@ export PORT
 # pip's global config on some machines points at local mirrors that do not exist; those warnings are noise.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format bench-provision chromium vendor clean
+.PHONY: run test lint format bench-provision chromium vendor messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -62,6 +62,13 @@ chromium:
 vendor:
 	cd $$(mktemp -d) && npm pack htmx.org@2.0.11 -q && tar xzf htmx.org-*.tgz && \
 	  cp package/dist/htmx.min.js $(CURDIR)/static/vendor/htmx.min.js
+
+## Refresh and compile translations (needs gettext: apt-get install gettext). The .mo files are committed.
+messages: $(VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-postgresql://unused/x} REDIS_URL=$${REDIS_URL:-redis://unused} \
+	  $(BIN)/python manage.py makemessages -l id --ignore=.venv --ignore=var --ignore=staticfiles --ignore=test-artifacts
+	DATABASE_URL=$${DATABASE_URL:-postgresql://unused/x} REDIS_URL=$${REDIS_URL:-redis://unused} \
+	  $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts

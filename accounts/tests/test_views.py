@@ -157,3 +157,12 @@ def test_deactivated_tenant_is_not_served(tenant):
     response = tenant.client().get("/login/")
     assert response.status_code == 403
     assert "not available" in response.content.decode()
+
+
+def test_pages_follow_the_browser_language_and_the_switcher(tenant):
+    client = tenant.client()
+    indonesian = client.get("/login/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Nama pengguna" in indonesian and "Kata sandi" in indonesian
+    assert "Username" in client.get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.post("/i18n/setlang/", {"language": "id", "next": "/login/"})
+    assert "Masuk" in client.get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
