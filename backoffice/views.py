@@ -3,8 +3,8 @@ from django.shortcuts import render
 
 from accounts.guards import BACKOFFICE_ROLES, role_required
 from accounts.selectors import audit_list, staff_list
+from business.selectors import outlet_list
 from inventory.selectors import menu_categories
-from outlets.selectors import outlet_list
 
 
 @role_required(*BACKOFFICE_ROLES)

@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.guards import KITCHEN_ROLES, role_required
-from outlets.selectors import outlet_default
+from business.selectors import outlet_default
 
 
 @role_required(*KITCHEN_ROLES)

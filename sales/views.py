@@ -3,8 +3,8 @@ from django.shortcuts import render
 
 from accounts.guards import SUPERVISOR_ROLES, TILL_ROLES, role_required
 from accounts.selectors import staff_list
+from business.selectors import outlet_default, outlet_list
 from inventory.selectors import menu_categories
-from outlets.selectors import outlet_default, outlet_list
 
 
 @role_required(*TILL_ROLES)

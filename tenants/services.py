@@ -14,8 +14,8 @@ from accounts.models import Role, User
 from accounts.services import staff_create
 from billing.models import Plan
 from billing.selectors import plan_get_default
-from outlets.models import Outlet
-from outlets.services import outlet_create
+from business.models import Outlet
+from business.services import outlet_create
 
 from .models import Domain, Tenant
 from .selectors import tenant_url

@@ -77,7 +77,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "accounts",
-    "outlets",
+    "business",
     "inventory",
     "sales",
     "kitchen",

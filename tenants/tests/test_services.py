@@ -5,7 +5,7 @@ from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
 from accounts.models import AuditEntry, Role, User
-from outlets.models import Outlet
+from business.models import Outlet
 from tenants.models import Domain, Tenant
 from tenants.services import schema_name_for, tenant_provision
 
@@ -33,7 +33,7 @@ def test_provisioned_schema_has_every_tenant_table_and_no_platform_tables(db, dj
     with connection.cursor() as cursor:
         cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 't_tables_check'")
         tables = {row[0] for row in cursor.fetchall()}
-    assert {"accounts_user", "accounts_auditentry", "outlets_outlet", "inventory_product", "django_session"} <= tables
+    assert {"accounts_user", "accounts_auditentry", "business_outlet", "inventory_product", "django_session"} <= tables
     assert not tables & {"tenants_tenant", "tenants_domain", "billing_plan", "django_celery_beat_periodictask"}
 
 
