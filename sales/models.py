@@ -1,0 +1,204 @@
+"""Registers, shifts, orders and payments. Amounts are integer minor units of the tenant's currency."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Register(models.Model):
+    """A till (a tablet or PC) at an outlet. Cash is counted per register shift."""
+
+    outlet = models.ForeignKey("business.Outlet", on_delete=models.PROTECT, related_name="registers")
+    name = models.CharField(max_length=60)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["outlet", "name"]
+        constraints = [models.UniqueConstraint(fields=["outlet", "name"], name="sales_register_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.outlet} · {self.name}"
+
+
+class Shift(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="shifts")
+    outlet = models.ForeignKey("business.Outlet", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    opening_float_minor = models.BigIntegerField()
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    closed_at = models.DateTimeField(null=True)
+    # Filled at close: the cash counted (by denomination), what the system expected, and the difference.
+    counted_cash_minor = models.BigIntegerField(null=True)
+    expected_cash_minor = models.BigIntegerField(null=True)
+    variance_minor = models.BigIntegerField(null=True)
+    denominations = models.JSONField(default=dict, blank=True)
+    close_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["register"], condition=Q(status="open"), name="sales_one_open_shift"),
+            models.CheckConstraint(condition=Q(opening_float_minor__gte=0), name="sales_shift_float_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Shift {self.pk} on {self.register}"
+
+
+class CashMovement(models.Model):
+    """Cash put into (pay-in) or taken out of (pay-out) the drawer during a shift, with its reason."""
+
+    class Kind(models.TextChoices):
+        PAY_IN = "pay_in", "Pay-in"
+        PAY_OUT = "pay_out", "Pay-out"
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="cash_movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount_minor = models.BigIntegerField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="sales_cash_movement_gt_0")]
+
+
+class OrderCounter(models.Model):
+    """The last order number used at an outlet on a business day; bumped with one conditional UPSERT."""
+
+    outlet = models.ForeignKey("business.Outlet", on_delete=models.CASCADE, related_name="+")
+    business_date = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "business_date"], name="sales_order_counter_unique"),
+        ]
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"  # an open tab: sent or not, not fully paid
+        PAID = "paid", "Paid"
+        VOIDED = "voided", "Voided"
+        REFUNDED = "refunded", "Refunded"
+
+    class Type(models.TextChoices):
+        DINE_IN = "dine_in", "Dine-in"
+        TAKEAWAY = "takeaway", "Takeaway"
+        DELIVERY = "delivery", "Delivery"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    outlet = models.ForeignKey("business.Outlet", on_delete=models.PROTECT, related_name="orders")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="orders")
+    business_date = models.DateField()
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    order_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TAKEAWAY)
+    table_label = models.CharField(max_length=20, blank=True)
+    customer_name = models.CharField(max_length=80, blank=True)
+    sent_to_kitchen_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency for open tabs: an edit names the version it started from.
+    version = models.PositiveIntegerField(default=1)
+    # The till's client-generated key: a retried submission finds the order it already made.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    currency = models.CharField(max_length=3)
+    order_discount_kind = models.CharField(max_length=10, blank=True)
+    order_discount_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    subtotal_minor = models.BigIntegerField(default=0)
+    discount_minor = models.BigIntegerField(default=0)
+    service_charge_minor = models.BigIntegerField(default=0)
+    tax_minor = models.BigIntegerField(default=0, help_text="Exclusive taxes added to the total.")
+    tax_included_minor = models.BigIntegerField(default=0, help_text="Inclusive taxes contained in the total.")
+    total_minor = models.BigIntegerField(default=0)
+    paid_minor = models.BigIntegerField(default=0)
+    # Per-tax breakdown as computed at the time of sale: [{code, name, rate, inclusive, amount_minor}].
+    tax_breakdown = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "business_date", "number"], name="sales_order_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.business_date:%Y-%m-%d}"
+
+    @property
+    def balance_minor(self) -> int:
+        return self.total_minor - self.paid_minor
+
+
+class OrderLine(models.Model):
+    """A snapshot of what was sold: later catalog or price changes never alter it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, null=True, related_name="+")
+    name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=40, blank=True)
+    unit_price_minor = models.BigIntegerField(help_text="Menu price plus modifier deltas, per unit.")
+    quantity = models.PositiveIntegerField()
+    modifiers = models.JSONField(default=list, blank=True)  # [{name, price_delta_minor}]
+    taxes = models.JSONField(default=list, blank=True)  # [{code, name, rate, inclusive, applies_to_service_charge}]
+    note = models.CharField(max_length=200, blank=True)
+    discount_kind = models.CharField(max_length=10, blank=True)
+    discount_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    gross_minor = models.BigIntegerField()
+    discount_minor = models.BigIntegerField(default=0)
+    net_minor = models.BigIntegerField()
+    is_voided = models.BooleanField(default=False)
+    refunded_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="sales_line_position_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="sales_line_quantity_gte_1"),
+        ]
+
+
+class Payment(models.Model):
+    class Tender(models.TextChoices):
+        CASH = "cash", "Cash"
+        CARD = "card", "Card"
+        QR = "qr", "QR"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"  # a QR payment waiting for the provider's callback
+        CAPTURED = "captured", "Captured"
+        FAILED = "failed", "Failed"
+        REFUNDED = "refunded", "Refunded"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="payments")
+    tender = models.CharField(max_length=10, choices=Tender.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CAPTURED)
+    amount_minor = models.BigIntegerField(help_text="Applied to the order (cash: after rounding).")
+    tip_minor = models.BigIntegerField(default=0)
+    tendered_minor = models.BigIntegerField(null=True, blank=True, help_text="Cash handed over.")
+    change_minor = models.BigIntegerField(default=0)
+    rounding_minor = models.BigIntegerField(default=0, help_text="Cash rounding adjustment (+/-).")
+    reference = models.CharField(max_length=100, blank=True, help_text="Card approval code or provider id.")
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="sales_payment_amount_gt_0"),
+            models.CheckConstraint(condition=Q(tip_minor__gte=0), name="sales_payment_tip_gte_0"),
+        ]

@@ -1,0 +1,150 @@
+"""Writes of the till: registers, shifts and cash. Orders and payments build on these (till issue)."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_record
+from business.models import Outlet
+
+from .models import CashMovement, Payment, Register, Shift
+
+
+def business_date_now() -> date:
+    """Today in the business's own time zone: an order at 00:30 in Jakarta belongs to that day, not UTC's."""
+    tenant = getattr(connection, "tenant", None)
+    zone = ZoneInfo(getattr(tenant, "timezone", None) or "UTC")
+    return datetime.now(tz=zone).date()
+
+
+@transaction.atomic
+def register_create(*, outlet: Outlet, name: str) -> Register:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["A register needs a name."]})
+    if Register.objects.filter(outlet=outlet, name__iexact=name).exists():
+        raise ValidationError({"name": [f"{outlet} already has a register called “{name}”."]})
+    return Register.objects.create(outlet=outlet, name=name)
+
+
+def shift_open(*, register: Register, user: User, opening_float_minor: int) -> Shift:
+    """Open a shift with the cash in the drawer. A register has at most one open shift (a database rule)."""
+    if not isinstance(opening_float_minor, int) or opening_float_minor < 0:
+        raise ValidationError({"opening_float_minor": ["The opening float must be zero or more."]})
+    if not register.is_active:
+        raise ValidationError("This register is switched off; ask a supervisor.")
+    try:
+        with transaction.atomic():
+            shift = Shift.objects.create(
+                register=register, outlet_id=register.outlet_id, opened_by=user, opening_float_minor=opening_float_minor
+            )
+            audit_record(action="shift.open", actor=user, target=str(register), data={"float": opening_float_minor})
+    except IntegrityError:
+        current = Shift.objects.select_related("opened_by").get(register=register, status=Shift.Status.OPEN)
+        raise ValidationError(
+            f"{register} already has an open shift, opened by {current.opened_by} at "
+            f"{timezone.localtime(current.opened_at):%H:%M}. Close it first."
+        ) from None
+    return shift
+
+
+def _lock_open_shift(shift: Shift) -> Shift:
+    locked = Shift.objects.select_for_update(of=("self",)).get(pk=shift.pk)
+    if locked.status != Shift.Status.OPEN:
+        raise ValidationError("This shift is already closed.")
+    return locked
+
+
+@transaction.atomic
+def cash_movement_record(*, shift: Shift, user: User, kind: str, amount_minor: int, reason: str) -> CashMovement:
+    errors: dict[str, list[str]] = {}
+    if kind not in CashMovement.Kind.values:
+        errors["kind"] = [f"“{kind}” is neither a pay-in nor a pay-out."]
+    if not isinstance(amount_minor, int) or amount_minor <= 0:
+        errors["amount_minor"] = ["The amount must be more than zero."]
+    if not (reason or "").strip():
+        errors["reason"] = ["Say why the cash goes in or out."]
+    if errors:
+        raise ValidationError(errors)
+    shift = _lock_open_shift(shift)
+    movement = CashMovement.objects.create(
+        shift=shift, kind=kind, amount_minor=amount_minor, reason=reason.strip()[:200], created_by=user
+    )
+    audit_record(action=f"shift.{kind}", actor=user, target=f"shift {shift.pk}",
+                 data={"amount": amount_minor, "reason": movement.reason})  # fmt: skip
+    return movement
+
+
+def shift_expected_cash(shift: Shift) -> int:
+    """Cash that should be in the drawer: float + pay-ins - pay-outs + cash taken (tips in cash included)."""
+    moves = dict(
+        CashMovement.objects.filter(shift=shift)
+        .values_list("kind")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("kind", "total")
+    )
+    cash = Payment.objects.filter(shift=shift, tender=Payment.Tender.CASH, status=Payment.Status.CAPTURED).aggregate(
+        amount=Sum("amount_minor"), tips=Sum("tip_minor")
+    )
+    return (
+        shift.opening_float_minor
+        + moves.get(CashMovement.Kind.PAY_IN, 0)
+        - moves.get(CashMovement.Kind.PAY_OUT, 0)
+        + (cash["amount"] or 0)
+        + (cash["tips"] or 0)
+    )
+
+
+def _count_denominations(denominations: dict) -> int:
+    total = 0
+    for value, count in denominations.items():
+        try:
+            value_int, count_int = int(value), int(count)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"denominations": [f"“{value}: {count}” is not a count of notes or coins."]}
+            ) from None
+        if value_int <= 0 or count_int < 0:
+            raise ValidationError({"denominations": [f"“{value}: {count}” is not a count of notes or coins."]})
+        total += value_int * count_int
+    return total
+
+
+@transaction.atomic
+def shift_close(*, shift: Shift, user: User, denominations: dict, note: str = "") -> Shift:
+    """Close with the cash counted by denomination; records expected cash and the variance."""
+    counted = _count_denominations(denominations)
+    shift = _lock_open_shift(shift)
+    expected = shift_expected_cash(shift)
+    shift.status = Shift.Status.CLOSED
+    shift.closed_by = user
+    shift.closed_at = timezone.now()
+    shift.counted_cash_minor = counted
+    shift.expected_cash_minor = expected
+    shift.variance_minor = counted - expected
+    shift.denominations = {str(int(v)): int(c) for v, c in denominations.items() if int(c)}
+    shift.close_note = note.strip()
+    shift.save()
+    audit_record(action="shift.close", actor=user, target=f"shift {shift.pk}",
+                 data={"expected": expected, "counted": counted, "variance": counted - expected})  # fmt: skip
+    return shift
+
+
+def order_number_next(*, outlet: Outlet, business_date: date) -> int:
+    """Next order number of the outlet's day, race-free: one UPSERT that increments and returns it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO sales_ordercounter (outlet_id, business_date, last_number) VALUES (%s, %s, 1)
+            ON CONFLICT (outlet_id, business_date)
+            DO UPDATE SET last_number = sales_ordercounter.last_number + 1
+            RETURNING last_number
+            """,
+            [outlet.pk, business_date],
+        )
+        return cursor.fetchone()[0]
