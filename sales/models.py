@@ -71,6 +71,9 @@ class CashMovement(models.Model):
         ordering = ["created_at"]
         constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="sales_cash_movement_gt_0")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_minor}: {self.reason}"
+
 
 class OrderCounter(models.Model):
     """The last order number used at an outlet on a business day; bumped with one conditional UPSERT."""
@@ -83,6 +86,9 @@ class OrderCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["outlet", "business_date"], name="sales_order_counter_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet_id} {self.business_date}: {self.last_number}"
 
 
 class Order(models.Model):
@@ -169,6 +175,9 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="sales_line_quantity_gte_1"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
 
 class Payment(models.Model):
     class Tender(models.TextChoices):
@@ -202,3 +211,6 @@ class Payment(models.Model):
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="sales_payment_amount_gt_0"),
             models.CheckConstraint(condition=Q(tip_minor__gte=0), name="sales_payment_tip_gte_0"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tender_display()} {self.amount_minor} on {self.order}"
