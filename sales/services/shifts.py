@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
 
-from .models import CashMovement, Payment, Register, Shift
+from ..models import CashMovement, Payment, Register, Shift
 
 
 def business_date_now() -> date:
