@@ -23,6 +23,9 @@ class User(AbstractUser):
     """
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CASHIER)
+    # A short numeric PIN (hashed like a password) with which a supervisor approves voids, refunds and big
+    # discounts at a till someone else is signed in to.
+    pin_hash = models.CharField(max_length=128, blank=True)
     must_change_password = models.BooleanField(
         default=False,
         help_text=_("Set for one-time passwords: the user must choose a new one at next login."),

@@ -3,12 +3,13 @@
 import secrets
 from typing import Any
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from .models import TENANT_ROLES, AuditEntry, User
+from .models import TENANT_ROLES, AuditEntry, Role, User
 
 
 def audit_record(
@@ -113,4 +114,45 @@ def password_change(*, user: User, new_password: str) -> User:
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     audit_record(action="auth.password_change", actor=user, target=user.username)
+    return user
+
+
+APPROVER_ROLES = (Role.SUPERVISOR, Role.ADMIN_TENANT)
+
+
+@transaction.atomic
+def staff_set_pin(*, user: User, pin: str, actor: User) -> User:
+    """Set the approval PIN: 4 to 8 digits, not all the same digit."""
+    pin = (pin or "").strip()
+    if not pin.isdigit() or not 4 <= len(pin) <= 8:
+        raise ValidationError({"pin": ["The PIN must be 4 to 8 digits."]})
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise ValidationError({"pin": ["That PIN is too easy to guess; choose another."]})
+    user.pin_hash = make_password(pin)
+    user.save(update_fields=["pin_hash"])
+    audit_record(action="staff.set_pin", actor=actor, target=user.username)
+    return user
+
+
+def approver_verify(*, username: str, pin: str, action: str, request: HttpRequest | None = None) -> User:
+    """The supervisor (or owner) approving `action` with their PIN; raises ValidationError otherwise.
+
+    Every attempt is audited, granted or not, so approvals can be reviewed later.
+    """
+    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
+    granted = (
+        user is not None
+        and user.role in APPROVER_ROLES
+        and bool(user.pin_hash)
+        and check_password((pin or "").strip(), user.pin_hash)
+    )
+    audit_record(
+        action="approval.granted" if granted else "approval.refused",
+        actor=user if granted else None,
+        target=(username or "")[:150],
+        data={"for": action},
+        request=request,
+    )
+    if not granted:
+        raise ValidationError("Approval refused: a supervisor's username and PIN are needed.")
     return user

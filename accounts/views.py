@@ -128,6 +128,19 @@ def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/staff_password.html", {"staff": staff, "password": password})
 
 
+@require_POST
+@role_required(*BACKOFFICE_ROLES)
+def staff_set_pin(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(staff_list(), pk=pk)
+    try:
+        services.staff_set_pin(user=staff, pin=request.POST.get("pin", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Approval PIN set for %(name)s.") % {"name": staff})
+    return redirect("accounts:staff_edit", pk=staff.pk)
+
+
 @role_required(*BACKOFFICE_ROLES)
 def audit_index(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/audit_index.html", {"entries": audit_list(limit=200)})

@@ -80,3 +80,55 @@ def test_staff_of_another_tenant_answer_404(tenant, other_tenant, owner):
     with tenant_context(tenant.tenant):
         missing_pk = User.objects.order_by("-pk").first().pk + 1000 + foreign.pk
     assert owner.get(f"/backoffice/staff/{missing_pk}/").status_code == 404
+
+
+def test_a_supervisor_pin_approves_and_every_attempt_is_audited(in_tenant):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import approver_verify, staff_set_pin
+
+    supervisor, cashier = in_tenant.users[Role.SUPERVISOR], in_tenant.users[Role.CASHIER]
+    staff_set_pin(user=supervisor, pin="4821", actor=in_tenant.users[Role.ADMIN_TENANT])
+    staff_set_pin(user=cashier, pin="7350", actor=in_tenant.users[Role.ADMIN_TENANT])
+
+    assert approver_verify(username="Supervisor", pin="4821", action="void") == supervisor
+    with pytest.raises(ValidationError, match="Approval refused"):
+        approver_verify(username="supervisor", pin="0000", action="void")
+    with pytest.raises(ValidationError, match="Approval refused"):
+        approver_verify(username="cashier", pin="7350", action="void")  # right PIN, wrong role
+    with pytest.raises(ValidationError, match="Approval refused"):
+        approver_verify(username="nobody", pin="4821", action="void")
+    actions = list(AuditEntry.objects.filter(action__startswith="approval.").values_list("action", flat=True))
+    assert sorted(actions) == ["approval.granted", "approval.refused", "approval.refused", "approval.refused"]
+
+
+@pytest.mark.parametrize(
+    ("pin", "message"),
+    [
+        ("12", "4 to 8 digits"),
+        ("12a4", "4 to 8 digits"),
+        ("1111", "too easy"),
+        ("1234", "too easy"),
+        ("123456789", "4 to 8"),
+    ],
+)
+def test_weak_or_malformed_pins_are_refused(in_tenant, pin, message):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import staff_set_pin
+
+    supervisor = in_tenant.users[Role.SUPERVISOR]
+    with pytest.raises(ValidationError, match=message):
+        staff_set_pin(user=supervisor, pin=pin, actor=supervisor)
+    supervisor.refresh_from_db()
+    assert supervisor.pin_hash == ""
+
+
+def test_owner_sets_a_supervisors_pin_from_the_staff_page(tenant, owner):
+    supervisor = tenant.users[Role.SUPERVISOR]
+    refused = owner.post(f"/backoffice/staff/{supervisor.pk}/pin/", {"pin": "11"}, follow=True)
+    assert "The PIN must be 4 to 8 digits." in refused.content.decode()
+    done = owner.post(f"/backoffice/staff/{supervisor.pk}/pin/", {"pin": "4821"}, follow=True)
+    assert "Approval PIN set" in done.content.decode()
+    with tenant_context(tenant.tenant):
+        assert User.objects.get(pk=supervisor.pk).pin_hash
