@@ -1,31 +1,494 @@
-from django.core.exceptions import ValidationError
-from django.db import transaction
+"""Writes to the catalog. Each service validates everything first and reports all errors at once.
 
-from .models import Category, Product
+SKUs are unique across products *and* variants. A unique index covers each table; the check across both runs
+under one transaction-scoped advisory lock, so two concurrent writers cannot both take the same SKU.
+Price changes are audited (`catalog.price_change`) in the same transaction as the change.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from accounts.models import User
+from accounts.services import audit_record
+from business.models import Outlet, Tax
+
+from .models import (
+    Category,
+    Modifier,
+    ModifierGroup,
+    OutletProductOverride,
+    Product,
+    ProductModifierGroup,
+    ProductVariant,
+)
+
+Errors = dict[str, list[str]]
+
+# pg_advisory_xact_lock key for "who may take a SKU" (any constant; shared by every SKU-writing service).
+SKU_LOCK_KEY = 7_301_001
+
+
+def sku_lock() -> None:
+    """Serialise SKU-taking writers until the end of the transaction (cheap; catalog edits are rare)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SKU_LOCK_KEY])
+
+
+def normalise_sku(sku: str) -> str:
+    return (sku or "").strip().upper()
+
+
+def sku_taken(sku: str, *, product: Product | None = None, variant: ProductVariant | None = None) -> bool:
+    """Is `sku` used by a product or variant other than the given one?"""
+    products = Product.objects.filter(sku=sku)
+    variants = ProductVariant.objects.filter(sku=sku)
+    if product is not None and product.pk:
+        products = products.exclude(pk=product.pk)
+    if variant is not None and variant.pk:
+        variants = variants.exclude(pk=variant.pk)
+    return products.exists() or variants.exists()
+
+
+def _add(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _check_price(errors: Errors, field: str, value, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        _add(errors, field, "The price must be zero or more.")
+
+
+def _check_sort_order(errors: Errors, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        _add(errors, "sort_order", "The sort order must be zero or more.")
+
+
+def _audit_price(*, actor: User | None, target: str, old: int | None, new: int | None, **extra) -> None:
+    audit_record(action="catalog.price_change", actor=actor, target=target, data={"from": old, "to": new, **extra})
+
+
+# --- Categories -----------------------------------------------------------------------------------------------
+
+
+def _category_errors(name: str, sort_order: int) -> Errors:
+    errors: Errors = {}
+    if not name:
+        _add(errors, "name", "A category needs a name.")
+    elif len(name) > Category._meta.get_field("name").max_length:
+        _add(errors, "name", "The name is too long (80 characters at most).")
+    _check_sort_order(errors, sort_order)
+    return errors
 
 
 @transaction.atomic
 def category_create(*, name: str, sort_order: int = 0) -> Category:
     name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": ["A category needs a name."]})
+    if errors := _category_errors(name, sort_order):
+        raise ValidationError(errors)
     return Category.objects.create(name=name, sort_order=sort_order)
 
 
 @transaction.atomic
-def product_create(*, category: Category, name: str, sku: str, price_minor: int, barcode: str = "",
-                   sort_order: int = 0) -> Product:  # fmt: skip
-    errors: dict[str, list[str]] = {}
-    name, sku = (name or "").strip(), (sku or "").strip().upper()
+def category_update(*, category: Category, name: str, sort_order: int) -> Category:
+    name = (name or "").strip()
+    if errors := _category_errors(name, sort_order):
+        raise ValidationError(errors)
+    category.name, category.sort_order = name, sort_order
+    category.save(update_fields=["name", "sort_order"])
+    return category
+
+
+@transaction.atomic
+def category_archive(*, category: Category, archived: bool = True) -> Category:
+    """Hide a category (and so its products) from the till; `archived=False` brings it back."""
+    category.is_archived = archived
+    category.save(update_fields=["is_archived"])
+    return category
+
+
+# --- Products -------------------------------------------------------------------------------------------------
+
+
+def _product_errors(
+    *, product: Product | None, category, name: str, sku: str, price_minor, barcode: str, sort_order
+) -> Errors:
+    errors: Errors = {}
+    if not isinstance(category, Category):
+        _add(errors, "category", "Choose a category.")
     if not name:
-        errors["name"] = ["A product needs a name."]
+        _add(errors, "name", "A product needs a name.")
+    elif len(name) > Product._meta.get_field("name").max_length:
+        _add(errors, "name", "The name is too long (120 characters at most).")
     if not sku:
-        errors["sku"] = ["A product needs a SKU."]
-    elif Product.objects.filter(sku=sku).exists():
-        errors["sku"] = [f"The SKU “{sku}” is already used."]
-    if not isinstance(price_minor, int) or isinstance(price_minor, bool) or price_minor < 0:
-        errors["price_minor"] = ["The price must be zero or more."]
+        _add(errors, "sku", "A product needs a SKU.")
+    elif len(sku) > Product._meta.get_field("sku").max_length:
+        _add(errors, "sku", "The SKU is too long (40 characters at most).")
+    elif sku_taken(sku, product=product):
+        _add(errors, "sku", f"The SKU “{sku}” is already used.")
+    if len(barcode) > Product._meta.get_field("barcode").max_length:
+        _add(errors, "barcode", "The barcode is too long (64 characters at most).")
+    _check_price(errors, "price_minor", price_minor)
+    _check_sort_order(errors, sort_order)
+    return errors
+
+
+@transaction.atomic
+def product_create(
+    *,
+    category: Category,
+    name: str,
+    sku: str,
+    price_minor: int,
+    barcode: str = "",
+    sort_order: int = 0,
+    description: str = "",
+    taxes: Iterable[Tax] | None = None,
+) -> Product:
+    name, sku, barcode = (name or "").strip(), normalise_sku(sku), (barcode or "").strip()
+    sku_lock()
+    errors = _product_errors(
+        product=None,
+        category=category,
+        name=name,
+        sku=sku,
+        price_minor=price_minor,
+        barcode=barcode,
+        sort_order=sort_order,
+    )
     if errors:
         raise ValidationError(errors)
-    return Product.objects.create(category=category, name=name, sku=sku, price_minor=price_minor,
-                                  barcode=barcode.strip(), sort_order=sort_order)  # fmt: skip
+    product = Product.objects.create(
+        category=category,
+        name=name,
+        sku=sku,
+        price_minor=price_minor,
+        barcode=barcode,
+        sort_order=sort_order,
+        description=(description or "").strip(),
+    )
+    if taxes:
+        product.taxes.set(taxes)
+    return product
+
+
+@transaction.atomic
+def product_update(
+    *,
+    product: Product,
+    actor: User | None,
+    category: Category,
+    name: str,
+    sku: str,
+    price_minor: int,
+    barcode: str = "",
+    sort_order: int = 0,
+    description: str = "",
+    taxes: Iterable[Tax] | None = None,
+) -> Product:
+    """Change a product; a new price is audited. `taxes=None` leaves the taxes as they are."""
+    name, sku, barcode = (name or "").strip(), normalise_sku(sku), (barcode or "").strip()
+    sku_lock()
+    locked = Product.objects.select_for_update(of=("self",)).get(pk=product.pk)
+    errors = _product_errors(
+        product=locked,
+        category=category,
+        name=name,
+        sku=sku,
+        price_minor=price_minor,
+        barcode=barcode,
+        sort_order=sort_order,
+    )
+    if errors:
+        raise ValidationError(errors)
+    if locked.price_minor != price_minor:
+        _audit_price(actor=actor, target=sku, old=locked.price_minor, new=price_minor)
+    for field, value in {
+        "category": category,
+        "name": name,
+        "sku": sku,
+        "price_minor": price_minor,
+        "barcode": barcode,
+        "sort_order": sort_order,
+        "description": (description or "").strip(),
+    }.items():
+        setattr(product, field, value)
+    product.is_archived = locked.is_archived
+    product.save()
+    if taxes is not None:
+        product.taxes.set(taxes)
+    return product
+
+
+@transaction.atomic
+def product_archive(*, product: Product) -> Product:
+    """Take a product off every till; orders that sold it keep pointing at it."""
+    Product.objects.filter(pk=product.pk).update(is_archived=True)
+    product.is_archived = True
+    return product
+
+
+@transaction.atomic
+def product_unarchive(*, product: Product) -> Product:
+    Product.objects.filter(pk=product.pk).update(is_archived=False)
+    product.is_archived = False
+    return product
+
+
+# --- Variants -------------------------------------------------------------------------------------------------
+
+
+def _variant_errors(
+    *, variant: ProductVariant | None, name: str, sku: str, barcode: str, price_minor, sort_order
+) -> Errors:
+    errors: Errors = {}
+    if not name:
+        _add(errors, "name", "A variant needs a name (e.g. Regular, Large).")
+    elif len(name) > ProductVariant._meta.get_field("name").max_length:
+        _add(errors, "name", "The name is too long (80 characters at most).")
+    if not sku:
+        _add(errors, "sku", "A variant needs its own SKU.")
+    elif len(sku) > ProductVariant._meta.get_field("sku").max_length:
+        _add(errors, "sku", "The SKU is too long (40 characters at most).")
+    elif sku_taken(sku, variant=variant):
+        _add(errors, "sku", f"The SKU “{sku}” is already used.")
+    if len(barcode) > ProductVariant._meta.get_field("barcode").max_length:
+        _add(errors, "barcode", "The barcode is too long (64 characters at most).")
+    _check_price(errors, "price_minor", price_minor)
+    _check_sort_order(errors, sort_order)
+    return errors
+
+
+@transaction.atomic
+def variant_create(
+    *, product: Product, name: str, sku: str, price_minor: int, barcode: str = "", sort_order: int = 0
+) -> ProductVariant:
+    name, sku, barcode = (name or "").strip(), normalise_sku(sku), (barcode or "").strip()
+    sku_lock()
+    errors = _variant_errors(
+        variant=None, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order
+    )
+    if errors:
+        raise ValidationError(errors)
+    return ProductVariant.objects.create(
+        product=product, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order
+    )
+
+
+@transaction.atomic
+def variant_update(
+    *,
+    variant: ProductVariant,
+    actor: User | None,
+    name: str,
+    sku: str,
+    price_minor: int,
+    barcode: str = "",
+    sort_order: int = 0,
+) -> ProductVariant:
+    name, sku, barcode = (name or "").strip(), normalise_sku(sku), (barcode or "").strip()
+    sku_lock()
+    locked = ProductVariant.objects.select_for_update(of=("self",)).get(pk=variant.pk)
+    errors = _variant_errors(
+        variant=locked, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order
+    )
+    if errors:
+        raise ValidationError(errors)
+    if locked.price_minor != price_minor:
+        _audit_price(actor=actor, target=sku, old=locked.price_minor, new=price_minor)
+    variant.name, variant.sku, variant.barcode = name, sku, barcode
+    variant.price_minor, variant.sort_order, variant.is_archived = price_minor, sort_order, locked.is_archived
+    variant.save()
+    return variant
+
+
+@transaction.atomic
+def variant_archive(*, variant: ProductVariant, archived: bool = True) -> ProductVariant:
+    ProductVariant.objects.filter(pk=variant.pk).update(is_archived=archived)
+    variant.is_archived = archived
+    return variant
+
+
+# --- Modifier groups ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModifierSpec:
+    """One modifier as typed in the group form: `pk` None adds it, an existing pk updates it."""
+
+    name: str
+    price_delta_minor: int = 0
+    sort_order: int | None = None  # None: its position in the list
+    is_archived: bool = False
+    pk: int | None = None
+
+
+def _modifier_group_errors(
+    *, name: str, min_choices, max_choices, sort_order, modifiers: Sequence[ModifierSpec]
+) -> Errors:
+    errors: Errors = {}
+    if not name:
+        _add(errors, "name", "A modifier group needs a name.")
+    elif len(name) > ModifierGroup._meta.get_field("name").max_length:
+        _add(errors, "name", "The name is too long (80 characters at most).")
+    ints_ok = True
+    for field, value in (("min_choices", min_choices), ("max_choices", max_choices)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            _add(errors, field, "Enter a whole number, zero or more.")
+            ints_ok = False
+    if ints_ok:
+        if max_choices < 1:
+            _add(errors, "max_choices", "At least one choice must be allowed.")
+        elif max_choices < min_choices:
+            _add(errors, "max_choices", "The maximum must be at least the minimum.")
+    _check_sort_order(errors, sort_order)
+    active = [m for m in modifiers if not m.is_archived]
+    for index, spec in enumerate(modifiers, start=1):
+        name_ = (spec.name or "").strip()
+        if not name_:
+            _add(errors, "modifiers", f"Modifier {index}: give it a name.")
+        elif len(name_) > Modifier._meta.get_field("name").max_length:
+            _add(errors, "modifiers", f"Modifier {index}: the name is too long (80 characters at most).")
+        if not isinstance(spec.price_delta_minor, int) or spec.price_delta_minor < 0:
+            _add(errors, "modifiers", f"Modifier {index}: the extra price must be zero or more.")
+    if ints_ok and min_choices > len(active):
+        _add(errors, "min_choices", f"At least {min_choices} choice(s) are required but the group has {len(active)}.")
+    return errors
+
+
+def _modifiers_save(group: ModifierGroup, modifiers: Sequence[ModifierSpec]) -> None:
+    existing = {m.pk: m for m in group.modifiers.all()}
+    errors: Errors = {}
+    for index, spec in enumerate(modifiers, start=1):
+        if spec.pk is not None and spec.pk not in existing:
+            _add(errors, "modifiers", f"Modifier {index} does not belong to this group.")
+    if errors:
+        raise ValidationError(errors)
+    for position, spec in enumerate(modifiers):
+        values = {
+            "name": spec.name.strip(),
+            "price_delta_minor": spec.price_delta_minor,
+            "sort_order": spec.sort_order if spec.sort_order is not None else position,
+            "is_archived": spec.is_archived,
+        }
+        if spec.pk is None:
+            Modifier.objects.create(group=group, **values)
+        else:
+            Modifier.objects.filter(pk=spec.pk).update(**values)
+
+
+@transaction.atomic
+def modifier_group_create(
+    *,
+    name: str,
+    min_choices: int = 0,
+    max_choices: int = 1,
+    sort_order: int = 0,
+    modifiers: Sequence[ModifierSpec] = (),
+) -> ModifierGroup:
+    name = (name or "").strip()
+    errors = _modifier_group_errors(
+        name=name, min_choices=min_choices, max_choices=max_choices, sort_order=sort_order, modifiers=modifiers
+    )
+    if errors:
+        raise ValidationError(errors)
+    group = ModifierGroup.objects.create(
+        name=name, min_choices=min_choices, max_choices=max_choices, sort_order=sort_order
+    )
+    _modifiers_save(group, [ModifierSpec(**{**spec.__dict__, "pk": None}) for spec in modifiers])
+    return group
+
+
+@transaction.atomic
+def modifier_group_update(
+    *,
+    group: ModifierGroup,
+    name: str,
+    min_choices: int,
+    max_choices: int,
+    sort_order: int = 0,
+    is_archived: bool = False,
+    modifiers: Sequence[ModifierSpec] = (),
+) -> ModifierGroup:
+    """Update the group and its modifiers. Modifiers not listed are left as they are (archive, never delete)."""
+    name = (name or "").strip()
+    ModifierGroup.objects.select_for_update(of=("self",)).get(pk=group.pk)
+    listed = {spec.pk for spec in modifiers if spec.pk is not None}
+    unlisted = [
+        ModifierSpec(name=m.name, is_archived=m.is_archived, pk=m.pk) for m in group.modifiers.exclude(pk__in=listed)
+    ]
+    errors = _modifier_group_errors(
+        name=name,
+        min_choices=min_choices,
+        max_choices=max_choices,
+        sort_order=sort_order,
+        modifiers=[*modifiers, *unlisted],
+    )
+    if errors:
+        raise ValidationError(errors)
+    group.name, group.min_choices, group.max_choices = name, min_choices, max_choices
+    group.sort_order, group.is_archived = sort_order, is_archived
+    group.save()
+    _modifiers_save(group, modifiers)
+    return group
+
+
+@transaction.atomic
+def product_set_modifier_groups(*, product: Product, groups: Sequence[ModifierGroup]) -> None:
+    """The groups asked for when this product is sold, in the given order."""
+    if len({g.pk for g in groups}) != len(groups):
+        raise ValidationError({"modifier_groups": ["A modifier group is listed twice."]})
+    ProductModifierGroup.objects.filter(product=product).delete()
+    ProductModifierGroup.objects.bulk_create(
+        ProductModifierGroup(product=product, group=group, sort_order=index) for index, group in enumerate(groups)
+    )
+
+
+# --- Per-outlet overrides -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outlet_override_set(
+    *,
+    outlet: Outlet,
+    product: Product,
+    variant: ProductVariant | None = None,
+    price_minor: int | None,
+    is_available: bool,
+    actor: User | None = None,
+) -> OutletProductOverride | None:
+    """Set what one outlet does differently for a product (or one of its variants).
+
+    `price_minor=None` means the catalog price. Setting the catalog price and availability removes the
+    override row. A price change at the outlet is audited like a catalog price change.
+    """
+    errors: Errors = {}
+    if variant is not None and variant.product_id != product.pk:
+        _add(errors, "variant", "This variant belongs to another product.")
+    _check_price(errors, "price_minor", price_minor, allow_none=True)
+    if errors:
+        raise ValidationError(errors)
+    current = (
+        OutletProductOverride.objects.select_for_update()
+        .filter(outlet=outlet, product=product, variant=variant)
+        .first()
+    )
+    old_price = current.price_minor if current is not None else None
+    if old_price != price_minor:
+        target = variant.sku if variant is not None else product.sku
+        _audit_price(actor=actor, target=target, old=old_price, new=price_minor, outlet=outlet.code)
+    if price_minor is None and is_available:
+        if current is not None:
+            current.delete()
+        return None
+    if current is None:
+        return OutletProductOverride.objects.create(
+            outlet=outlet, product=product, variant=variant, price_minor=price_minor, is_available=is_available
+        )
+    current.price_minor, current.is_available = price_minor, is_available
+    current.save(update_fields=["price_minor", "is_available"])
+    return current
