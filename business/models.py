@@ -37,7 +37,7 @@ class Tax(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.rate.normalize()}%"
+        return f"{self.name} {format(self.rate.normalize(), 'f')}%"
 
 
 class CashRounding(models.TextChoices):

@@ -132,6 +132,13 @@ class Order(models.Model):
     paid_minor = models.BigIntegerField(default=0)
     # Per-tax breakdown as computed at the time of sale: [{code, name, rate, inclusive, amount_minor}].
     tax_breakdown = models.JSONField(default=list, blank=True)
+    refunded_minor = models.BigIntegerField(default=0)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    void_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -153,6 +160,7 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
     product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, null=True, related_name="+")
+    variant = models.ForeignKey("inventory.ProductVariant", on_delete=models.PROTECT, null=True, related_name="+")
     name = models.CharField(max_length=200)
     sku = models.CharField(max_length=40, blank=True)
     unit_price_minor = models.BigIntegerField(help_text="Menu price plus modifier deltas, per unit.")
@@ -214,3 +222,38 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_tender_display()} {self.amount_minor} on {self.order}"
+
+
+class Refund(models.Model):
+    """Money given back on a paid order (whole or some lines), to the tender it was paid with."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="refunds", help_text="Shift paying it out.")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    tender = models.CharField(max_length=10, choices=Payment.Tender.choices)
+    amount_minor = models.BigIntegerField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="sales_refund_amount_gt_0")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount_minor} on {self.order}"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.PositiveIntegerField()
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="sales_refund_line_qty_gte_1")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"

@@ -1,10 +1,20 @@
 from django.urls import path
 
-from . import views
+from .views import reports, shifts, supervisor, till
 
 app_name = "sales"
 
 urlpatterns = [
-    path("till/", views.till, name="till"),
-    path("supervisor/", views.supervisor_console, name="supervisor"),
+    path("till/", till.till, name="till"),
+    path("till/products/", till.till_products, name="till_products"),
+    path("till/scan/", till.till_scan, name="till_scan"),
+    path("till/preview/", till.till_preview, name="till_preview"),
+    path("till/orders/", till.till_submit, name="till_submit"),
+    path("till/orders/<int:pk>/payments/", till.till_pay, name="till_pay"),
+    path("till/receipts/<uuid:uid>/", till.receipt, name="receipt"),
+    path("till/shift/open/", shifts.shift_open_view, name="shift_open"),
+    path("till/shift/close/", shifts.shift_close_view, name="shift_close"),
+    path("till/shift/cash/", shifts.cash_movement_view, name="cash_movement"),
+    path("shifts/<int:pk>/report/", reports.shift_report_view, name="shift_report"),
+    path("supervisor/", supervisor.supervisor_console, name="supervisor"),
 ]

@@ -1,5 +1,6 @@
 """Writes of the till. Split by subject; import from here."""
 
+from .orders import LineRequest, order_submit, payment_add
 from .shifts import (
     business_date_now,
     cash_movement_record,
@@ -11,6 +12,9 @@ from .shifts import (
 )
 
 __all__ = [
+    "LineRequest",
+    "order_submit",
+    "payment_add",
     "business_date_now",
     "cash_movement_record",
     "order_number_next",

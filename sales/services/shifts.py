@@ -81,7 +81,7 @@ def cash_movement_record(*, shift: Shift, user: User, kind: str, amount_minor: i
 
 
 def shift_expected_cash(shift: Shift) -> int:
-    """Cash that should be in the drawer: float + pay-ins - pay-outs + cash taken (tips in cash included)."""
+    """Cash that should be in the drawer: float + pay-ins - pay-outs + cash taken (with cash tips and rounding)."""
     moves = dict(
         CashMovement.objects.filter(shift=shift)
         .values_list("kind")
@@ -89,7 +89,7 @@ def shift_expected_cash(shift: Shift) -> int:
         .values_list("kind", "total")
     )
     cash = Payment.objects.filter(shift=shift, tender=Payment.Tender.CASH, status=Payment.Status.CAPTURED).aggregate(
-        amount=Sum("amount_minor"), tips=Sum("tip_minor")
+        amount=Sum("amount_minor"), tips=Sum("tip_minor"), rounding=Sum("rounding_minor")
     )
     return (
         shift.opening_float_minor
@@ -97,6 +97,7 @@ def shift_expected_cash(shift: Shift) -> int:
         - moves.get(CashMovement.Kind.PAY_OUT, 0)
         + (cash["amount"] or 0)
         + (cash["tips"] or 0)
+        + (cash["rounding"] or 0)
     )
 
 
@@ -135,7 +136,7 @@ def shift_close(*, shift: Shift, user: User, denominations: dict, note: str = ""
     return shift
 
 
-def order_number_next(*, outlet: Outlet, business_date: date) -> int:
+def order_number_next(*, outlet_id: int, business_date: date) -> int:
     """Next order number of the outlet's day, race-free: one UPSERT that increments and returns it."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -145,6 +146,6 @@ def order_number_next(*, outlet: Outlet, business_date: date) -> int:
             DO UPDATE SET last_number = sales_ordercounter.last_number + 1
             RETURNING last_number
             """,
-            [outlet.pk, business_date],
+            [outlet_id, business_date],
         )
         return cursor.fetchone()[0]

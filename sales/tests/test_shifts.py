@@ -93,7 +93,7 @@ def test_order_numbers_are_unique_under_concurrency(committed_db):
             with tenant_context(alpha.tenant):
                 barrier.wait()
                 for _ in range(10):
-                    numbers.append(order_number_next(outlet=outlet, business_date=day))
+                    numbers.append(order_number_next(outlet_id=outlet.pk, business_date=day))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

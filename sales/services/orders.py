@@ -1,0 +1,428 @@
+"""Submitting orders and taking payments. Both are idempotent: the till sends a key it generated, and a retry
+with the same key gets the first result back instead of a second order or payment (docs/adr/0004)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from accounts.models import User
+from accounts.services import audit_record
+from business.models import SalesSettings, Tax
+from business.selectors import sales_settings_get
+from inventory.models import Modifier, OutletProductOverride, Product, ProductVariant
+
+from ..models import Order, OrderLine, Payment, Shift
+from ..pricing import (
+    Discount,
+    LineInput,
+    OrderTotals,
+    PricingError,
+    PricingSettings,
+    TaxRule,
+    cash_due,
+    order_totals_compute,
+)
+from .shifts import business_date_now, order_number_next
+
+MAX_LINES = 200
+MAX_QUANTITY = 999
+IDEMPOTENCY_KEY_MAX = 64
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """One cart line as the till sends it: ids and choices only; prices always come from the server."""
+
+    product_id: int
+    quantity: int = 1
+    variant_id: int | None = None
+    modifier_ids: tuple[int, ...] = ()
+    note: str = ""
+    discount: Discount | None = None
+
+
+@dataclass
+class _PricedLine:
+    request: LineRequest
+    product: Product
+    variant: ProductVariant | None
+    unit_price_minor: int
+    modifiers: list[dict] = field(default_factory=list)
+    taxes: list[dict] = field(default_factory=list)
+
+
+def pricing_settings_for(settings: SalesSettings, taxes: list[Tax]) -> PricingSettings:
+    tenant = getattr(connection, "tenant", None)
+    try:
+        return PricingSettings(
+            currency=getattr(tenant, "currency", "IDR"),
+            taxes=tuple(
+                TaxRule(t.code, t.name, t.rate, t.inclusive, t.applies_to_service_charge) for t in taxes if t.is_active
+            ),
+            service_charge_rate=settings.service_charge_rate,
+            cash_rounding_unit=settings.cash_rounding_unit,
+            cash_rounding_mode=settings.cash_rounding_mode,
+        )
+    except PricingError as exc:
+        raise ValidationError(f"The sales settings need fixing before selling: {exc}") from None
+
+
+def _check_key(key: str) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isascii():
+        raise ValidationError({"idempotency_key": ["Every submission needs a key of 1 to 64 plain characters."]})
+    return key
+
+
+def _price_lines(lines: list[LineRequest], outlet_id: int) -> tuple[list[_PricedLine], dict[str, list[str]]]:
+    """Look up everything the lines name in a fixed number of queries and check it can be sold here."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    product_ids = {line.product_id for line in lines}
+    products = Product.objects.filter(pk__in=product_ids).prefetch_related(
+        "taxes", "variants", "product_modifier_groups__group"
+    )
+    products = {p.pk: p for p in products}
+    modifier_ids = {mid for line in lines for mid in line.modifier_ids}
+    modifiers = {m.pk: m for m in Modifier.objects.filter(pk__in=modifier_ids).select_related("group")}
+    overrides = {
+        (o.product_id, o.variant_id): o
+        for o in OutletProductOverride.objects.filter(outlet_id=outlet_id, product_id__in=product_ids)
+    }
+    priced: list[_PricedLine] = []
+    for index, line in enumerate(lines, start=1):
+        where = f"lines.{index}"
+        product = products.get(line.product_id)
+        if product is None or product.is_archived:
+            errors[where].append(f"Line {index}: this product is not on the menu.")
+            continue
+        if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
+            errors[where].append(f"Line {index} ({product.name}): the quantity must be 1 to {MAX_QUANTITY}.")
+        if len(line.note) > 200:
+            errors[where].append(f"Line {index} ({product.name}): the note can be at most 200 characters.")
+        variants = [v for v in product.variants.all() if not v.is_archived]
+        variant = None
+        if line.variant_id is not None:
+            variant = next((v for v in variants if v.pk == line.variant_id), None)
+            if variant is None:
+                errors[where].append(f"Line {index} ({product.name}): that size/variant is not available.")
+                continue
+        elif variants:
+            errors[where].append(f"Line {index} ({product.name}): choose one of {', '.join(v.name for v in variants)}.")
+            continue
+        product_override = overrides.get((product.pk, None))
+        variant_override = overrides.get((product.pk, variant.pk)) if variant else None
+        if (product_override and not product_override.is_available) or (
+            variant_override and not variant_override.is_available
+        ):
+            errors[where].append(f"Line {index}: {product.name} is sold out at this outlet.")
+            continue
+        base = variant.price_minor if variant else product.price_minor
+        for override in (product_override if not variant else None, variant_override):
+            if override is not None and override.price_minor is not None:
+                base = override.price_minor
+        chosen = []
+        groups = {pmg.group_id: pmg.group for pmg in product.product_modifier_groups.all() if not pmg.group.is_archived}
+        per_group: dict[int, int] = defaultdict(int)
+        for mid in line.modifier_ids:
+            modifier = modifiers.get(mid)
+            if modifier is None or modifier.is_archived or modifier.group_id not in groups:
+                errors[where].append(f"Line {index} ({product.name}): an option chosen does not belong to it.")
+                continue
+            per_group[modifier.group_id] += 1
+            chosen.append(modifier)
+        for group in groups.values():
+            count = per_group.get(group.pk, 0)
+            if count < group.min_choices:
+                errors[where].append(f"Line {index} ({product.name}): choose at least {group.min_choices} "
+                                     f"for “{group.name}”.")  # fmt: skip
+            if count > group.max_choices:
+                errors[where].append(f"Line {index} ({product.name}): choose at most {group.max_choices} "
+                                     f"for “{group.name}”.")  # fmt: skip
+        priced.append(
+            _PricedLine(
+                request=line,
+                product=product,
+                variant=variant,
+                unit_price_minor=base + sum(m.price_delta_minor for m in chosen),
+                modifiers=[{"id": m.pk, "name": m.name, "price_delta_minor": m.price_delta_minor} for m in chosen],
+                taxes=[
+                    {
+                        "code": t.code,
+                        "name": t.name,
+                        "rate": str(t.rate),
+                        "inclusive": t.inclusive,
+                        "applies_to_service_charge": t.applies_to_service_charge,
+                    }
+                    for t in product.taxes.all()
+                    if t.is_active
+                ],  # fmt: skip
+            )
+        )
+    return priced, dict(errors)
+
+
+def _price_cart(
+    lines: list[LineRequest], outlet_id: int, order_discount: Discount | None, settings: SalesSettings
+) -> tuple[list[_PricedLine], OrderTotals]:
+    pricing = pricing_settings_for(settings, list(Tax.objects.all()))
+    priced, line_errors = _price_lines(lines, outlet_id)
+    if line_errors:
+        raise ValidationError(line_errors)
+    known = {rule.code for rule in pricing.taxes}
+    try:
+        totals = order_totals_compute(
+            lines=[
+                LineInput(
+                    key=str(i),
+                    quantity=p.request.quantity,
+                    unit_price_minor=p.unit_price_minor,
+                    tax_codes=tuple(t["code"] for t in p.taxes if t["code"] in known),
+                    discount=p.request.discount,
+                )
+                for i, p in enumerate(priced)
+            ],
+            settings=pricing,
+            order_discount=order_discount,
+        )
+    except PricingError as exc:
+        raise ValidationError(str(exc)) from None
+    return priced, totals
+
+
+@dataclass(frozen=True)
+class CartPreview:
+    lines: list[dict]
+    totals: OrderTotals
+    cash_due_minor: int
+
+
+def order_preview(*, outlet_id: int, lines: list[LineRequest], order_discount: Discount | None = None) -> CartPreview:
+    """What the cart costs, computed exactly as order_submit will: the till shows it after every change."""
+    if not lines:
+        raise ValidationError({"lines": ["The order has no items."]})
+    settings = sales_settings_get()
+    priced, totals = _price_cart(lines, outlet_id, order_discount, settings)
+    rows = [
+        {
+            "name": p.product.name + (f" ({p.variant.name})" if p.variant else ""),
+            "modifiers": [m["name"] for m in p.modifiers],
+            "unit_price_minor": p.unit_price_minor,
+            "quantity": p.request.quantity,
+            "gross_minor": t.gross_minor,
+            "discount_minor": t.line_discount_minor,
+            "net_minor": t.gross_minor - t.line_discount_minor,
+        }
+        for p, t in zip(priced, totals.lines, strict=True)
+    ]
+    due, _ = cash_due(totals.total_minor, pricing_settings_for(settings, []))
+    return CartPreview(lines=rows, totals=totals, cash_due_minor=due)
+
+
+def _discount_needs_approval(discount: Discount | None, base_minor: int, limit_percent: Decimal) -> bool:
+    if discount is None:
+        return False
+    if discount.kind == "percent":
+        return Decimal(discount.value) > limit_percent
+    return base_minor > 0 and Decimal(discount.value) * 100 > limit_percent * base_minor
+
+
+def order_submit(
+    *,
+    shift: Shift,
+    user: User,
+    idempotency_key: str,
+    lines: list[LineRequest],
+    order_type: str = Order.Type.TAKEAWAY,
+    table_label: str = "",
+    customer_name: str = "",
+    order_discount: Discount | None = None,
+    approved_by: User | None = None,
+) -> Order:
+    """Create an order from the till's cart. Prices, taxes and totals are computed here, never trusted from
+    the client. A retry with the same key returns the order the first attempt made."""
+    key = _check_key(idempotency_key)
+    existing = Order.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    errors: dict[str, list[str]] = {}
+    if not lines:
+        errors["lines"] = ["The order has no items."]
+    elif len(lines) > MAX_LINES:
+        errors["lines"] = [f"An order can have at most {MAX_LINES} lines."]
+    if order_type not in Order.Type.values:
+        errors["order_type"] = [f"“{order_type}” is not an order type."]
+    if order_type == Order.Type.DINE_IN and not table_label.strip():
+        errors["table_label"] = ["A dine-in order needs a table number."]
+    if errors:
+        raise ValidationError(errors)
+
+    settings = sales_settings_get()
+    priced, totals = _price_cart(lines, shift.outlet_id, order_discount, settings)
+
+    needs_approval = [
+        p.product.name
+        for p, t in zip(priced, totals.lines, strict=True)
+        if _discount_needs_approval(p.request.discount, t.gross_minor, settings.discount_limit_percent)
+    ]
+    if _discount_needs_approval(order_discount, totals.subtotal_minor, settings.discount_limit_percent):
+        needs_approval.append("the order")
+    if needs_approval and (approved_by is None or approved_by.role not in ("SUPERVISOR", "ADMIN_TENANT")):
+        raise ValidationError(
+            {
+                "discount": [
+                    f"A discount above {format(settings.discount_limit_percent.normalize(), 'f')}% on "
+                    f"{', '.join(needs_approval)} needs a supervisor's approval."
+                ]
+            }  # fmt: skip
+        )
+
+    try:
+        with transaction.atomic():
+            shift = Shift.objects.select_for_update(of=("self",)).get(pk=shift.pk)
+            if shift.status != Shift.Status.OPEN:
+                raise ValidationError("This shift is closed; open a shift to sell.")
+            business_date = business_date_now()
+            order = Order.objects.create(
+                outlet_id=shift.outlet_id,
+                shift=shift,
+                business_date=business_date,
+                number=order_number_next(outlet_id=shift.outlet_id, business_date=business_date),
+                order_type=order_type,
+                table_label=table_label.strip()[:20],
+                customer_name=customer_name.strip()[:80],
+                created_by=user,
+                idempotency_key=key,
+                currency=totals.currency,
+                order_discount_kind=order_discount.kind if order_discount else "",
+                order_discount_value=Decimal(order_discount.value) if order_discount else None,
+                subtotal_minor=totals.subtotal_minor,
+                discount_minor=totals.discount_minor,
+                service_charge_minor=totals.service_charge_minor,
+                tax_minor=totals.tax_minor,
+                tax_included_minor=totals.tax_included_minor,
+                total_minor=totals.total_minor,
+                tax_breakdown=[
+                    {
+                        "code": t.code,
+                        "name": t.name,
+                        "rate": str(t.rate),
+                        "inclusive": t.inclusive,
+                        "amount_minor": t.amount_minor,
+                    }
+                    for t in totals.taxes
+                ],  # fmt: skip
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order,
+                    position=position,
+                    product=p.product,
+                    variant=p.variant,
+                    name=p.product.name + (f" ({p.variant.name})" if p.variant else ""),
+                    sku=p.variant.sku if p.variant else p.product.sku,
+                    unit_price_minor=p.unit_price_minor,
+                    quantity=p.request.quantity,
+                    modifiers=p.modifiers,
+                    taxes=p.taxes,
+                    note=p.request.note.strip(),
+                    discount_kind=p.request.discount.kind if p.request.discount else "",
+                    discount_value=Decimal(p.request.discount.value) if p.request.discount else None,
+                    gross_minor=t.gross_minor,
+                    discount_minor=t.discount_minor,
+                    net_minor=t.net_minor,
+                )
+                for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
+            )
+            if needs_approval:
+                audit_record(action="order.discount_approved", actor=approved_by, target=f"order {order.number}",
+                             data={"cashier": user.username, "items": needs_approval,
+                                   "discount_minor": totals.discount_minor})  # fmt: skip
+    except IntegrityError:
+        # A double tap raced us with the same key: the other request made the order; return it.
+        existing = Order.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing
+    return order
+
+
+def payment_add(
+    *,
+    order: Order,
+    user: User,
+    tender: str,
+    amount_minor: int,
+    idempotency_key: str,
+    tendered_minor: int | None = None,
+    tip_minor: int = 0,
+    reference: str = "",
+) -> Payment:
+    """Take one tender towards an order (split payments are several calls). Idempotent by key.
+
+    Cash that settles the whole balance is rounded to the business's cash unit; the difference is recorded on
+    the payment, and the change is what was handed over minus what was due.
+    """
+    key = _check_key(idempotency_key)
+    existing = Payment.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    errors: dict[str, list[str]] = {}
+    if tender not in (Payment.Tender.CASH, Payment.Tender.CARD):
+        errors["tender"] = [f"“{tender}” payments are taken through their own flow."]
+    if not isinstance(amount_minor, int) or amount_minor <= 0:
+        errors["amount_minor"] = ["The amount must be more than zero."]
+    if not isinstance(tip_minor, int) or tip_minor < 0:
+        errors["tip_minor"] = ["The tip must be zero or more."]
+    if tender == Payment.Tender.CARD and not reference.strip():
+        errors["reference"] = ["Enter the card terminal's approval code."]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            order = Order.objects.select_for_update(of=("self",)).select_related("shift").get(pk=order.pk)
+            if order.status != Order.Status.OPEN:
+                raise ValidationError(f"Order #{order.number} is {order.get_status_display().lower()}; it takes no "
+                                      "more payments.")  # fmt: skip
+            if order.shift.status != Shift.Status.OPEN:
+                raise ValidationError("The order's shift is closed.")
+            balance = order.total_minor - order.paid_minor
+            if amount_minor > balance:
+                raise ValidationError({"amount_minor": [f"That is more than the {balance} still owed."]})
+            rounding = 0
+            due = amount_minor
+            if tender == Payment.Tender.CASH and amount_minor == balance:
+                due, rounding = cash_due(balance, pricing_settings_for(sales_settings_get(), []))
+            change = 0
+            if tender == Payment.Tender.CASH:
+                handed = due + tip_minor if tendered_minor is None else tendered_minor
+                if handed < due + tip_minor:
+                    message = f"The cash handed over is less than the {due + tip_minor} due."
+                    raise ValidationError({"tendered_minor": [message]})
+                change = handed - due - tip_minor
+                tendered_minor = handed
+            payment = Payment.objects.create(
+                order=order,
+                shift=order.shift,
+                tender=tender,
+                amount_minor=amount_minor,
+                tip_minor=tip_minor,
+                tendered_minor=tendered_minor,
+                change_minor=change,
+                rounding_minor=rounding,
+                reference=reference.strip()[:100],
+                idempotency_key=key,
+                created_by=user,
+            )
+            order.paid_minor += amount_minor
+            if order.paid_minor == order.total_minor:
+                order.status = Order.Status.PAID
+            order.save(update_fields=["paid_minor", "status", "updated_at"])
+    except IntegrityError:
+        existing = Payment.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing
+    return payment

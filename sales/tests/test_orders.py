@@ -1,0 +1,194 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import AuditEntry, Role
+from business.models import Outlet, SalesSettings, Tax
+from inventory.models import OutletProductOverride
+from inventory.services import (
+    ModifierSpec,
+    category_create,
+    modifier_group_create,
+    product_create,
+    product_set_modifier_groups,
+    variant_create,
+)
+from sales.models import Order, OrderLine, Payment
+from sales.pricing import Discount
+from sales.services import register_create, shift_close, shift_expected_cash, shift_open
+from sales.services.orders import LineRequest, order_submit, payment_add
+
+
+@pytest.fixture
+def resto(in_tenant):
+    """An Indonesian restaurant: 5% service, PB1 10% exclusive on subtotal plus service, cash to Rp 100."""
+    SalesSettings.objects.update_or_create(
+        pk=1, defaults={"service_charge_rate": Decimal(5), "cash_rounding_unit": 100, "discount_limit_percent": 10}
+    )
+    pb1 = Tax.objects.create(code="PB1", name="PB1", rate=Decimal(10), applies_to_service_charge=True)
+    food, drinks = category_create(name="Food"), category_create(name="Drinks")
+    menu = {
+        "nasi": product_create(category=food, name="Nasi goreng", sku="NG", price_minor=45000, taxes=[pb1]),
+        "teh": product_create(category=drinks, name="Es teh", sku="ET", price_minor=10000, taxes=[pb1]),
+        "latte": product_create(category=drinks, name="Latte", sku="LT", price_minor=35000, taxes=[pb1]),
+    }
+    menu["regular"] = variant_create(product=menu["latte"], name="Regular", sku="LT-R", price_minor=35000)
+    menu["large"] = variant_create(product=menu["latte"], name="Large", sku="LT-L", price_minor=42000)
+    sugar = modifier_group_create(name="Sugar", min_choices=1, max_choices=1,
+                                  modifiers=[ModifierSpec("Normal"), ModifierSpec("Less")])  # fmt: skip
+    extra_options = [ModifierSpec("Extra shot", 8000), ModifierSpec("Oat milk", 6000)]
+    extras = modifier_group_create(name="Extras", min_choices=0, max_choices=2, modifiers=extra_options)
+    product_set_modifier_groups(product=menu["latte"], groups=[sugar, extras])
+    menu["less"] = sugar.modifiers.get(name="Less")
+    menu["shot"] = extras.modifiers.get(name="Extra shot")
+    menu["oat"] = extras.modifiers.get(name="Oat milk")
+    outlet = Outlet.objects.get(code="MAIN")
+    cashier = in_tenant.users[Role.CASHIER]
+    shift = shift_open(register=register_create(outlet=outlet, name="Till 1"), user=cashier, opening_float_minor=0)
+    return {"menu": menu, "shift": shift, "cashier": cashier, "outlet": outlet, "fixture": in_tenant}
+
+
+def submit(resto, lines, key="k-1", **kwargs):
+    return order_submit(shift=resto["shift"], user=resto["cashier"], idempotency_key=key, lines=lines, **kwargs)
+
+
+def test_an_order_is_priced_by_the_server_and_snapshotted(resto):
+    m = resto["menu"]
+    order = submit(resto, [LineRequest(m["nasi"].pk, 2), LineRequest(m["teh"].pk, 1, note="less ice")])
+    # 2 × 45.000 + 10.000 = 100.000; service 5% = 5.000; PB1 10% of 105.000 = 10.500; total 115.500
+    assert (order.subtotal_minor, order.service_charge_minor, order.tax_minor, order.total_minor) == (
+        100_000, 5_000, 10_500, 115_500)  # fmt: skip
+    assert order.number == 1 and order.status == Order.Status.OPEN and order.currency == "IDR"
+    assert order.tax_breakdown == [{"code": "PB1", "name": "PB1", "rate": "10.00", "inclusive": False,
+                                    "amount_minor": 10_500}]  # fmt: skip
+    lines = list(order.lines.all())
+    assert [(line.name, line.quantity, line.unit_price_minor, line.net_minor) for line in lines] == [
+        ("Nasi goreng", 2, 45_000, 90_000), ("Es teh", 1, 10_000, 10_000)]  # fmt: skip
+    assert lines[1].note == "less ice"
+    # A later price change does not touch history.
+    m["nasi"].price_minor = 50_000
+    m["nasi"].save()
+    assert OrderLine.objects.get(pk=lines[0].pk).unit_price_minor == 45_000
+    assert submit(resto, [LineRequest(m["teh"].pk)], key="k-2").number == 2
+
+
+def test_the_same_key_twice_makes_one_order(resto):
+    line = [LineRequest(resto["menu"]["teh"].pk)]
+    first, second = submit(resto, line, key="tap-1"), submit(resto, line, key="tap-1")
+    assert first.pk == second.pk
+    assert Order.objects.filter(idempotency_key="tap-1").count() == 1
+    assert OrderLine.objects.filter(order=first).count() == 1
+
+
+def test_variants_and_modifiers_set_the_price_and_are_checked(resto):
+    m = resto["menu"]
+    order = submit(resto, [LineRequest(m["latte"].pk, 1, variant_id=m["large"].pk,
+                                       modifier_ids=(m["less"].pk, m["shot"].pk))])  # fmt: skip
+    line = order.lines.get()
+    assert line.name == "Latte (Large)" and line.sku == "LT-L"
+    assert line.unit_price_minor == 42_000 + 8_000
+    assert [mod["name"] for mod in line.modifiers] == ["Less", "Extra shot"]
+
+    cases = [
+        (LineRequest(m["latte"].pk), "choose one of Large, Regular"),
+        (LineRequest(m["latte"].pk, variant_id=m["regular"].pk), "choose at least 1 for “Sugar”"),
+        (LineRequest(m["latte"].pk, variant_id=m["regular"].pk,
+                     modifier_ids=(m["less"].pk, m["shot"].pk, m["oat"].pk, m["shot"].pk)), "choose at most 2"),
+        (LineRequest(m["teh"].pk, modifier_ids=(m["shot"].pk,)), "does not belong to it"),
+        (LineRequest(m["teh"].pk, quantity=0), "quantity must be 1 to 999"),
+        (LineRequest(999_999), "not on the menu"),
+    ]  # fmt: skip
+    for index, (line_request, message) in enumerate(cases):
+        with pytest.raises(ValidationError, match=message):
+            submit(resto, [line_request], key=f"bad-{index}")
+    assert Order.objects.count() == 1  # nothing saved by the refused ones
+
+
+def test_outlet_overrides_sell_out_and_reprice(resto):
+    m = resto["menu"]
+    OutletProductOverride.objects.create(outlet=resto["outlet"], product=m["teh"], price_minor=12_000)
+    assert submit(resto, [LineRequest(m["teh"].pk)], key="o-1").lines.get().unit_price_minor == 12_000
+    OutletProductOverride.objects.create(outlet=resto["outlet"], product=m["nasi"], is_available=False)
+    with pytest.raises(ValidationError, match="Nasi goreng is sold out at this outlet"):
+        submit(resto, [LineRequest(m["nasi"].pk)], key="o-2")
+
+
+def test_a_big_discount_needs_a_supervisor(resto):
+    m = resto["menu"]
+    lines = [LineRequest(m["nasi"].pk, 1, discount=Discount("percent", Decimal(20)))]
+    with pytest.raises(ValidationError, match="above 10% on Nasi goreng needs a supervisor"):
+        submit(resto, lines, key="d-1")
+    with pytest.raises(ValidationError, match="needs a supervisor"):
+        submit(resto, lines, key="d-2", approved_by=resto["cashier"])
+    assert not Order.objects.exists()
+    supervisor = resto["fixture"].users[Role.SUPERVISOR]
+    order = submit(resto, lines, key="d-3", approved_by=supervisor)
+    assert order.discount_minor == 9_000
+    entry = AuditEntry.objects.get(action="order.discount_approved")
+    assert entry.actor == supervisor and entry.data["cashier"] == "cashier"
+    # Within the limit no approval is asked.
+    assert (
+        submit(resto, [LineRequest(m["teh"].pk, 1, discount=Discount("amount", 1_000))], key="d-4").discount_minor
+        == 1_000
+    )
+
+
+def test_bad_orders_are_refused_with_field_messages(resto):
+    for kwargs, field in [
+        ({"lines": []}, "lines"),
+        ({"lines": [LineRequest(resto["menu"]["teh"].pk)], "order_type": "drive-thru"}, "order_type"),
+        ({"lines": [LineRequest(resto["menu"]["teh"].pk)], "order_type": "dine_in"}, "table_label"),
+        ({"lines": [LineRequest(resto["menu"]["teh"].pk)], "idempotency_key": ""}, "idempotency_key"),
+    ]:
+        kwargs.setdefault("idempotency_key", "x")
+        with pytest.raises(ValidationError) as excinfo:
+            order_submit(shift=resto["shift"], user=resto["cashier"], **kwargs)
+        assert field in excinfo.value.message_dict
+    assert not Order.objects.exists()
+
+
+def test_split_payment_half_cash_half_card_with_cash_rounding(resto):
+    m = resto["menu"]
+    # 3 × Es teh = 30.000; service 1.500; PB1 3.150; total 34.650
+    order = submit(resto, [LineRequest(m["teh"].pk, 3)])
+    assert order.total_minor == 34_650
+    card = payment_add(order=order, user=resto["cashier"], tender="card", amount_minor=17_000,
+                       idempotency_key="p-1", reference="APPR 123456")  # fmt: skip
+    # The rest, 17.650, in cash: rounded to the nearest Rp 100 → 17.700; 20.000 handed over → 2.300 change.
+    cash = payment_add(order=order, user=resto["cashier"], tender="cash", amount_minor=17_650,
+                       idempotency_key="p-2", tendered_minor=20_000)  # fmt: skip
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID and order.paid_minor == 34_650
+    assert (cash.rounding_minor, cash.change_minor, card.reference) == (50, 2_300, "APPR 123456")
+    assert shift_expected_cash(resto["shift"]) == 17_700
+    closed = shift_close(shift=resto["shift"], user=resto["cashier"], denominations={"10000": 1, "5000": 1, "2000": 1})
+    assert closed.variance_minor == 17_000 - 17_700
+
+
+def test_payments_are_idempotent_and_never_overpay(resto):
+    order = submit(resto, [LineRequest(resto["menu"]["teh"].pk)])  # total 11.550
+    first = payment_add(order=order, user=resto["cashier"], tender="card", amount_minor=5_000,
+                        idempotency_key="same", reference="A1")  # fmt: skip
+    again = payment_add(order=order, user=resto["cashier"], tender="card", amount_minor=5_000,
+                        idempotency_key="same", reference="A1")  # fmt: skip
+    assert first.pk == again.pk and Payment.objects.filter(order=order).count() == 1
+    with pytest.raises(ValidationError, match="more than the 6550 still owed"):
+        payment_add(order=order, user=resto["cashier"], tender="card", amount_minor=7_000,
+                    idempotency_key="over", reference="A2")  # fmt: skip
+    with pytest.raises(ValidationError) as excinfo:
+        payment_add(order=order, user=resto["cashier"], tender="card", amount_minor=100, idempotency_key="noref")
+    assert "reference" in excinfo.value.message_dict
+    with pytest.raises(ValidationError) as excinfo:
+        payment_add(order=order, user=resto["cashier"], tender="cash", amount_minor=6_550, idempotency_key="short",
+                    tendered_minor=1_000)  # fmt: skip
+    assert "tendered_minor" in excinfo.value.message_dict
+    order.refresh_from_db()
+    assert order.paid_minor == 5_000
+
+
+def test_no_sale_on_a_closed_shift(resto):
+    shift_close(shift=resto["shift"], user=resto["cashier"], denominations={})
+    with pytest.raises(ValidationError, match="shift is closed"):
+        submit(resto, [LineRequest(resto["menu"]["teh"].pk)])
+    assert not Order.objects.exists()

@@ -1,0 +1,146 @@
+"""The till's pages and JSON endpoints, as the cart script uses them."""
+
+import json
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from accounts.models import Role
+from sales.models import Order, Payment, Shift
+from sales.views.till import SESSION_REGISTER
+
+
+@pytest.fixture
+def till(tenant):
+    """A cashier's client with an open shift on this device, and a one-item restaurant menu."""
+    client = tenant.client(Role.CASHIER)
+    response = client.post(
+        "/till/shift/open/", {"register": "new", "register_name": "Front", "opening_float": "200.000"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/till/"
+    with tenant_context(tenant.tenant):
+        shift = Shift.objects.get(register__name="Front", status="open")
+        from decimal import Decimal
+
+        from business.models import SalesSettings, Tax
+        from inventory.services import category_create, product_create
+
+        SalesSettings.objects.update_or_create(
+            pk=1, defaults={"service_charge_rate": Decimal(5), "cash_rounding_unit": 100}
+        )
+        pb1 = Tax.objects.create(code="PB1", name="PB1", rate=Decimal(10), applies_to_service_charge=True)
+        drinks = category_create(name="Drinks")
+        teh = product_create(
+            category=drinks, name="Es teh", sku="ET", price_minor=10000, barcode="8991234", taxes=[pb1]
+        )
+    assert shift.opening_float_minor == 200_000
+    return {"client": client, "shift": shift, "teh": teh, "tenant": tenant}
+
+
+def post_json(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_no_shift_sends_the_cashier_to_open_one(tenant):
+    client = tenant.client(Role.CASHIER)
+    assert client.get("/till/")["Location"] == "/till/shift/open/"
+    page = client.get("/till/shift/open/")
+    assert page.status_code == 200 and 'data-testid="shift-open"' in page.content.decode()
+    bad = client.post("/till/shift/open/", {"register": "new", "opening_float": "lots"})
+    assert bad.status_code == 400 and "is not an amount" in bad.content.decode()
+
+
+def test_the_till_shows_the_menu_and_finds_products(till, django_assert_max_num_queries):
+    client = till["client"]
+    page = client.get("/till/")
+    assert page.status_code == 200
+    assert "Es teh" in page.content.decode()
+    with django_assert_max_num_queries(12):
+        found = client.get("/till/products/", {"q": "es"})
+    assert "Es teh" in found.content.decode()
+    assert "Nothing matches" in client.get("/till/products/", {"q": "zzz"}).content.decode()
+    scan = client.get("/till/scan/", {"code": "8991234"})
+    assert scan.status_code == 200 and scan.json()["product"]["name"] == "Es teh"
+    assert client.get("/till/scan/", {"code": "000"}).status_code == 404
+
+
+def test_preview_submit_pay_and_print(till):
+    client, teh = till["client"], till["teh"]
+    cart = {"lines": [{"product_id": teh.pk, "quantity": 3}], "idempotency_key": "cart-1"}
+    preview = post_json(client, "/till/preview/", cart).json()
+    # 30.000 + service 1.500 + PB1 3.150 = 34.650; cash due rounds to 34.700
+    assert (preview["total_minor"], preview["cash_due_minor"]) == (34_650, 34_700)
+
+    first = post_json(client, "/till/orders/", cart)
+    retry = post_json(client, "/till/orders/", cart)  # a double tap or a retry after a timeout
+    assert first.status_code == 201 and retry.status_code == 201
+    assert first.json()["id"] == retry.json()["id"]
+    order_id = first.json()["id"]
+
+    pay_url = f"/till/orders/{order_id}/payments/"
+    card = post_json(
+        client, pay_url, {"tender": "card", "amount_minor": 17_000, "reference": "OK123", "idempotency_key": "p1"}
+    )
+    assert card.status_code == 201 and card.json()["balance_minor"] == 17_650
+    cash = post_json(
+        client, pay_url, {"tender": "cash", "amount_minor": 17_650, "tendered_minor": 20_000, "idempotency_key": "p2"}
+    )
+    body = cash.json()
+    assert body["status"] == "paid" and body["payment"]["change_minor"] == 2_300
+    receipt = client.get(f"/till/receipts/{body['uid']}/?paper=58")
+    html = receipt.content.decode()
+    assert receipt.status_code == 200 and "paper-58" in html and "Rp 34.650" in html and "Rp 2.300" in html
+    with tenant_context(till["tenant"].tenant):
+        assert Order.objects.count() == 1 and Payment.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not json", "not valid JSON"),
+        ({"lines": "x"}, "needs a list of lines"),
+        ({"lines": [{"product_id": "one"}], "idempotency_key": "k"}, "product_id"),
+        ({"lines": [{"product_id": 1, "quantity": 0}], "idempotency_key": "k"}, "quantity"),
+        ({"lines": [], "idempotency_key": "k"}, "no items"),
+        ({"lines": [{"product_id": 999999}], "idempotency_key": "k"}, "not on the menu"),
+        (
+            {"lines": [{"product_id": 1, "discount": {"kind": "percent", "value": "150"}}], "idempotency_key": "k"},
+            "100",
+        ),
+    ],
+)
+def test_a_bad_submission_gets_a_4xx_with_a_message_and_saves_nothing(till, body, message):
+    client = till["client"]
+    raw = body if isinstance(body, bytes) else json.dumps(body)
+    response = client.post("/till/orders/", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    with tenant_context(till["tenant"].tenant):
+        assert not Order.objects.exists()
+
+
+def test_an_order_of_another_device_cannot_be_paid_from_here(till, tenant):
+    client, teh = till["client"], till["teh"]
+    order_id = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "o"}).json()[
+        "id"
+    ]
+    other = tenant.client(Role.CASHIER)  # same cashier, another device without this shift
+    response = post_json(other, f"/till/orders/{order_id}/payments/",
+                         {"tender": "card", "amount_minor": 1, "reference": "x", "idempotency_key": "p"})  # fmt: skip
+    assert response.status_code == 404
+    with tenant_context(tenant.tenant):
+        assert not Payment.objects.exists()
+
+
+def test_close_the_shift_by_denomination(till):
+    client = till["client"]
+    form = client.get("/till/shift/close/")
+    assert form.status_code == 200 and "100.000" in form.content.decode()
+    bad = client.post("/till/shift/close/", {"d100000": "two"})
+    assert bad.status_code == 400 and "whole numbers" in bad.content.decode()
+    done = client.post("/till/shift/close/", {"d100000": "2", "d1000": "3"})
+    assert done.status_code == 302
+    with tenant_context(till["tenant"].tenant):
+        shift = Shift.objects.get(pk=till["shift"].pk)
+    assert (shift.counted_cash_minor, shift.expected_cash_minor, shift.variance_minor) == (203_000, 200_000, 3_000)
+    assert SESSION_REGISTER not in client.session

@@ -1,0 +1,1 @@
+"""Till pages (till.py), shifts and cash (shifts.py), the supervisor console (supervisor.py)."""

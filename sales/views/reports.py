@@ -1,0 +1,19 @@
+"""X (mid-shift) and Z (closed shift) reports."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from accounts.guards import TILL_ROLES, role_required
+from sales.models import Shift
+
+
+@role_required(*TILL_ROLES)
+def shift_report_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Supervisors and owners see every shift's report; a cashier sees the shifts they opened or closed."""
+    shift = get_object_or_404(Shift.objects.select_related("register__outlet", "opened_by", "closed_by"), pk=pk)
+    if request.user.role == "CASHIER" and request.user.pk not in (shift.opened_by_id, shift.closed_by_id):
+        raise Http404
+    from sales.selectors import shift_report
+
+    context = {"shift": shift, "outlet": shift.register.outlet, "report": shift_report(shift=shift)}
+    return render(request, "sales/shift_report.html", context)

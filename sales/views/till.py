@@ -1,0 +1,323 @@
+"""The till: the page, its catalog partials, and the JSON endpoints its cart script calls.
+
+The cart lives on the device (it survives a dropped connection); the server prices it on every change and
+creates the order and payments. Every state-changing call carries the client's idempotency key.
+"""
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.guards import TILL_ROLES, role_required
+from accounts.services import approver_verify
+from business.models import Outlet
+from business.selectors import outlet_default, sales_settings_get
+from inventory.models import Category
+from inventory.selectors import category_list, category_products, product_get_by_code, product_search
+from sales.models import Order, Register, Shift
+from sales.pricing import Discount, PricingError
+from sales.services import LineRequest, order_submit, payment_add
+from sales.services.orders import order_preview
+
+SESSION_REGISTER = "till_register_id"
+
+
+def current_register(request: HttpRequest) -> Register | None:
+    """The register this device is (chosen when its first shift was opened), if still active."""
+    register_id = request.session.get(SESSION_REGISTER)
+    if register_id is None:
+        return None
+    return Register.objects.filter(pk=register_id, is_active=True).select_related("outlet").first()
+
+
+def current_shift(request: HttpRequest) -> Shift | None:
+    register = current_register(request)
+    if register is None:
+        return None
+    return Shift.objects.filter(register=register, status=Shift.Status.OPEN).select_related("register__outlet").first()
+
+
+def _outlet(request: HttpRequest, shift: Shift | None) -> Outlet | None:
+    return shift.register.outlet if shift else outlet_default()
+
+
+@role_required(*TILL_ROLES)
+def till(request: HttpRequest) -> HttpResponse:
+    shift = current_shift(request)
+    if shift is None:
+        return redirect("sales:shift_open")
+    categories = list(category_list(include_archived=False))
+    first = categories[0] if categories else None
+    products = _with_json(category_products(category=first, outlet=shift.register.outlet) if first else [])
+    context = {
+        "shift": shift,
+        "outlet": shift.register.outlet,
+        "categories": categories,
+        "products": products,
+        "sales_settings": sales_settings_get(),
+    }
+    return render(request, "sales/till.html", context)
+
+
+@require_GET
+@role_required(*TILL_ROLES)
+def till_products(request: HttpRequest) -> HttpResponse:
+    """The product grid for a category tab or a search (htmx partial)."""
+    outlet = _outlet(request, current_shift(request))
+    query = request.GET.get("q", "").strip()[:80]
+    if query:
+        products = product_search(query=query, outlet=outlet, limit=60)
+    elif request.GET.get("category"):
+        category = get_object_or_404(Category, pk=request.GET.get("category"), is_archived=False)
+        products = category_products(category=category, outlet=outlet)
+    else:  # the search was cleared: back to the first tab
+        first = category_list(include_archived=False).first()
+        products = category_products(category=first, outlet=outlet) if first else []
+    return render(request, "sales/_product_grid.html", {"products": _with_json(products), "query": query})
+
+
+@require_GET
+@role_required(*TILL_ROLES)
+def till_scan(request: HttpRequest) -> JsonResponse:
+    """A scanner typed a code and Enter: the item it names, or 404 with a message."""
+    outlet = _outlet(request, current_shift(request))
+    item = product_get_by_code(code=request.GET.get("code", ""), outlet=outlet)
+    if item is None:
+        return JsonResponse({"error": "No product with that barcode or SKU is on sale here."}, status=404)
+    return JsonResponse(
+        {"product": product_json(item.product), "variant_id": item.variant.pk if item.variant else None}
+    )
+
+
+def product_json(product) -> dict:
+    """What the cart script needs to add a product and ask for its options."""
+    return {
+        "id": product.pk,
+        "name": product.name,
+        "price_minor": product.effective_price_minor,
+        "variants": [
+            {"id": v.pk, "name": v.name, "price_minor": v.effective_price_minor} for v in product.till_variants
+        ],
+        "groups": [
+            {
+                "id": g.pk,
+                "name": g.name,
+                "min": g.min_choices,
+                "max": g.max_choices,
+                "modifiers": [
+                    {"id": m.pk, "name": m.name, "delta_minor": m.price_delta_minor} for m in g.active_modifiers
+                ],
+            }
+            for g in product.till_modifier_groups
+        ],
+    }
+
+
+def _with_json(products: list) -> list:
+    for product in products:
+        product.till_json = json.dumps(product_json(product))
+    return products
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def _int(value, field: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise BadRequest(f"“{field}” must be a whole number of at least {minimum}.")
+    return value
+
+
+def _discount(data) -> Discount | None:
+    if not data:
+        return None
+    if not isinstance(data, dict) or data.get("kind") not in ("percent", "amount"):
+        raise BadRequest("A discount is {kind: percent|amount, value}.")
+    try:
+        if data["kind"] == "percent":
+            return Discount("percent", Decimal(str(data.get("value"))))
+        return Discount("amount", _int(data.get("value"), "discount value", minimum=0))
+    except (InvalidOperation, PricingError) as exc:
+        raise BadRequest(str(exc) or "The discount is not valid.") from None
+
+
+def parse_cart(body: bytes) -> dict:
+    """The cart JSON the till sends. Anything malformed is a BadRequest with a message for the cashier."""
+    try:
+        data = json.loads(body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("The request is not valid JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("lines"), list):
+        raise BadRequest("The request needs a list of lines.")
+    lines = []
+    for index, line in enumerate(data["lines"], start=1):
+        if not isinstance(line, dict):
+            raise BadRequest(f"Line {index} is not an object.")
+        modifier_ids = line.get("modifier_ids") or []
+        if not isinstance(modifier_ids, list):
+            raise BadRequest(f"Line {index}: modifier_ids must be a list.")
+        lines.append(
+            LineRequest(
+                product_id=_int(line.get("product_id"), f"line {index} product_id", minimum=1),
+                quantity=_int(line.get("quantity", 1), f"line {index} quantity", minimum=1),
+                variant_id=_int(line["variant_id"], "variant_id", minimum=1) if line.get("variant_id") else None,
+                modifier_ids=tuple(_int(m, "modifier id", minimum=1) for m in modifier_ids),
+                note=str(line.get("note") or "")[:200],
+                discount=_discount(line.get("discount")),
+            )
+        )
+    return {
+        "lines": lines,
+        "order_discount": _discount(data.get("order_discount")),
+        "order_type": str(data.get("order_type") or Order.Type.TAKEAWAY),
+        "table_label": str(data.get("table_label") or ""),
+        "customer_name": str(data.get("customer_name") or ""),
+        "idempotency_key": str(data.get("idempotency_key") or ""),
+        "approver": data.get("approver") if isinstance(data.get("approver"), dict) else None,
+    }
+
+
+def _errors(exc: ValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {"errors": exc.message_dict, "error": " ".join(m for ms in exc.message_dict.values() for m in ms)}
+    return {"errors": {"__all__": exc.messages}, "error": " ".join(exc.messages)}
+
+
+@require_POST
+@role_required(*TILL_ROLES)
+def till_preview(request: HttpRequest) -> JsonResponse:
+    shift = current_shift(request)
+    if shift is None:
+        return JsonResponse({"error": "Open a shift first."}, status=409)
+    try:
+        cart = parse_cart(request.body)
+        preview = order_preview(outlet_id=shift.outlet_id, lines=cart["lines"], order_discount=cart["order_discount"])
+    except BadRequest as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    except ValidationError as exc:
+        return JsonResponse(_errors(exc), status=400)
+    totals = preview.totals
+    return JsonResponse(
+        {
+            "lines": preview.lines,
+            "subtotal_minor": totals.subtotal_minor,
+            "discount_minor": totals.discount_minor,
+            "service_charge_minor": totals.service_charge_minor,
+            "taxes": [
+                {"code": t.code, "name": t.name, "inclusive": t.inclusive, "amount_minor": t.amount_minor}
+                for t in totals.taxes
+            ],
+            "total_minor": totals.total_minor,
+            "cash_due_minor": preview.cash_due_minor,
+        }
+    )
+
+
+def order_json(order: Order) -> dict:
+    return {
+        "id": order.pk,
+        "uid": str(order.uid),
+        "number": order.number,
+        "status": order.status,
+        "total_minor": order.total_minor,
+        "paid_minor": order.paid_minor,
+        "balance_minor": order.balance_minor,
+    }
+
+
+@require_POST
+@role_required(*TILL_ROLES)
+def till_submit(request: HttpRequest) -> JsonResponse:
+    shift = current_shift(request)
+    if shift is None:
+        return JsonResponse({"error": "Open a shift first."}, status=409)
+    try:
+        cart = parse_cart(request.body)
+        approved_by = None
+        if cart["approver"]:
+            approved_by = approver_verify(
+                username=str(cart["approver"].get("username", "")),
+                pin=str(cart["approver"].get("pin", "")),
+                action="discount",
+                request=request,
+            )
+        order = order_submit(
+            shift=shift,
+            user=request.user,
+            idempotency_key=cart["idempotency_key"],
+            lines=cart["lines"],
+            order_type=cart["order_type"],
+            table_label=cart["table_label"],
+            customer_name=cart["customer_name"],
+            order_discount=cart["order_discount"],
+            approved_by=approved_by,
+        )
+    except BadRequest as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    except ValidationError as exc:
+        return JsonResponse(_errors(exc), status=400)
+    return JsonResponse(order_json(order), status=201)
+
+
+def _order_for_till(request: HttpRequest, pk: int) -> Order:
+    """An order of this device's shift (a supervisor may reach any): others answer 404."""
+    shift = current_shift(request)
+    visible = Q(shift=shift) if shift else Q(pk__in=[])
+    if request.user.role in ("SUPERVISOR", "ADMIN_TENANT"):
+        visible = Q()
+    return get_object_or_404(Order.objects.filter(visible), pk=pk)
+
+
+@require_POST
+@role_required(*TILL_ROLES)
+def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
+    order = _order_for_till(request, pk)
+    try:
+        data = json.loads(request.body or b"{}")
+        if not isinstance(data, dict):
+            raise BadRequest("The request must be a JSON object.")
+        tendered = data.get("tendered_minor")
+        payment = payment_add(
+            order=order,
+            user=request.user,
+            tender=str(data.get("tender", "")),
+            amount_minor=_int(data.get("amount_minor"), "amount_minor", minimum=1),
+            idempotency_key=str(data.get("idempotency_key") or ""),
+            tendered_minor=None if tendered in (None, "") else _int(tendered, "tendered_minor"),
+            tip_minor=_int(data.get("tip_minor", 0), "tip_minor"),
+            reference=str(data.get("reference") or ""),
+        )
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return JsonResponse({"error": "The request is not valid JSON."}, status=400)
+    except BadRequest as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    except ValidationError as exc:
+        return JsonResponse(_errors(exc), status=400)
+    order.refresh_from_db()
+    body = order_json(order)
+    body["payment"] = {"id": payment.pk, "tender": payment.tender, "amount_minor": payment.amount_minor,
+                       "change_minor": payment.change_minor, "rounding_minor": payment.rounding_minor}  # fmt: skip
+    return JsonResponse(body, status=201)
+
+
+@role_required(*TILL_ROLES)
+def receipt(request: HttpRequest, uid: str) -> HttpResponse:
+    """The printable receipt: 58 mm, 80 mm thermal or A4 (`?paper=58|80|a4`); reprint from history."""
+    try:
+        order = Order.objects.select_related("outlet", "created_by").prefetch_related("lines", "payments").get(uid=uid)
+    except (Order.DoesNotExist, ValidationError):
+        raise Http404 from None
+    paper = request.GET.get("paper", "80")
+    context = {
+        "order": order,
+        "paper": paper if paper in ("58", "80", "a4") else "80",
+        "sales_settings": sales_settings_get(),
+        "autoprint": request.GET.get("print") == "1",
+    }
+    return render(request, "sales/receipt.html", context)

@@ -1,0 +1,461 @@
+// The till's cart. It lives on the device (localStorage), so a dropped connection or a reload loses nothing;
+// the server prices it after every change and creates the order and payments. Each submission carries a key
+// generated here and kept until it succeeds, so a retry (timeout, double tap) returns the first result.
+(function () {
+  "use strict";
+  const root = document.getElementById("till");
+  if (!root) return;
+
+  const currency = root.dataset.currency;
+  const storageKey = root.dataset.storageKey;
+  const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+  const exponents = { IDR: 0, JPY: 0 };
+  const exponent = exponents[currency] ?? 2;
+  const $ = (id) => document.getElementById(id);
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  // --- money ----------------------------------------------------------------------------------------------
+  function formatMoney(minor) {
+    const negative = minor < 0;
+    const abs = Math.abs(minor);
+    const whole = Math.floor(abs / 10 ** exponent);
+    const fraction = abs % 10 ** exponent;
+    const sep = currency === "IDR" ? "." : ",";
+    const dec = currency === "IDR" ? "," : ".";
+    let text = whole.toString().replace(/\B(?=(\d{3})+(?!\d))/g, sep);
+    if (exponent) text += dec + fraction.toString().padStart(exponent, "0");
+    const symbol = { IDR: "Rp ", USD: "$", EUR: "€ ", SGD: "S$", MYR: "RM ", JPY: "¥" }[currency] || currency + " ";
+    return (negative ? "-" : "") + symbol + text;
+  }
+  // What a person typed -> integer minor units (null when it is not an amount). Mirrors money.parse_amount.
+  function parseMoney(text) {
+    let t = String(text || "").replace(/[^\d.,-]/g, "");
+    if (!t) return null;
+    if (exponent === 0) {
+      t = t.replace(/[.,]/g, "");
+      return /^\d+$/.test(t) ? parseInt(t, 10) : null;
+    }
+    t = t.replace(/,/g, "");
+    if (!/^\d+(\.\d{0,2})?$/.test(t)) return null;
+    const [w, f = ""] = t.split(".");
+    return parseInt(w, 10) * 10 ** exponent + parseInt((f + "00").slice(0, exponent), 10);
+  }
+
+  // --- state ----------------------------------------------------------------------------------------------
+  let cart = load();
+  let selected = null; // index of the selected line (for line discounts, quantity keys)
+  let previewSeq = 0;
+
+  function blank() {
+    return { lines: [], order_type: "takeaway", table_label: "", customer_name: "", order_discount: null, key: null, order: null };
+  }
+  function load() {
+    try { return Object.assign(blank(), JSON.parse(localStorage.getItem(storageKey) || "{}")); } catch (e) { return blank(); }
+  }
+  function save() { localStorage.setItem(storageKey, JSON.stringify(cart)); }
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = { error: "The server answered " + response.status + "." }; }
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  function payload() {
+    return {
+      lines: cart.lines.map((l) => ({ product_id: l.product_id, variant_id: l.variant_id, modifier_ids: l.modifier_ids,
+        quantity: l.quantity, note: l.note, discount: l.discount })),
+      order_type: cart.order_type, table_label: cart.table_label, customer_name: cart.customer_name,
+      order_discount: cart.order_discount,
+    };
+  }
+
+  // --- rendering ------------------------------------------------------------------------------------------
+  function showError(text) {
+    const box = $("cart-error");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function render(preview) {
+    const list = $("cart-lines");
+    list.innerHTML = "";
+    cart.lines.forEach((line, i) => {
+      const row = preview && preview.lines[i];
+      const li = document.createElement("li");
+      li.className = "cart-line" + (i === selected ? " is-selected" : "");
+      li.dataset.index = i;
+      li.innerHTML = `
+        <button type="button" class="cart-line__main" data-select>
+          <span class="cart-line__name"></span><span class="cart-line__mods"></span>
+        </button>
+        <span class="cart-line__qty">
+          <button type="button" class="btn btn--ghost" data-dec aria-label="Less">−</button>
+          <span data-qty></span>
+          <button type="button" class="btn btn--ghost" data-inc aria-label="More">+</button>
+        </span>
+        <span class="cart-line__amount"></span>`;
+      li.querySelector(".cart-line__name").textContent = line.name;
+      li.querySelector(".cart-line__mods").textContent = [...line.modifier_names, line.note ? "“" + line.note + "”" : "",
+        line.discount ? "− " + (line.discount.kind === "percent" ? line.discount.value + "%" : formatMoney(line.discount.value)) : ""]
+        .filter(Boolean).join(", ");
+      li.querySelector("[data-qty]").textContent = line.quantity;
+      li.querySelector(".cart-line__amount").textContent = row ? formatMoney(row.net_minor) : "…";
+      list.appendChild(li);
+    });
+    $("cart-empty").hidden = cart.lines.length > 0;
+    $("cart-pay").disabled = cart.lines.length === 0;
+    $("order-type").value = cart.order_type;
+    $("table-label").hidden = cart.order_type !== "dine_in";
+    $("table-label").value = cart.table_label;
+    $("customer-name").value = cart.customer_name;
+    const totals = $("cart-totals");
+    totals.innerHTML = "";
+    if (!preview || !cart.lines.length) return;
+    const add = (label, value, cls) => {
+      const dt = document.createElement("dt"); dt.textContent = label;
+      const dd = document.createElement("dd"); dd.textContent = value;
+      if (cls) { dt.className = cls; dd.className = cls; }
+      totals.append(dt, dd);
+    };
+    add("Subtotal", formatMoney(preview.subtotal_minor));
+    if (preview.discount_minor) add("Discount", "− " + formatMoney(preview.discount_minor));
+    if (preview.service_charge_minor) add("Service", formatMoney(preview.service_charge_minor));
+    preview.taxes.forEach((t) => add(t.name + (t.inclusive ? " (incl.)" : ""), formatMoney(t.amount_minor), t.inclusive ? "muted" : ""));
+    add("Total", formatMoney(preview.total_minor), "cart-total");
+    if (preview.cash_due_minor !== preview.total_minor) add("Cash", formatMoney(preview.cash_due_minor), "muted");
+  }
+
+  async function refresh() {
+    save();
+    if (!cart.lines.length) { render(null); showError(""); return; }
+    render(null);
+    const seq = ++previewSeq;
+    try {
+      const { ok, data } = await post(root.dataset.previewUrl, payload());
+      if (seq !== previewSeq) return; // a newer change is on its way
+      if (!ok) { showError(data.error); render(null); return; }
+      showError("");
+      render(data);
+    } catch (e) {
+      if (seq === previewSeq) showError("Offline: the cart is kept on this device; totals appear when the connection is back.");
+    }
+  }
+
+  // --- adding products ------------------------------------------------------------------------------------
+  function addLine(product, variant, modifiers, note) {
+    cart.key = null; // the cart changed: the next submission is a new one
+    const name = product.name + (variant ? " (" + variant.name + ")" : "");
+    const modifierIds = modifiers.map((m) => m.id);
+    const same = cart.lines.findIndex((l) => l.product_id === product.id && l.variant_id === (variant ? variant.id : null)
+      && JSON.stringify(l.modifier_ids) === JSON.stringify(modifierIds) && !l.note && !note && !l.discount);
+    if (same >= 0) {
+      cart.lines[same].quantity += 1;
+      selected = same;
+    } else {
+      cart.lines.push({ product_id: product.id, variant_id: variant ? variant.id : null, modifier_ids: modifierIds,
+        modifier_names: modifiers.map((m) => m.name), name, quantity: 1, note: note || "", discount: null });
+      selected = cart.lines.length - 1;
+    }
+    refresh();
+  }
+
+  function chooseOptions(product, presetVariantId) {
+    if (!product.groups.length && (!product.variants.length || presetVariantId)) {
+      const variant = product.variants.find((v) => v.id === presetVariantId) || null;
+      return addLine(product, variant, [], "");
+    }
+    const dialog = $("options-dialog");
+    $("options-title").textContent = product.name;
+    const body = $("options-body");
+    body.innerHTML = "";
+    if (product.variants.length) {
+      const fs = document.createElement("fieldset");
+      fs.className = "segmented";
+      fs.innerHTML = "<legend>Size</legend>";
+      product.variants.forEach((v, i) => {
+        const label = document.createElement("label");
+        label.innerHTML = `<input type="radio" name="variant" value="${v.id}"> <span></span>`;
+        label.querySelector("span").textContent = v.name + " · " + formatMoney(v.price_minor);
+        if (v.id === presetVariantId || (!presetVariantId && i === 0)) label.querySelector("input").checked = true;
+        fs.appendChild(label);
+      });
+      body.appendChild(fs);
+    }
+    product.groups.forEach((g) => {
+      const fs = document.createElement("fieldset");
+      fs.className = "segmented";
+      fs.dataset.group = g.id;
+      const legend = document.createElement("legend");
+      legend.textContent = g.name + (g.min ? " (required" + (g.max > 1 ? ", up to " + g.max : "") + ")" : g.max > 1 ? " (up to " + g.max + ")" : " (optional)");
+      fs.appendChild(legend);
+      g.modifiers.forEach((m) => {
+        const label = document.createElement("label");
+        const type = g.max === 1 ? "radio" : "checkbox";
+        label.innerHTML = `<input type="${type}" name="group-${g.id}" value="${m.id}"> <span></span>`;
+        label.querySelector("span").textContent = m.name + (m.delta_minor ? " +" + formatMoney(m.delta_minor) : "");
+        fs.appendChild(label);
+      });
+      body.appendChild(fs);
+    });
+    const form = $("options-form");
+    form.note.value = "";
+    $("options-error").hidden = true;
+    form.onsubmit = (event) => {
+      const variantInput = form.querySelector("input[name=variant]:checked");
+      const variant = variantInput ? product.variants.find((v) => String(v.id) === variantInput.value) : null;
+      const chosen = [];
+      for (const g of product.groups) {
+        const picked = [...form.querySelectorAll(`input[name=group-${g.id}]:checked`)].map((i) => g.modifiers.find((m) => String(m.id) === i.value));
+        if (picked.length < g.min || picked.length > g.max) {
+          event.preventDefault();
+          $("options-error").textContent = `Choose ${g.min === g.max ? g.min : g.min + " to " + g.max} for “${g.name}”.`;
+          $("options-error").hidden = false;
+          return;
+        }
+        chosen.push(...picked);
+      }
+      addLine(product, variant, chosen, form.note.value.trim());
+    };
+    dialog.showModal();
+  }
+
+  document.addEventListener("click", (event) => {
+    const tile = event.target.closest(".product-tile[data-product]");
+    if (tile) chooseOptions(JSON.parse(tile.dataset.product));
+    const tab = event.target.closest("[role=tab]");
+    if (tab) {
+      tab.parentElement.querySelectorAll("[role=tab]").forEach((t) => {
+        t.classList.toggle("is-active", t === tab); t.setAttribute("aria-selected", String(t === tab));
+      });
+      $("till-search").value = "";
+    }
+    const close = event.target.closest("[data-close]");
+    if (close) close.closest("dialog").close();
+  });
+
+  // A scanner types the code and presses Enter.
+  $("till-search").addEventListener("keydown", async (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const code = event.target.value.trim();
+    if (!code) return;
+    const response = await fetch(root.dataset.scanUrl + "?code=" + encodeURIComponent(code), { credentials: "same-origin" });
+    const data = await response.json();
+    if (!response.ok) { showError(data.error); return; }
+    event.target.value = "";
+    showError("");
+    chooseOptions(data.product, data.variant_id);
+  });
+
+  // --- editing lines --------------------------------------------------------------------------------------
+  $("cart-lines").addEventListener("click", (event) => {
+    const li = event.target.closest(".cart-line");
+    if (!li) return;
+    const i = Number(li.dataset.index);
+    selected = i;
+    cart.key = null;
+    if (event.target.closest("[data-inc]")) cart.lines[i].quantity += 1;
+    else if (event.target.closest("[data-dec]")) {
+      cart.lines[i].quantity -= 1;
+      if (cart.lines[i].quantity < 1) { cart.lines.splice(i, 1); selected = null; }
+    }
+    refresh();
+  });
+  $("order-type").addEventListener("change", (e) => { cart.order_type = e.target.value; cart.key = null; refresh(); });
+  $("table-label").addEventListener("change", (e) => { cart.table_label = e.target.value.trim(); cart.key = null; save(); });
+  $("customer-name").addEventListener("change", (e) => { cart.customer_name = e.target.value.trim(); cart.key = null; save(); });
+  $("cart-clear").addEventListener("click", () => {
+    if (cart.lines.length && !confirm("Clear this order?")) return;
+    cart = blank(); selected = null; refresh();
+  });
+
+  $("cart-discount").addEventListener("click", () => {
+    const form = $("discount-form");
+    form.value.value = "";
+    form.querySelector("input[value=line]").disabled = selected === null;
+    $("discount-dialog").showModal();
+  });
+  $("discount-form").addEventListener("submit", (event) => {
+    const form = event.target;
+    const kind = form.kind.value;
+    let value;
+    if (kind === "percent") {
+      value = form.value.value.replace(",", ".").trim();
+      if (!/^\d+(\.\d{1,2})?$/.test(value) || Number(value) > 100) { event.preventDefault(); alert("Enter a percentage from 0 to 100."); return; }
+    } else {
+      value = parseMoney(form.value.value);
+      if (value === null) { event.preventDefault(); alert("Enter an amount."); return; }
+    }
+    const discount = { kind, value };
+    if (form.target.value === "line" && selected !== null) cart.lines[selected].discount = discount;
+    else cart.order_discount = discount;
+    cart.key = null;
+    refresh();
+  });
+  $("discount-form").querySelector("[data-remove]").addEventListener("click", () => {
+    if ($("discount-form").target.value === "line" && selected !== null) cart.lines[selected].discount = null;
+    else cart.order_discount = null;
+    cart.key = null;
+    $("discount-dialog").close();
+    refresh();
+  });
+
+  // --- submitting and paying ------------------------------------------------------------------------------
+  function askApproval(reason) {
+    return new Promise((resolve) => {
+      const dialog = $("approval-dialog");
+      const form = $("approval-form");
+      form.reset();
+      $("approval-reason").textContent = reason;
+      form.onsubmit = () => resolve({ username: form.username.value, pin: form.pin.value });
+      dialog.onclose = () => { if (dialog.returnValue !== "") resolve(null); };
+      dialog.returnValue = "";
+      dialog.showModal();
+    });
+  }
+
+  async function submitOrder() {
+    if (cart.order) return cart.order; // already on the server: pay it
+    cart.key = cart.key || newKey();
+    save();
+    let body = Object.assign(payload(), { idempotency_key: cart.key });
+    for (;;) {
+      let result;
+      try { result = await post(root.dataset.submitUrl, body); } catch (e) {
+        showError("No connection: nothing was lost. Press Pay again to retry; it will not create a second order.");
+        return null;
+      }
+      if (result.ok) { cart.order = result.data; save(); return result.data; }
+      if (result.data.errors && result.data.errors.discount) {
+        const approver = await askApproval(result.data.errors.discount.join(" "));
+        if (!approver) return null;
+        body = Object.assign(body, { approver });
+        continue;
+      }
+      showError(result.data.error);
+      return null;
+    }
+  }
+
+  function renderPayDialog(order) {
+    $("pay-order-number").textContent = "#" + order.number;
+    $("pay-total").textContent = formatMoney(order.total_minor);
+    $("pay-paid").textContent = formatMoney(order.paid_minor);
+    $("pay-balance").textContent = formatMoney(order.balance_minor);
+    const form = $("pay-form");
+    const done = order.balance_minor === 0;
+    $("pay-entry").hidden = done;
+    $("pay-submit").hidden = done;
+    $("pay-new").hidden = !done;
+    $("pay-receipt").hidden = !done;
+    $("pay-later").textContent = done ? "Close" : "Pay later";
+    if (done) $("pay-receipt").href = root.dataset.receiptUrl.replace("00000000-0000-0000-0000-000000000000", order.uid) + "?print=1";
+    form.amount.value = exponent ? (order.balance_minor / 10 ** exponent).toFixed(exponent) : String(order.balance_minor);
+    form.tendered.value = "";
+    form.reference.value = "";
+    form.tip.value = "";
+    const quick = $("pay-quick");
+    quick.innerHTML = "";
+    const half = Math.ceil(order.balance_minor / 2);
+    [["Half", half], ["All", order.balance_minor]].forEach(([label, amount]) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "btn btn--ghost"; b.textContent = label + " · " + formatMoney(amount);
+      b.onclick = () => { form.amount.value = exponent ? (amount / 10 ** exponent).toFixed(exponent) : String(amount); };
+      quick.appendChild(b);
+    });
+  }
+
+  function tenderChanged() {
+    const form = $("pay-form");
+    const tender = form.tender.value;
+    form.querySelector("[data-for=cash]").hidden = tender !== "cash";
+    form.querySelector("[data-for=card]").hidden = tender !== "card";
+  }
+  $("pay-form").addEventListener("change", tenderChanged);
+
+  $("cart-pay").addEventListener("click", async () => {
+    const button = $("cart-pay");
+    button.disabled = true;
+    const order = await submitOrder();
+    button.disabled = cart.lines.length === 0;
+    if (!order) return;
+    $("pay-error").hidden = true;
+    $("pay-change").hidden = true;
+    $("pay-done").innerHTML = "";
+    renderPayDialog(order);
+    tenderChanged();
+    $("pay-dialog").showModal();
+  });
+
+  $("pay-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const amount = parseMoney(form.amount.value);
+    const tip = form.tip.value ? parseMoney(form.tip.value) : 0;
+    const tendered = form.tendered.value ? parseMoney(form.tendered.value) : null;
+    if (amount === null || amount <= 0 || tip === null) {
+      $("pay-error").textContent = "Enter the amounts as numbers."; $("pay-error").hidden = false; return;
+    }
+    cart.payKey = cart.payKey || newKey();
+    save();
+    const url = root.dataset.payUrl.replace("/0/", "/" + cart.order.id + "/");
+    let result;
+    try {
+      result = await post(url, { tender: form.tender.value, amount_minor: amount, tip_minor: tip,
+        tendered_minor: tendered, reference: form.reference.value, idempotency_key: cart.payKey });
+    } catch (e) {
+      $("pay-error").textContent = "No connection: press Take payment again; it will not charge twice."; $("pay-error").hidden = false; return;
+    }
+    if (!result.ok) { $("pay-error").textContent = result.data.error; $("pay-error").hidden = false; return; }
+    cart.payKey = null;
+    cart.order = result.data;
+    save();
+    $("pay-error").hidden = true;
+    const p = result.data.payment;
+    const li = document.createElement("li");
+    li.textContent = (p.tender === "cash" ? "Cash " : "Card ") + formatMoney(p.amount_minor);
+    $("pay-done").appendChild(li);
+    if (p.tender === "cash") {
+      $("pay-change").textContent = "Change: " + formatMoney(p.change_minor) + (p.rounding_minor ? " (cash rounded by " + formatMoney(p.rounding_minor) + ")" : "");
+      $("pay-change").hidden = false;
+    }
+    renderPayDialog(result.data);
+  });
+
+  $("pay-new").addEventListener("click", () => {
+    cart = blank(); selected = null;
+    $("pay-dialog").close();
+    refresh();
+    $("till-search").focus();
+  });
+
+  // Keyboard: + / - change the selected line's quantity; Escape clears the search.
+  document.addEventListener("keydown", (event) => {
+    if (document.querySelector("dialog[open]")) return;
+    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+    if (event.key === "Escape" && typing) { document.activeElement.blur(); return; }
+    if (typing || selected === null || !cart.lines[selected]) return;
+    if (event.key === "+") { cart.lines[selected].quantity += 1; cart.key = null; refresh(); }
+    if (event.key === "-") {
+      cart.lines[selected].quantity -= 1;
+      if (cart.lines[selected].quantity < 1) { cart.lines.splice(selected, 1); selected = null; }
+      cart.key = null; refresh();
+    }
+  });
+
+  refresh();
+  if (cart.order && cart.order.balance_minor > 0) {
+    // A reload in the middle of paying: reopen the payment dialog for the order already made.
+    renderPayDialog(cart.order); tenderChanged(); $("pay-dialog").showModal();
+  }
+})();
