@@ -1,7 +1,12 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Outlet
+from accounts.models import User
+from accounts.services import audit_record
+
+from .models import Outlet, SalesSettings, Tax
 
 
 @transaction.atomic
@@ -17,3 +22,65 @@ def outlet_create(*, name: str, code: str, address: str = "", phone: str = "") -
     if errors:
         raise ValidationError(errors)
     return Outlet.objects.create(name=name, code=code, address=address.strip(), phone=phone.strip())
+
+
+def _tax_service_conflict(*, inclusive: bool, applies_to_service_charge: bool, service_charge_rate: Decimal) -> bool:
+    """An inclusive tax cannot also be charged on a service charge that is added on top of prices."""
+    return inclusive and applies_to_service_charge and service_charge_rate > 0
+
+
+@transaction.atomic
+def sales_settings_update(*, actor: User, **fields) -> SalesSettings:
+    settings, _ = SalesSettings.objects.select_for_update().get_or_create(pk=1)
+    rate = fields.get("service_charge_rate", settings.service_charge_rate)
+    if any(
+        _tax_service_conflict(inclusive=t.inclusive, applies_to_service_charge=t.applies_to_service_charge,
+                              service_charge_rate=rate)
+        for t in Tax.objects.filter(is_active=True)
+    ):  # fmt: skip
+        raise ValidationError({"service_charge_rate": [
+            "An inclusive tax is set to apply to the service charge; change that tax before adding a service charge."
+        ]})  # fmt: skip
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(settings, name)
+        if old != value:
+            changes[name] = [str(old), str(value)]
+            setattr(settings, name, value)
+    settings.save()
+    if changes:
+        audit_record(action="settings.sales_update", actor=actor, target="sales settings", data=changes)
+    return settings
+
+
+@transaction.atomic
+def tax_save(*, actor: User, tax: Tax | None, code: str, name: str, rate: Decimal, inclusive: bool,
+             applies_to_service_charge: bool, is_active: bool = True) -> Tax:  # fmt: skip
+    """Create (tax=None) or change a tax; rate changes are audited."""
+    code = (code or "").strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors["code"] = ["A tax needs a short code."]
+    elif Tax.objects.filter(code__iexact=code).exclude(pk=getattr(tax, "pk", None)).exists():
+        errors["code"] = [f"The code “{code}” is already used."]
+    if not (name or "").strip():
+        errors["name"] = ["A tax needs a name."]
+    if rate is None or not Decimal(0) <= rate <= Decimal(100):
+        errors["rate"] = ["The rate is a percentage from 0 to 100."]
+    service_rate = SalesSettings.objects.filter(pk=1).values_list("service_charge_rate", flat=True).first() or 0
+    if _tax_service_conflict(inclusive=inclusive, applies_to_service_charge=applies_to_service_charge,
+                             service_charge_rate=Decimal(service_rate)):  # fmt: skip
+        errors["applies_to_service_charge"] = [
+            "A tax included in menu prices cannot also be charged on the service charge, which is added on top."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    old_rate = tax.rate if tax else None
+    tax = tax or Tax()
+    tax.code, tax.name, tax.rate = code, name.strip(), rate
+    tax.inclusive, tax.applies_to_service_charge, tax.is_active = inclusive, applies_to_service_charge, is_active
+    tax.save()
+    if old_rate != rate:
+        audit_record(action="settings.tax_rate", actor=actor, target=code,
+                     data={"from": str(old_rate) if old_rate is not None else None, "to": str(rate)})  # fmt: skip
+    return tax

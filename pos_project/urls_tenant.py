@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("kitchen.urls")),
     path("", include("backoffice.urls")),
     path("", include("inventory.urls")),
+    path("", include("business.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", health.metrics, name="metrics"),
 ]

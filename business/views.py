@@ -1,0 +1,57 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.guards import BACKOFFICE_ROLES, role_required
+
+from . import services
+from .forms import SalesSettingsForm, TaxForm
+from .models import Tax
+from .selectors import sales_settings_get, tax_list
+
+
+def _apply_errors(exc: ValidationError, form) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@role_required(*BACKOFFICE_ROLES)
+def sales_settings(request: HttpRequest) -> HttpResponse:
+    current = sales_settings_get()
+    initial = {name: getattr(current, name) for name in SalesSettingsForm.base_fields}
+    form = SalesSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sales_settings_update(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(exc, form)
+        else:
+            messages.success(request, _("Sales settings saved."))
+            return redirect("business:sales_settings")
+    context = {"form": form, "taxes": tax_list(active_only=False), "tax_form": TaxForm(initial={"is_active": True})}
+    return render(request, "business/sales_settings.html", context, status=400 if form.errors else 200)
+
+
+@role_required(*BACKOFFICE_ROLES)
+def tax_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    tax = get_object_or_404(Tax, pk=pk) if pk else None
+    initial = (
+        {f: getattr(tax, f) for f in ("code", "name", "rate", "inclusive", "applies_to_service_charge", "is_active")}
+        if tax
+        else {"is_active": True}
+    )
+    form = TaxForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tax_save(actor=request.user, tax=tax, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(exc, form)
+        else:
+            messages.success(request, _("Tax saved."))
+            return redirect("business:sales_settings")
+    return render(request, "business/tax_edit.html", {"form": form, "tax": tax}, status=400 if form.errors else 200)
