@@ -8,8 +8,14 @@ from business.models import SalesSettings, Tax
 
 def test_owner_sets_service_charge_and_rounding_and_it_is_audited(tenant):
     owner = tenant.client(Role.ADMIN_TENANT)
-    form = {"service_charge_rate": "5", "cash_rounding_unit": "100", "cash_rounding_mode": "nearest",
-            "discount_limit_percent": "15", "receipt_header": "Jl. Sudirman 1", "receipt_footer": "Terima kasih"}  # fmt: skip
+    form = {
+        "service_charge_rate": "5",
+        "cash_rounding_unit": "100",
+        "cash_rounding_mode": "nearest",
+        "discount_limit_percent": "15",
+        "receipt_header": "Jl. Sudirman 1",
+        "receipt_footer": "Terima kasih",
+    }
     assert owner.post("/backoffice/settings/sales/", form).status_code == 302
     with tenant_context(tenant.tenant):
         settings = SalesSettings.objects.get(pk=1)
@@ -19,9 +25,16 @@ def test_owner_sets_service_charge_and_rounding_and_it_is_audited(tenant):
 
 def test_bad_settings_keep_what_was_typed(tenant):
     owner = tenant.client(Role.ADMIN_TENANT)
-    response = owner.post("/backoffice/settings/sales/", {"service_charge_rate": "150", "cash_rounding_unit": "0",
-                                                           "cash_rounding_mode": "nearest", "discount_limit_percent": "10",
-                                                           "receipt_footer": "Kept"})  # fmt: skip
+    response = owner.post(
+        "/backoffice/settings/sales/",
+        {
+            "service_charge_rate": "150",
+            "cash_rounding_unit": "0",
+            "cash_rounding_mode": "nearest",
+            "discount_limit_percent": "10",
+            "receipt_footer": "Kept",
+        },
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "less than or equal to 100" in html and "Kept" in html
@@ -29,13 +42,24 @@ def test_bad_settings_keep_what_was_typed(tenant):
 
 def test_taxes_are_added_and_an_impossible_combination_is_explained(tenant):
     owner = tenant.client(Role.ADMIN_TENANT)
-    ok = owner.post("/backoffice/settings/taxes/add/", {"code": "pb1", "name": "PB1", "rate": "10",
-                                                         "applies_to_service_charge": "on", "is_active": "on"})  # fmt: skip
+    ok = owner.post(
+        "/backoffice/settings/taxes/add/",
+        {"code": "pb1", "name": "PB1", "rate": "10", "applies_to_service_charge": "on", "is_active": "on"},
+    )
     assert ok.status_code == 302
     with tenant_context(tenant.tenant):
         SalesSettings.objects.update_or_create(pk=1, defaults={"service_charge_rate": Decimal(5)})
-    clash = owner.post("/backoffice/settings/taxes/add/", {"code": "PPN", "name": "PPN", "rate": "11", "inclusive": "on",
-                                                            "applies_to_service_charge": "on", "is_active": "on"})  # fmt: skip
+    clash = owner.post(
+        "/backoffice/settings/taxes/add/",
+        {
+            "code": "PPN",
+            "name": "PPN",
+            "rate": "11",
+            "inclusive": "on",
+            "applies_to_service_charge": "on",
+            "is_active": "on",
+        },
+    )
     assert clash.status_code == 400
     assert "cannot also be charged on the service charge" in clash.content.decode()
     taken = owner.post("/backoffice/settings/taxes/add/", {"code": "PB1", "name": "Again", "rate": "10"})
