@@ -1,4 +1,5 @@
 import zlib
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -7,7 +8,15 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
 from accounts.services import staff_create
-from inventory.services import category_create, product_create
+from business.models import SalesSettings, Tax
+from inventory.services import (
+    ModifierSpec,
+    category_create,
+    modifier_group_create,
+    product_create,
+    product_set_modifier_groups,
+    variant_create,
+)
 from tenants.models import Tenant
 from tenants.selectors import tenant_url
 from tenants.services import tenant_provision
@@ -19,6 +28,9 @@ DEMO_TENANTS = [
         "slug": "cafe",
         "name": "Kopi Kita Café",
         "currency": "IDR",
+        # A café: PB1 10% added to the bill, no service charge, cash rounded to Rp 100.
+        "service_charge": Decimal(0),
+        "options": True,
         "menu": {
             "Coffee": [
                 ("Espresso", 22000),
@@ -34,6 +46,9 @@ DEMO_TENANTS = [
         "slug": "bistro",
         "name": "Warung Bistro",
         "currency": "IDR",
+        # An Indonesian restaurant: 5% service, then PB1 10% on food, drinks and the service charge.
+        "service_charge": Decimal(5),
+        "options": False,
         "menu": {
             "Mains": [("Nasi goreng", 45000), ("Mie goreng", 42000), ("Ayam bakar", 55000)],
             "Drinks": [("Es teh manis", 10000), ("Jus alpukat", 25000)],
@@ -71,8 +86,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _create(self, spec) -> Tenant:
-        result = tenant_provision(slug=spec["slug"], name=spec["name"], owner_email=f"owner@{spec['slug']}.example",
-                                  currency=spec["currency"])  # fmt: skip
+        result = tenant_provision(
+            slug=spec["slug"], name=spec["name"], owner_email=f"owner@{spec['slug']}.example", currency=spec["currency"]
+        )
         with schema_context(result.tenant.schema_name):
             owner = result.owner
             owner.set_password(DEMO_PASSWORD)
@@ -80,21 +96,76 @@ class Command(BaseCommand):
             owner.first_name = "Owner"
             owner.save()
             for username, role, first, last in STAFF:
-                staff_create(username=username, role=role, first_name=first, last_name=last,
-                             password=DEMO_PASSWORD, must_change_password=False, actor=owner)  # fmt: skip
+                staff_create(
+                    username=username,
+                    role=role,
+                    first_name=first,
+                    last_name=last,
+                    password=DEMO_PASSWORD,
+                    must_change_password=False,
+                    actor=owner,
+                )
+            SalesSettings.objects.update_or_create(
+                pk=1,
+                defaults={
+                    "service_charge_rate": spec["service_charge"],
+                    "cash_rounding_unit": 100,
+                    "receipt_footer": "Terima kasih! Thank you!",
+                },
+            )
+            pb1 = Tax.objects.create(code="PB1", name="PB1", rate=Decimal(10), applies_to_service_charge=True)
+            made = {}
             for position, (category_name, products) in enumerate(spec["menu"].items()):
                 category = category_create(name=category_name, sort_order=position)
                 for index, (name, price) in enumerate(products):
                     sku = f"{category_name[:3].upper()}-{index + 1:03d}"
-                    product_create(category=category, name=name, sku=sku, price_minor=price, sort_order=index,
-                                   barcode=demo_barcode(spec["slug"], sku))  # fmt: skip
+                    made[name] = product_create(
+                        category=category,
+                        name=name,
+                        sku=sku,
+                        price_minor=price,
+                        sort_order=index,
+                        barcode=demo_barcode(spec["slug"], sku),
+                        taxes=[pb1],
+                    )
+            if spec["options"]:
+                self._coffee_options(made)
         return result.tenant
+
+    def _coffee_options(self, made: dict) -> None:
+        """Sizes and choices on the coffees, so the till's option picker has something to ask."""
+        sugar = modifier_group_create(
+            name="Sugar",
+            min_choices=1,
+            max_choices=1,
+            modifiers=[ModifierSpec("Normal sugar"), ModifierSpec("Less sugar"), ModifierSpec("No sugar")],
+        )
+        extras = modifier_group_create(
+            name="Extras",
+            min_choices=0,
+            max_choices=2,
+            modifiers=[ModifierSpec("Extra shot", 8000), ModifierSpec("Oat milk", 6000)],
+        )
+        for name in ("Cappuccino", "Caffè latte", "Kopi susu gula aren"):
+            product = made[name]
+            variant_create(
+                product=product, name="Regular", sku=f"{product.sku}-R", price_minor=product.price_minor, sort_order=0
+            )
+            variant_create(
+                product=product,
+                name="Large",
+                sku=f"{product.sku}-L",
+                price_minor=product.price_minor + 7000,
+                sort_order=1,
+            )
+            product_set_modifier_groups(product=product, groups=[sugar, extras])
 
     def _print_logins(self):
         port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
         self.stdout.write("")
-        self.stdout.write(f"Platform admin: {settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}/admin/   "
-                          f"admin / {DEMO_PASSWORD}")  # fmt: skip
+        self.stdout.write(
+            f"Platform admin: {settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}/admin/   admin / {DEMO_PASSWORD}"
+        )
         for spec in DEMO_TENANTS:
             tenant = Tenant.objects.get(slug=spec["slug"])
             self.stdout.write(f"{tenant.name}: {tenant_url(tenant)}")

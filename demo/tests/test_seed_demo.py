@@ -1,0 +1,23 @@
+from django.core.management import call_command
+from django_tenants.utils import schema_context
+
+from accounts.models import Role, User
+from inventory.models import Product
+from tenants.models import Tenant
+
+
+def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")  # a second run changes nothing
+    out = capsys.readouterr().out
+    assert "Already seeded: Kopi Kita Café" in out and "http://cafe.pos.test/" in out
+    assert Tenant.objects.filter(slug__in=["cafe", "bistro"]).count() == 2
+    for schema in ("t_cafe", "t_bistro"):
+        with schema_context(schema):
+            roles = set(User.objects.values_list("role", flat=True))
+            assert roles == {Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN}
+            assert User.objects.get(username="cashier").check_password("demo1234")
+            assert Product.objects.filter(taxes__code="PB1").exists()
+    with schema_context("t_cafe"):
+        latte = Product.objects.get(name="Caffè latte")
+        assert latte.variants.count() == 2 and latte.modifier_groups.count() == 2
