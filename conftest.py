@@ -17,6 +17,8 @@ from django_tenants.utils import schema_context, tenant_context
 from accounts.models import Role, User
 
 STAFF_PASSWORD = "correct-horse-battery"
+
+pytest_plugins = ["pos_project.testing.browser"]
 ROLES = (Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN)
 
 

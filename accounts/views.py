@@ -24,9 +24,13 @@ def _form_errors_from(exc: ValidationError, form) -> None:
         form.add_error(None, exc.messages)
 
 
-@method_decorator(ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=False), "dispatch")
-@method_decorator(ratelimit(key="post:username", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=False),
-                  "dispatch")  # fmt: skip
+def login_rate(group, request) -> str:
+    """Read at request time, so the limit follows the setting without re-importing this module."""
+    return settings.LOGIN_RATE_LIMIT
+
+
+@method_decorator(ratelimit(key="ip", rate=login_rate, method="POST", block=False), "dispatch")
+@method_decorator(ratelimit(key="post:username", rate=login_rate, method="POST", block=False), "dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm

@@ -4,105 +4,15 @@ Screenshots land in test-artifacts/screenshots/ (git-ignored). The site is serve
 server, in a separate process against the test database.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.request import urlopen
-
 import pytest
-from django.conf import settings
-from django_tenants.utils import tenant_context
 
-from conftest import STAFF_PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
-TABLET = {"width": 1280, "height": 800}  # a 10" tablet in landscape
+from pos_project.testing.browser import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def live_site(_session_tenants, django_db_blocker):
-    """gunicorn serving the test database, with a small committed menu in the first tenant."""
-    from inventory.models import Category
-    from inventory.services import category_create, product_create
-    from pos_project.tests.test_celery import _worker_env
-
-    alpha, _ = _session_tenants
-    with django_db_blocker.unblock(), tenant_context(alpha.tenant):
-        if not Category.objects.filter(name="Coffee").exists():
-            coffee, pastry = category_create(name="Coffee"), category_create(name="Pastry", sort_order=1)
-            for i, (name, price) in enumerate([("Espresso", 22000), ("Cappuccino", 32000), ("Caffè latte", 35000)]):
-                product_create(category=coffee, name=name, sku=f"BRW-{i}", price_minor=price, barcode=f"89912345{i}")
-            product_create(category=pastry, name="Butter croissant", sku="BRW-P1", price_minor=25000)
-
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "pos_project.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--log-level", "warning"],
-        env=_worker_env("browser-unused"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310 - our own loopback server
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"gunicorn did not start:\n{server.communicate()[0]}")
-            time.sleep(0.2)
-    yield {"port": port, "alpha": alpha}
-    server.terminate()
-    server.communicate(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (make test does it when run as root)")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--host-resolver-rules=MAP *.pos.test 127.0.0.1",
-            ],  # fmt: skip
-        )
-        yield browser
-        browser.close()
-
-
-def _sign_in(browser, site, username):
-    context = browser.new_context(viewport=TABLET)
-    page = context.new_page()
-    base = f"http://{site['alpha'].host}:{site['port']}"
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", STAFF_PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")  # keyboard-friendly: Enter submits
-    page.wait_for_load_state("networkidle")
-    return context, page, base
-
-
 def test_cashier_signs_in_and_sees_the_till(live_site, browser):
-    context, page, base = _sign_in(browser, live_site, "cashier")
+    context, page, base = sign_in(browser, live_site, "cashier")
     # No shift open on this device yet: the till asks for the opening cash first.
     assert page.url == f"{base}/till/shift/open/"
     page.screenshot(path=SCREENSHOTS / "cashier-shift-open.png")
@@ -142,7 +52,7 @@ def test_cashier_signs_in_and_sees_the_till(live_site, browser):
 
 
 def test_kitchen_signs_in_and_sees_the_display(live_site, browser):
-    context, page, base = _sign_in(browser, live_site, "kitchen")
+    context, page, base = sign_in(browser, live_site, "kitchen")
     assert page.url == f"{base}/kitchen/"
     assert page.locator("body.layout-kitchen [data-testid=kitchen-display]").is_visible()
     assert page.get_by_text("No tickets").is_visible()
@@ -158,7 +68,7 @@ def test_kitchen_signs_in_and_sees_the_display(live_site, browser):
     ],
 )
 def test_supervisor_and_owner_land_in_their_layouts(live_site, browser, username, path, marker, shot):
-    context, page, base = _sign_in(browser, live_site, username)
+    context, page, base = sign_in(browser, live_site, username)
     assert page.url == f"{base}{path}"
     assert page.locator(marker).is_visible()
     page.screenshot(path=SCREENSHOTS / f"{shot}.png", full_page=True)

@@ -1,6 +1,5 @@
 """Tenant-aware tasks and the beat schedule, against the real broker; one test runs a real worker process."""
 
-import os
 import subprocess
 import sys
 import time
@@ -8,13 +7,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from pos_project.celery import app as celery_app
+from pos_project.testing.processes import child_env
 
 
 def _expired_session(tag: str) -> str:
@@ -100,19 +99,7 @@ def test_real_beat_keeps_its_schedule_in_the_public_schema_and_sends_the_fan_out
 
 
 def _worker_env(queue: str) -> dict:
-    db = settings.DATABASES["default"]
-    host = db.get("HOST") or db["OPTIONS"].get("host", "")
-    from urllib.parse import quote
-
-    url = f"postgresql://{db['USER']}:{quote(db.get('PASSWORD') or '')}@{quote(host, safe='')}"
-    url += f":{db['PORT']}" if db.get("PORT") else ""
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"{url}/{db['NAME']}",
-        DJANGO_SETTINGS_MODULE="pos_project.settings.test",
-        CELERY_QUEUE=queue,
-    )
-    return env
+    return child_env(CELERY_QUEUE=queue)
 
 
 @pytest.mark.worker

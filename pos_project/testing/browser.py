@@ -1,0 +1,111 @@
+"""Browser-test fixtures: gunicorn serving the test database, Debian's Chromium driven by Playwright.
+
+Loaded for every test by the root conftest (`pytest_plugins`). Screenshots go to test-artifacts/screenshots/.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+from django.conf import settings
+from django_tenants.utils import tenant_context
+
+from conftest import STAFF_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+TABLET = {"width": 1280, "height": 800}  # a 10" tablet in landscape
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_site(_session_tenants, django_db_blocker):
+    """gunicorn serving the test database, with a small committed menu in the first tenant."""
+    from inventory.models import Category, ModifierGroup, Product
+    from inventory.services import (
+        ModifierSpec,
+        category_create,
+        modifier_group_create,
+        product_create,
+        product_set_modifier_groups,
+    )
+    from pos_project.testing.processes import child_env
+
+    alpha, _ = _session_tenants
+    with django_db_blocker.unblock(), tenant_context(alpha.tenant):
+        if not Category.objects.filter(name="Coffee").exists():
+            coffee, pastry = category_create(name="Coffee"), category_create(name="Pastry", sort_order=1)
+            for i, (name, price) in enumerate([("Espresso", 22000), ("Cappuccino", 32000), ("Caffè latte", 35000)]):
+                product_create(category=coffee, name=name, sku=f"BRW-{i}", price_minor=price, barcode=f"89912345{i}")
+            product_create(category=pastry, name="Butter croissant", sku="BRW-P1", price_minor=25000)
+        if not ModifierGroup.objects.filter(name="Milk").exists():
+            milk = modifier_group_create(
+                name="Milk", min_choices=0, max_choices=1, modifiers=[ModifierSpec("Oat milk", 6000)]
+            )
+            product_set_modifier_groups(product=Product.objects.get(sku="BRW-2"), groups=[milk])
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "pos_project.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--log-level", "warning"],
+        env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310 - our own loopback server
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"gunicorn did not start:\n{server.communicate()[0]}")
+            time.sleep(0.2)
+    yield {"port": port, "alpha": alpha}
+    server.terminate()
+    server.communicate(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Per test module: Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
+    while one runs, so the browser is closed before other modules' tests."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (make test does it when run as root)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--host-resolver-rules=MAP *.pos.test 127.0.0.1",
+            ],  # fmt: skip
+        )
+        yield browser
+        browser.close()
+
+
+def sign_in(browser, site, username):
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    base = f"http://{site['alpha'].host}:{site['port']}"
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # keyboard-friendly: Enter submits
+    page.wait_for_load_state("networkidle")
+    return context, page, base
