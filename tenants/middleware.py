@@ -1,4 +1,7 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.shortcuts import render
+from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 
 
@@ -15,4 +18,13 @@ class TenantMiddleware(TenantMainMiddleware):
         tenant = request.tenant
         if tenant.is_template or not tenant.is_active:
             return render(request, "errors/tenant_inactive.html", {"tenant": tenant}, status=403)
+        # Times on pages and receipts are the business's local time.
+        try:
+            timezone.activate(ZoneInfo(tenant.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
         return None
+
+    def process_response(self, request, response):
+        timezone.deactivate()
+        return response

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts.guards import TILL_ROLES, role_required
 from sales.models import Shift
+from sales.selectors import shift_report
 
 
 @role_required(*TILL_ROLES)
@@ -13,7 +14,5 @@ def shift_report_view(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift.objects.select_related("register__outlet", "opened_by", "closed_by"), pk=pk)
     if request.user.role == "CASHIER" and request.user.pk not in (shift.opened_by_id, shift.closed_by_id):
         raise Http404
-    from sales.selectors import shift_report
-
     context = {"shift": shift, "outlet": shift.register.outlet, "report": shift_report(shift=shift)}
     return render(request, "sales/shift_report.html", context)
