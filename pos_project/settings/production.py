@@ -10,6 +10,8 @@ SITE_SCHEME = env("SITE_SCHEME", "https")
 BEHIND_TLS = env_bool("BEHIND_TLS", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = False
+# Behind nginx every request comes from nginx: rate limits key on the client address nginx passes on.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", "HTTP_X_REAL_IP")
 if BEHIND_TLS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
