@@ -61,7 +61,7 @@ def test_deactivated_staff_cannot_sign_in(tenant):
 
 
 def test_login_is_rate_limited_per_username(tenant, settings):
-    settings.LOGIN_RATE_LIMIT = "10/m"
+    settings.LOGIN_RATE_LIMIT, settings.LOGIN_RATE_LIMIT_PER_IP = "10/m", "60/m"
     client = tenant.client()
     for _ in range(10):
         assert client.post("/login/", {"username": "cashier", "password": "wrong"}).status_code == 200

@@ -216,8 +216,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login attempts per client address and per username, counted in Redis (django-ratelimit).
+# Sign-in attempts per username and per client address, counted in Redis (django-ratelimit).
 LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10/m")
+LOGIN_RATE_LIMIT_PER_IP = env("LOGIN_RATE_LIMIT_PER_IP", "60/m")
 RATELIMIT_VIEW = "accounts.views.rate_limited"
 # Rate limits fail open when Redis is down rather than locking every cashier out.
 RATELIMIT_FAIL_OPEN = True

@@ -20,4 +20,4 @@ STORAGES = {
 LOGGING["handlers"]["console"]["formatter"] = "plain"
 LOGGING["root"]["level"] = "WARNING"
 # Browser and view tests sign in often from 127.0.0.1; the rate-limit test sets the production figure itself.
-LOGIN_RATE_LIMIT = "1000/m"
+LOGIN_RATE_LIMIT = LOGIN_RATE_LIMIT_PER_IP = "1000/m"

@@ -1,0 +1,194 @@
+"""Orders per second from N concurrent simulated tills against a running server.
+
+    # once, against the database the server uses (creates tenant `bench`, N cashiers, a menu):
+    DATABASE_URL=... REDIS_URL=... python bench/till_load.py setup --tills 20
+    # the load (HTTP only; loopback only):
+    python bench/till_load.py run --base-url http://127.0.0.1:8000 --host bench.localhost --tills 20 --orders 30
+
+Each till signs in as its own cashier, opens a shift on its own register, then submits orders of three lines
+and pays each by card, timing submit and submit+pay. At the end it closes its shift. It prints orders/s and
+p50/p95 latencies, and exits non-zero when any request failed.
+"""
+
+import argparse
+import http.cookiejar
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway tenant for load tests
+
+
+def setup(tills: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pos_project.settings.development")
+    import django
+
+    django.setup()
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django_tenants.utils import schema_context
+
+    from accounts.models import Role, User
+    from accounts.services import staff_create
+    from business.models import SalesSettings, Tax
+    from inventory.models import Product
+    from inventory.services import category_create, product_create
+    from tenants.models import Tenant
+    from tenants.services import tenant_provision
+
+    call_command("setup_platform", verbosity=0)
+    tenant = (
+        Tenant.objects.filter(slug="bench").first()
+        or tenant_provision(slug="bench", name="Bench", owner_email="owner@bench.example").tenant
+    )
+    with schema_context(tenant.schema_name):
+        for i in range(tills):
+            if not User.objects.filter(username=f"till{i}").exists():
+                staff_create(username=f"till{i}", role=Role.CASHIER, actor=None, password=PASSWORD,
+                             must_change_password=False)  # fmt: skip
+        if not Product.objects.exists():
+            SalesSettings.objects.update_or_create(pk=1, defaults={"service_charge_rate": Decimal(5)})
+            pb1 = Tax.objects.create(code="PB1", name="PB1", rate=Decimal(10), applies_to_service_charge=True)
+            for c in range(5):
+                category = category_create(name=f"Category {c}")
+                for p in range(10):
+                    product_create(category=category, name=f"Item {c}-{p}", sku=f"B{c}-{p}",
+                                   price_minor=10000 + 1000 * p, taxes=[pb1])  # fmt: skip
+    print(f"tenant bench ready with {tills} cashiers (password {PASSWORD})")
+
+
+class Till:
+    def __init__(self, base: str, host: str, username: str):
+        self.base, self.host, self.username = base, host, username
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def _csrf(self) -> str:
+        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+
+    def request(self, method: str, path: str, data=None, *, json_body=None) -> tuple[int, bytes]:
+        headers = {"Host": self.host, "Referer": f"http://{self.host}{path}", "X-CSRFToken": self._csrf()}
+        body = None
+        if json_body is not None:
+            body, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+        elif data is not None:
+            data = {**data, "csrfmiddlewaretoken": self._csrf()}
+            body, headers["Content-Type"] = urllib.parse.urlencode(data).encode(), "application/x-www-form-urlencoded"
+        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)  # noqa: S310
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def sign_in_and_open_shift(self) -> None:
+        self.request("GET", "/login/")
+        status, _ = self.request("POST", "/login/", {"username": self.username, "password": PASSWORD})
+        self.request("GET", "/till/shift/open/")
+        register = f"Bench {self.username} {uuid.uuid4().hex[:6]}"  # a new register per run
+        form = {"register": "new", "register_name": register, "opening_float": "0"}
+        status, body = self.request("POST", "/till/shift/open/", form)
+        if status not in (200, 302) or b"shift-open" in body:
+            raise RuntimeError(f"{self.username}: could not open a shift ({status})")
+
+    def close_shift(self) -> None:
+        self.request("GET", "/till/shift/close/")
+        self.request("POST", "/till/shift/close/", {"note": "bench"})
+
+
+def run(args) -> int:
+    tills = [Till(args.base_url.rstrip("/"), args.host, f"till{i}") for i in range(args.tills)]
+    for till in tills:
+        till.sign_in_and_open_shift()
+    product_ids = json.loads(
+        tills[0].request("GET", "/till/scan/?code=B0-0")[1] or b"{}").get("product", {}).get("id")  # fmt: skip
+    if not product_ids:
+        print("setup first: the bench menu is missing", file=sys.stderr)
+        return 2
+    first_id = product_ids
+    submit_times, round_trips, errors = [], [], []
+    lock = threading.Lock()
+    deadline = time.monotonic() + args.max_seconds
+
+    def work(till: Till, seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(args.orders):
+            if time.monotonic() > deadline:
+                return
+            lines = [{"product_id": first_id + rng.randrange(50), "quantity": rng.randint(1, 3)} for _ in range(3)]
+            started = time.perf_counter()
+            status, body = till.request("POST", "/till/orders/",
+                                        json_body={"lines": lines, "idempotency_key": uuid.uuid4().hex})  # fmt: skip
+            submitted = time.perf_counter()
+            if status != 201:
+                with lock:
+                    errors.append(f"submit {status}: {body[:200]!r}")
+                continue
+            order = json.loads(body)
+            status, body = till.request("POST", f"/till/orders/{order['id']}/payments/", json_body={
+                "tender": "card", "amount_minor": order["total_minor"], "reference": "BENCH",
+                "idempotency_key": uuid.uuid4().hex})  # fmt: skip
+            done = time.perf_counter()
+            with lock:
+                if status != 201:
+                    errors.append(f"pay {status}: {body[:200]!r}")
+                submit_times.append(submitted - started)
+                round_trips.append(done - started)
+
+    threads = [threading.Thread(target=work, args=(till, i)) for i, till in enumerate(tills)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    for till in tills:
+        till.close_shift()
+
+    def pct(values, q):
+        return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+
+    count = len(round_trips)
+    print(f"tills={args.tills} orders={count} in {elapsed:.2f} s -> {count / elapsed:.1f} orders/s (submit + pay)")
+    if count:
+        print(f"submit      p50 {pct(submit_times, 50):7.1f} ms   p95 {pct(submit_times, 95):7.1f} ms")
+        print(f"submit+pay  p50 {pct(round_trips, 50):7.1f} ms   p95 {pct(round_trips, 95):7.1f} ms")
+    if errors:
+        print(f"{len(errors)} failed requests, first: {errors[:3]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("setup")
+    s.add_argument("--tills", type=int, default=20)
+    r = sub.add_parser("run")
+    r.add_argument("--base-url", default="http://127.0.0.1:8000")
+    r.add_argument("--host", default="bench.localhost")
+    r.add_argument("--tills", type=int, default=1)
+    r.add_argument("--orders", type=int, default=30, help="orders per till")
+    r.add_argument("--max-seconds", type=float, default=120)
+    args = parser.parse_args()
+    if urllib.parse.urlparse(getattr(args, "base_url", "http://127.0.0.1")).hostname not in ("127.0.0.1", "localhost"):
+        parser.error("load is only ever sent to this machine (127.0.0.1 / localhost)")
+    if args.command == "setup":
+        setup(args.tills)
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
