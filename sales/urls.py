@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import reports, shifts, supervisor, till
+from .views import history, reports, shifts, supervisor, till
 
 app_name = "sales"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("till/shift/open/", shifts.shift_open_view, name="shift_open"),
     path("till/shift/close/", shifts.shift_close_view, name="shift_close"),
     path("till/shift/cash/", shifts.cash_movement_view, name="cash_movement"),
+    path("till/history/", history.history, name="history"),
     path("shifts/<int:pk>/report/", reports.shift_report_view, name="shift_report"),
     path("supervisor/", supervisor.supervisor_console, name="supervisor"),
 ]

@@ -144,3 +144,20 @@ def test_close_the_shift_by_denomination(till):
         shift = Shift.objects.get(pk=till["shift"].pk)
     assert (shift.counted_cash_minor, shift.expected_cash_minor, shift.variance_minor) == (203_000, 200_000, 3_000)
     assert SESSION_REGISTER not in client.session
+
+
+def test_order_history_own_shift_for_cashiers_everything_for_supervisors(till, tenant, django_assert_max_num_queries):
+    client, teh = till["client"], till["teh"]
+    for i in range(3):
+        post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": f"h{i}"})
+    page = client.get("/till/history/")
+    assert page.status_code == 200 and page.content.decode().count("Es teh") == 0  # names are on receipts
+    assert len(page.context["page"].object_list) == 3
+    assert len(client.get("/till/history/", {"number": "2"}).context["page"].object_list) == 1
+    elsewhere = tenant.client(Role.CASHIER)  # a device without an open shift sees nothing
+    assert len(elsewhere.get("/till/history/").context["page"].object_list) == 0
+    supervisor = tenant.client(Role.SUPERVISOR)
+    with django_assert_max_num_queries(10):
+        response = supervisor.get("/till/history/", {"status": "open"})
+    assert len(response.context["page"].object_list) == 3
+    assert "Recent shifts" in response.content.decode()
