@@ -108,3 +108,8 @@ def order_history(
     if status:
         orders = orders.filter(status=status)
     return orders.order_by("-created_at", "-pk")
+
+
+def shift_list_recent(*, limit: int = 10) -> QuerySet[Shift]:
+    """Open shifts first, then the latest closed ones (the supervisor console and history pages)."""
+    return Shift.objects.select_related("register", "opened_by").order_by("-status", "-opened_at")[:limit]

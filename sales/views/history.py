@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from accounts.guards import TILL_ROLES, role_required
 from sales.models import Order, Payment, Shift
-from sales.selectors import order_history
+from sales.selectors import order_history, shift_list_recent
 
 from .till import current_shift
 
@@ -42,8 +42,6 @@ def history(request: HttpRequest) -> HttpResponse:
         "sees_all": sees_all,
         "tenders": Payment.Tender.choices,
         "statuses": Order.Status.choices,
-        "recent_shifts": Shift.objects.select_related("register", "opened_by").order_by("-opened_at")[:10]
-        if sees_all
-        else [],
+        "recent_shifts": shift_list_recent() if sees_all else [],
     }
     return render(request, "sales/history.html", context)

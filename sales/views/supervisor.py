@@ -4,9 +4,10 @@ from django.shortcuts import render
 from accounts.guards import SUPERVISOR_ROLES, role_required
 from accounts.selectors import staff_list
 from business.selectors import outlet_list
+from sales.selectors import shift_list_recent
 
 
 @role_required(*SUPERVISOR_ROLES)
 def supervisor_console(request: HttpRequest) -> HttpResponse:
-    context = {"outlets": outlet_list(), "staff": staff_list().filter(is_active=True)}
+    context = {"outlets": outlet_list(), "staff": staff_list().filter(is_active=True), "shifts": shift_list_recent()}
     return render(request, "sales/supervisor.html", context)
