@@ -10,18 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from pos_project.forms import form_add_service_errors
+
 from . import services
 from .forms import LoginForm, PasswordChangeForm, StaffCreateForm, StaffUpdateForm
 from .guards import BACKOFFICE_ROLES, role_home_url_name, role_required
 from .selectors import audit_list, staff_list
-
-
-def _form_errors_from(exc: ValidationError, form) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def login_rate_per_ip(group, request) -> str:
@@ -102,7 +96,7 @@ def staff_index(request: HttpRequest) -> HttpResponse:
             password = services.one_time_password()
             user = services.staff_create(actor=request.user, password=password, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_add_service_errors(form, exc)
         else:
             return render(request, "accounts/staff_password.html", {"staff": user, "password": password},
                           status=201)  # fmt: skip
@@ -120,7 +114,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.staff_update(user=staff, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved changes to %(name)s.") % {"name": staff})
             return redirect("accounts:staff_index")

@@ -5,19 +5,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.guards import BACKOFFICE_ROLES, role_required
+from pos_project.forms import form_add_service_errors
 
 from . import services
 from .forms import SalesSettingsForm, TaxForm
 from .models import Tax
 from .selectors import sales_settings_get, tax_list
-
-
-def _apply_errors(exc: ValidationError, form) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @role_required(*BACKOFFICE_ROLES)
@@ -29,7 +22,7 @@ def sales_settings(request: HttpRequest) -> HttpResponse:
         try:
             services.sales_settings_update(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Sales settings saved."))
             return redirect("business:sales_settings")
@@ -50,7 +43,7 @@ def tax_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             services.tax_save(actor=request.user, tax=tax, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Tax saved."))
             return redirect("business:sales_settings")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.guards import BACKOFFICE_ROLES, role_required
 from business.models import Outlet
+from pos_project.forms import form_add_service_errors
 
 from . import csv_io, selectors, services
 from .forms import (
@@ -35,14 +36,6 @@ def _currency(request: HttpRequest) -> str:
     return request.tenant.currency
 
 
-def _form_errors_from(exc: ValidationError, form) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _status(*forms) -> int:
     return 400 if any(f.is_bound and f.errors for f in forms if f is not None) else 200
 
@@ -57,7 +50,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
         try:
             category = services.category_create(**form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Added the category %(name)s.") % {"name": category.name})
             return redirect("inventory:category_list")
@@ -73,7 +66,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.category_update(category=category, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved the category %(name)s.") % {"name": category.name})
             return redirect("inventory:category_list")
@@ -124,7 +117,7 @@ def _product_form_save(request: HttpRequest, form: ProductForm, product: Product
         with transaction.atomic():
             return _product_save(request, data, groups, product)
     except ValidationError as exc:
-        _form_errors_from(exc, form)
+        form_add_service_errors(form, exc)
         return None
 
 
@@ -222,7 +215,7 @@ def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             variant = services.variant_create(product=product, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Added the variant %(name)s.") % {"name": variant.name})
             return redirect("inventory:product_edit", pk=product.pk)
@@ -245,7 +238,7 @@ def variant_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.variant_update(variant=variant, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved the variant %(name)s.") % {"name": variant.name})
             return redirect("inventory:product_edit", pk=variant.product_id)
@@ -288,7 +281,7 @@ def product_override_set(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved the outlet's price and availability."))
                 return redirect("inventory:product_edit", pk=product.pk)
@@ -351,7 +344,7 @@ def _modifier_group_page(request: HttpRequest, group: ModifierGroup | None) -> H
             else:
                 services.modifier_group_update(group=group, modifiers=_modifier_specs(formset), **fields)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved the modifier group %(name)s.") % {"name": group.name})
             return redirect("inventory:modifier_group_list")
