@@ -3,11 +3,16 @@
 from collections import defaultdict
 from datetime import date
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from .models import CashMovement, Order, Payment, Shift
+from business.models import Outlet
+
+from .models import CashMovement, Order, Payment, Refund, Shift
 from .services.shifts import shift_expected_cash
+
+HISTORY_LIMIT_MAX = 200
 
 
 def _tax_totals(shift: Shift) -> list[dict]:
@@ -29,10 +34,15 @@ def _tax_totals(shift: Shift) -> list[dict]:
 
 
 def shift_report(*, shift: Shift) -> dict:
-    """Everything the X and Z reports print, in a fixed number of queries whatever the number of orders.
+    """Everything the X and Z reports print, in a fixed number of queries whatever the number of orders
+    (five, plus three for the expected cash while the shift is open): every figure is a SQL aggregate.
 
-    `orders` holds counts and sums in minor units: gross, discounts, service, tax (exclusive), total, refunded,
-    open_balance.
+    Sales figures cover the shift's paid orders (paid or later refunded), as sold. `orders` holds counts and
+    sums in minor units: gross (Σ subtotal), discounts, service, tax (exclusive, added), tax_included, total,
+    refunded (what has since been refunded of this shift's orders, wherever paid out), open_balance.
+    Net sales = gross − discounts (inclusive taxes still inside, as on the menu). `refunds` are what this
+    shift's till paid out, by tender, whichever shift sold the order: that is what the drawer and the card
+    terminal see. Cash rounding is the Σ of the cash payments' rounding adjustments.
     """
     sold = Q(status__in=[Order.Status.PAID, Order.Status.REFUNDED])
     orders = Order.objects.filter(shift=shift).aggregate(
@@ -44,10 +54,12 @@ def shift_report(*, shift: Shift) -> dict:
         discounts=Sum("discount_minor", filter=sold, default=0),
         service=Sum("service_charge_minor", filter=sold, default=0),
         tax=Sum("tax_minor", filter=sold, default=0),
+        tax_included=Sum("tax_included_minor", filter=sold, default=0),
         total=Sum("total_minor", filter=sold, default=0),
-        refunded=Sum("refunded_minor", default=0),
+        refunded=Sum("refunded_minor", filter=sold, default=0),
         open_balance=Sum("total_minor", filter=Q(status=Order.Status.OPEN), default=0),
     )
+    labels = dict(Payment.Tender.choices)
     tenders = defaultdict(lambda: {"count": 0, "amount_minor": 0, "tip_minor": 0, "rounding_minor": 0})
     for row in (
         Payment.objects.filter(shift=shift, status=Payment.Status.CAPTURED)
@@ -58,45 +70,73 @@ def shift_report(*, shift: Shift) -> dict:
         tenders[row["tender"]].update(
             count=row["count"], amount_minor=row["amount"], tip_minor=row["tips"], rounding_minor=row["rounding"]
         )
-    labels = dict(Payment.Tender.choices)
+    refunds = [
+        {
+            "tender": row["tender"],
+            "label": labels.get(row["tender"], row["tender"]),
+            "count": row["count"],
+            "amount_minor": row["amount"],
+        }  # fmt: skip
+        for row in Refund.objects.filter(shift=shift)
+        .values("tender")
+        .annotate(count=Count("pk"), amount=Sum("amount_minor"))
+        .order_by("tender")
+    ]
     moves = dict(
         CashMovement.objects.filter(shift=shift)
         .values_list("kind")
         .annotate(total=Sum("amount_minor"))
         .values_list("kind", "total")
     )
+    taxes = _tax_totals(shift)
+    closed = shift.status == Shift.Status.CLOSED
     return {
-        "kind": "Z" if shift.status == Shift.Status.CLOSED else "X",
+        "kind": "Z" if closed else "X",
         "orders": orders,
         "net_sales_minor": orders["gross"] - orders["discounts"],
-        "taxes": _tax_totals(shift),
+        "taxes": taxes,
+        "taxes_exclusive": [t for t in taxes if not t["inclusive"]],
+        "taxes_inclusive": [t for t in taxes if t["inclusive"]],
         "tenders": [{"tender": t, "label": labels.get(t, t), **v} for t, v in sorted(tenders.items())],
         "tips_minor": sum(v["tip_minor"] for v in tenders.values()),
+        "cash_rounding_minor": sum(v["rounding_minor"] for v in tenders.values()),
+        "refunds": refunds,
+        "refunds_minor": sum(r["amount_minor"] for r in refunds),
         "pay_in_minor": moves.get(CashMovement.Kind.PAY_IN, 0),
         "pay_out_minor": moves.get(CashMovement.Kind.PAY_OUT, 0),
         "opening_float_minor": shift.opening_float_minor,
-        "expected_cash_minor": shift.expected_cash_minor
-        if shift.status == Shift.Status.CLOSED
-        else shift_expected_cash(shift),
-        "counted_cash_minor": shift.counted_cash_minor,
-        "variance_minor": shift.variance_minor,
-        "denominations": sorted(((int(v), c) for v, c in shift.denominations.items()), reverse=True),
+        "expected_cash_minor": shift.expected_cash_minor if closed else shift_expected_cash(shift),
+        "counted_cash_minor": shift.counted_cash_minor if closed else None,
+        "variance_minor": shift.variance_minor if closed else None,
+        "denominations": sorted(((int(v), c) for v, c in shift.denominations.items()), reverse=True) if closed else [],
     }
 
 
 def order_history(
     *,
     shift: Shift | None = None,
+    outlet: Outlet | None = None,
     number: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     tender: str | None = None,
     status: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
 ) -> QuerySet[Order]:
-    """Orders, newest first, filtered; one query per page (payments' tenders come as an aggregate)."""
-    orders = Order.objects.select_related("created_by", "shift__register")
+    """Orders, newest first, filtered, one page of them (`limit` at most 200; None for the unsliced queryset,
+    e.g. to count). One query per page: the cashier, register and outlet are joined, and each order's tenders
+    come as an array (`tenders`, in payment order) from a subquery, so listing never goes back per order.
+    Dates are business dates (the outlet's day, not UTC's); a tender filter matches orders with a captured
+    payment in it, through EXISTS so an order paid twice by card is listed once."""
+    captured = Payment.objects.filter(order=OuterRef("pk"), status=Payment.Status.CAPTURED)
+    orders = Order.objects.select_related("created_by", "shift__register", "outlet").annotate(
+        tenders=ArraySubquery(captured.order_by("pk").values("tender"))
+    )
     if shift is not None:
         orders = orders.filter(shift=shift)
+    if outlet is not None:
+        orders = orders.filter(outlet=outlet)
     if number is not None:
         orders = orders.filter(number=number)
     if date_from is not None:
@@ -104,10 +144,14 @@ def order_history(
     if date_to is not None:
         orders = orders.filter(business_date__lte=date_to)
     if tender:
-        orders = orders.filter(payments__tender=tender, payments__status=Payment.Status.CAPTURED).distinct()
+        orders = orders.filter(Exists(captured.filter(tender=tender)))
     if status:
         orders = orders.filter(status=status)
-    return orders.order_by("-created_at", "-pk")
+    orders = orders.order_by("-created_at", "-pk")
+    if limit is None:
+        return orders
+    offset = max(int(offset), 0)
+    return orders[offset : offset + min(max(int(limit), 1), HISTORY_LIMIT_MAX)]
 
 
 def shift_list_recent(*, limit: int = 10) -> QuerySet[Shift]:

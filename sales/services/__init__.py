@@ -1,6 +1,7 @@
 """Writes of the till. Split by subject; import from here."""
 
 from .orders import LineRequest, order_submit, payment_add
+from .refunds import order_refund, order_void
 from .shifts import (
     business_date_now,
     cash_movement_record,
@@ -13,7 +14,9 @@ from .shifts import (
 
 __all__ = [
     "LineRequest",
+    "order_refund",
     "order_submit",
+    "order_void",
     "payment_add",
     "business_date_now",
     "cash_movement_record",

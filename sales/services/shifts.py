@@ -81,7 +81,8 @@ def cash_movement_record(*, shift: Shift, user: User, kind: str, amount_minor: i
 
 
 def shift_expected_cash(shift: Shift) -> int:
-    """Cash that should be in the drawer: float + pay-ins - pay-outs + cash taken (with cash tips and rounding)."""
+    """Cash that should be in the drawer: float + pay-ins - pay-outs + cash taken (with cash tips and rounding)
+    - cash refunds this shift paid out (whichever shift took the original payment)."""
     moves = dict(
         CashMovement.objects.filter(shift=shift)
         .values_list("kind")
@@ -91,6 +92,7 @@ def shift_expected_cash(shift: Shift) -> int:
     cash = Payment.objects.filter(shift=shift, tender=Payment.Tender.CASH, status=Payment.Status.CAPTURED).aggregate(
         amount=Sum("amount_minor"), tips=Sum("tip_minor"), rounding=Sum("rounding_minor")
     )
+    refunds = shift.refunds.filter(tender=Payment.Tender.CASH).aggregate(total=Sum("amount_minor", default=0))["total"]
     return (
         shift.opening_float_minor
         + moves.get(CashMovement.Kind.PAY_IN, 0)
@@ -98,6 +100,7 @@ def shift_expected_cash(shift: Shift) -> int:
         + (cash["amount"] or 0)
         + (cash["tips"] or 0)
         + (cash["rounding"] or 0)
+        - refunds
     )
 
 

@@ -34,7 +34,7 @@ def history(request: HttpRequest) -> HttpResponse:
     }
     if not sees_all:
         filters["shift"] = shift or Shift(pk=0)  # no open shift on this device: nothing to show
-    page = Paginator(order_history(**filters), 50).get_page(request.GET.get("page"))
+    page = Paginator(order_history(**filters, limit=None), 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "shift": shift,
