@@ -16,6 +16,7 @@ urlpatterns = [
     path("till/shift/close/", shifts.shift_close_view, name="shift_close"),
     path("till/shift/cash/", shifts.cash_movement_view, name="cash_movement"),
     path("till/history/", history.history, name="history"),
+    path("till/history/<int:pk>/", history.order_detail, name="order_detail"),
     path("shifts/<int:pk>/report/", reports.shift_report_view, name="shift_report"),
     path("supervisor/", supervisor.supervisor_console, name="supervisor"),
 ]

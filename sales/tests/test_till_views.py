@@ -125,8 +125,11 @@ def test_an_order_of_another_device_cannot_be_paid_from_here(till, tenant):
         "id"
     ]
     other = tenant.client(Role.CASHIER)  # same cashier, another device without this shift
-    response = post_json(other, f"/till/orders/{order_id}/payments/",
-                         {"tender": "card", "amount_minor": 1, "reference": "x", "idempotency_key": "p"})  # fmt: skip
+    response = post_json(
+        other,
+        f"/till/orders/{order_id}/payments/",
+        {"tender": "card", "amount_minor": 1, "reference": "x", "idempotency_key": "p"},
+    )
     assert response.status_code == 404
     with tenant_context(tenant.tenant):
         assert not Payment.objects.exists()
@@ -161,3 +164,50 @@ def test_order_history_own_shift_for_cashiers_everything_for_supervisors(till, t
         response = supervisor.get("/till/history/", {"status": "open"})
     assert len(response.context["page"].object_list) == 3
     assert "Recent shifts" in response.content.decode()
+
+
+@pytest.fixture
+def supervisor_pin(tenant):
+    from accounts.services import staff_set_pin
+
+    with tenant_context(tenant.tenant):
+        staff_set_pin(user=tenant.users[Role.SUPERVISOR], pin="4821", actor=tenant.users[Role.ADMIN_TENANT])
+    return {"approver": "supervisor", "pin": "4821"}
+
+
+def test_void_and_refund_from_the_order_page_need_a_supervisor_pin(till, tenant, supervisor_pin):
+    client, teh = till["client"], till["teh"]
+    open_id = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "v"}).json()[
+        "id"
+    ]
+    assert client.get(f"/till/history/{open_id}/").status_code == 200
+    refused = client.post(
+        f"/till/history/{open_id}/", {"action": "void", "reason": "wrong", "approver": "supervisor", "pin": "0000"}
+    )
+    assert refused.status_code == 400 and "Approval refused" in refused.content.decode()
+    done = client.post(f"/till/history/{open_id}/", {"action": "void", "reason": "customer left", **supervisor_pin})
+    assert done.status_code == 302
+
+    paid = post_json(
+        client, "/till/orders/", {"lines": [{"product_id": teh.pk, "quantity": 2}], "idempotency_key": "r"}
+    )
+    order = paid.json()
+    post_json(
+        client,
+        f"/till/orders/{order['id']}/payments/",
+        {"tender": "card", "amount_minor": order["total_minor"], "reference": "C", "idempotency_key": "rp"},
+    )
+    with tenant_context(tenant.tenant):
+        line = Order.objects.get(pk=order["id"]).lines.get()
+    refund = client.post(
+        f"/till/history/{order['id']}/",
+        {"action": "refund", "reason": "cold", "key": "rk1", f"q{line.pk}": "1", **supervisor_pin},
+    )
+    assert refund.status_code == 302
+    with tenant_context(tenant.tenant):
+        assert Order.objects.get(pk=open_id).status == Order.Status.VOIDED
+        refunded = Order.objects.get(pk=order["id"])
+        # half of 23.100 (2 × 10.000 + service 1.000 + PB1 2.100)
+        assert refunded.refunded_minor == 11_550 and refunded.lines.get().refunded_quantity == 1
+    other_device = tenant.client(Role.CASHIER)
+    assert other_device.get(f"/till/history/{order['id']}/").status_code == 404

@@ -1,14 +1,20 @@
 """Order history: the cashier sees their own shift's orders, supervisors and owners all of them."""
 
+import uuid
 from datetime import date
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.guards import TILL_ROLES, role_required
+from accounts.services import approver_verify
 from sales.models import Order, Payment, Shift
 from sales.selectors import order_history, shift_list_recent
+from sales.services import order_refund, order_void
 
 from .till import current_shift
 
@@ -45,3 +51,52 @@ def history(request: HttpRequest) -> HttpResponse:
         "recent_shifts": shift_list_recent() if sees_all else [],
     }
     return render(request, "sales/history.html", context)
+
+
+def _order_visible(request: HttpRequest, pk: int) -> Order:
+    """Supervisors and owners reach every order; a cashier only those of this device's open shift."""
+    orders = Order.objects.select_related("shift__register__outlet", "created_by").prefetch_related(
+        "lines", "payments", "refunds"
+    )
+    if request.user.role not in ("SUPERVISOR", "ADMIN_TENANT"):
+        shift = current_shift(request)
+        orders = orders.filter(shift=shift) if shift else orders.none()
+    return get_object_or_404(orders, pk=pk)
+
+
+@role_required(*TILL_ROLES)
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One order, with void (unpaid) and refund (paid, whole or by line) — both need a supervisor's PIN."""
+    order = _order_visible(request, pk)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            approver = approver_verify(username=request.POST.get("approver", ""), pin=request.POST.get("pin", ""),
+                                       action=f"order.{action}", request=request)  # fmt: skip
+            if action == "void":
+                order_void(order=order, user=request.user, approved_by=approver, reason=request.POST.get("reason", ""))
+                messages.success(request, _("Order #%(n)s voided.") % {"n": order.number})
+            elif action == "refund":
+                shift = current_shift(request)
+                if shift is None:
+                    raise ValidationError(_("Open a shift on this device to pay a refund out of its drawer."))
+                quantities = {
+                    line.pk: int(request.POST.get(f"q{line.pk}") or 0)
+                    for line in order.lines.all()
+                    if (request.POST.get(f"q{line.pk}") or "0").isdigit()
+                }
+                chosen = {line_id: q for line_id, q in quantities.items() if q > 0}
+                order_refund(order=order, user=request.user, approved_by=approver,
+                             reason=request.POST.get("reason", ""), shift=shift,
+                             idempotency_key=request.POST.get("key", ""),
+                             lines=None if request.POST.get("whole") else chosen)  # fmt: skip
+                messages.success(request, _("Refund recorded for order #%(n)s.") % {"n": order.number})
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return redirect("sales:order_detail", pk=order.pk)
+    context = {"order": order, "error": error, "key": uuid.uuid4().hex, "shift": current_shift(request)}
+    return render(request, "sales/order_detail.html", context, status=400 if error else 200)
