@@ -209,6 +209,7 @@ class Payment(models.Model):
     change_minor = models.BigIntegerField(default=0)
     rounding_minor = models.BigIntegerField(default=0, help_text="Cash rounding adjustment (+/-).")
     reference = models.CharField(max_length=100, blank=True, help_text="Card approval code or provider id.")
+    provider_payload = models.CharField(max_length=500, blank=True, help_text="What the customer scans (QR).")
     idempotency_key = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, reports, shifts, supervisor, till
+from .views import history, qr, reports, shifts, supervisor, till
 
 app_name = "sales"
 
@@ -11,7 +11,10 @@ urlpatterns = [
     path("till/preview/", till.till_preview, name="till_preview"),
     path("till/orders/", till.till_submit, name="till_submit"),
     path("till/orders/<int:pk>/payments/", till.till_pay, name="till_pay"),
+    path("till/orders/<int:pk>/status/", till.till_order_status, name="till_order_status"),
     path("till/receipts/<uuid:uid>/", till.receipt, name="receipt"),
+    path("payments/callback/", qr.provider_callback, name="qr_callback"),
+    path("payments/simulator/<str:reference>/", qr.simulator_phone, name="qr_simulator"),
     path("till/shift/open/", shifts.shift_open_view, name="shift_open"),
     path("till/shift/close/", shifts.shift_close_view, name="shift_close"),
     path("till/shift/cash/", shifts.cash_movement_view, name="cash_movement"),

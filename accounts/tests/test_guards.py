@@ -7,7 +7,8 @@ from django_tenants.utils import tenant_context
 from accounts.models import Role, User
 
 # Pages that must answer without a role: signing in and out, the root redirect, operations endpoints.
-PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "metrics"}
+# The QR callback is signed by the provider; the simulator page plays the customer's phone (off in production).
+PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "metrics", "qr_callback", "qr_simulator"}
 ROLES = [Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN]
 
 

@@ -288,5 +288,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
+# The built-in QR payment simulator signs its callbacks with this secret (a real provider has its own).
+QR_SIMULATOR_SECRET = env("QR_SIMULATOR_SECRET", SECRET_KEY)
+# The simulator's "customer phone" page can mark a charge paid: only where it is wanted (demo, tests).
+QR_SIMULATOR_ENABLED = env_bool("QR_SIMULATOR_ENABLED", DEBUG)
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "POS <no-reply@localhost>")

@@ -21,3 +21,4 @@ LOGGING["handlers"]["console"]["formatter"] = "plain"
 LOGGING["root"]["level"] = "WARNING"
 # Browser and view tests sign in often from 127.0.0.1; the rate-limit test sets the production figure itself.
 LOGIN_RATE_LIMIT = LOGIN_RATE_LIMIT_PER_IP = "1000/m"
+QR_SIMULATOR_ENABLED = True

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from business.models import Outlet, SalesSettings, Tax
@@ -14,6 +15,7 @@ from inventory.services import (
     product_set_modifier_groups,
     variant_create,
 )
+from sales.models import Shift
 from sales.services import register_create, shift_open
 
 
@@ -44,3 +46,30 @@ def resto(in_tenant):
     cashier = in_tenant.users[Role.CASHIER]
     shift = shift_open(register=register_create(outlet=outlet, name="Till 1"), user=cashier, opening_float_minor=0)
     return {"menu": menu, "shift": shift, "cashier": cashier, "outlet": outlet, "fixture": in_tenant}
+
+
+@pytest.fixture
+def till(tenant):
+    """A cashier's client with an open shift on this device, and a one-item restaurant menu."""
+    client = tenant.client(Role.CASHIER)
+    response = client.post(
+        "/till/shift/open/", {"register": "new", "register_name": "Front", "opening_float": "200.000"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/till/"
+    with tenant_context(tenant.tenant):
+        shift = Shift.objects.get(register__name="Front", status="open")
+        from decimal import Decimal
+
+        from business.models import SalesSettings, Tax
+        from inventory.services import category_create, product_create
+
+        SalesSettings.objects.update_or_create(
+            pk=1, defaults={"service_charge_rate": Decimal(5), "cash_rounding_unit": 100}
+        )
+        pb1 = Tax.objects.create(code="PB1", name="PB1", rate=Decimal(10), applies_to_service_charge=True)
+        drinks = category_create(name="Drinks")
+        teh = product_create(
+            category=drinks, name="Es teh", sku="ET", price_minor=10000, barcode="8991234", taxes=[pb1]
+        )
+    assert shift.opening_float_minor == 200_000
+    return {"client": client, "shift": shift, "teh": teh, "tenant": tenant}

@@ -10,33 +10,6 @@ from sales.models import Order, Payment, Shift
 from sales.views.till import SESSION_REGISTER
 
 
-@pytest.fixture
-def till(tenant):
-    """A cashier's client with an open shift on this device, and a one-item restaurant menu."""
-    client = tenant.client(Role.CASHIER)
-    response = client.post(
-        "/till/shift/open/", {"register": "new", "register_name": "Front", "opening_float": "200.000"}
-    )
-    assert response.status_code == 302 and response["Location"] == "/till/"
-    with tenant_context(tenant.tenant):
-        shift = Shift.objects.get(register__name="Front", status="open")
-        from decimal import Decimal
-
-        from business.models import SalesSettings, Tax
-        from inventory.services import category_create, product_create
-
-        SalesSettings.objects.update_or_create(
-            pk=1, defaults={"service_charge_rate": Decimal(5), "cash_rounding_unit": 100}
-        )
-        pb1 = Tax.objects.create(code="PB1", name="PB1", rate=Decimal(10), applies_to_service_charge=True)
-        drinks = category_create(name="Drinks")
-        teh = product_create(
-            category=drinks, name="Es teh", sku="ET", price_minor=10000, barcode="8991234", taxes=[pb1]
-        )
-    assert shift.opening_float_minor == 200_000
-    return {"client": client, "shift": shift, "teh": teh, "tenant": tenant}
-
-
 def post_json(client, url, body):
     return client.post(url, json.dumps(body), content_type="application/json")
 

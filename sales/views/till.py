@@ -7,10 +7,12 @@ creates the order and payments. Every state-changing call carries the client's i
 import json
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.guards import TILL_ROLES, role_required
@@ -19,10 +21,12 @@ from business.models import Outlet
 from business.selectors import outlet_default, sales_settings_get
 from inventory.models import Category
 from inventory.selectors import category_list, category_products, product_get_by_code, product_search
-from sales.models import Order, Register, Shift
+from sales.models import Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
 from sales.services import LineRequest, order_submit, payment_add
 from sales.services.orders import order_preview
+from sales.services.qr import qr_payment_start
+from sales.views.qr import qr_svg
 
 SESSION_REGISTER = "till_register_id"
 
@@ -283,6 +287,25 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
         if not isinstance(data, dict):
             raise BadRequest("The request must be a JSON object.")
         tendered = data.get("tendered_minor")
+        if data.get("tender") == "qr":
+            payment = qr_payment_start(
+                order=order,
+                user=request.user,
+                amount_minor=_int(data.get("amount_minor"), "amount_minor", minimum=1),
+                idempotency_key=str(data.get("idempotency_key") or ""),
+            )
+            body = order_json(order)
+            body["payment"] = {
+                "id": payment.pk,
+                "tender": "qr",
+                "status": payment.status,
+                "amount_minor": payment.amount_minor,
+                "qr_svg": qr_svg(payment.provider_payload),
+                "simulator_url": reverse("sales:qr_simulator", args=[payment.reference])
+                if settings.QR_SIMULATOR_ENABLED
+                else None,
+            }
+            return JsonResponse(body, status=201)
         payment = payment_add(
             order=order,
             user=request.user,
@@ -301,9 +324,24 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
         return JsonResponse(_errors(exc), status=400)
     order.refresh_from_db()
     body = order_json(order)
-    body["payment"] = {"id": payment.pk, "tender": payment.tender, "amount_minor": payment.amount_minor,
-                       "change_minor": payment.change_minor, "rounding_minor": payment.rounding_minor}  # fmt: skip
+    body["payment"] = {
+        "id": payment.pk,
+        "tender": payment.tender,
+        "amount_minor": payment.amount_minor,
+        "change_minor": payment.change_minor,
+        "rounding_minor": payment.rounding_minor,
+    }
     return JsonResponse(body, status=201)
+
+
+@require_GET
+@role_required(*TILL_ROLES)
+def till_order_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Polled by the payment dialog while a QR payment waits for the customer."""
+    order = _order_for_till(request, pk)
+    body = order_json(order)
+    body["pending_qr"] = order.payments.filter(status=Payment.Status.PENDING).exists()
+    return JsonResponse(body)
 
 
 @role_required(*TILL_ROLES)

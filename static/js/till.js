@@ -418,6 +418,7 @@
     }
     if (!result.ok) { $("pay-error").textContent = result.data.error; $("pay-error").hidden = false; return; }
     cart.payKey = null;
+    if (result.data.payment.tender === "qr") { waitForQr(result.data); return; }
     cart.order = result.data;
     save();
     $("pay-error").hidden = true;
@@ -431,6 +432,29 @@
     }
     renderPayDialog(result.data);
   });
+
+  // A QR payment: show the code, then poll until the provider's callback has captured it (or it failed).
+  function waitForQr(data) {
+    $("pay-qr").hidden = false;
+    $("pay-qr-image").innerHTML = data.payment.qr_svg;
+    const sim = $("pay-qr-sim");
+    sim.hidden = !data.payment.simulator_url;
+    if (data.payment.simulator_url) sim.href = data.payment.simulator_url;
+    $("pay-submit").disabled = true;
+    const url = root.dataset.statusUrl.replace("/0/", "/" + cart.order.id + "/");
+    const poll = async () => {
+      let status;
+      try { status = await (await fetch(url, { credentials: "same-origin" })).json(); } catch (e) { setTimeout(poll, 2000); return; }
+      if (status.pending_qr) { setTimeout(poll, 1500); return; }
+      $("pay-qr").hidden = true;
+      $("pay-submit").disabled = false;
+      cart.order = status; save();
+      if (status.paid_minor === data.paid_minor) { $("pay-error").textContent = "The QR payment was declined."; $("pay-error").hidden = false; }
+      else { const li = document.createElement("li"); li.textContent = "QR " + formatMoney(data.payment.amount_minor); $("pay-done").appendChild(li); }
+      renderPayDialog(status);
+    };
+    setTimeout(poll, 1500);
+  }
 
   $("pay-new").addEventListener("click", () => {
     cart = blank(); selected = null;

@@ -1,0 +1,89 @@
+"""QR payments through the provider interface and the built-in simulator."""
+
+import json
+
+import pytest
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from sales.models import Order, Payment
+from sales.providers import SimulatorProvider
+
+
+def post_json(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+@pytest.fixture
+def qr_charge(till):
+    client, teh = till["client"], till["teh"]
+    order = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "q"}).json()
+    response = post_json(
+        client,
+        f"/till/orders/{order['id']}/payments/",
+        {"tender": "qr", "amount_minor": order["total_minor"], "idempotency_key": "qp"},
+    )
+    assert response.status_code == 201
+    payment = response.json()["payment"]
+    assert payment["status"] == "pending" and payment["qr_svg"].startswith("<svg")
+    with tenant_context(till["tenant"].tenant):
+        reference = Payment.objects.get(pk=payment["id"]).reference
+    return {**till, "order": order, "reference": reference}
+
+
+def callback(qr_charge, body: bytes, signature: str):
+    return Client(HTTP_HOST=qr_charge["tenant"].host).post(
+        "/payments/callback/", body, content_type="application/json", HTTP_X_SIGNATURE=signature
+    )
+
+
+def test_a_pending_qr_payment_leaves_the_order_unpaid(qr_charge):
+    status = qr_charge["client"].get(f"/till/orders/{qr_charge['order']['id']}/status/").json()
+    assert status["pending_qr"] is True and status["paid_minor"] == 0 and status["status"] == "open"
+
+
+def test_a_callback_with_a_bad_signature_is_refused_and_changes_nothing(qr_charge):
+    provider = SimulatorProvider()
+    body = provider.callback_body(
+        reference=qr_charge["reference"], status="paid", amount_minor=qr_charge["order"]["total_minor"]
+    )
+    assert callback(qr_charge, body, "0" * 64).status_code == 400
+    assert callback(qr_charge, body, SimulatorProvider(secret="someone-else").sign(body)).status_code == 400
+    tampered = body.replace(b'"paid"', b'"paid" ')
+    assert callback(qr_charge, tampered, provider.sign(body)).status_code == 400
+    with tenant_context(qr_charge["tenant"].tenant):
+        assert Payment.objects.get(reference=qr_charge["reference"]).status == Payment.Status.PENDING
+        assert Order.objects.get(pk=qr_charge["order"]["id"]).paid_minor == 0
+
+
+def test_a_good_callback_captures_once_and_a_replay_changes_nothing(qr_charge):
+    provider = SimulatorProvider()
+    total = qr_charge["order"]["total_minor"]
+    body = provider.callback_body(reference=qr_charge["reference"], status="paid", amount_minor=total)
+    first, replay = callback(qr_charge, body, provider.sign(body)), callback(qr_charge, body, provider.sign(body))
+    assert (first.status_code, replay.status_code) == (200, 200)
+    assert first.json()["status"] == replay.json()["status"] == "captured"
+    with tenant_context(qr_charge["tenant"].tenant):
+        order = Order.objects.get(pk=qr_charge["order"]["id"])
+        assert order.status == Order.Status.PAID and order.paid_minor == total  # counted once
+    wrong = provider.callback_body(reference="SIM-unknown", status="paid", amount_minor=total)
+    assert callback(qr_charge, wrong, provider.sign(wrong)).status_code == 404
+
+
+def test_the_simulator_page_pays_or_declines(qr_charge):
+    phone = Client(HTTP_HOST=qr_charge["tenant"].host)
+    page = phone.get(f"/payments/simulator/{qr_charge['reference']}/")
+    assert page.status_code == 200 and "Pending" in page.content.decode()
+    declined = phone.post(f"/payments/simulator/{qr_charge['reference']}/", {"decision": "decline"})
+    assert "Failed" in declined.content.decode()
+    with tenant_context(qr_charge["tenant"].tenant):
+        assert Order.objects.get(pk=qr_charge["order"]["id"]).status == Order.Status.OPEN
+
+
+def test_a_qr_charge_cannot_exceed_what_is_owed(qr_charge):
+    again = post_json(
+        qr_charge["client"],
+        f"/till/orders/{qr_charge['order']['id']}/payments/",
+        {"tender": "qr", "amount_minor": 1, "idempotency_key": "qp2"},
+    )
+    assert again.status_code == 400 and "more than the 0 still owed" in again.json()["error"]
