@@ -157,3 +157,8 @@ def order_history(
 def shift_list_recent(*, limit: int = 10) -> QuerySet[Shift]:
     """Open shifts first, then the latest closed ones (the supervisor console and history pages)."""
     return Shift.objects.select_related("register", "opened_by").order_by("-status", "-opened_at")[:limit]
+
+
+def order_open_tabs(*, outlet_id: int) -> QuerySet[Order]:
+    """Unpaid orders of an outlet, oldest first: the till's open tabs."""
+    return Order.objects.filter(outlet_id=outlet_id, status=Order.Status.OPEN).order_by("created_at", "pk")

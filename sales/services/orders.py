@@ -136,11 +136,13 @@ def _price_lines(lines: list[LineRequest], outlet_id: int) -> tuple[list[_Priced
         for group in groups.values():
             count = per_group.get(group.pk, 0)
             if count < group.min_choices:
-                errors[where].append(f"Line {index} ({product.name}): choose at least {group.min_choices} "
-                                     f"for “{group.name}”.")  # fmt: skip
+                errors[where].append(
+                    f"Line {index} ({product.name}): choose at least {group.min_choices} for “{group.name}”."
+                )
             if count > group.max_choices:
-                errors[where].append(f"Line {index} ({product.name}): choose at most {group.max_choices} "
-                                     f"for “{group.name}”.")  # fmt: skip
+                errors[where].append(
+                    f"Line {index} ({product.name}): choose at most {group.max_choices} for “{group.name}”."
+                )
         priced.append(
             _PricedLine(
                 request=line,
@@ -158,7 +160,7 @@ def _price_lines(lines: list[LineRequest], outlet_id: int) -> tuple[list[_Priced
                     }
                     for t in product.taxes.all()
                     if t.is_active
-                ],  # fmt: skip
+                ],
             )
         )
     return priced, dict(errors)
@@ -276,7 +278,7 @@ def order_submit(
                     f"A discount above {format(settings.discount_limit_percent.normalize(), 'f')}% on "
                     f"{', '.join(needs_approval)} needs a supervisor's approval."
                 ]
-            }  # fmt: skip
+            }
         )
 
     try:
@@ -313,7 +315,7 @@ def order_submit(
                         "amount_minor": t.amount_minor,
                     }
                     for t in totals.taxes
-                ],  # fmt: skip
+                ],
             )
             OrderLine.objects.bulk_create(
                 OrderLine(
@@ -337,9 +339,12 @@ def order_submit(
                 for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
             )
             if needs_approval:
-                audit_record(action="order.discount_approved", actor=approved_by, target=f"order {order.number}",
-                             data={"cashier": user.username, "items": needs_approval,
-                                   "discount_minor": totals.discount_minor})  # fmt: skip
+                audit_record(
+                    action="order.discount_approved",
+                    actor=approved_by,
+                    target=f"order {order.number}",
+                    data={"cashier": user.username, "items": needs_approval, "discount_minor": totals.discount_minor},
+                )
     except IntegrityError:
         # A double tap raced us with the same key: the other request made the order; return it.
         existing = Order.objects.filter(idempotency_key=key).first()
@@ -384,8 +389,9 @@ def payment_add(
         with transaction.atomic():
             order = Order.objects.select_for_update(of=("self",)).select_related("shift").get(pk=order.pk)
             if order.status != Order.Status.OPEN:
-                raise ValidationError(f"Order #{order.number} is {order.get_status_display().lower()}; it takes no "
-                                      "more payments.")  # fmt: skip
+                raise ValidationError(
+                    f"Order #{order.number} is {order.get_status_display().lower()}; it takes no more payments."
+                )
             if order.shift.status != Shift.Status.OPEN:
                 raise ValidationError("The order's shift is closed.")
             balance = order.total_minor - order.paid_minor
@@ -426,3 +432,143 @@ def payment_add(
             raise
         return existing
     return payment
+
+
+def _snapshot_input(line: OrderLine) -> LineInput:
+    discount = None
+    if line.discount_kind == "percent":
+        discount = Discount("percent", line.discount_value)
+    elif line.discount_kind == "amount":
+        discount = Discount("amount", int(line.discount_value))
+    return LineInput(
+        key=f"s{line.pk}",
+        quantity=line.quantity,
+        unit_price_minor=line.unit_price_minor,
+        tax_codes=tuple(t["code"] for t in line.taxes),
+        discount=discount,
+    )
+
+
+def order_add_lines(
+    *, order: Order, user: User, lines: list[LineRequest], expected_version: int, approved_by: User | None = None
+) -> Order:
+    """Add items to an open tab. Lines already on it keep the prices they were sold at; the totals are
+    computed again over the whole tab. `expected_version` is the version the till last saw: if another till
+    changed the tab since, this is refused (nothing saved) and the till reloads it — nobody wins silently.
+    A retry after success is refused the same way, so items are never added twice."""
+    if not lines:
+        raise ValidationError({"lines": ["Nothing to add."]})
+    settings = sales_settings_get()
+    current_taxes = list(Tax.objects.all())
+    with transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).select_related("shift").get(pk=order.pk)
+        if order.status != Order.Status.OPEN:
+            raise ValidationError(f"Order #{order.number} is {order.get_status_display().lower()}; start a new one.")
+        if order.version != expected_version:
+            raise ValidationError(
+                f"Tab #{order.number} was changed on another till since you opened it. Reload it and try again.",
+                code="conflict",
+            )
+        existing = list(order.lines.all())
+        known = {t.code for t in current_taxes}
+        snapshot_rules = {
+            t["code"]: TaxRule(t["code"], t["name"], Decimal(t["rate"]), t["inclusive"], t["applies_to_service_charge"])
+            for line in existing
+            for t in line.taxes
+            if t["code"] not in known
+        }
+        pricing = pricing_settings_for(settings, current_taxes)
+        pricing = PricingSettings(
+            currency=order.currency,
+            taxes=pricing.taxes + tuple(snapshot_rules.values()),
+            service_charge_rate=pricing.service_charge_rate,
+            cash_rounding_unit=pricing.cash_rounding_unit,
+            cash_rounding_mode=pricing.cash_rounding_mode,
+        )
+        priced, line_errors = _price_lines(lines, order.outlet_id)
+        if line_errors:
+            raise ValidationError(line_errors)
+        codes = {rule.code for rule in pricing.taxes}
+        new_inputs = [
+            LineInput(
+                key=f"n{i}",
+                quantity=p.request.quantity,
+                unit_price_minor=p.unit_price_minor,
+                tax_codes=tuple(t["code"] for t in p.taxes if t["code"] in codes),
+                discount=p.request.discount,
+            )
+            for i, p in enumerate(priced)
+        ]
+        order_discount = None
+        if order.order_discount_kind == "percent":
+            order_discount = Discount("percent", order.order_discount_value)
+        elif order.order_discount_kind == "amount":
+            order_discount = Discount("amount", int(order.order_discount_value))
+        for p, t in zip(priced, new_inputs, strict=True):
+            gross = t.quantity * t.unit_price_minor
+            if _discount_needs_approval(p.request.discount, gross, settings.discount_limit_percent) and (
+                approved_by is None or approved_by.role not in ("SUPERVISOR", "ADMIN_TENANT")
+            ):
+                raise ValidationError({"discount": [f"A discount on {p.product.name} needs a supervisor's approval."]})
+        try:
+            totals = order_totals_compute(
+                lines=[_snapshot_input(line) for line in existing] + new_inputs,
+                settings=pricing,
+                order_discount=order_discount,
+            )
+        except PricingError as exc:
+            raise ValidationError(str(exc)) from None
+        if totals.total_minor < order.paid_minor:
+            raise ValidationError("The tab would cost less than what was already paid.")
+        by_key = {t.key: t for t in totals.lines}
+        for line in existing:
+            t = by_key[f"s{line.pk}"]
+            line.gross_minor, line.discount_minor, line.net_minor = t.gross_minor, t.discount_minor, t.net_minor
+        OrderLine.objects.bulk_update(existing, ["gross_minor", "discount_minor", "net_minor"])
+        start = max((line.position for line in existing), default=0)
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                position=start + i,
+                product=p.product,
+                variant=p.variant,
+                name=p.product.name + (f" ({p.variant.name})" if p.variant else ""),
+                sku=p.variant.sku if p.variant else p.product.sku,
+                unit_price_minor=p.unit_price_minor,
+                quantity=p.request.quantity,
+                modifiers=p.modifiers,
+                taxes=p.taxes,
+                note=p.request.note.strip(),
+                discount_kind=p.request.discount.kind if p.request.discount else "",
+                discount_value=Decimal(p.request.discount.value) if p.request.discount else None,
+                gross_minor=by_key[f"n{i - 1}"].gross_minor,
+                discount_minor=by_key[f"n{i - 1}"].discount_minor,
+                net_minor=by_key[f"n{i - 1}"].net_minor,
+            )
+            for i, p in enumerate(priced, start=1)
+        )
+        order.subtotal_minor = totals.subtotal_minor
+        order.discount_minor = totals.discount_minor
+        order.service_charge_minor = totals.service_charge_minor
+        order.tax_minor = totals.tax_minor
+        order.tax_included_minor = totals.tax_included_minor
+        order.total_minor = totals.total_minor
+        order.tax_breakdown = [
+            {
+                "code": t.code,
+                "name": t.name,
+                "rate": str(t.rate),
+                "inclusive": t.inclusive,
+                "amount_minor": t.amount_minor,
+            }
+            for t in totals.taxes
+        ]
+        order.version += 1
+        order.save()
+        audit_record(
+            action="order.add_lines",
+            actor=user,
+            target=f"order {order.number}",
+            data={"lines": len(priced), "version": order.version},
+        )
+    return order

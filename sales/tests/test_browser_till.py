@@ -10,6 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 def test_ring_up_pay_split_print_and_close_with_a_variance(live_site, browser):
     context, page, base = sign_in(browser, live_site, "cashier")
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
     assert page.url == f"{base}/till/shift/open/"
     page.fill("#id_register_name", "Counter")
     page.fill("#id_opening_float", "200.000")
@@ -62,6 +64,28 @@ def test_ring_up_pay_split_print_and_close_with_a_variance(live_site, browser):
     receipt.close()
     page.click("#pay-new")
 
+    # An open tab: sent without paying, recalled from Tabs, more items added, then paid by card.
+    page.keyboard.press("Escape")  # "New order" put the cursor in the search box
+    page.keyboard.press("1")
+    page.click(".product-tile >> text=Espresso")
+    page.locator("#cart-lines .cart-line").first.wait_for()
+    page.click("#cart-pay")
+    page.locator("#pay-dialog").wait_for()
+    page.click("#pay-later")
+    page.click("#cart-tabs")
+    page.locator("#tabs-list >> text=Add items").click()
+    page.click(".product-tile >> text=Espresso")
+    page.click("#cart-pay")  # sends the item to the tab
+    page.wait_for_function("document.querySelectorAll('#cart-lines .cart-line').length === 0")
+    page.click("#cart-tabs")
+    page.locator("#tabs-list >> text=Pay").first.click()
+    page.wait_for_function("document.getElementById('pay-balance').innerText.includes('44.000')")
+    page.check("#pay-form input[value=card]")
+    page.fill("#pay-form input[name=reference]", "APPR 2")
+    page.click("#pay-submit")
+    page.wait_for_function("document.getElementById('pay-balance').innerText.includes('Rp 0')")
+    page.click("#pay-new")
+
     # 5. Close the shift: expected 200.000 + 39.600 cash = 239.600; counted 239.000 → variance −600.
     page.goto(f"{base}/till/shift/close/")
     for value, count in (("100000", "2"), ("20000", "1"), ("10000", "1"), ("5000", "1"), ("2000", "2")):
@@ -73,4 +97,5 @@ def test_ring_up_pay_split_print_and_close_with_a_variance(live_site, browser):
     assert "-Rp 600" in page.locator("[data-testid=variance]").inner_text()
     assert "Rp 239.600" in page.locator("[data-testid=expected-cash]").inner_text()
     page.screenshot(path=SCREENSHOTS / "z-report.png", full_page=True)
+    assert script_errors == []
     context.close()

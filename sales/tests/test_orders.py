@@ -8,7 +8,7 @@ from inventory.models import OutletProductOverride
 from sales.models import Order, OrderLine, Payment
 from sales.pricing import Discount
 from sales.services import shift_close, shift_expected_cash
-from sales.services.orders import LineRequest, order_submit, payment_add
+from sales.services.orders import LineRequest, order_add_lines, order_submit, payment_add
 
 
 def submit(resto, lines, key="k-1", **kwargs):
@@ -154,3 +154,57 @@ def test_no_sale_on_a_closed_shift(resto):
     with pytest.raises(ValidationError, match="shift is closed"):
         submit(resto, [LineRequest(resto["menu"]["teh"].pk)])
     assert not Order.objects.exists()
+
+
+def test_items_added_to_an_open_tab_keep_old_prices_and_retotal(resto):
+    m = resto["menu"]
+    order = submit(resto, [LineRequest(m["nasi"].pk)], order_type="dine_in", table_label="7")
+    assert order.total_minor == 51_975  # 45.000 + service 2.250 + PB1 4.725
+    payment_add(
+        order=order, user=resto["cashier"], tender="card", amount_minor=20_000, idempotency_key="part", reference="P"
+    )
+    m["nasi"].price_minor = 60_000  # a price change after the first round was sent
+    m["nasi"].save()
+    order = order_add_lines(order=order, user=resto["cashier"], lines=[LineRequest(m["teh"].pk, 2)], expected_version=1)
+    # 45.000 (old price kept) + 2 × 10.000 = 65.000; service 3.250; PB1 6.825; total 75.075
+    assert (order.subtotal_minor, order.service_charge_minor, order.tax_minor, order.total_minor) == (
+        65_000,
+        3_250,
+        6_825,
+        75_075,
+    )
+    assert order.version == 2 and order.paid_minor == 20_000 and order.status == Order.Status.OPEN
+    assert [(line.name, line.unit_price_minor) for line in order.lines.all()] == [
+        ("Nasi goreng", 45_000),
+        ("Es teh", 10_000),
+    ]
+
+
+def test_two_tills_editing_one_tab_cannot_both_win(resto):
+    m = resto["menu"]
+    order = submit(resto, [LineRequest(m["nasi"].pk)])
+    seen_by_both = order.version
+    order_add_lines(order=order, user=resto["cashier"], lines=[LineRequest(m["teh"].pk)], expected_version=seen_by_both)
+    with pytest.raises(ValidationError, match="changed on another till"):
+        order_add_lines(
+            order=order, user=resto["cashier"], lines=[LineRequest(m["teh"].pk, 5)], expected_version=seen_by_both
+        )
+    order.refresh_from_db()
+    assert order.lines.count() == 2 and order.version == 2
+    assert sum(line.quantity for line in order.lines.all()) == 2
+
+
+def test_a_paid_order_takes_no_more_items(resto):
+    order = submit(resto, [LineRequest(resto["menu"]["teh"].pk)])
+    payment_add(
+        order=order,
+        user=resto["cashier"],
+        tender="card",
+        amount_minor=order.total_minor,
+        idempotency_key="all",
+        reference="P",
+    )
+    with pytest.raises(ValidationError, match="is paid; start a new one"):
+        order_add_lines(
+            order=order, user=resto["cashier"], lines=[LineRequest(resto["menu"]["teh"].pk)], expected_version=1
+        )

@@ -184,3 +184,20 @@ def test_void_and_refund_from_the_order_page_need_a_supervisor_pin(till, tenant,
         assert refunded.refunded_minor == 11_550 and refunded.lines.get().refunded_quantity == 1
     other_device = tenant.client(Role.CASHIER)
     assert other_device.get(f"/till/history/{order['id']}/").status_code == 404
+
+
+def test_open_tabs_are_listed_and_take_more_items_with_a_version_check(till):
+    client, teh = till["client"], till["teh"]
+    order = post_json(
+        client,
+        "/till/orders/",
+        {"lines": [{"product_id": teh.pk}], "order_type": "dine_in", "table_label": "4", "idempotency_key": "tab"},
+    ).json()
+    tabs = client.get("/till/tabs/").json()["tabs"]
+    assert [(t["number"], t["table_label"], t["version"]) for t in tabs] == [(order["number"], "4", 1)]
+    added = post_json(client, f"/till/orders/{order['id']}/lines/", {"lines": [{"product_id": teh.pk}], "version": 1})
+    assert added.status_code == 200 and added.json()["version"] == 2
+    stale = post_json(client, f"/till/orders/{order['id']}/lines/", {"lines": [{"product_id": teh.pk}], "version": 1})
+    assert stale.status_code == 409 and "changed on another till" in stale.json()["error"]
+    with tenant_context(till["tenant"].tenant):
+        assert Order.objects.get(pk=order["id"]).lines.count() == 2

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.guards import TILL_ROLES, role_required
@@ -23,8 +24,9 @@ from inventory.models import Category
 from inventory.selectors import category_list, category_products, product_get_by_code, product_search
 from sales.models import Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
+from sales.selectors import order_open_tabs
 from sales.services import LineRequest, order_submit, payment_add
-from sales.services.orders import order_preview
+from sales.services.orders import order_add_lines, order_preview
 from sales.services.qr import qr_payment_start
 from sales.views.qr import qr_svg
 
@@ -332,6 +334,48 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
         "rounding_minor": payment.rounding_minor,
     }
     return JsonResponse(body, status=201)
+
+
+@require_GET
+@role_required(*TILL_ROLES)
+def till_tabs(request: HttpRequest) -> JsonResponse:
+    """The outlet's open tabs (unpaid orders) for the till's tabs dialog."""
+    shift = current_shift(request)
+    if shift is None:
+        return JsonResponse({"tabs": []})
+    now = timezone.now()
+    tabs = [
+        {
+            **order_json(o),
+            "version": o.version,
+            "table_label": o.table_label,
+            "customer_name": o.customer_name,
+            "age_minutes": int((now - o.created_at).total_seconds() // 60),
+        }
+        for o in order_open_tabs(outlet_id=shift.outlet_id)[:100]
+    ]
+    return JsonResponse({"tabs": tabs})
+
+
+@require_POST
+@role_required(*TILL_ROLES)
+def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
+    """Add the cart to an open tab; 409 when another till changed the tab since this one loaded it."""
+    shift = current_shift(request)
+    if shift is None:
+        return JsonResponse({"error": "Open a shift first."}, status=409)
+    order = get_object_or_404(Order.objects.filter(outlet_id=shift.outlet_id), pk=pk)
+    try:
+        cart = parse_cart(request.body)
+        version = json.loads(request.body).get("version")
+        order = order_add_lines(
+            order=order, user=request.user, lines=cart["lines"], expected_version=_int(version, "version", minimum=1)
+        )
+    except BadRequest as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    except ValidationError as exc:
+        return JsonResponse(_errors(exc), status=409 if exc.code == "conflict" else 400)
+    return JsonResponse({**order_json(order), "version": order.version})
 
 
 @require_GET

@@ -383,7 +383,61 @@
   }
   $("pay-form").addEventListener("change", tenderChanged);
 
+  // --- open tabs ------------------------------------------------------------------------------------------
+  function renderAdding() {
+    $("cart-adding").hidden = !cart.addTo;
+    if (cart.addTo) $("cart-adding").textContent = "Adding to tab #" + cart.addTo.number + (cart.addTo.table_label ? " (table " + cart.addTo.table_label + ")" : "") + ". Press Pay to send the items.";
+  }
+
+  async function openTab(tab, action) {
+    $("tabs-dialog").close();
+    if (action === "add") { cart.addTo = { id: tab.id, number: tab.number, version: tab.version, table_label: tab.table_label }; save(); renderAdding(); return; }
+    cart.order = tab; save();
+    $("pay-error").hidden = true; $("pay-change").hidden = true; $("pay-done").innerHTML = "";
+    renderPayDialog(tab); tenderChanged(); $("pay-dialog").showModal();
+  }
+
+  $("cart-tabs").addEventListener("click", async () => {
+    const list = $("tabs-list");
+    list.innerHTML = "<tr><td>…</td></tr>";
+    $("tabs-dialog").showModal();
+    let data;
+    try { data = await (await fetch(root.dataset.tabsUrl, { credentials: "same-origin" })).json(); } catch (e) { list.innerHTML = "<tr><td>No connection.</td></tr>"; return; }
+    list.innerHTML = "";
+    if (!data.tabs.length) list.innerHTML = "<tr><td>No open tabs.</td></tr>";
+    data.tabs.forEach((tab) => {
+      const tr = document.createElement("tr");
+      tr.innerHTML = "<td></td><td></td><td></td><td></td><td></td>";
+      tr.children[0].textContent = "#" + tab.number;
+      tr.children[1].textContent = [tab.table_label ? "Table " + tab.table_label : "", tab.customer_name].filter(Boolean).join(" · ");
+      tr.children[2].textContent = tab.age_minutes + " min";
+      tr.children[3].textContent = formatMoney(tab.balance_minor);
+      const pay = document.createElement("button"); pay.type = "button"; pay.className = "btn"; pay.textContent = "Pay";
+      pay.onclick = () => openTab(tab, "pay");
+      const add = document.createElement("button"); add.type = "button"; add.className = "btn btn--ghost"; add.textContent = "Add items";
+      add.onclick = () => openTab(tab, "add");
+      tr.children[4].append(pay, add);
+      list.appendChild(tr);
+    });
+  });
+
+  async function sendToTab() {
+    const url = root.dataset.addUrl.replace("/0/", "/" + cart.addTo.id + "/");
+    let result;
+    try { result = await post(url, Object.assign(payload(), { version: cart.addTo.version })); } catch (e) {
+      showError("No connection: the items are kept here; press Pay again."); return;
+    }
+    if (!result.ok) {
+      showError(result.data.error + (result.status === 409 ? " (open Tabs to reload it)" : ""));
+      if (result.status === 409) { cart.addTo = null; save(); renderAdding(); }
+      return;
+    }
+    cart = blank(); selected = null; refresh(); renderAdding();
+    showError("");
+  }
+
   $("cart-pay").addEventListener("click", async () => {
+    if (cart.addTo) { await sendToTab(); return; }
     const button = $("cart-pay");
     button.disabled = true;
     const order = await submitOrder();
@@ -456,6 +510,11 @@
     setTimeout(poll, 1500);
   }
 
+  // "Pay later": the order stays open as a tab (recall it from Tabs); the till starts a new cart.
+  $("pay-later").addEventListener("click", () => {
+    if (cart.order && cart.order.balance_minor > 0) { cart = blank(); selected = null; refresh(); }
+  });
+
   $("pay-new").addEventListener("click", () => {
     cart = blank(); selected = null;
     $("pay-dialog").close();
@@ -478,6 +537,7 @@
   });
 
   refresh();
+  renderAdding();
   if (cart.order && cart.order.balance_minor > 0) {
     // A reload in the middle of paying: reopen the payment dialog for the order already made.
     renderPayDialog(cart.order); tenderChanged(); $("pay-dialog").showModal();
