@@ -15,6 +15,7 @@ urlpatterns = [
     path("till/orders/<int:pk>/lines/", till.till_add_lines, name="till_add_lines"),
     path("till/orders/<int:pk>/status/", till.till_order_status, name="till_order_status"),
     path("till/receipts/<uuid:uid>/", till.receipt, name="receipt"),
+    path("till/receipts/<uuid:uid>/email/", till.receipt_email, name="receipt_email"),
     path("payments/callback/", qr.provider_callback, name="qr_callback"),
     path("payments/simulator/<str:reference>/", qr.simulator_phone, name="qr_simulator"),
     path("till/shift/open/", shifts.shift_open_view, name="shift_open"),

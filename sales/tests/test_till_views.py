@@ -201,3 +201,40 @@ def test_open_tabs_are_listed_and_take_more_items_with_a_version_check(till):
     assert stale.status_code == 409 and "changed on another till" in stale.json()["error"]
     with tenant_context(till["tenant"].tenant):
         assert Order.objects.get(pk=order["id"]).lines.count() == 2
+
+
+def test_the_receipt_goes_by_e_mail_and_bad_addresses_or_a_down_broker_are_explained(till, monkeypatch):
+    from django.core import mail
+
+    from pos_project.celery import app as celery_app
+
+    client, teh = till["client"], till["teh"]
+    order = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "mail"}).json()
+    url = f"/till/receipts/{order['uid']}/email/"
+    bad = client.post(url, {"email": "not-an-address"}, follow=True)
+    assert "is not an e-mail address" in bad.content.decode() and not mail.outbox
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    sent = client.post(url, {"email": "guest@example.com"}, follow=True)
+    assert "on its way to guest@example.com" in sent.content.decode()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == f"Alpha Café: receipt #{order['number']}"
+    assert "Es teh" in mail.outbox[0].body and "Rp 11.550" in mail.outbox[0].body
+
+    # The broker goes away: a real connection attempt to a port nothing listens on.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    _drop_broker_connections(celery_app)
+    try:
+        down = client.post(url, {"email": "guest@example.com"}, follow=True)
+    finally:
+        monkeypatch.undo()
+        _drop_broker_connections(celery_app)
+    assert "could not be queued" in down.content.decode()
+
+
+def _drop_broker_connections(app) -> None:
+    """Forget pooled broker connections so the next publish connects to whatever broker_url says now."""
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None

@@ -8,13 +8,17 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from kombu.exceptions import OperationalError
 
 from accounts.guards import TILL_ROLES, role_required
 from accounts.services import approver_verify
@@ -28,6 +32,7 @@ from sales.selectors import order_open_tabs
 from sales.services import LineRequest, order_submit, payment_add
 from sales.services.orders import order_add_lines, order_preview
 from sales.services.qr import qr_payment_start
+from sales.tasks import send_receipt_email
 from sales.views.qr import qr_svg
 
 SESSION_REGISTER = "till_register_id"
@@ -403,3 +408,23 @@ def receipt(request: HttpRequest, uid: str) -> HttpResponse:
         "autoprint": request.GET.get("print") == "1",
     }
     return render(request, "sales/receipt.html", context)
+
+
+@require_POST
+@role_required(*TILL_ROLES)
+def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
+    """Queue the receipt by e-mail; a bad address or a broker outage is said plainly, nothing is lost."""
+    order = get_object_or_404(Order, uid=uid)
+    address = request.POST.get("email", "").strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        messages.error(request, _("“%(address)s” is not an e-mail address.") % {"address": address})
+        return redirect(f"{reverse('sales:receipt', args=[order.uid])}?email=failed")
+    try:
+        send_receipt_email.delay(order.pk, address)
+    except OperationalError:
+        messages.error(request, _("The e-mail could not be queued right now; try again in a moment."))
+    else:
+        messages.success(request, _("The receipt is on its way to %(address)s.") % {"address": address})
+    return redirect("sales:receipt", uid=order.uid)

@@ -1,0 +1,23 @@
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from business.selectors import sales_settings_get
+
+from .models import Order
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_receipt_email(order_id: int, to: str) -> None:
+    """E-mail a receipt. Runs in the schema of the tenant that queued it (tenant-schemas-celery)."""
+    from django.db import connection
+
+    order = Order.objects.select_related("outlet", "created_by").prefetch_related("lines", "payments").get(pk=order_id)
+    tenant = connection.tenant
+    context = {"order": order, "tenant": tenant, "sales_settings": sales_settings_get()}
+    message = EmailMultiAlternatives(
+        subject=f"{tenant.name}: receipt #{order.number}",
+        body=render_to_string("sales/receipt_email.txt", context),
+        to=[to],
+    )
+    message.send()
