@@ -234,7 +234,8 @@ def test_the_receipt_goes_by_e_mail_and_bad_addresses_or_a_down_broker_are_expla
 
 
 def _drop_broker_connections(app) -> None:
-    """Forget pooled broker connections so the next publish connects to whatever broker_url says now."""
-    app.pool.force_close_all()
+    """Forget pooled broker connections so the next publish connects to whatever broker_url says now.
+
+    The old pools are dropped, not closed: other code may still hold them, and a closed pool fails them."""
     app._pool = None
     app.amqp._producer_pool = None
