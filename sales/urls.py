@@ -16,6 +16,7 @@ urlpatterns = [
     path("till/orders/<int:pk>/status/", till.till_order_status, name="till_order_status"),
     path("till/receipts/<uuid:uid>/", till.receipt, name="receipt"),
     path("till/receipts/<uuid:uid>/email/", till.receipt_email, name="receipt_email"),
+    path("till/receipts/<uuid:uid>/escpos/", till.receipt_escpos_view, name="receipt_escpos"),
     path("payments/callback/", qr.provider_callback, name="qr_callback"),
     path("payments/simulator/<str:reference>/", qr.simulator_phone, name="qr_simulator"),
     path("till/shift/open/", shifts.shift_open_view, name="shift_open"),

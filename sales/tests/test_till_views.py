@@ -239,3 +239,18 @@ def _drop_broker_connections(app) -> None:
     The old pools are dropped, not closed: other code may still hold them, and a closed pool fails them."""
     app._pool = None
     app.amqp._producer_pool = None
+
+
+def test_the_receipt_as_esc_pos_bytes_for_a_thermal_printer(till):
+    client, teh = till["client"], till["teh"]
+    order = post_json(
+        client, "/till/orders/", {"lines": [{"product_id": teh.pk, "quantity": 2}], "idempotency_key": "esc"}
+    ).json()
+    response = client.get(f"/till/receipts/{order['uid']}/escpos/?width=32")
+    data = response.content
+    assert response.status_code == 200 and response["Content-Type"] == "application/octet-stream"
+    assert data.startswith(b"\x1b@") and data.endswith(b"\x1dV\x41\x03")
+    text = data.decode("cp437")
+    assert "2 x Es teh" in text and "TOTAL" in text and "Rp 23.100" in text
+    printable = [line for line in text.split("\n") if "\x1b" not in line and "\x1d" not in line]
+    assert max(len(line) for line in printable) <= 32

@@ -26,6 +26,7 @@ from business.models import Outlet
 from business.selectors import outlet_default, sales_settings_get
 from inventory.models import Category
 from inventory.selectors import category_list, category_products, product_get_by_code, product_search
+from sales.escpos import receipt_escpos
 from sales.models import Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
 from sales.selectors import order_open_tabs
@@ -428,3 +429,16 @@ def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
     else:
         messages.success(request, _("The receipt is on its way to %(address)s.") % {"address": address})
     return redirect("sales:receipt", uid=order.uid)
+
+
+@role_required(*TILL_ROLES)
+def receipt_escpos_view(request: HttpRequest, uid: str) -> HttpResponse:
+    """The receipt as ESC/POS bytes (`?width=32` for 58 mm, 48 for 80 mm) for a network printer bridge."""
+    order = get_object_or_404(Order.objects.select_related("outlet").prefetch_related("lines", "payments"), uid=uid)
+    width = 32 if request.GET.get("width") == "32" else 48
+    data = receipt_escpos(
+        order, business_name=request.tenant.name, footer=sales_settings_get().receipt_footer, width=width
+    )
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{order.number}.bin"'
+    return response

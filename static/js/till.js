@@ -366,8 +366,9 @@
     form.tip.value = "";
     const quick = $("pay-quick");
     quick.innerHTML = "";
-    const half = Math.ceil(order.balance_minor / 2);
-    [["Half", half], ["All", order.balance_minor]].forEach(([label, amount]) => {
+    // Splitting the bill into equal parts: each guest pays one part (the last part takes the remainder).
+    const part = (n) => Math.ceil(order.balance_minor / n);
+    [["Half", part(2)], ["Third", part(3)], ["Quarter", part(4)], ["All", order.balance_minor]].forEach(([label, amount]) => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "btn btn--ghost"; b.textContent = label + " · " + formatMoney(amount);
       b.onclick = () => { form.amount.value = exponent ? (amount / 10 ** exponent).toFixed(exponent) : String(amount); };
