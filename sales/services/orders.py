@@ -166,6 +166,50 @@ def _price_lines(lines: list[LineRequest], outlet_id: int) -> tuple[list[_Priced
     return priced, dict(errors)
 
 
+def _totals_fields(totals: OrderTotals) -> dict:
+    """The order's stored totals, from the engine's result (submit and add-to-tab store the same fields)."""
+    return {
+        "subtotal_minor": totals.subtotal_minor,
+        "discount_minor": totals.discount_minor,
+        "service_charge_minor": totals.service_charge_minor,
+        "tax_minor": totals.tax_minor,
+        "tax_included_minor": totals.tax_included_minor,
+        "total_minor": totals.total_minor,
+        "tax_breakdown": [
+            {
+                "code": t.code,
+                "name": t.name,
+                "rate": str(t.rate),
+                "inclusive": t.inclusive,
+                "amount_minor": t.amount_minor,
+            }
+            for t in totals.taxes
+        ],
+    }
+
+
+def _line_row(order: Order, position: int, p: _PricedLine, t) -> OrderLine:
+    """The snapshot row of a priced cart line."""
+    return OrderLine(
+        order=order,
+        position=position,
+        product=p.product,
+        variant=p.variant,
+        name=p.product.name + (f" ({p.variant.name})" if p.variant else ""),
+        sku=p.variant.sku if p.variant else p.product.sku,
+        unit_price_minor=p.unit_price_minor,
+        quantity=p.request.quantity,
+        modifiers=p.modifiers,
+        taxes=p.taxes,
+        note=p.request.note.strip(),
+        discount_kind=p.request.discount.kind if p.request.discount else "",
+        discount_value=Decimal(p.request.discount.value) if p.request.discount else None,
+        gross_minor=t.gross_minor,
+        discount_minor=t.discount_minor,
+        net_minor=t.net_minor,
+    )
+
+
 def _price_cart(
     lines: list[LineRequest], outlet_id: int, order_discount: Discount | None, settings: SalesSettings
 ) -> tuple[list[_PricedLine], OrderTotals]:
@@ -300,42 +344,10 @@ def order_submit(
                 currency=totals.currency,
                 order_discount_kind=order_discount.kind if order_discount else "",
                 order_discount_value=Decimal(order_discount.value) if order_discount else None,
-                subtotal_minor=totals.subtotal_minor,
-                discount_minor=totals.discount_minor,
-                service_charge_minor=totals.service_charge_minor,
-                tax_minor=totals.tax_minor,
-                tax_included_minor=totals.tax_included_minor,
-                total_minor=totals.total_minor,
-                tax_breakdown=[
-                    {
-                        "code": t.code,
-                        "name": t.name,
-                        "rate": str(t.rate),
-                        "inclusive": t.inclusive,
-                        "amount_minor": t.amount_minor,
-                    }
-                    for t in totals.taxes
-                ],
+                **_totals_fields(totals),
             )
             OrderLine.objects.bulk_create(
-                OrderLine(
-                    order=order,
-                    position=position,
-                    product=p.product,
-                    variant=p.variant,
-                    name=p.product.name + (f" ({p.variant.name})" if p.variant else ""),
-                    sku=p.variant.sku if p.variant else p.product.sku,
-                    unit_price_minor=p.unit_price_minor,
-                    quantity=p.request.quantity,
-                    modifiers=p.modifiers,
-                    taxes=p.taxes,
-                    note=p.request.note.strip(),
-                    discount_kind=p.request.discount.kind if p.request.discount else "",
-                    discount_value=Decimal(p.request.discount.value) if p.request.discount else None,
-                    gross_minor=t.gross_minor,
-                    discount_minor=t.discount_minor,
-                    net_minor=t.net_minor,
-                )
+                _line_row(order, position, p, t)
                 for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
             )
             if needs_approval:
@@ -527,42 +539,10 @@ def order_add_lines(
         OrderLine.objects.bulk_update(existing, ["gross_minor", "discount_minor", "net_minor"])
         start = max((line.position for line in existing), default=0)
         OrderLine.objects.bulk_create(
-            OrderLine(
-                order=order,
-                position=start + i,
-                product=p.product,
-                variant=p.variant,
-                name=p.product.name + (f" ({p.variant.name})" if p.variant else ""),
-                sku=p.variant.sku if p.variant else p.product.sku,
-                unit_price_minor=p.unit_price_minor,
-                quantity=p.request.quantity,
-                modifiers=p.modifiers,
-                taxes=p.taxes,
-                note=p.request.note.strip(),
-                discount_kind=p.request.discount.kind if p.request.discount else "",
-                discount_value=Decimal(p.request.discount.value) if p.request.discount else None,
-                gross_minor=by_key[f"n{i - 1}"].gross_minor,
-                discount_minor=by_key[f"n{i - 1}"].discount_minor,
-                net_minor=by_key[f"n{i - 1}"].net_minor,
-            )
-            for i, p in enumerate(priced, start=1)
+            _line_row(order, start + i, p, by_key[f"n{i - 1}"]) for i, p in enumerate(priced, start=1)
         )
-        order.subtotal_minor = totals.subtotal_minor
-        order.discount_minor = totals.discount_minor
-        order.service_charge_minor = totals.service_charge_minor
-        order.tax_minor = totals.tax_minor
-        order.tax_included_minor = totals.tax_included_minor
-        order.total_minor = totals.total_minor
-        order.tax_breakdown = [
-            {
-                "code": t.code,
-                "name": t.name,
-                "rate": str(t.rate),
-                "inclusive": t.inclusive,
-                "amount_minor": t.amount_minor,
-            }
-            for t in totals.taxes
-        ]
+        for name, value in _totals_fields(totals).items():
+            setattr(order, name, value)
         order.version += 1
         order.save()
         audit_record(
