@@ -22,6 +22,44 @@ class Register(models.Model):
         return f"{self.outlet} · {self.name}"
 
 
+class Area(models.Model):
+    """A part of an outlet's floor (terrace, indoor, bar) drawn as a grid of cells."""
+
+    outlet = models.ForeignKey("business.Outlet", on_delete=models.PROTECT, related_name="areas")
+    name = models.CharField(max_length=60)
+    columns = models.PositiveSmallIntegerField(default=6)
+    rows = models.PositiveSmallIntegerField(default=4)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["outlet", "sort_order", "name"]
+        constraints = [models.UniqueConstraint(fields=["outlet", "name"], name="sales_area_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DiningTable(models.Model):
+    """A table on the floor plan, at one cell of its area's grid."""
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="tables")
+    name = models.CharField(max_length=20)
+    seats = models.PositiveSmallIntegerField(default=2)
+    column = models.PositiveSmallIntegerField()
+    row = models.PositiveSmallIntegerField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["area", "row", "column"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "row", "column"], name="sales_table_one_per_cell"),
+            models.UniqueConstraint(fields=["area", "name"], name="sales_table_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Shift(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -111,6 +149,7 @@ class Order(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     order_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TAKEAWAY)
     table_label = models.CharField(max_length=20, blank=True)
+    table = models.ForeignKey(DiningTable, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
     customer_name = models.CharField(max_length=80, blank=True)
     sent_to_kitchen_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

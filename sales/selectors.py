@@ -162,3 +162,19 @@ def shift_list_recent(*, limit: int = 10) -> QuerySet[Shift]:
 def order_open_tabs(*, outlet_id: int) -> QuerySet[Order]:
     """Unpaid orders of an outlet, oldest first: the till's open tabs."""
     return Order.objects.filter(outlet_id=outlet_id, status=Order.Status.OPEN).order_by("created_at", "pk")
+
+
+def floor_plan(*, outlet) -> list:
+    """The outlet's areas with their tables, each table with its open tab (if any): three queries."""
+    from .models import Area, DiningTable
+
+    areas = list(Area.objects.filter(outlet=outlet).order_by("sort_order", "name"))
+    tables = DiningTable.objects.filter(area__in=areas, is_active=True).order_by("row", "column")
+    open_orders = {o.table_id: o for o in Order.objects.filter(table__in=tables, status=Order.Status.OPEN)}
+    by_area: dict[int, list] = {area.pk: [] for area in areas}
+    for table in tables:
+        table.open_order = open_orders.get(table.pk)
+        by_area[table.area_id].append(table)
+    for area in areas:
+        area.floor_tables = by_area[area.pk]
+    return areas

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, qr, reports, shifts, supervisor, till
+from .views import floor, history, qr, reports, shifts, supervisor, till
 
 app_name = "sales"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("till/orders/", till.till_submit, name="till_submit"),
     path("till/orders/<int:pk>/payments/", till.till_pay, name="till_pay"),
     path("till/tabs/", till.till_tabs, name="till_tabs"),
+    path("till/tables/", floor.till_tables, name="till_tables"),
+    path("till/orders/<int:pk>/table/", floor.till_move_table, name="till_move_table"),
+    path("backoffice/floor/", floor.floor_admin, name="floor_admin"),
     path("till/orders/<int:pk>/lines/", till.till_add_lines, name="till_add_lines"),
     path("till/orders/<int:pk>/status/", till.till_order_status, name="till_order_status"),
     path("till/receipts/<uuid:uid>/", till.receipt, name="receipt"),

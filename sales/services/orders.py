@@ -14,7 +14,7 @@ from business.models import SalesSettings, Tax
 from business.selectors import sales_settings_get
 from inventory.models import Modifier, OutletProductOverride, Product, ProductVariant
 
-from ..models import Order, OrderLine, Payment, Shift
+from ..models import DiningTable, Order, OrderLine, Payment, Shift
 from ..pricing import (
     Discount,
     LineInput,
@@ -286,6 +286,7 @@ def order_submit(
     customer_name: str = "",
     order_discount: Discount | None = None,
     approved_by: User | None = None,
+    table: DiningTable | None = None,
 ) -> Order:
     """Create an order from the till's cart. Prices, taxes and totals are computed here, never trusted from
     the client. A retry with the same key returns the order the first attempt made."""
@@ -300,6 +301,13 @@ def order_submit(
         errors["lines"] = [f"An order can have at most {MAX_LINES} lines."]
     if order_type not in Order.Type.values:
         errors["order_type"] = [f"“{order_type}” is not an order type."]
+    if table is not None:
+        busy = Order.objects.filter(table=table, status=Order.Status.OPEN).first()
+        if table.area.outlet_id != shift.outlet_id or not table.is_active:
+            errors["table"] = ["That table is not on this outlet's floor."]
+        elif busy is not None and busy.idempotency_key != (idempotency_key or "").strip():
+            errors["table"] = [f"Table {table.name} already has tab #{busy.number}; add the items to it instead."]
+        order_type, table_label = Order.Type.DINE_IN, table.name
     if order_type == Order.Type.DINE_IN and not table_label.strip():
         errors["table_label"] = ["A dine-in order needs a table number."]
     if errors:
@@ -338,6 +346,7 @@ def order_submit(
                 number=order_number_next(outlet_id=shift.outlet_id, business_date=business_date),
                 order_type=order_type,
                 table_label=table_label.strip()[:20],
+                table=table,
                 customer_name=customer_name.strip()[:80],
                 created_by=user,
                 idempotency_key=key,

@@ -27,7 +27,7 @@ from business.selectors import outlet_default, sales_settings_get
 from inventory.models import Category
 from inventory.selectors import category_list, category_products, product_get_by_code, product_search
 from sales.escpos import receipt_escpos
-from sales.models import Order, Payment, Register, Shift
+from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
 from sales.selectors import order_open_tabs
 from sales.services import LineRequest, order_submit, payment_add
@@ -192,6 +192,7 @@ def parse_cart(body: bytes) -> dict:
         "customer_name": str(data.get("customer_name") or ""),
         "idempotency_key": str(data.get("idempotency_key") or ""),
         "approver": data.get("approver") if isinstance(data.get("approver"), dict) else None,
+        "table_id": _int(data["table_id"], "table_id", minimum=1) if data.get("table_id") else None,
     }
 
 
@@ -259,7 +260,11 @@ def till_submit(request: HttpRequest) -> JsonResponse:
                 action="discount",
                 request=request,
             )
+        table = None
+        if cart["table_id"]:
+            table = get_object_or_404(DiningTable, pk=cart["table_id"], area__outlet_id=shift.outlet_id)
         order = order_submit(
+            table=table,
             shift=shift,
             user=request.user,
             idempotency_key=cart["idempotency_key"],

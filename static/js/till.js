@@ -75,7 +75,7 @@
       lines: cart.lines.map((l) => ({ product_id: l.product_id, variant_id: l.variant_id, modifier_ids: l.modifier_ids,
         quantity: l.quantity, note: l.note, discount: l.discount })),
       order_type: cart.order_type, table_label: cart.table_label, customer_name: cart.customer_name,
-      order_discount: cart.order_discount,
+      order_discount: cart.order_discount, table_id: cart.table ? cart.table.id : null,
     };
   }
 
@@ -398,6 +398,33 @@
     renderPayDialog(tab); tenderChanged(); $("pay-dialog").showModal();
   }
 
+  // --- tables -----------------------------------------------------------------------------------------------
+  let moving = null; // a tab being moved to another table
+  $("cart-tables").addEventListener("click", () => { moving = null; $("floor-dialog").showModal(); });
+  $("floor-body").addEventListener("click", async (event) => {
+    const cell = event.target.closest(".floor-table");
+    if (!cell) return;
+    if (moving) {
+      const url = root.dataset.moveUrl.replace("/0/", "/" + moving.id + "/");
+      const result = await post(url, { table_id: Number(cell.dataset.tableId), version: moving.version });
+      moving = null;
+      $("floor-dialog").close();
+      showError(result.ok ? "" : result.data.error);
+      return;
+    }
+    if (cell.dataset.tab) {
+      const tab = JSON.parse(cell.dataset.tab);
+      $("floor-dialog").close();
+      if (confirm("Tab #" + tab.number + " at " + cell.dataset.tableName + ": OK to pay it, Cancel to add the current items to it.")) openTab(tab, "pay");
+      else openTab(tab, "add");
+      return;
+    }
+    cart.table = { id: Number(cell.dataset.tableId), name: cell.dataset.tableName };
+    cart.order_type = "dine_in"; cart.table_label = cell.dataset.tableName; cart.key = null;
+    $("floor-dialog").close();
+    refresh();
+  });
+
   $("cart-tabs").addEventListener("click", async () => {
     const list = $("tabs-list");
     list.innerHTML = "<tr><td>…</td></tr>";
@@ -417,7 +444,14 @@
       pay.onclick = () => openTab(tab, "pay");
       const add = document.createElement("button"); add.type = "button"; add.className = "btn btn--ghost"; add.textContent = "Add items";
       add.onclick = () => openTab(tab, "add");
-      tr.children[4].append(pay, add);
+      const move = document.createElement("button"); move.type = "button"; move.className = "btn btn--ghost"; move.textContent = "Move";
+      move.onclick = () => {
+        moving = tab;
+        $("tabs-dialog").close();
+        htmx.ajax("GET", root.dataset.tablesUrl, { target: "#floor-body" });
+        $("floor-dialog").showModal();
+      };
+      tr.children[4].append(pay, add, move);
       list.appendChild(tr);
     });
   });
