@@ -470,6 +470,55 @@ def _snapshot_input(line: OrderLine) -> LineInput:
     )
 
 
+def _tab_pricing(order: Order, lines: list[OrderLine], settings: SalesSettings, taxes: list[Tax]) -> PricingSettings:
+    """Today's settings, plus the rules of any tax a line was sold with that no longer exists."""
+    known = {t.code for t in taxes}
+    snapshot_rules = {
+        t["code"]: TaxRule(t["code"], t["name"], Decimal(t["rate"]), t["inclusive"], t["applies_to_service_charge"])
+        for line in lines
+        for t in line.taxes
+        if t["code"] not in known
+    }
+    pricing = pricing_settings_for(settings, taxes)
+    return PricingSettings(
+        currency=order.currency,
+        taxes=pricing.taxes + tuple(snapshot_rules.values()),
+        service_charge_rate=pricing.service_charge_rate,
+        cash_rounding_unit=pricing.cash_rounding_unit,
+        cash_rounding_mode=pricing.cash_rounding_mode,
+    )
+
+
+def _order_discount_of(order: Order) -> Discount | None:
+    if order.order_discount_kind == "percent":
+        return Discount("percent", order.order_discount_value)
+    if order.order_discount_kind == "amount":
+        return Discount("amount", int(order.order_discount_value))
+    return None
+
+
+def order_retotal(order: Order) -> Order:
+    """Compute a (locked) open order's totals again from its stored lines, at the prices they were sold at.
+    Used when lines move between tabs (merge, split)."""
+    lines = list(order.lines.all())
+    try:
+        totals = order_totals_compute(
+            lines=[_snapshot_input(line) for line in lines],
+            settings=_tab_pricing(order, lines, sales_settings_get(), list(Tax.objects.all())),
+            order_discount=_order_discount_of(order),
+        )
+    except PricingError as exc:
+        raise ValidationError(str(exc)) from None
+    for line, t in zip(lines, totals.lines, strict=True):
+        line.gross_minor, line.discount_minor, line.net_minor = t.gross_minor, t.discount_minor, t.net_minor
+    OrderLine.objects.bulk_update(lines, ["gross_minor", "discount_minor", "net_minor"])
+    for name, value in _totals_fields(totals).items():
+        setattr(order, name, value)
+    order.version += 1
+    order.save()
+    return order
+
+
 def order_add_lines(
     *, order: Order, user: User, lines: list[LineRequest], expected_version: int, approved_by: User | None = None
 ) -> Order:
@@ -491,21 +540,7 @@ def order_add_lines(
                 code="conflict",
             )
         existing = list(order.lines.all())
-        known = {t.code for t in current_taxes}
-        snapshot_rules = {
-            t["code"]: TaxRule(t["code"], t["name"], Decimal(t["rate"]), t["inclusive"], t["applies_to_service_charge"])
-            for line in existing
-            for t in line.taxes
-            if t["code"] not in known
-        }
-        pricing = pricing_settings_for(settings, current_taxes)
-        pricing = PricingSettings(
-            currency=order.currency,
-            taxes=pricing.taxes + tuple(snapshot_rules.values()),
-            service_charge_rate=pricing.service_charge_rate,
-            cash_rounding_unit=pricing.cash_rounding_unit,
-            cash_rounding_mode=pricing.cash_rounding_mode,
-        )
+        pricing = _tab_pricing(order, existing, settings, current_taxes)
         priced, line_errors = _price_lines(lines, order.outlet_id)
         if line_errors:
             raise ValidationError(line_errors)
@@ -520,11 +555,7 @@ def order_add_lines(
             )
             for i, p in enumerate(priced)
         ]
-        order_discount = None
-        if order.order_discount_kind == "percent":
-            order_discount = Discount("percent", order.order_discount_value)
-        elif order.order_discount_kind == "amount":
-            order_discount = Discount("amount", int(order.order_discount_value))
+        order_discount = _order_discount_of(order)
         for p, t in zip(priced, new_inputs, strict=True):
             gross = t.quantity * t.unit_price_minor
             if _discount_needs_approval(p.request.discount, gross, settings.discount_limit_percent) and (

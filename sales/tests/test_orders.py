@@ -208,3 +208,33 @@ def test_a_paid_order_takes_no_more_items(resto):
         order_add_lines(
             order=order, user=resto["cashier"], lines=[LineRequest(resto["menu"]["teh"].pk)], expected_version=1
         )
+
+
+def test_two_tabs_merge_into_one_with_their_payments(resto):
+    from sales.services.tabs import order_merge
+
+    m = resto["menu"]
+    a = submit(resto, [LineRequest(m["nasi"].pk)], key="a", order_type="dine_in", table_label="1")
+    b = submit(resto, [LineRequest(m["teh"].pk, 2)], key="b", order_type="dine_in", table_label="2")
+    payment_add(order=b, user=resto["cashier"], tender="card", amount_minor=5_000, idempotency_key="bp", reference="X")
+    merged = order_merge(target=a, source=b, user=resto["cashier"])
+    # 45.000 + 20.000 = 65.000; service 3.250; PB1 6.825; total 75.075; the 5.000 paid on b comes along
+    assert (merged.total_minor, merged.paid_minor, merged.lines.count()) == (75_075, 5_000, 2)
+    b.refresh_from_db()
+    assert b.status == Order.Status.VOIDED and b.void_reason == f"Merged into #{a.number}" and b.lines.count() == 0
+    assert Payment.objects.get(idempotency_key="bp").order_id == a.pk
+
+
+def test_a_bill_splits_by_items_and_both_sides_add_up(resto):
+    from sales.services.tabs import order_split
+
+    m = resto["menu"]
+    order = submit(resto, [LineRequest(m["nasi"].pk), LineRequest(m["teh"].pk, 3)], key="s")
+    teh_line = order.lines.get(name="Es teh")
+    new = order_split(order=order, user=resto["cashier"], quantities={teh_line.pk: 2})
+    order.refresh_from_db()
+    # left: 45.000 + 10.000 = 55.000 → 55.000 + 2.750 + 5.775 = 63.525; new: 20.000 → 20.000 + 1.000 + 2.100 = 23.100
+    assert (order.total_minor, new.total_minor) == (63_525, 23_100)
+    assert new.number == order.number + 1 and [(x.name, x.quantity) for x in new.lines.all()] == [("Es teh", 2)]
+    with pytest.raises(ValidationError, match="Leave at least one item"):
+        order_split(order=new, user=resto["cashier"], quantities={new.lines.get().pk: 2})

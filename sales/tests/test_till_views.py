@@ -254,3 +254,22 @@ def test_the_receipt_as_esc_pos_bytes_for_a_thermal_printer(till):
     assert "2 x Es teh" in text and "TOTAL" in text and "Rp 23.100" in text
     printable = [line for line in text.split("\n") if "\x1b" not in line and "\x1d" not in line]
     assert max(len(line) for line in printable) <= 32
+
+
+def test_split_and_merge_from_the_order_page(till):
+    client, teh = till["client"], till["teh"]
+    first = post_json(
+        client, "/till/orders/", {"lines": [{"product_id": teh.pk, "quantity": 3}], "idempotency_key": "sp"}
+    ).json()
+    with tenant_context(till["tenant"].tenant):
+        line = Order.objects.get(pk=first["id"]).lines.get()
+    assert client.post(f"/till/history/{first['id']}/", {"action": "split", f"q{line.pk}": "1"}).status_code == 302
+    with tenant_context(till["tenant"].tenant):
+        new = Order.objects.exclude(pk=first["id"]).get()
+        assert new.lines.get().quantity == 1 and Order.objects.get(pk=first["id"]).lines.get().quantity == 2
+    page = client.get(f"/till/history/{first['id']}/").content.decode()
+    assert f"#{new.number}" in page  # offered for merging
+    assert client.post(f"/till/history/{first['id']}/", {"action": "merge", "source": new.pk}).status_code == 302
+    with tenant_context(till["tenant"].tenant):
+        assert Order.objects.get(pk=first["id"]).total_minor == 34_650  # 3 × 10.000 + 1.500 + 3.150 again
+        assert Order.objects.get(pk=new.pk).status == Order.Status.VOIDED

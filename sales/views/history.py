@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.guards import TILL_ROLES, role_required
 from accounts.services import approver_verify
 from sales.models import Order, Payment, Shift
-from sales.selectors import order_history, shift_list_recent
+from sales.selectors import order_history, order_open_tabs, shift_list_recent
 from sales.services import order_refund, order_void
+from sales.services.tabs import order_merge, order_split
 
 from .till import current_shift
 
@@ -72,8 +73,15 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            approver = approver_verify(username=request.POST.get("approver", ""), pin=request.POST.get("pin", ""),
-                                       action=f"order.{action}", request=request)  # fmt: skip
+            if action in ("split", "merge"):
+                _split_or_merge(request, order, action)
+                return redirect("sales:order_detail", pk=order.pk)
+            approver = approver_verify(
+                username=request.POST.get("approver", ""),
+                pin=request.POST.get("pin", ""),
+                action=f"order.{action}",
+                request=request,
+            )
             if action == "void":
                 order_void(order=order, user=request.user, approved_by=approver, reason=request.POST.get("reason", ""))
                 messages.success(request, _("Order #%(n)s voided.") % {"n": order.number})
@@ -98,5 +106,28 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             error = " ".join(exc.messages)
         else:
             return redirect("sales:order_detail", pk=order.pk)
-    context = {"order": order, "error": error, "key": uuid.uuid4().hex, "shift": current_shift(request)}
+    context = {
+        "order": order,
+        "error": error,
+        "key": uuid.uuid4().hex,
+        "shift": current_shift(request),
+        "other_tabs": order_open_tabs(outlet_id=order.outlet_id).exclude(pk=order.pk)
+        if order.status == Order.Status.OPEN
+        else [],
+    }
     return render(request, "sales/order_detail.html", context, status=400 if error else 200)
+
+
+def _split_or_merge(request: HttpRequest, order: Order, action: str) -> None:
+    if action == "merge":
+        source = get_object_or_404(Order, pk=request.POST.get("source") or 0, outlet_id=order.outlet_id)
+        order_merge(target=order, source=source, user=request.user)
+        messages.success(request, _("Tab #%(n)s merged into this one.") % {"n": source.number})
+        return
+    quantities = {}
+    for line in order.lines.all():
+        raw = (request.POST.get(f"q{line.pk}") or "").strip()
+        if raw.isdigit() and int(raw):
+            quantities[line.pk] = int(raw)
+    new = order_split(order=order, user=request.user, quantities=quantities)
+    messages.success(request, _("New bill #%(n)s made from the chosen items.") % {"n": new.number})
