@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
@@ -287,6 +288,7 @@ def order_submit(
     order_discount: Discount | None = None,
     approved_by: User | None = None,
     table: DiningTable | None = None,
+    send_to_kitchen: bool = False,
 ) -> Order:
     """Create an order from the till's cart. Prices, taxes and totals are computed here, never trusted from
     the client. A retry with the same key returns the order the first attempt made."""
@@ -347,6 +349,7 @@ def order_submit(
                 order_type=order_type,
                 table_label=table_label.strip()[:20],
                 table=table,
+                sent_to_kitchen_at=timezone.now() if send_to_kitchen else None,
                 customer_name=customer_name.strip()[:80],
                 created_by=user,
                 idempotency_key=key,

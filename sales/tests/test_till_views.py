@@ -273,3 +273,55 @@ def test_split_and_merge_from_the_order_page(till):
     with tenant_context(till["tenant"].tenant):
         assert Order.objects.get(pk=first["id"]).total_minor == 34_650  # 3 × 10.000 + 1.500 + 3.150 again
         assert Order.objects.get(pk=new.pk).status == Order.Status.VOIDED
+
+
+def test_the_till_page_and_order_submission_use_a_fixed_number_of_queries(till):
+    """Whatever the catalog and cart size: 300 products on the till, 1 or 20 lines in the cart."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.models import Category, Product
+
+    client, teh = till["client"], till["teh"]
+
+    def count(fn) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            fn()
+        return len(ctx.captured_queries)
+
+    client.get("/till/")  # warm the session
+    small = count(lambda: client.get("/till/"))
+    with tenant_context(till["tenant"].tenant):
+        category = Category.objects.get(name="Drinks")
+        Product.objects.bulk_create(
+            Product(category=category, name=f"Drink {i}", sku=f"D{i:04d}", price_minor=1000 + i) for i in range(300)
+        )
+        ids = list(Product.objects.filter(sku__startswith="D").values_list("pk", flat=True)[:20])
+    big = count(lambda: client.get("/till/"))
+    assert big == small, (small, big)
+    assert big <= 14
+
+    one = count(
+        lambda: post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "q1"})
+    )
+    twenty = count(
+        lambda: post_json(
+            client,
+            "/till/orders/",
+            {"lines": [{"product_id": pk, "quantity": 2} for pk in ids], "idempotency_key": "q20"},
+        )
+    )
+    assert one == twenty, (one, twenty)
+    assert twenty <= 25
+
+
+def test_send_puts_the_order_to_the_kitchen_unpaid(till):
+    client, teh = till["client"], till["teh"]
+    sent = post_json(
+        client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "snd", "send": True}
+    )
+    assert sent.status_code == 201 and sent.json()["sent"] is True and sent.json()["status"] == "open"
+    kept = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "keep"})
+    assert kept.json()["sent"] is False
+    tabs = client.get("/till/tabs/").json()["tabs"]
+    assert [t["sent"] for t in tabs] == [True, False]

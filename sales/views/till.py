@@ -193,6 +193,7 @@ def parse_cart(body: bytes) -> dict:
         "idempotency_key": str(data.get("idempotency_key") or ""),
         "approver": data.get("approver") if isinstance(data.get("approver"), dict) else None,
         "table_id": _int(data["table_id"], "table_id", minimum=1) if data.get("table_id") else None,
+        "send": data.get("send") is True,
     }
 
 
@@ -234,6 +235,7 @@ def till_preview(request: HttpRequest) -> JsonResponse:
 
 def order_json(order: Order) -> dict:
     return {
+        "sent": order.sent_to_kitchen_at is not None,
         "id": order.pk,
         "uid": str(order.uid),
         "number": order.number,
@@ -264,6 +266,7 @@ def till_submit(request: HttpRequest) -> JsonResponse:
         if cart["table_id"]:
             table = get_object_or_404(DiningTable, pk=cart["table_id"], area__outlet_id=shift.outlet_id)
         order = order_submit(
+            send_to_kitchen=cart["send"],
             table=table,
             shift=shift,
             user=request.user,

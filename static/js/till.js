@@ -114,6 +114,7 @@
     });
     $("cart-empty").hidden = cart.lines.length > 0;
     $("cart-pay").disabled = cart.lines.length === 0;
+    $("cart-send").disabled = cart.lines.length === 0 || !!cart.order;
     $("order-type").value = cart.order_type;
     $("table-label").hidden = cart.order_type !== "dine_in";
     $("table-label").value = cart.table_label;
@@ -328,7 +329,7 @@
     if (cart.order) return cart.order; // already on the server: pay it
     cart.key = cart.key || newKey();
     save();
-    let body = Object.assign(payload(), { idempotency_key: cart.key });
+    let body = Object.assign(payload(), { idempotency_key: cart.key, send: !!cart.sending });
     for (;;) {
       let result;
       try { result = await post(root.dataset.submitUrl, body); } catch (e) {
@@ -436,7 +437,7 @@
     data.tabs.forEach((tab) => {
       const tr = document.createElement("tr");
       tr.innerHTML = "<td></td><td></td><td></td><td></td><td></td>";
-      tr.children[0].textContent = "#" + tab.number;
+      tr.children[0].textContent = "#" + tab.number + (tab.sent ? " · sent" : "");
       tr.children[1].textContent = [tab.table_label ? "Table " + tab.table_label : "", tab.customer_name].filter(Boolean).join(" · ");
       tr.children[2].textContent = tab.age_minutes + " min";
       tr.children[3].textContent = formatMoney(tab.balance_minor);
@@ -544,6 +545,18 @@
     };
     setTimeout(poll, 1500);
   }
+
+  // "Send": the order goes to the kitchen unpaid and stays open as a tab; the till starts a new cart.
+  $("cart-send").addEventListener("click", async () => {
+    if (cart.addTo) { await sendToTab(); return; }
+    cart.sending = true;
+    const order = await submitOrder();
+    cart.sending = false;
+    if (!order) return;
+    cart = blank(); selected = null; refresh();
+    showError("");
+    $("cart-empty").textContent = "Sent #" + order.number + " — it is an open tab now (Tabs, T).";
+  });
 
   // "Pay later": the order stays open as a tab (recall it from Tabs); the till starts a new cart.
   $("pay-later").addEventListener("click", () => {
