@@ -358,10 +358,14 @@ def order_submit(
                 order_discount_value=Decimal(order_discount.value) if order_discount else None,
                 **_totals_fields(totals),
             )
-            OrderLine.objects.bulk_create(
-                _line_row(order, position, p, t)
-                for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
+            created = OrderLine.objects.bulk_create(
+                [
+                    _line_row(order, position, p, t)
+                    for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
+                ]
             )
+            if send_to_kitchen:
+                _send_to_kitchen(order, created, is_addon=False)
             if needs_approval:
                 audit_record(
                     action="order.discount_approved",
@@ -456,6 +460,35 @@ def payment_add(
             raise
         return existing
     return payment
+
+
+def _send_to_kitchen(order: Order, lines: list[OrderLine], *, is_addon: bool) -> None:
+    """Tell the kitchen (its service, in this transaction) which lines to prepare."""
+    from kitchen.services import KitchenLine, SentOrder, tickets_create
+
+    tickets_create(
+        order=SentOrder(
+            outlet_id=order.outlet_id,
+            order_id=order.pk,
+            order_number=order.number,
+            order_type=order.order_type,
+            table_label=order.table_label,
+            customer_name=order.customer_name,
+        ),
+        lines=[
+            KitchenLine(
+                order_line_id=line.pk,
+                product_id=line.product_id,
+                category_id=line.product.category_id if line.product else None,
+                name=line.name,
+                quantity=line.quantity,
+                modifiers=tuple(m["name"] for m in line.modifiers),
+                note=line.note,
+            )
+            for line in lines
+        ],
+        is_addon=is_addon,
+    )
 
 
 def _snapshot_input(line: OrderLine) -> LineInput:
@@ -581,9 +614,12 @@ def order_add_lines(
             line.gross_minor, line.discount_minor, line.net_minor = t.gross_minor, t.discount_minor, t.net_minor
         OrderLine.objects.bulk_update(existing, ["gross_minor", "discount_minor", "net_minor"])
         start = max((line.position for line in existing), default=0)
-        OrderLine.objects.bulk_create(
-            _line_row(order, start + i, p, by_key[f"n{i - 1}"]) for i, p in enumerate(priced, start=1)
+        created = OrderLine.objects.bulk_create(
+            [_line_row(order, start + i, p, by_key[f"n{i - 1}"]) for i, p in enumerate(priced, start=1)]
         )
+        # Items added to a tab the kitchen already has arrive as an add-on ticket; a tab never sent goes whole.
+        was_sent = order.sent_to_kitchen_at is not None
+        _send_to_kitchen(order, created if was_sent else existing + created, is_addon=was_sent)
         for name, value in _totals_fields(totals).items():
             setattr(order, name, value)
         order.version += 1
