@@ -1,5 +1,6 @@
 import hashlib
 
+from django.db import models
 from django.db.models import Count, Max, QuerySet
 
 from .models import Ticket
@@ -29,3 +30,20 @@ def display_version(*, outlet_id: int) -> str:
     new_count = Ticket.objects.filter(station__outlet_id=outlet_id, status=Ticket.Status.NEW).count()
     raw = f"{row['last']}|{row['bumped']}|{row['open']}|{new_count}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def orders_ready(*, outlet_id: int, order_ids: list[int] | None = None) -> list[int]:
+    """Orders whose every ticket is bumped (all stations done): ready to hand over. One query."""
+    rows = Ticket.objects.filter(station__outlet_id=outlet_id)
+    if order_ids is not None:
+        rows = rows.filter(order_id__in=order_ids)
+    rows = rows.values("order_id").annotate(
+        open=Count("pk", filter=models.Q(status=Ticket.Status.NEW)), total=Count("pk")
+    )
+    return [row["order_id"] for row in rows if row["open"] == 0 and row["total"] > 0]
+
+
+def station_list(*, outlet_id: int) -> QuerySet:
+    from .models import Station
+
+    return Station.objects.filter(outlet_id=outlet_id).prefetch_related("categories").order_by("sort_order", "name")

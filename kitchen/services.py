@@ -99,3 +99,20 @@ def ticket_recall(*, ticket: Ticket) -> Ticket:
     ticket.status, ticket.bumped_at = Ticket.Status.NEW, None
     ticket.save(update_fields=["status", "bumped_at"])
     return ticket
+
+
+@transaction.atomic
+def station_create(*, outlet, name: str, category_ids: list[int], amber: int = 8, red: int = 15) -> Station:
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["A station needs a name."]
+    elif Station.objects.filter(outlet=outlet, name__iexact=name).exists():
+        errors["name"] = [f"{outlet} already has a station called “{name}”."]
+    if not (isinstance(amber, int) and isinstance(red, int) and 0 < amber < red <= 240):
+        errors["red_after_minutes"] = ["Amber comes before red: 1 ≤ amber < red ≤ 240 minutes."]
+    if errors:
+        raise ValidationError(errors)
+    station = Station.objects.create(outlet=outlet, name=name, amber_after_minutes=amber, red_after_minutes=red)
+    station.categories.set(category_ids)
+    return station

@@ -3,12 +3,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.guards import KITCHEN_ROLES, role_required
+from accounts.guards import BACKOFFICE_ROLES, KITCHEN_ROLES, role_required
 from business.selectors import outlet_default
 
 from . import services
 from .models import Ticket
-from .selectors import display_version, tickets_open, tickets_recently_bumped
+from .selectors import display_version, station_list, tickets_open, tickets_recently_bumped
 
 
 def _context(outlet) -> dict:
@@ -61,3 +61,34 @@ def recall(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk, status=Ticket.Status.BUMPED)
     services.ticket_recall(ticket=ticket)
     return render(request, "kitchen/_tickets.html", _context(outlet_default()))
+
+
+@role_required(*BACKOFFICE_ROLES)
+def stations(request: HttpRequest) -> HttpResponse:
+    """Kitchen stations of the outlet and the menu categories each prepares."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from inventory.selectors import category_list
+
+    outlet = outlet_default()
+    if request.method == "POST":
+        try:
+            services.station_create(
+                outlet=outlet,
+                name=request.POST.get("name", ""),
+                category_ids=[int(c) for c in request.POST.getlist("categories") if c.isdigit()],
+                amber=int(request.POST.get("amber") or 8) if (request.POST.get("amber") or "8").isdigit() else -1,
+                red=int(request.POST.get("red") or 15) if (request.POST.get("red") or "15").isdigit() else -1,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect("kitchen:stations")
+    context = {
+        "outlet": outlet,
+        "stations": station_list(outlet_id=outlet.pk),
+        "categories": category_list(include_archived=False),
+    }
+    return render(request, "kitchen/stations.html", context, status=400 if request.method == "POST" else 200)

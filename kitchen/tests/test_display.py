@@ -54,3 +54,30 @@ def test_cashiers_cannot_bump(till, tenant):
     assert tenant.client(Role.CASHIER).post(f"/kitchen/tickets/{ticket.pk}/bump/").status_code == 403
     with tenant_context(tenant.tenant):
         assert Ticket.objects.get().status == Ticket.Status.NEW
+
+
+def test_bumped_orders_show_ready_on_the_till_until_served(till, tenant):
+    _send(till)
+    client = till["client"]
+    assert client.get("/till/ready/").json()["ready"] == []  # the kitchen is still on it
+    with tenant_context(tenant.tenant):
+        ticket = Ticket.objects.get()
+    tenant.client(Role.KITCHEN).post(f"/kitchen/tickets/{ticket.pk}/bump/")
+    ready = client.get("/till/ready/").json()["ready"]
+    assert [(o["number"], o["table_label"]) for o in ready] == [(ticket.order_number, "9")]
+    assert client.post(f"/till/orders/{ready[0]['id']}/served/").status_code == 200
+    assert client.get("/till/ready/").json()["ready"] == []
+
+
+def test_the_owner_adds_a_station_with_its_categories(tenant):
+    owner = tenant.client(Role.ADMIN_TENANT)
+    with tenant_context(tenant.tenant):
+        from inventory.services import category_create
+
+        drinks = category_create(name="Drinks")
+    assert owner.post("/backoffice/stations/", {"name": "Bar", "categories": [drinks.pk]}).status_code == 302
+    bad = owner.post("/backoffice/stations/", {"name": "Grill", "amber": "20", "red": "10"})
+    assert bad.status_code == 400 and "Amber comes before red" in bad.content.decode()
+    with tenant_context(tenant.tenant):
+        assert [s.name for s in Station.objects.all()] == ["Bar"]
+        assert list(Station.objects.get().categories.values_list("name", flat=True)) == ["Drinks"]

@@ -394,6 +394,39 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_GET
 @role_required(*TILL_ROLES)
+def till_ready(request: HttpRequest) -> JsonResponse:
+    """Orders the kitchen has finished (every station bumped) and nobody has handed over yet."""
+    from kitchen.selectors import orders_ready
+
+    shift = current_shift(request)
+    if shift is None:
+        return JsonResponse({"ready": []})
+    waiting = Order.objects.filter(
+        outlet_id=shift.outlet_id, sent_to_kitchen_at__isnull=False, served_at__isnull=True
+    ).exclude(status=Order.Status.VOIDED)
+    ids = orders_ready(outlet_id=shift.outlet_id, order_ids=list(waiting.values_list("pk", flat=True)[:200]))
+    ready = waiting.filter(pk__in=ids).order_by("sent_to_kitchen_at")
+    return JsonResponse(
+        {
+            "ready": [
+                {"id": o.pk, "number": o.number, "table_label": o.table_label, "customer_name": o.customer_name}
+                for o in ready
+            ]
+        }
+    )
+
+
+@require_POST
+@role_required(*TILL_ROLES)
+def till_served(request: HttpRequest, pk: int) -> JsonResponse:
+    shift = current_shift(request)
+    order = get_object_or_404(Order.objects.filter(outlet_id=shift.outlet_id if shift else 0), pk=pk)
+    Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=timezone.now())
+    return JsonResponse({"id": order.pk, "served": True})
+
+
+@require_GET
+@role_required(*TILL_ROLES)
 def till_order_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Polled by the payment dialog while a QR payment waits for the customer."""
     order = _order_for_till(request, pk)

@@ -584,6 +584,25 @@
     }
   });
 
+  // Orders the kitchen finished: shown until handed over ("served").
+  async function pollReady() {
+    try {
+      const data = await (await fetch(root.dataset.readyUrl, { credentials: "same-origin" })).json();
+      const strip = $("ready-strip");
+      strip.innerHTML = "";
+      data.ready.forEach((o) => {
+        const b = document.createElement("button");
+        b.type = "button"; b.className = "btn btn--ready";
+        b.textContent = "Ready #" + o.number + (o.table_label ? " · " + o.table_label : "") + " — served";
+        b.onclick = async () => { await post(root.dataset.servedUrl.replace("/0/", "/" + o.id + "/"), {}); pollReady(); };
+        strip.appendChild(b);
+      });
+      strip.hidden = data.ready.length === 0;
+    } catch (e) { /* offline: try again at the next tick */ }
+  }
+  setInterval(pollReady, 3000);
+  pollReady();
+
   refresh();
   renderAdding();
   if (cart.order && cart.order.balance_minor > 0) {
