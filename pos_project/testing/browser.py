@@ -48,6 +48,12 @@ def live_site(_session_tenants, django_db_blocker):
             for i, (name, price) in enumerate([("Espresso", 22000), ("Cappuccino", 32000), ("Caffè latte", 35000)]):
                 product_create(category=coffee, name=name, sku=f"BRW-{i}", price_minor=price, barcode=f"89912345{i}")
             product_create(category=pastry, name="Butter croissant", sku="BRW-P1", price_minor=25000)
+        from business.models import Outlet
+        from kitchen.models import Station
+
+        if not Station.objects.exists():
+            station = Station.objects.create(outlet=Outlet.objects.get(code="MAIN"), name="Kitchen")
+            station.categories.set(Category.objects.all())
         if not ModifierGroup.objects.filter(name="Milk").exists():
             milk = modifier_group_create(
                 name="Milk", min_choices=0, max_choices=1, modifiers=[ModifierSpec("Oat milk", 6000)]
