@@ -24,6 +24,9 @@ def qr_payment_start(*, order: Order, user: User, amount_minor: int, idempotency
     try:
         with transaction.atomic():
             order = Order.objects.select_for_update(of=("self",)).select_related("shift").get(pk=order.pk)
+            twin = Payment.objects.filter(idempotency_key=key).first()
+            if twin is not None:  # a double tap that waited for the lock
+                return twin
             if order.status != Order.Status.OPEN:
                 raise ValidationError(f"Order #{order.number} takes no more payments.")
             pending = order.payments.filter(status=Payment.Status.PENDING).aggregate(s=Sum("amount_minor"))["s"] or 0
