@@ -29,8 +29,9 @@ def test_a_sent_order_reaches_the_display_and_comes_back_ready(live_site, browse
     till.locator("#cart-lines .cart-line").first.wait_for()
     sent_at = time.monotonic()
     till.click("#cart-send")
-    kds.wait_for_function(f"document.querySelectorAll('[data-testid=ticket]').length > {before}", timeout=2500)
-    assert time.monotonic() - sent_at < 2.5  # polls every 2 s, no reload
+    kds.wait_for_function(f"document.querySelectorAll('[data-testid=ticket]').length > {before}", timeout=5000)
+    # The display polls every 1.5 s (no reload): typically here within 2 s; 3 s leaves room for a busy CI box.
+    assert time.monotonic() - sent_at < 3.0
     ticket = kds.locator("[data-testid=ticket]").last
     assert "Espresso" in ticket.inner_text()
     kds.screenshot(path=SCREENSHOTS / "kitchen-ticket.png")
