@@ -1,30 +1,48 @@
-# Production image: slim Python, non-root, gunicorn. Build: docker build -t pos .
-# The same image runs web (default CMD), worker, beat and the one-off `migrate` step (see compose.yaml).
+# Production image: one image for every role (compose.yaml picks the command):
+#   web (default CMD: gunicorn), worker, beat, and the one-off `migrate` (manage.py setup_platform).
+#   docker build -t pos .
+# requirements.txt holds only runtime packages; the embedded PostgreSQL/Redis and honcho used by `make run`
+# live in requirements-dev.txt and are not installed here.
+
+# --- build: install the dependencies into a virtualenv that the runtime stage copies as is -------------------
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
-WORKDIR /app
-COPY requirements.txt .
-# Wheels only in this stage; the runtime stage installs them without compilers.
-RUN pip wheel --wheel-dir /wheels -r requirements.txt
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+COPY requirements.txt /tmp/requirements.txt
+# Every pinned package ships manylinux wheels for 3.11 (psycopg[binary], argon2-cffi), so no compiler is needed;
+# the separate stage still keeps pip, its caches and build leftovers out of the final image.
+RUN pip install -r /tmp/requirements.txt
 
+# --- runtime --------------------------------------------------------------------------------------------------
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# PROMETHEUS_MULTIPROC_DIR: gunicorn runs several worker processes, so django-prometheus aggregates their
+# metrics through files there. gunicorn empties it at start (deploy/gunicorn.conf.py); compose mounts a tmpfs.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=pos_project.settings.production \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus \
-    PORT=8000
-RUN groupadd --system pos && useradd --system --gid pos --home /app --shell /usr/sbin/nologin pos
+    MEDIA_ROOT=/app/var/media
+
+# A fixed uid/gid so a host directory or volume can be chowned to match.
+RUN groupadd --system --gid 10001 pos \
+    && useradd --system --uid 10001 --gid pos --home-dir /app --no-create-home --shell /usr/sbin/nologin pos
+
+COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links=/wheels /wheels/* && rm -rf /wheels
-COPY --chown=pos:pos . .
-# Static files are collected at build time (whitenoise serves them with far-future caching).
-# collectstatic needs settings to load, not real services: throwaway values are enough here.
-RUN SECRET_KEY=build DATABASE_URL=postgresql://build/build REDIS_URL=redis://build:6379/0 \
-    python manage.py collectstatic --noinput -v 0 \
-    && mkdir -p /app/var/media /tmp/prometheus && chown -R pos:pos /app/var /tmp/prometheus /app/staticfiles
+# The code stays owned by root: the app user can read it, not change it.
+COPY . .
+
+# Static files are collected at build time into /app/staticfiles; whitenoise serves them (hashed names,
+# far-future caching, pre-compressed). The settings only need *some* values to load here: nothing connects.
+RUN mkdir -p /app/var/media /tmp/prometheus \
+    && SECRET_KEY=collectstatic-only DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+        python manage.py collectstatic --noinput --verbosity 0 \
+    && chown -R pos:pos /app/var /tmp/prometheus
+
 USER pos
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request,os; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT','8000'), timeout=2)"
-CMD ["gunicorn", "pos_project.wsgi:application", "--config", "deploy/gunicorn.conf.py"]
+# No HEALTHCHECK here: the same image runs web, worker, beat and migrate, which need different checks;
+# compose.yaml declares one per service (web: GET /healthz, worker: celery inspect ping).
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "pos_project.wsgi:application"]

@@ -1,32 +1,59 @@
-"""gunicorn settings for the web container (values from the environment)."""
+"""gunicorn settings for the web container; numbers come from the environment.
+
+gunicorn --config deploy/gunicorn.conf.py pos_project.wsgi:application
+"""
 
 import os
-import shutil
+from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Inside a container os.cpu_count() reports the host's CPUs, not the container's limit: set it explicitly.
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+# Threads let a worker keep nginx's keep-alive connections and overlap database waits. Each thread holds its own
+# PostgreSQL connection (CONN_MAX_AGE), so connections per web container = workers x threads.
 worker_class = "gthread"
-timeout = int(os.environ.get("WEB_TIMEOUT", "30"))  # the till's requests are short; a stuck one is killed
-graceful_timeout = 20
-keepalive = 5
-max_requests = 2000  # recycle workers now and then (memory)
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# A till request is short (a sale is a few queries); one stuck past this is killed rather than holding a worker.
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+# Shorter than compose's stop_grace_period (35 s) so in-flight sales finish before the container is killed.
+graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "25"))
+keepalive = 5  # nginx holds idle upstream connections for less than this
+# Recycle workers now and then so a slow leak never grows without bound; jitter avoids all restarting at once.
+max_requests = 2000
 max_requests_jitter = 200
+# The heartbeat file on tmpfs: on the container's overlay filesystem it can stall and get workers killed.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - a private heartbeat file
+
+# Logs to stdout/stderr for the container runtime. The application's own log lines are JSON (LOG_FORMAT);
+# the access line names the client address nginx passes on and the request id the app echoes in its logs.
 accesslog = "-"
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")  # nginx in front sets X-Forwarded-*
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%({x-real-ip}i)s "%(r)s" %(s)s %(b)s %(M)sms host=%({host}i)s rid=%({x-request-id}o)s "%(a)s"'
+
+# Trust X-Forwarded-* from any peer: the web port is not published, only nginx (and the other services on the
+# compose network) can reach it. Django itself decides HTTPS from X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+
+def _multiproc_dir() -> Path | None:
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(value) if value else None
 
 
 def on_starting(server):
-    """Each start begins with an empty Prometheus multiprocess directory."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        shutil.rmtree(directory, ignore_errors=True)
-        os.makedirs(directory, exist_ok=True)
+    """Start with an empty metrics directory: files of a previous run's processes would be summed in."""
+    directory = _multiproc_dir()
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.glob("*.db"):  # the directory itself may be a mount point: empty it, keep it
+        path.unlink(missing_ok=True)
 
 
 def child_exit(server, worker):
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    """Tell prometheus_client a worker is gone, so its live gauges stop being reported."""
+    if _multiproc_dir() is not None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
