@@ -16,8 +16,8 @@ from accounts.guards import BACKOFFICE_ROLES, role_required
 from business.models import Outlet
 from pos_project.forms import form_add_service_errors
 
-from . import csv_io, selectors, services
-from .forms import (
+from .. import csv_io, selectors, services
+from ..forms import (
     CategoryForm,
     ImportForm,
     ModifierFormSet,
@@ -27,7 +27,7 @@ from .forms import (
     VariantForm,
     money_initial,
 )
-from .models import Category, ModifierGroup, Product, ProductVariant
+from ..models import Category, ModifierGroup, Product, ProductVariant
 
 PRODUCTS_PER_PAGE = 50
 

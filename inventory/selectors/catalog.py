@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 
 from business.models import Outlet, Tax
 
-from .models import (
+from ..models import (
     FTS_CONFIG,
     Category,
     Modifier,
