@@ -23,3 +23,12 @@ urlpatterns = [
     path("backoffice/catalog/import/", views.catalog_import, name="catalog_import"),
     path("backoffice/catalog/export.csv", views.catalog_export, name="catalog_export"),
 ]
+
+# Stock: each area keeps its routes in its own block, under backoffice/stock/ (supervisor pages under
+# supervisor/stock/). Views live in inventory/views/<area>.py.
+# --- stock items, recipes, settings ---
+# --- reports: stock on hand, movements, low stock ---
+# --- adjustments ---
+# --- transfers ---
+# --- suppliers and purchase orders ---
+# --- stock counts ---

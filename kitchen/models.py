@@ -37,8 +37,11 @@ class Ticket(models.Model):
     table_label = models.CharField(max_length=20, blank=True)
     customer_name = models.CharField(max_length=80, blank=True)
     is_addon = models.BooleanField(default=False)
+    is_rush = models.BooleanField(default=False)  # the till asked for it first: shown before older tickets
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Any change a display must show (a line done or voided, rush): part of the display's ETag.
+    changed_at = models.DateTimeField(auto_now=True)
     bumped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -56,6 +59,7 @@ class TicketLine(models.Model):
     modifiers = models.JSONField(default=list, blank=True)
     note = models.CharField(max_length=200, blank=True)
     is_done = models.BooleanField(default=False)
+    is_voided = models.BooleanField(default=False)  # struck out with a VOID mark: do not make it
 
     class Meta:
         ordering = ["ticket", "pk"]

@@ -215,6 +215,9 @@ class OrderLine(models.Model):
     net_minor = models.BigIntegerField()
     is_voided = models.BooleanField(default=False)
     refunded_quantity = models.PositiveIntegerField(default=0)
+    # What one unit took from stock when sold ({stock item id: base units}, as strings): a refund or void gives
+    # back exactly that, whatever the recipe says by then. Empty when nothing is tracked.
+    stock_usage = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["order", "position"]

@@ -364,6 +364,7 @@ def order_submit(
                     for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
                 ]
             )
+            _take_stock(order, created, [p.request for p in priced], user)
             if send_to_kitchen:
                 _send_to_kitchen(order, created, is_addon=False)
             if needs_approval:
@@ -464,6 +465,33 @@ def payment_add(
             raise
         return existing
     return payment
+
+
+def _take_stock(order: Order, created: list[OrderLine], requests: list[LineRequest], user: User) -> None:
+    """Take the lines' ingredients out of the outlet's stock in the order's transaction; keep what each unit
+    took on its line so a refund gives back exactly that. Under the "block" policy an item that would go
+    below zero raises OutOfStock (a ValidationError naming it) and the order is not made."""
+    from inventory.services.stock import SoldLine, stock_consume_for_sale
+
+    usage = stock_consume_for_sale(
+        outlet_id=order.outlet_id,
+        order_id=order.pk,
+        lines=[
+            SoldLine(
+                order_line_id=line.pk,
+                product_id=line.product_id,
+                variant_id=line.variant_id,
+                modifier_ids=tuple(request.modifier_ids),
+                quantity=line.quantity,
+            )
+            for line, request in zip(created, requests, strict=True)
+        ],
+        user=user,
+    )
+    if usage:
+        for line in created:
+            line.stock_usage = usage.get(line.pk, {})
+        OrderLine.objects.bulk_update([line for line in created if line.stock_usage], ["stock_usage"])
 
 
 def _send_to_kitchen(order: Order, lines: list[OrderLine], *, is_addon: bool) -> None:
@@ -621,6 +649,7 @@ def order_add_lines(
         created = OrderLine.objects.bulk_create(
             [_line_row(order, start + i, p, by_key[f"n{i - 1}"]) for i, p in enumerate(priced, start=1)]
         )
+        _take_stock(order, created, [p.request for p in priced], user)
         # Items added to a tab the kitchen already has arrive as an add-on ticket; a tab never sent goes whole.
         was_sent = order.sent_to_kitchen_at is not None
         _send_to_kitchen(order, created if was_sent else existing + created, is_addon=was_sent)

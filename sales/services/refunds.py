@@ -17,10 +17,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import APPROVER_ROLES, audit_record
+from inventory.models import StockMovement
 
 from ..models import Order, OrderLine, Payment, Refund, RefundLine, Shift
 from ..pricing import Discount, LineInput, PricingError, PricingSettings, TaxRule, order_totals_compute
 
+StockKind = StockMovement.Kind
 REASON_MAX = 200
 # Several refund rows are keyed "<key>", "<key>:2", "<key>:3"...; the column holds 64 characters.
 REFUND_KEY_MAX = 60
@@ -38,6 +40,19 @@ def _check_reason(reason: str, errors: dict[str, list[str]], what: str) -> str:
 def _check_approver(approved_by: User | None, errors: dict[str, list[str]], what: str) -> None:
     if approved_by is None or not approved_by.pk or approved_by.role not in APPROVER_ROLES:
         errors["approved_by"] = [f"A {what} needs a supervisor's or owner's approval."]
+
+
+def _return_stock(order: Order, lines: Sequence[tuple[OrderLine, int]], user: User, kind: str) -> None:
+    """Give back to the outlet's stock what these units took when they were sold."""
+    from inventory.services.stock import ReturnedLine, stock_return_for_order
+
+    stock_return_for_order(
+        outlet_id=order.outlet_id,
+        order_id=order.pk,
+        lines=[ReturnedLine(line.pk, line.stock_usage, quantity) for line, quantity in lines if line.stock_usage],
+        user=user,
+        kind=kind,
+    )
 
 
 def order_void(*, order: Order, user: User, approved_by: User, reason: str) -> Order:
@@ -66,6 +81,8 @@ def order_void(*, order: Order, user: User, approved_by: User, reason: str) -> O
                 "cannot be voided. Take the rest of the payment and refund the order instead."
             )
         order.status = Order.Status.VOIDED
+        _return_stock(order, [(line, line.quantity) for line in order.lines.filter(is_voided=False)], user,
+                      StockKind.VOID)  # fmt: skip
         order.voided_at = timezone.now()
         order.voided_by = user
         order.void_approved_by = approved_by
@@ -343,6 +360,7 @@ def _refund(
     for line_id, quantity in wanted.items():
         by_id[line_id].refunded_quantity += quantity
     OrderLine.objects.bulk_update([by_id[i] for i in sorted(wanted)], ["refunded_quantity"])
+    _return_stock(order, [(by_id[i], wanted[i]) for i in sorted(wanted)], user, StockKind.REFUND)
     order.refunded_minor += total
     if all(ln.refunded_quantity == ln.quantity for ln in all_lines):
         order.status = Order.Status.REFUNDED

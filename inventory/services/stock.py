@@ -1,0 +1,261 @@
+"""The stock ledger: the one way stock changes.
+
+Every change goes through `movements_post`, which adds immutable movements and moves the levels by the same
+amounts in the same transaction. Levels are locked (SELECT … FOR UPDATE) in stock-item order, so two tills
+selling the last unit at once queue on the row: the second sees the first's result and, under the "block"
+policy, is refused with a clear message instead of taking the level below zero. Locking in one order means two
+posts that touch the same items never deadlock.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from business.models import Outlet
+
+from ..models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
+
+Kind = StockMovement.Kind
+QTY_PLACES = Decimal("0.001")
+QTY_MAX = Decimal("99999999999")  # 14 digits, 3 of them decimals
+
+
+class OutOfStock(ValidationError):
+    """A movement would take an item below zero where that is not allowed. The message names the items."""
+
+
+@dataclass(frozen=True)
+class MovementLine:
+    item_id: int
+    quantity: Decimal  # signed, base units
+    unit_cost: Decimal | None = None  # None: the item's current cost
+    source_line_id: int | None = None
+
+
+def stock_settings_get() -> StockSettings:
+    settings = StockSettings.objects.first()
+    return settings if settings is not None else StockSettings.objects.create()
+
+
+def format_quantity(value: Decimal) -> str:
+    """12.500 → "12.5", 3.000 → "3": quantities as people write them."""
+    text = f"{value.normalize():f}"
+    return text
+
+
+def parse_quantity(text, *, allow_negative: bool = False, allow_zero: bool = False) -> Decimal:
+    """What a person typed (or a form sent) as a quantity, in base units with at most three decimals."""
+    raw = str(text if text is not None else "").strip().replace(",", ".")
+    if not raw:
+        raise ValidationError("Enter a quantity.")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(f"“{text}” is not a number.") from None
+    if not value.is_finite():
+        raise ValidationError(f"“{text}” is not a number.")
+    if value != value.quantize(QTY_PLACES):
+        raise ValidationError("Use at most three decimals.")
+    if abs(value) > QTY_MAX:
+        raise ValidationError("That quantity is too large.")
+    if value < 0 and not allow_negative:
+        raise ValidationError("The quantity cannot be negative.")
+    if value == 0 and not allow_zero:
+        raise ValidationError("The quantity cannot be zero.")
+    return value.quantize(QTY_PLACES)
+
+
+def _lock_levels(outlet_id: int, item_ids: Iterable[int]) -> dict[int, StockLevel]:
+    ids = sorted(set(item_ids))
+    StockLevel.objects.bulk_create(
+        [StockLevel(item_id=i, outlet_id=outlet_id) for i in ids], ignore_conflicts=True, batch_size=1000
+    )
+    levels = StockLevel.objects.select_for_update().filter(outlet_id=outlet_id, item_id__in=ids).order_by("item_id")
+    return {level.item_id: level for level in levels}
+
+
+@transaction.atomic
+def movements_post(
+    *,
+    outlet_id: int,
+    kind: str,
+    lines: Sequence[MovementLine],
+    user: User | None = None,
+    source_type: str,
+    source_id: int | None = None,
+    reason: str = "",
+    note: str = "",
+    block_negative: bool = False,
+) -> list[StockMovement]:
+    """Add one movement per line and move the levels by the same amounts. With `block_negative`, any item that
+    would end below zero stops the whole post (nothing is saved) with an `OutOfStock` naming every such item;
+    otherwise the movement is saved with `went_negative` set, for the low-stock list to flag."""
+    lines = [line for line in lines if line.quantity]
+    if not lines:
+        return []
+    levels = _lock_levels(outlet_id, (line.item_id for line in lines))
+    items = StockItem.objects.in_bulk({line.item_id for line in lines})
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        totals[line.item_id] += line.quantity
+    if block_negative:
+        short = [
+            (items[item_id], levels[item_id].quantity)
+            for item_id, delta in totals.items()
+            if delta < 0 and levels[item_id].quantity + delta < 0
+        ]
+        if short:
+            outlet = Outlet.objects.get(pk=outlet_id)
+            raise OutOfStock(
+                [
+                    f"Out of stock: only {format_quantity(max(have, Decimal(0)))} {item.base_unit} of {item.name} "
+                    f"left at {outlet.name}."
+                    for item, have in short
+                ],
+                code="out_of_stock",
+            )
+    movements = []
+    for line in lines:
+        level = levels[line.item_id]
+        level.quantity += line.quantity
+        movements.append(
+            StockMovement(
+                item_id=line.item_id,
+                outlet_id=outlet_id,
+                kind=kind,
+                quantity=line.quantity,
+                balance_after=level.quantity,
+                unit_cost=items[line.item_id].cost if line.unit_cost is None else line.unit_cost,
+                reason=reason,
+                note=note[:200],
+                user=user,
+                source_type=source_type,
+                source_id=source_id,
+                source_line_id=line.source_line_id,
+                went_negative=line.quantity < 0 and level.quantity < 0,
+            )
+        )
+    StockMovement.objects.bulk_create(movements, batch_size=1000)
+    StockLevel.objects.bulk_update(list(levels.values()), ["quantity", "updated_at"], batch_size=1000)
+    return movements
+
+
+# --- Sales ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    order_line_id: int
+    product_id: int | None
+    variant_id: int | None
+    modifier_ids: tuple[int, ...] = ()
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class ReturnedLine:
+    order_line_id: int
+    usage: dict  # the line's stock_usage as stored at sale: {item id (str): base units per unit (str)}
+    quantity: int
+
+
+@dataclass
+class _Recipes:
+    product: dict[int, list[RecipeComponent]] = field(default_factory=lambda: defaultdict(list))
+    variant: dict[int, list[RecipeComponent]] = field(default_factory=lambda: defaultdict(list))
+    modifier: dict[int, list[RecipeComponent]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _recipes_for(lines: Sequence[SoldLine]) -> _Recipes:
+    products = {line.product_id for line in lines if line.product_id}
+    variants = {line.variant_id for line in lines if line.variant_id}
+    modifiers = {m for line in lines for m in line.modifier_ids}
+    recipes = _Recipes()
+    from django.db.models import Q
+
+    rows = RecipeComponent.objects.filter(
+        Q(product_id__in=products) | Q(variant_id__in=variants) | Q(modifier_id__in=modifiers)
+    )
+    for row in rows:
+        if row.product_id:
+            recipes.product[row.product_id].append(row)
+        elif row.variant_id:
+            recipes.variant[row.variant_id].append(row)
+        else:
+            recipes.modifier[row.modifier_id].append(row)
+    return recipes
+
+
+def usage_per_unit(line: SoldLine, recipes: _Recipes) -> dict[int, Decimal]:
+    """Stock one unit of the line takes: the variant's recipe if it has one, else the product's; then each
+    modifier adds its items, or swaps one (same quantity as the swapped item unless it gives its own)."""
+    base = recipes.variant.get(line.variant_id) if line.variant_id else None
+    components = base or recipes.product.get(line.product_id, [])
+    usage: dict[int, Decimal] = defaultdict(Decimal)
+    for c in components:
+        usage[c.item_id] += c.quantity
+    for modifier_id in line.modifier_ids:
+        for c in recipes.modifier.get(modifier_id, []):
+            if c.replaces_id:
+                swapped = usage.pop(c.replaces_id, Decimal(0))
+                amount = c.quantity or swapped
+                if swapped or c.quantity:
+                    usage[c.item_id] += amount
+            else:
+                usage[c.item_id] += c.quantity
+    return {item: qty for item, qty in usage.items() if qty}
+
+
+def stock_consume_for_sale(
+    *, outlet_id: int, order_id: int, lines: Sequence[SoldLine], user: User | None
+) -> dict[int, dict[str, str]]:
+    """Take what the lines use out of the outlet's stock, in the caller's transaction (the order's). Returns
+    each order line's usage per unit, for the order to keep so a refund gives back exactly that. Under the
+    "block" policy a line that would take stock below zero raises `OutOfStock` and the order is not made."""
+    if not lines:
+        return {}
+    recipes = _recipes_for(lines)
+    usages = {line.order_line_id: usage_per_unit(line, recipes) for line in lines}
+    movement_lines = [
+        MovementLine(item_id=item_id, quantity=-(per_unit * line.quantity), source_line_id=line.order_line_id)
+        for line in lines
+        for item_id, per_unit in usages[line.order_line_id].items()
+    ]
+    if movement_lines:
+        policy = stock_settings_get().negative_stock
+        movements_post(
+            outlet_id=outlet_id,
+            kind=Kind.SALE,
+            lines=movement_lines,
+            user=user,
+            source_type="order",
+            source_id=order_id,
+            block_negative=policy == StockSettings.NegativeStock.BLOCK,
+        )
+    return {
+        line_id: {str(item): format_quantity(qty) for item, qty in usage.items()}
+        for line_id, usage in usages.items()
+        if usage
+    }
+
+
+def stock_return_for_order(
+    *, outlet_id: int, order_id: int, lines: Sequence[ReturnedLine], user: User | None, kind: str = Kind.REFUND
+) -> list[StockMovement]:
+    """Put back what refunded or voided units took when sold (their stored usage, not today's recipe)."""
+    movement_lines = [
+        MovementLine(
+            item_id=int(item_id), quantity=Decimal(per_unit) * line.quantity, source_line_id=line.order_line_id
+        )  # fmt: skip
+        for line in lines
+        if line.quantity
+        for item_id, per_unit in (line.usage or {}).items()
+    ]
+    return movements_post(
+        outlet_id=outlet_id, kind=kind, lines=movement_lines, user=user, source_type="order", source_id=order_id
+    )
