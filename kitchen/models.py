@@ -43,6 +43,7 @@ class Ticket(models.Model):
     # Any change a display must show (a line done or voided, rush): part of the display's ETag.
     changed_at = models.DateTimeField(auto_now=True)
     bumped_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)  # the till gave the order to the guest
 
     class Meta:
         ordering = ["created_at", "pk"]

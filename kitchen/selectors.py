@@ -1,34 +1,42 @@
 import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import models
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Aggregate, Avg, Count, F, Max, Q, QuerySet
+from django.db.models.functions import TruncHour
+from django.utils import timezone
 
-from .models import Ticket
+from .models import Station, Ticket
+
+EXPO_WINDOW = timedelta(hours=12)
 
 
-def tickets_open(*, outlet_id: int) -> QuerySet[Ticket]:
-    """Tickets still to prepare at an outlet, in arrival order, with their lines and station (3 queries)."""
-    return (
-        Ticket.objects.filter(station__outlet_id=outlet_id, status=Ticket.Status.NEW)
-        .select_related("station")
-        .prefetch_related("lines")
-        .order_by("created_at", "pk")
+def tickets_open(*, outlet_id: int, station_id: int | None = None) -> QuerySet[Ticket]:
+    """Tickets still to prepare, rush first, then in arrival order, with lines and station (2 queries)."""
+    tickets = Ticket.objects.filter(station__outlet_id=outlet_id, status=Ticket.Status.NEW)
+    if station_id is not None:
+        tickets = tickets.filter(station_id=station_id)
+    return tickets.select_related("station").prefetch_related("lines").order_by("-is_rush", "created_at", "pk")
+
+
+def tickets_recently_bumped(*, outlet_id: int, station_id: int | None = None, limit: int = 5) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.filter(station__outlet_id=outlet_id, status=Ticket.Status.BUMPED)
+    if station_id is not None:
+        tickets = tickets.filter(station_id=station_id)
+    return tickets.order_by("-bumped_at", "-pk")[:limit]
+
+
+def display_version(*, outlet_id: int, station_id: int | None = None) -> str:
+    """A fingerprint of what a display shows, in one small query: unchanged fingerprint, unchanged display.
+    Every change to a ticket (new, bumped, recalled, a line done or voided, rush) moves `changed_at`."""
+    tickets = Ticket.objects.filter(station__outlet_id=outlet_id)
+    if station_id is not None:
+        tickets = tickets.filter(station_id=station_id)
+    row = tickets.aggregate(
+        last=Max("pk"), changed=Max("changed_at"), open=Count("pk", filter=Q(status=Ticket.Status.NEW))
     )
-
-
-def tickets_recently_bumped(*, outlet_id: int, limit: int = 5) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(station__outlet_id=outlet_id, status=Ticket.Status.BUMPED).order_by("-bumped_at")[
-        :limit
-    ]
-
-
-def display_version(*, outlet_id: int) -> str:
-    """A fingerprint of the outlet's tickets in one small query: unchanged fingerprint, unchanged display."""
-    row = Ticket.objects.filter(station__outlet_id=outlet_id).aggregate(
-        last=Max("pk"), bumped=Max("bumped_at"), open=Count("pk", filter=None)
-    )
-    new_count = Ticket.objects.filter(station__outlet_id=outlet_id, status=Ticket.Status.NEW).count()
-    raw = f"{row['last']}|{row['bumped']}|{row['open']}|{new_count}"
+    raw = f"{station_id}|{row['last']}|{row['changed']}|{row['open']}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -43,7 +51,145 @@ def orders_ready(*, outlet_id: int, order_ids: list[int] | None = None) -> list[
     return [row["order_id"] for row in rows if row["open"] == 0 and row["total"] > 0]
 
 
-def station_list(*, outlet_id: int) -> QuerySet:
-    from .models import Station
+@dataclass
+class ExpoOrder:
+    order_id: int
+    number: int
+    order_type: str
+    table_label: str
+    customer_name: str
+    first_at: datetime
+    is_rush: bool = False
+    parts: list[Ticket] = field(default_factory=list)
 
-    return Station.objects.filter(outlet_id=outlet_id).prefetch_related("categories").order_by("sort_order", "name")
+    @property
+    def is_ready(self) -> bool:
+        return all(t.status == Ticket.Status.BUMPED for t in self.parts)
+
+    @property
+    def done_count(self) -> int:
+        return sum(t.status == Ticket.Status.BUMPED for t in self.parts)
+
+
+def expo_orders(*, outlet_id: int, now: datetime | None = None) -> list[ExpoOrder]:
+    """Every order at the pass (sent, not yet handed over), with each station's part: ready ones first, then
+    rush, then oldest. One query."""
+    since = (now or timezone.now()) - EXPO_WINDOW
+    tickets = (
+        Ticket.objects.filter(station__outlet_id=outlet_id, handed_over_at__isnull=True, created_at__gte=since)
+        .select_related("station")
+        .order_by("created_at", "pk")
+    )
+    orders: dict[int, ExpoOrder] = {}
+    for ticket in tickets:
+        order = orders.get(ticket.order_id)
+        if order is None:
+            order = orders[ticket.order_id] = ExpoOrder(
+                order_id=ticket.order_id,
+                number=ticket.order_number,
+                order_type=ticket.order_type,
+                table_label=ticket.table_label,
+                customer_name=ticket.customer_name,
+                first_at=ticket.created_at,
+            )
+        order.is_rush = order.is_rush or ticket.is_rush
+        order.parts.append(ticket)
+    return sorted(orders.values(), key=lambda o: (not o.is_ready, not o.is_rush, o.first_at))
+
+
+def expo_version(*, outlet_id: int) -> str:
+    row = Ticket.objects.filter(station__outlet_id=outlet_id).aggregate(last=Max("pk"), changed=Max("changed_at"))
+    return hashlib.sha256(f"expo|{row['last']}|{row['changed']}".encode()).hexdigest()[:16]
+
+
+def station_list(*, outlet_id: int) -> QuerySet[Station]:
+    return (
+        Station.objects.filter(outlet_id=outlet_id)
+        .prefetch_related("categories", "products")
+        .order_by("sort_order", "name")
+    )
+
+
+# --- Metrics --------------------------------------------------------------------------------------------
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's percentile_cont over an interval (continuous: interpolates, like most reports do)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = models.DurationField()
+
+    def __init__(self, expression, percentile: float, **extra):
+        super().__init__(expression, percentile=percentile, **extra)
+
+
+@dataclass(frozen=True)
+class StationMetrics:
+    station: Station
+    tickets: int
+    bumped: int
+    avg_prep: timedelta | None
+    p90_prep: timedelta | None
+    late: int
+    per_hour: float
+
+
+@dataclass(frozen=True)
+class KitchenMetrics:
+    start: datetime
+    end: datetime
+    stations: list[StationMetrics]
+    hours: list[tuple[datetime, int]]  # tickets created per hour, all stations
+
+    @property
+    def total_tickets(self) -> int:
+        return sum(s.tickets for s in self.stations)
+
+    @property
+    def total_late(self) -> int:
+        return sum(s.late for s in self.stations)
+
+
+def kitchen_metrics(*, outlet_id: int, start: datetime, end: datetime, now: datetime | None = None) -> KitchenMetrics:
+    """Per station: tickets, average and 90th-percentile preparation time (sent → bumped), and late tickets
+    (bumped after the station's red threshold, or still open past it). Three queries whatever the volume."""
+    now = now or timezone.now()
+    prep = F("bumped_at") - F("created_at")
+    red = F("station__red_after_minutes") * timedelta(minutes=1)
+    tickets = Ticket.objects.filter(station__outlet_id=outlet_id, created_at__gte=start, created_at__lt=end)
+    rows = {
+        row["station_id"]: row
+        for row in tickets.values("station_id").annotate(
+            tickets=Count("pk"),
+            bumped=Count("pk", filter=Q(bumped_at__isnull=False)),
+            avg_prep=Avg(prep, filter=Q(bumped_at__isnull=False)),
+            p90_prep=Percentile(prep, 0.9, filter=Q(bumped_at__isnull=False)),
+            late=Count(
+                "pk",
+                filter=Q(bumped_at__isnull=False, bumped_at__gt=F("created_at") + red)
+                | Q(bumped_at__isnull=True, created_at__lt=now - red),
+            ),
+        )
+    }
+    hours_span = max((min(end, now) - start).total_seconds() / 3600, 1 / 60)
+    stations = [
+        StationMetrics(
+            station=station,
+            tickets=rows.get(station.pk, {}).get("tickets", 0),
+            bumped=rows.get(station.pk, {}).get("bumped", 0),
+            avg_prep=rows.get(station.pk, {}).get("avg_prep"),
+            p90_prep=rows.get(station.pk, {}).get("p90_prep"),
+            late=rows.get(station.pk, {}).get("late", 0),
+            per_hour=round(rows.get(station.pk, {}).get("tickets", 0) / hours_span, 1),
+        )
+        for station in Station.objects.filter(outlet_id=outlet_id).order_by("sort_order", "name")
+    ]
+    hours = [
+        (row["hour"], row["n"])
+        for row in tickets.annotate(hour=TruncHour("created_at"))
+        .values("hour")
+        .annotate(n=Count("pk"))
+        .order_by("hour")
+    ]
+    return KitchenMetrics(start=start, end=end, stations=stations, hours=hours)

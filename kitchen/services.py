@@ -36,7 +36,9 @@ def _stations_for(outlet_id: int) -> list[Station]:
 
 
 @transaction.atomic
-def tickets_create(*, order: SentOrder, lines: list[KitchenLine], is_addon: bool = False) -> list[Ticket]:
+def tickets_create(
+    *, order: SentOrder, lines: list[KitchenLine], is_addon: bool = False, is_rush: bool = False
+) -> list[Ticket]:
     """One ticket per station with only that station's lines. A line goes to every station that takes its
     product or its category; a line no station takes goes to the first station, so nothing is lost. An outlet
     without stations gets no tickets (it works without a kitchen display)."""
@@ -65,6 +67,7 @@ def tickets_create(*, order: SentOrder, lines: list[KitchenLine], is_addon: bool
             table_label=order.table_label,
             customer_name=order.customer_name,
             is_addon=is_addon,
+            is_rush=is_rush,
         )
         TicketLine.objects.bulk_create(
             TicketLine(
@@ -87,7 +90,7 @@ def ticket_bump(*, ticket: Ticket) -> Ticket:
     if ticket.status == Ticket.Status.BUMPED:
         return ticket  # a double tap is harmless
     ticket.status, ticket.bumped_at = Ticket.Status.BUMPED, timezone.now()
-    ticket.save(update_fields=["status", "bumped_at"])
+    ticket.save(update_fields=["status", "bumped_at", "changed_at"])
     return ticket
 
 
@@ -97,22 +100,91 @@ def ticket_recall(*, ticket: Ticket) -> Ticket:
     if ticket.status != Ticket.Status.BUMPED:
         raise ValidationError("Only a bumped ticket can be recalled.")
     ticket.status, ticket.bumped_at = Ticket.Status.NEW, None
-    ticket.save(update_fields=["status", "bumped_at"])
+    ticket.save(update_fields=["status", "bumped_at", "changed_at"])
     return ticket
 
 
 @transaction.atomic
-def station_create(*, outlet, name: str, category_ids: list[int], amber: int = 8, red: int = 15) -> Station:
+def ticket_line_toggle(*, line: TicketLine) -> TicketLine:
+    """Tap a line to mark it made (tap again to undo). The ticket is touched so every display sees it."""
+    line = TicketLine.objects.select_for_update(of=("self",)).get(pk=line.pk)
+    line.is_done = not line.is_done
+    line.save(update_fields=["is_done"])
+    Ticket.objects.filter(pk=line.ticket_id).update(changed_at=timezone.now())
+    return line
+
+
+def tickets_void_lines(*, order_id: int, order_line_ids: list[int] | None = None) -> int:
+    """Strike lines out on every station that has them (all of the order's when `order_line_ids` is None).
+    Tickets still being made show them with a VOID mark; returns how many lines were struck."""
+    lines = TicketLine.objects.filter(ticket__order_id=order_id, is_voided=False)
+    if order_line_ids is not None:
+        lines = lines.filter(order_line_id__in=order_line_ids)
+    ticket_ids = set(lines.values_list("ticket_id", flat=True))
+    count = lines.update(is_voided=True)
+    Ticket.objects.filter(pk__in=ticket_ids).update(changed_at=timezone.now())
+    return count
+
+
+def tickets_rush(*, order_id: int) -> int:
+    """The till asks for an order first: its tickets still being made jump to the front of every display."""
+    return Ticket.objects.filter(order_id=order_id, status=Ticket.Status.NEW, is_rush=False).update(
+        is_rush=True, changed_at=timezone.now()
+    )
+
+
+def tickets_handed_over(*, order_id: int) -> int:
+    """The order left the pass: it leaves the expo view."""
+    return Ticket.objects.filter(order_id=order_id, handed_over_at__isnull=True).update(
+        handed_over_at=timezone.now(), changed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def station_update(
+    *, station: Station, name: str, category_ids: list[int], product_ids: list[int], amber: int, red: int
+) -> Station:
+    """Rename a station, change its timers and what it prepares (whole categories and single products)."""
+    errors = _station_errors(outlet=station.outlet, name=name, amber=amber, red=red, exclude_pk=station.pk)
+    if errors:
+        raise ValidationError(errors)
+    station.name, station.amber_after_minutes, station.red_after_minutes = name.strip(), amber, red
+    station.save(update_fields=["name", "amber_after_minutes", "red_after_minutes"])
+    station.categories.set(category_ids)
+    station.products.set(product_ids)
+    return station
+
+
+def station_delete(*, station: Station) -> None:
+    """A station with tickets is kept (its history stays readable); one never used is deleted."""
+    if Ticket.objects.filter(station=station).exists():
+        raise ValidationError(f"{station.name} has tickets, so it cannot be deleted; move its categories instead.")
+    station.delete()
+
+
+def _station_errors(*, outlet, name: str, amber, red, exclude_pk: int | None = None) -> dict[str, list[str]]:
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
+    taken = Station.objects.filter(outlet=outlet, name__iexact=name).exclude(pk=exclude_pk)
     if not name:
         errors["name"] = ["A station needs a name."]
-    elif Station.objects.filter(outlet=outlet, name__iexact=name).exists():
+    elif len(name) > 60:
+        errors["name"] = ["A station name has at most 60 characters."]
+    elif taken.exists():
         errors["name"] = [f"{outlet} already has a station called “{name}”."]
     if not (isinstance(amber, int) and isinstance(red, int) and 0 < amber < red <= 240):
         errors["red_after_minutes"] = ["Amber comes before red: 1 ≤ amber < red ≤ 240 minutes."]
+    return errors
+
+
+@transaction.atomic
+def station_create(
+    *, outlet, name: str, category_ids: list[int], product_ids: list[int] | None = None, amber: int = 8, red: int = 15
+) -> Station:
+    errors = _station_errors(outlet=outlet, name=name, amber=amber, red=red)
     if errors:
         raise ValidationError(errors)
-    station = Station.objects.create(outlet=outlet, name=name, amber_after_minutes=amber, red_after_minutes=red)
+    station = Station.objects.create(outlet=outlet, name=name.strip(), amber_after_minutes=amber, red_after_minutes=red)
     station.categories.set(category_ids)
+    station.products.set(product_ids or [])
     return station

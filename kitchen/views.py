@@ -1,58 +1,83 @@
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.guards import BACKOFFICE_ROLES, KITCHEN_ROLES, role_required
+from accounts.guards import BACKOFFICE_ROLES, KITCHEN_ROLES, SUPERVISOR_ROLES, role_required
 from business.selectors import outlet_default
 
 from . import services
-from .models import Ticket
-from .selectors import display_version, station_list, tickets_open, tickets_recently_bumped
+from .models import Station, Ticket, TicketLine
+from .selectors import (
+    display_version,
+    expo_orders,
+    expo_version,
+    kitchen_metrics,
+    station_list,
+    tickets_open,
+    tickets_recently_bumped,
+)
 
 
-def _context(outlet) -> dict:
-    now = timezone.now()
-    tickets = list(tickets_open(outlet_id=outlet.pk)) if outlet else []
-    for ticket in tickets:
-        age = (now - ticket.created_at).total_seconds() / 60
-        ticket.age_minutes = int(age)
-        ticket.tone = (
-            "red"
-            if age >= ticket.station.red_after_minutes
-            else "amber"
-            if age >= ticket.station.amber_after_minutes
-            else ""
-        )
-    recent = list(tickets_recently_bumped(outlet_id=outlet.pk)) if outlet else []
-    return {"outlet": outlet, "tickets": tickets, "recent": recent}
+def _station(request: HttpRequest) -> Station | None:
+    """The station a display shows (`?station=<id>`), or None for all of the outlet's stations."""
+    raw = request.GET.get("station") or request.POST.get("station") or ""
+    if not raw.isdigit():
+        return None
+    return Station.objects.filter(pk=int(raw)).first()
 
 
-@role_required(*KITCHEN_ROLES)
-def display(request: HttpRequest) -> HttpResponse:
-    return render(request, "kitchen/display.html", _context(outlet_default()))
+def _context(outlet, station: Station | None) -> dict:
+    station_id = station.pk if station else None
+    tickets = list(tickets_open(outlet_id=outlet.pk, station_id=station_id)) if outlet else []
+    recent = list(tickets_recently_bumped(outlet_id=outlet.pk, station_id=station_id)) if outlet else []
+    return {"outlet": outlet, "station": station, "tickets": tickets, "recent": recent, "now": timezone.now()}
 
 
-@role_required(*KITCHEN_ROLES)
-def display_poll(request: HttpRequest) -> HttpResponse:
-    """The tickets partial, answered 304 when nothing changed since the display's last poll (ETag)."""
-    outlet = outlet_default()
-    etag = f'"{display_version(outlet_id=outlet.pk)}"' if outlet else '"none"'
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponseNotModified()
-    else:
-        response = render(request, "kitchen/_tickets.html", _context(outlet))
+def _tickets_partial(request: HttpRequest) -> HttpResponse:
+    station = _station(request)
+    outlet = station.outlet if station else outlet_default()
+    return render(request, "kitchen/_tickets.html", _context(outlet, station))
+
+
+def _conditional(request: HttpRequest, etag: str, render_body) -> HttpResponse:
+    """Answer 304 when the display already shows this version (its If-None-Match), else the partial."""
+    etag = f'"{etag}"'
+    response = HttpResponseNotModified() if request.headers.get("If-None-Match") == etag else render_body()
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
     return response
 
 
+@role_required(*KITCHEN_ROLES)
+def display(request: HttpRequest) -> HttpResponse:
+    station = _station(request)
+    outlet = station.outlet if station else outlet_default()
+    context = _context(outlet, station)
+    context["stations"] = list(station_list(outlet_id=outlet.pk)) if outlet else []
+    return render(request, "kitchen/display.html", context)
+
+
+@role_required(*KITCHEN_ROLES)
+def display_poll(request: HttpRequest) -> HttpResponse:
+    """The tickets partial, answered 304 when nothing changed since the display's last poll (ETag)."""
+    station = _station(request)
+    outlet = station.outlet if station else outlet_default()
+    if outlet is None:
+        return _conditional(request, "none", lambda: _tickets_partial(request))
+    version = display_version(outlet_id=outlet.pk, station_id=station.pk if station else None)
+    return _conditional(request, version, lambda: _tickets_partial(request))
+
+
 @require_POST
 @role_required(*KITCHEN_ROLES)
 def bump(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(Ticket, pk=pk)
-    services.ticket_bump(ticket=ticket)
-    return render(request, "kitchen/_tickets.html", _context(outlet_default()))
+    services.ticket_bump(ticket=get_object_or_404(Ticket, pk=pk))
+    return _tickets_partial(request)
 
 
 @require_POST
@@ -60,16 +85,76 @@ def bump(request: HttpRequest, pk: int) -> HttpResponse:
 def recall(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk, status=Ticket.Status.BUMPED)
     services.ticket_recall(ticket=ticket)
-    return render(request, "kitchen/_tickets.html", _context(outlet_default()))
+    return _tickets_partial(request)
+
+
+@require_POST
+@role_required(*KITCHEN_ROLES)
+def line_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    services.ticket_line_toggle(line=get_object_or_404(TicketLine, pk=pk))
+    return _tickets_partial(request)
+
+
+@role_required(*KITCHEN_ROLES)
+def ticket_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """One station's ticket on paper (80 mm by default, `?paper=58`): for kitchens printing instead of a screen."""
+    ticket = get_object_or_404(Ticket.objects.select_related("station").prefetch_related("lines"), pk=pk)
+    paper = request.GET.get("paper") if request.GET.get("paper") in ("58", "80") else "80"
+    return render(request, "kitchen/ticket_print.html", {"ticket": ticket, "paper": paper})
+
+
+@role_required(*KITCHEN_ROLES)
+def expo(request: HttpRequest) -> HttpResponse:
+    """All stations at once, per order: which parts are done and which orders are ready to go out."""
+    outlet = outlet_default()
+    return render(request, "kitchen/expo.html", {"outlet": outlet, "orders": expo_orders(outlet_id=outlet.pk)})
+
+
+@role_required(*KITCHEN_ROLES)
+def expo_poll(request: HttpRequest) -> HttpResponse:
+    outlet = outlet_default()
+    return _conditional(
+        request,
+        expo_version(outlet_id=outlet.pk),
+        lambda: render(request, "kitchen/_expo.html", {"orders": expo_orders(outlet_id=outlet.pk)}),
+    )
+
+
+def _day_bounds(request: HttpRequest) -> tuple[datetime, datetime, str | None]:
+    """The tenant-local day asked for (`?day=YYYY-MM-DD`, default today)."""
+    error = None
+    today = timezone.localdate()
+    try:
+        day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else today
+    except ValueError:
+        day, error = today, "That is not a date (use YYYY-MM-DD); showing today."
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    return start, start + timedelta(days=1), error
+
+
+@role_required(*SUPERVISOR_ROLES)
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Kitchen speed for the supervisor: tickets per hour, average and p90 preparation time, late tickets."""
+    start, end, error = _day_bounds(request)
+    if error:
+        messages.error(request, error)
+    outlet = outlet_default()
+    context = {"outlet": outlet, "metrics": kitchen_metrics(outlet_id=outlet.pk, start=start, end=end), "day": start}
+    return render(request, "kitchen/metrics.html", context, status=400 if error else 200)
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+def _minutes(raw: str | None, default: int) -> int:
+    raw = (raw or "").strip() or str(default)
+    return int(raw) if raw.isdigit() else -1
 
 
 @role_required(*BACKOFFICE_ROLES)
 def stations(request: HttpRequest) -> HttpResponse:
-    """Kitchen stations of the outlet and the menu categories each prepares."""
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-    from django.shortcuts import redirect
-
+    """Kitchen stations of the outlet and what each prepares: whole categories and single products."""
     from inventory.selectors import category_list
 
     outlet = outlet_default()
@@ -78,9 +163,9 @@ def stations(request: HttpRequest) -> HttpResponse:
             services.station_create(
                 outlet=outlet,
                 name=request.POST.get("name", ""),
-                category_ids=[int(c) for c in request.POST.getlist("categories") if c.isdigit()],
-                amber=int(request.POST.get("amber") or 8) if (request.POST.get("amber") or "8").isdigit() else -1,
-                red=int(request.POST.get("red") or 15) if (request.POST.get("red") or "15").isdigit() else -1,
+                category_ids=_ints(request.POST.getlist("categories")),
+                amber=_minutes(request.POST.get("amber"), 8),
+                red=_minutes(request.POST.get("red"), 15),
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -90,5 +175,43 @@ def stations(request: HttpRequest) -> HttpResponse:
         "outlet": outlet,
         "stations": station_list(outlet_id=outlet.pk),
         "categories": category_list(include_archived=False),
+        "form": request.POST if request.method == "POST" else {},
     }
     return render(request, "kitchen/stations.html", context, status=400 if request.method == "POST" else 200)
+
+
+@role_required(*BACKOFFICE_ROLES)
+def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    from inventory.models import Product
+    from inventory.selectors import category_list
+
+    station = get_object_or_404(Station.objects.prefetch_related("categories", "products"), pk=pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("delete"):
+                services.station_delete(station=station)
+                messages.success(request, f"{station.name} deleted.")
+                return redirect("kitchen:stations")
+            services.station_update(
+                station=station,
+                name=request.POST.get("name", ""),
+                category_ids=_ints(request.POST.getlist("categories")),
+                product_ids=_ints(request.POST.getlist("products")),
+                amber=_minutes(request.POST.get("amber"), station.amber_after_minutes),
+                red=_minutes(request.POST.get("red"), station.red_after_minutes),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{station.name} saved.")
+            return redirect("kitchen:stations")
+    context = {
+        "station": station,
+        "categories": category_list(include_archived=False),
+        "products": Product.objects.filter(is_archived=False)
+        .select_related("category")
+        .order_by("category__sort_order", "category__name", "name")[:500],
+        "chosen_categories": {c.pk for c in station.categories.all()},
+        "chosen_products": {p.pk for p in station.products.all()},
+    }
+    return render(request, "kitchen/station_edit.html", context, status=400 if request.method == "POST" else 200)

@@ -36,6 +36,8 @@ def receipt_escpos(order: Order, *, business_name: str, footer: str = "", width:
     ]
     out += [LEFT, _text(f"#{order.number}  {order.created_at:%Y-%m-%d %H:%M}\n"), _text("-" * width + "\n")]
     for line in order.lines.all():
+        if line.is_voided:
+            continue
         out.append(_text(_row(f"{line.quantity} x {line.name}", format_money(line.gross_minor, cur), width) + "\n"))
         for modifier in line.modifiers:
             out.append(_text(f"  + {modifier['name']}"[:width] + "\n"))

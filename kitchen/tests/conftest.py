@@ -1,1 +1,1 @@
-from sales.tests.conftest import till  # noqa: F401 - the till with an open shift
+from sales.tests.conftest import resto, till  # noqa: F401 - a restaurant menu and a till with an open shift

@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "args": ("accounts.tasks.clear_expired_sessions",),
     },
+    "low-stock-digest-daily": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": crontab(hour=6, minute=0),
+        "args": ("inventory.tasks.send_low_stock_digest",),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------------------------------------

@@ -11,3 +11,12 @@ def money(amount_minor, currency_code="IDR"):
     if amount_minor is None or amount_minor == "":
         return ""
     return format_money(int(amount_minor), currency_code or "IDR")
+
+
+@register.filter
+def duration_mmss(value) -> str:
+    """A timedelta as minutes and seconds ("7:05"), for preparation times."""
+    if value is None:
+        return ""
+    seconds = int(value.total_seconds())
+    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
@@ -289,6 +290,7 @@ def order_submit(
     approved_by: User | None = None,
     table: DiningTable | None = None,
     send_to_kitchen: bool = False,
+    rush: bool = False,
 ) -> Order:
     """Create an order from the till's cart. Prices, taxes and totals are computed here, never trusted from
     the client. A retry with the same key returns the order the first attempt made."""
@@ -366,7 +368,7 @@ def order_submit(
             )
             _take_stock(order, created, [p.request for p in priced], user)
             if send_to_kitchen:
-                _send_to_kitchen(order, created, is_addon=False)
+                _send_to_kitchen(order, created, is_addon=False, is_rush=rush)
             if needs_approval:
                 audit_record(
                     action="order.discount_approved",
@@ -494,7 +496,7 @@ def _take_stock(order: Order, created: list[OrderLine], requests: list[LineReque
         OrderLine.objects.bulk_update([line for line in created if line.stock_usage], ["stock_usage"])
 
 
-def _send_to_kitchen(order: Order, lines: list[OrderLine], *, is_addon: bool) -> None:
+def _send_to_kitchen(order: Order, lines: list[OrderLine], *, is_addon: bool, is_rush: bool = False) -> None:
     """Tell the kitchen (its service, in this transaction) which lines to prepare."""
     from kitchen.services import KitchenLine, SentOrder, tickets_create
 
@@ -520,6 +522,7 @@ def _send_to_kitchen(order: Order, lines: list[OrderLine], *, is_addon: bool) ->
             for line in lines
         ],
         is_addon=is_addon,
+        is_rush=is_rush,
     )
 
 
@@ -567,8 +570,8 @@ def _order_discount_of(order: Order) -> Discount | None:
 
 def order_retotal(order: Order) -> Order:
     """Compute a (locked) open order's totals again from its stored lines, at the prices they were sold at.
-    Used when lines move between tabs (merge, split)."""
-    lines = list(order.lines.all())
+    Used when lines move between tabs (merge, split) or one is voided; voided lines count for nothing."""
+    lines = list(order.lines.filter(is_voided=False))
     try:
         totals = order_totals_compute(
             lines=[_snapshot_input(line) for line in lines],
@@ -588,7 +591,13 @@ def order_retotal(order: Order) -> Order:
 
 
 def order_add_lines(
-    *, order: Order, user: User, lines: list[LineRequest], expected_version: int, approved_by: User | None = None
+    *,
+    order: Order,
+    user: User,
+    lines: list[LineRequest],
+    expected_version: int,
+    approved_by: User | None = None,
+    rush: bool = False,
 ) -> Order:
     """Add items to an open tab. Lines already on it keep the prices they were sold at; the totals are
     computed again over the whole tab. `expected_version` is the version the till last saw: if another till
@@ -607,7 +616,7 @@ def order_add_lines(
                 f"Tab #{order.number} was changed on another till since you opened it. Reload it and try again.",
                 code="conflict",
             )
-        existing = list(order.lines.all())
+        existing = list(order.lines.filter(is_voided=False))
         pricing = _tab_pricing(order, existing, settings, current_taxes)
         priced, line_errors = _price_lines(lines, order.outlet_id)
         if line_errors:
@@ -645,14 +654,16 @@ def order_add_lines(
             t = by_key[f"s{line.pk}"]
             line.gross_minor, line.discount_minor, line.net_minor = t.gross_minor, t.discount_minor, t.net_minor
         OrderLine.objects.bulk_update(existing, ["gross_minor", "discount_minor", "net_minor"])
-        start = max((line.position for line in existing), default=0)
+        start = order.lines.aggregate(m=Max("position"))["m"] or 0
         created = OrderLine.objects.bulk_create(
             [_line_row(order, start + i, p, by_key[f"n{i - 1}"]) for i, p in enumerate(priced, start=1)]
         )
         _take_stock(order, created, [p.request for p in priced], user)
         # Items added to a tab the kitchen already has arrive as an add-on ticket; a tab never sent goes whole.
         was_sent = order.sent_to_kitchen_at is not None
-        _send_to_kitchen(order, created if was_sent else existing + created, is_addon=was_sent)
+        _send_to_kitchen(order, created if was_sent else existing + created, is_addon=was_sent, is_rush=rush)
+        if not was_sent:
+            order.sent_to_kitchen_at = timezone.now()
         for name, value in _totals_fields(totals).items():
             setattr(order, name, value)
         order.version += 1
@@ -663,4 +674,26 @@ def order_add_lines(
             target=f"order {order.number}",
             data={"lines": len(priced), "version": order.version},
         )
+    return order
+
+
+def order_rush(*, order: Order) -> int:
+    """Ask the kitchen for a sent order first; returns how many of its tickets moved to the front."""
+    from kitchen.services import tickets_rush
+
+    if order.status != Order.Status.OPEN and order.served_at is not None:
+        raise ValidationError(f"Order #{order.number} has already been handed over.")
+    if order.sent_to_kitchen_at is None:
+        raise ValidationError(f"Order #{order.number} has not been sent to the kitchen yet.")
+    return tickets_rush(order_id=order.pk)
+
+
+@transaction.atomic
+def order_mark_served(*, order: Order) -> Order:
+    """The order was handed to the guest: it leaves the till's ready strip and the kitchen's expo view."""
+    from kitchen.services import tickets_handed_over
+
+    if Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=timezone.now()):
+        tickets_handed_over(order_id=order.pk)
+    order.refresh_from_db(fields=["served_at"])
     return order

@@ -55,6 +55,55 @@ def _return_stock(order: Order, lines: Sequence[tuple[OrderLine, int]], user: Us
     )
 
 
+def _void_in_kitchen(order: Order, line_ids: list[int] | None) -> None:
+    """Strike the lines out on the stations that have them (all of the order's when `line_ids` is None)."""
+    if order.sent_to_kitchen_at is not None:
+        from kitchen.services import tickets_void_lines
+
+        tickets_void_lines(order_id=order.pk, order_line_ids=line_ids)
+
+
+def order_line_void(*, order: Order, line_id: int, user: User, approved_by: User, reason: str) -> Order:
+    """Take one item off an open, unpaid-enough tab (the wrong dish, the guest changed their mind). Approved by a
+    supervisor; the line stays on the order struck out, its stock goes back, the stations that have it show it
+    VOID, and the tab's totals are computed again without it. Voiding a voided line again changes nothing."""
+    from .orders import order_retotal
+
+    errors: dict[str, list[str]] = {}
+    reason = _check_reason(reason, errors, "voided")
+    _check_approver(approved_by, errors, "void")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        if order.status != Order.Status.OPEN:
+            raise ValidationError(
+                f"Order #{order.number} is {order.get_status_display().lower()}: items can only be voided on an "
+                "open tab. Refund a paid order instead."
+            )
+        line = OrderLine.objects.select_for_update(of=("self",)).filter(order=order, pk=line_id).first()
+        if line is None:
+            raise ValidationError({"line": [f"That item is not on order #{order.number}."]})
+        if line.is_voided:
+            return order
+        if not order.lines.filter(is_voided=False).exclude(pk=line.pk).exists():
+            raise ValidationError(f"{line.name} is the only item left: void the whole order instead.")
+        line.is_voided = True
+        line.gross_minor = line.discount_minor = line.net_minor = 0
+        line.save(update_fields=["is_voided", "gross_minor", "discount_minor", "net_minor"])
+        order_retotal(order)
+        if order.total_minor < order.paid_minor:
+            raise ValidationError(
+                f"Order #{order.number} would cost less than the {order.paid_minor} already paid: refund instead."
+            )
+        _return_stock(order, [(line, line.quantity)], user, StockKind.VOID)
+        _void_in_kitchen(order, [line.pk])
+        audit_record(action="order.line_void", actor=user, target=f"order {order.number} ({order.business_date})",
+                     data={"order": order.pk, "line": line.pk, "item": line.name, "quantity": line.quantity,
+                           "approved_by": approved_by.username, "reason": reason})  # fmt: skip
+    return order
+
+
 def order_void(*, order: Order, user: User, approved_by: User, reason: str) -> Order:
     """Cancel an open order that has taken no money. Voiding a voided order again returns it unchanged, so a
     retried request is harmless. Money already taken is given back with `order_refund`, never by a void."""
@@ -83,6 +132,7 @@ def order_void(*, order: Order, user: User, approved_by: User, reason: str) -> O
         order.status = Order.Status.VOIDED
         _return_stock(order, [(line, line.quantity) for line in order.lines.filter(is_voided=False)], user,
                       StockKind.VOID)  # fmt: skip
+        _void_in_kitchen(order, None)
         order.voided_at = timezone.now()
         order.voided_by = user
         order.void_approved_by = approved_by
@@ -291,7 +341,9 @@ def _refund(
             f"Order #{order.number} is {order.get_status_display().lower()}: only a paid order can be refunded."
             + (" Void it instead." if order.status == Order.Status.OPEN and not order.paid_minor else "")
         )
-    all_lines = list(OrderLine.objects.select_for_update(of=("self",)).filter(order=order).order_by("pk"))
+    all_lines = list(
+        OrderLine.objects.select_for_update(of=("self",)).filter(order=order, is_voided=False).order_by("pk")
+    )
     by_id = {ln.pk: ln for ln in all_lines}
     if wanted is None:
         wanted = {ln.pk: ln.quantity - ln.refunded_quantity for ln in all_lines if ln.quantity > ln.refunded_quantity}

@@ -15,6 +15,7 @@ from accounts.services import approver_verify
 from sales.models import Order, Payment, Shift
 from sales.selectors import order_history, order_open_tabs, shift_list_recent
 from sales.services import order_refund, order_void
+from sales.services.refunds import order_line_void
 from sales.services.tabs import order_merge, order_split
 
 from .till import current_shift
@@ -82,7 +83,14 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 action=f"order.{action}",
                 request=request,
             )
-            if action == "void":
+            if action == "void_line":
+                line_id = request.POST.get("line") or ""
+                if not line_id.isdigit():
+                    raise ValidationError(_("Choose the item to void."))
+                order_line_void(order=order, line_id=int(line_id), user=request.user, approved_by=approver,
+                                reason=request.POST.get("reason", ""))  # fmt: skip
+                messages.success(request, _("Item voided on order #%(n)s.") % {"n": order.number})
+            elif action == "void":
                 order_void(order=order, user=request.user, approved_by=approver, reason=request.POST.get("reason", ""))
                 messages.success(request, _("Order #%(n)s voided.") % {"n": order.number})
             elif action == "refund":

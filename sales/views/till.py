@@ -31,7 +31,7 @@ from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
 from sales.selectors import order_open_tabs
 from sales.services import LineRequest, order_submit, payment_add
-from sales.services.orders import order_add_lines, order_preview
+from sales.services.orders import order_add_lines, order_mark_served, order_preview, order_rush
 from sales.services.qr import qr_payment_start
 from sales.tasks import send_receipt_email
 from sales.views.qr import qr_svg
@@ -194,6 +194,7 @@ def parse_cart(body: bytes) -> dict:
         "approver": data.get("approver") if isinstance(data.get("approver"), dict) else None,
         "table_id": _int(data["table_id"], "table_id", minimum=1) if data.get("table_id") else None,
         "send": data.get("send") is True,
+        "rush": data.get("rush") is True,
     }
 
 
@@ -267,6 +268,7 @@ def till_submit(request: HttpRequest) -> JsonResponse:
             table = get_object_or_404(DiningTable, pk=cart["table_id"], area__outlet_id=shift.outlet_id)
         order = order_submit(
             send_to_kitchen=cart["send"],
+            rush=cart["rush"],
             table=table,
             shift=shift,
             user=request.user,
@@ -383,7 +385,11 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
         cart = parse_cart(request.body)
         version = json.loads(request.body).get("version")
         order = order_add_lines(
-            order=order, user=request.user, lines=cart["lines"], expected_version=_int(version, "version", minimum=1)
+            order=order,
+            user=request.user,
+            lines=cart["lines"],
+            expected_version=_int(version, "version", minimum=1),
+            rush=cart["rush"],
         )
     except BadRequest as exc:
         return JsonResponse({"error": str(exc)}, status=400)
@@ -421,8 +427,21 @@ def till_ready(request: HttpRequest) -> JsonResponse:
 def till_served(request: HttpRequest, pk: int) -> JsonResponse:
     shift = current_shift(request)
     order = get_object_or_404(Order.objects.filter(outlet_id=shift.outlet_id if shift else 0), pk=pk)
-    Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=timezone.now())
+    order_mark_served(order=order)
     return JsonResponse({"id": order.pk, "served": True})
+
+
+@require_POST
+@role_required(*TILL_ROLES)
+def till_rush(request: HttpRequest, pk: int) -> JsonResponse:
+    """Ask the kitchen for a sent tab first."""
+    shift = current_shift(request)
+    order = get_object_or_404(Order.objects.filter(outlet_id=shift.outlet_id if shift else 0), pk=pk)
+    try:
+        moved = order_rush(order=order)
+    except ValidationError as exc:
+        return JsonResponse(_errors(exc), status=400)
+    return JsonResponse({"id": order.pk, "rushed": moved})
 
 
 @require_GET

@@ -51,7 +51,7 @@
   let previewSeq = 0;
 
   function blank() {
-    return { lines: [], order_type: "takeaway", table_label: "", customer_name: "", order_discount: null, key: null, order: null };
+    return { lines: [], order_type: "takeaway", table_label: "", customer_name: "", order_discount: null, key: null, order: null, rush: false };
   }
   function load() {
     try { return Object.assign(blank(), JSON.parse(localStorage.getItem(storageKey) || "{}")); } catch (e) { return blank(); }
@@ -75,7 +75,7 @@
       lines: cart.lines.map((l) => ({ product_id: l.product_id, variant_id: l.variant_id, modifier_ids: l.modifier_ids,
         quantity: l.quantity, note: l.note, discount: l.discount })),
       order_type: cart.order_type, table_label: cart.table_label, customer_name: cart.customer_name,
-      order_discount: cart.order_discount, table_id: cart.table ? cart.table.id : null,
+      order_discount: cart.order_discount, table_id: cart.table ? cart.table.id : null, rush: !!cart.rush,
     };
   }
 
@@ -138,6 +138,7 @@
 
   async function refresh() {
     save();
+    $("cart-rush").setAttribute("aria-pressed", cart.rush ? "true" : "false");
     if (!cart.lines.length) { render(null); showError(""); return; }
     render(null);
     const seq = ++previewSeq;
@@ -453,6 +454,15 @@
         $("floor-dialog").showModal();
       };
       tr.children[4].append(pay, add, move);
+      if (tab.sent) {
+        const rush = document.createElement("button"); rush.type = "button"; rush.className = "btn btn--ghost"; rush.textContent = "Rush";
+        rush.onclick = async () => {
+          const result = await post(root.dataset.rushUrl.replace("/0/", "/" + tab.id + "/"), {});
+          rush.textContent = result.ok ? "Rushed" : (result.data.error || "Failed");
+          rush.disabled = result.ok;
+        };
+        tr.children[4].append(rush);
+      }
       list.appendChild(tr);
     });
   });
@@ -557,6 +567,9 @@
     showError("");
     $("cart-empty").textContent = "Sent #" + order.number + " — it is an open tab now (Tabs, T).";
   });
+
+  // "Rush": the kitchen gets this order first when it is sent.
+  $("cart-rush").addEventListener("click", () => { cart.rush = !cart.rush; refresh(); });
 
   // "Pay later": the order stays open as a tab (recall it from Tabs); the till starts a new cart.
   $("pay-later").addEventListener("click", () => {
