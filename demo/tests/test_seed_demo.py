@@ -21,3 +21,11 @@ def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, c
     with schema_context("t_cafe"):
         latte = Product.objects.get(name="Caffè latte")
         assert latte.variants.count() == 2 and latte.modifier_groups.count() == 2
+        from inventory.models import RecipeComponent, StockLevel
+        from inventory.tests.stock_helpers import assert_ledger_consistent
+        from kitchen.models import Station
+
+        assert RecipeComponent.objects.filter(product=latte).count() == 2
+        assert set(Station.objects.values_list("name", flat=True)) == {"Bar", "Pastry"}
+        assert StockLevel.objects.filter(item__name="Coffee beans").count() == 2  # both outlets stocked
+        assert_ledger_consistent()

@@ -130,7 +130,82 @@ class Command(BaseCommand):
                     )
             if spec["options"]:
                 self._coffee_options(made)
+            self._kitchen_and_stock(spec, made, owner)
         return result.tenant
+
+    def _kitchen_and_stock(self, spec, made: dict, owner) -> None:
+        """Stations, a second outlet, stock items with recipes and opening stock, so the kitchen display, the
+        stock pages and transfers have something to show."""
+        from business.models import Outlet
+        from business.services import outlet_create
+        from inventory.models import Category, RecipeComponent, StockItem, StockLevel, Supplier
+        from inventory.services.stock import MovementLine, movements_post
+        from kitchen.services import station_create
+
+        main = Outlet.objects.order_by("pk").first()
+        second = outlet_create(name="Harbour Road", code="harbour")
+        categories = {c.name: c.pk for c in Category.objects.all()}
+        if spec["slug"] == "cafe":
+            station_create(
+                outlet=main, name="Bar", category_ids=[categories["Coffee"], categories["Tea"]], amber=4, red=8
+            )
+            station_create(outlet=main, name="Pastry", category_ids=[categories["Pastry"]], amber=3, red=6)
+        else:
+            station_create(outlet=main, name="Kitchen", category_ids=[categories["Mains"]], amber=10, red=18)
+            station_create(outlet=main, name="Bar", category_ids=[categories["Drinks"]], amber=4, red=8)
+        supplier = Supplier.objects.create(name="Toko Grosir Jaya", email="orders@grosir.example", phone="021-555-0100")
+        items = {
+            # name: (unit, purchase unit, factor, cost per base unit in minor units, opening stock, reorder point)
+            "Coffee beans": ("g", "kg", 1000, "250", 5000, 1500),
+            "Fresh milk": ("ml", "L", 1000, "18", 20000, 5000),
+            "Oat milk": ("ml", "L", 1000, "45", 6000, 2000),
+            "Palm sugar syrup": ("ml", "bottle 750 ml", 750, "40", 3000, 750),
+            "Tea leaves": ("g", "kg", 1000, "180", 2000, 500),
+            "Rice": ("g", "kg", 1000, "14", 25000, 5000),
+            "Chicken": ("g", "kg", 1000, "55", 8000, 3000),
+            "Noodles": ("pcs", "pack of 40", 40, "2500", 80, 30),
+            "Butter croissant": ("pcs", "tray of 12", 12, "9000", 24, 10),
+            "Banana bread": ("pcs", "loaf of 10", 10, "8000", 6, 8),
+        }
+        stock = {}
+        for n, (name, (unit, purchase_unit, factor, cost, opening, reorder)) in enumerate(items.items(), start=1):
+            stock[name] = StockItem.objects.create(
+                name=name, sku=f"STK-{n:03d}", base_unit=unit, purchase_unit=purchase_unit,
+                purchase_factor=Decimal(factor), cost=Decimal(cost), default_supplier=supplier,
+                kind=StockItem.Kind.PRODUCT if unit == "pcs" and name in made else StockItem.Kind.INGREDIENT,
+            )  # fmt: skip
+            for outlet, share in ((main, 1), (second, Decimal("0.5"))):
+                StockLevel.objects.create(item=stock[name], outlet=outlet, reorder_point=Decimal(reorder) * share)
+                opening_line = MovementLine(stock[name].pk, Decimal(opening) * share)
+                movements_post(outlet_id=outlet.pk, kind="receiving", user=owner, source_type="opening",
+                               note="Opening stock", lines=[opening_line])  # fmt: skip
+        recipes = {
+            "Espresso": {"Coffee beans": 18},
+            "Cappuccino": {"Coffee beans": 18, "Fresh milk": 150},
+            "Caffè latte": {"Coffee beans": 18, "Fresh milk": 200},
+            "Kopi susu gula aren": {"Coffee beans": 18, "Fresh milk": 150, "Palm sugar syrup": 30},
+            "Teh tarik": {"Tea leaves": 5, "Fresh milk": 100},
+            "Matcha latte": {"Fresh milk": 200},
+            "Butter croissant": {"Butter croissant": 1},
+            "Banana bread": {"Banana bread": 1},
+            "Nasi goreng": {"Rice": 200, "Chicken": 50},
+            "Mie goreng": {"Noodles": 1, "Chicken": 50},
+            "Ayam bakar": {"Chicken": 250, "Rice": 150},
+            "Es teh manis": {"Tea leaves": 4},
+        }
+        RecipeComponent.objects.bulk_create(
+            RecipeComponent(product=made[product], item=stock[item], quantity=Decimal(quantity))
+            for product, parts in recipes.items()
+            if product in made
+            for item, quantity in parts.items()
+        )
+        if spec["options"]:
+            from inventory.models import Modifier
+
+            RecipeComponent.objects.create(modifier=Modifier.objects.get(name="Oat milk"), item=stock["Oat milk"],
+                                           quantity=Decimal(0), replaces=stock["Fresh milk"])  # fmt: skip
+            RecipeComponent.objects.create(modifier=Modifier.objects.get(name="Extra shot"),
+                                           item=stock["Coffee beans"], quantity=Decimal(9))  # fmt: skip
 
     def _coffee_options(self, made: dict) -> None:
         """Sizes and choices on the coffees, so the till's option picker has something to ask."""
