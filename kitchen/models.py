@@ -1,6 +1,7 @@
 """Kitchen stations, what is routed to them, and the tickets they work from."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Station(models.Model):
@@ -21,6 +22,10 @@ class Station(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The till's order types as the kitchen shows them (kitchen keeps its own copy rather than import sales).
+ORDER_TYPE_LABELS = {"takeaway": _("Takeaway"), "dine_in": _("Dine-in"), "delivery": _("Delivery")}
 
 
 class Ticket(models.Model):
@@ -50,6 +55,10 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.order_number} @ {self.station}"
+
+    @property
+    def order_type_label(self) -> str:
+        return ORDER_TYPE_LABELS.get(self.order_type, self.order_type)
 
 
 class TicketLine(models.Model):

@@ -63,6 +63,12 @@ class ExpoOrder:
     parts: list[Ticket] = field(default_factory=list)
 
     @property
+    def order_type_label(self) -> str:
+        from .models import ORDER_TYPE_LABELS
+
+        return ORDER_TYPE_LABELS.get(self.order_type, self.order_type)
+
+    @property
     def is_ready(self) -> bool:
         return all(t.status == Ticket.Status.BUMPED for t in self.parts)
 

@@ -49,3 +49,60 @@ def test_a_sent_order_reaches_the_display_and_comes_back_ready(live_site, browse
     assert errors == []
     till_context.close()
     kds_context.close()
+
+
+def test_rush_goes_first_lines_tap_done_and_the_display_survives_a_dropped_connection(live_site, browser):
+    till_context, till, base = sign_in(browser, live_site, "cashier")
+    kds_context, kds, _ = sign_in(browser, live_site, "kitchen")
+    errors = []
+    till.on("pageerror", lambda e: errors.append(str(e)))
+    kds.on("pageerror", lambda e: errors.append(str(e)))
+    if till.url.endswith("/till/shift/open/"):
+        till.fill("#id_register_name", "Pass 2")
+        till.fill("#id_opening_float", "0")
+        with till.expect_navigation():
+            till.click("text=Open shift")
+
+    def send(product: str, rush: bool = False, category_key: str = "1") -> None:
+        till.keyboard.press(category_key)
+        till.click(f".product-tile >> text={product}")
+        till.locator("#cart-lines .cart-line").first.wait_for()
+        if rush:
+            till.click("#cart-rush")
+            assert till.get_attribute("#cart-rush", "aria-pressed") == "true"
+        till.click("#cart-send")
+        till.wait_for_function("document.querySelectorAll('#cart-lines .cart-line').length === 0")
+
+    send("Espresso")
+    send("Cappuccino", rush=True)
+    kds.wait_for_function(
+        "[...document.querySelectorAll('[data-testid=ticket]')].some(t => t.innerText.includes('Cappuccino'))",
+        timeout=5000,
+    )
+    first = kds.locator("[data-testid=ticket]").first
+    assert "RUSH" in first.inner_text() and "Cappuccino" in first.inner_text()  # the rush jumped the queue
+
+    first.locator(".ticket__line").first.click()  # tap the line: made
+    kds.wait_for_function("document.querySelector('[data-testid=ticket] .ticket__line.is-done') !== null")
+    kds.screenshot(path=SCREENSHOTS / "kitchen-rush-and-done.png")
+
+    kds_context.set_offline(True)
+    kds.locator("#kds-offline").wait_for(state="visible", timeout=5000)
+    kds.screenshot(path=SCREENSHOTS / "kitchen-offline.png")
+    send("Butter croissant", category_key="2")  # sent while the display is cut off
+    kds_context.set_offline(False)
+    kds.locator("#kds-offline").wait_for(state="hidden", timeout=5000)
+    kds.wait_for_function(
+        "[...document.querySelectorAll('[data-testid=ticket]')].some(t => t.innerText.includes('Butter croissant'))",
+        timeout=5000,
+    )  # caught up without a reload
+
+    kds.goto(f"{base}/kitchen/expo/")
+    assert kds.locator("[data-testid=expo-order]").count() >= 3
+    kds.screenshot(path=SCREENSHOTS / "kitchen-expo.png")
+    till.goto(f"{base}/till/shift/close/")
+    with till.expect_navigation():
+        till.click("text=Close shift and print Z report")
+    assert errors == []
+    till_context.close()
+    kds_context.close()
