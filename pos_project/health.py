@@ -65,7 +65,15 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
 
 class HealthCheckMiddleware:
-    paths = {"/healthz": healthz, "/healthz/": healthz, "/readyz": readyz, "/readyz/": readyz}
+    """Probes and metrics before tenant routing: each web replica can be scraped and probed by its address."""
+
+    paths = {
+        "/healthz": healthz,
+        "/healthz/": healthz,
+        "/readyz": readyz,
+        "/readyz/": readyz,
+        "/metrics": lambda request: metrics(request),
+    }
 
     def __init__(self, get_response):
         self.get_response = get_response

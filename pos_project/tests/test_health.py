@@ -70,6 +70,9 @@ def test_metrics_are_not_public(tenant, settings):
     response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret")
     assert response.status_code == 200
     assert b"django_http_requests_total" in response.content
+    by_address = Client(HTTP_HOST="10.0.0.7:8000")  # a scraper asking one replica by its address
+    assert by_address.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200
+    assert by_address.get("/metrics").status_code == 403
 
 
 def test_responses_carry_a_request_id(tenant):
