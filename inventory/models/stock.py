@@ -269,7 +269,9 @@ class Transfer(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     received_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -319,6 +321,8 @@ class PurchaseOrder(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # the supplier got it by e-mail (sent once)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -373,7 +377,7 @@ class GoodsReceiptLine(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.item_id}"
+        return f"{self.quantity} × line {self.po_line_id}"
 
 
 class StockCount(models.Model):
@@ -414,7 +418,7 @@ class StockCountLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["count", "item"], name="countline_item_once")]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.item_id}"
+        return f"{self.item_id}: {self.counted} counted, {self.expected} expected"
 
     @property
     def variance(self):

@@ -7,7 +7,33 @@ import pytest
 
 from pos_project.testing.browser import SCREENSHOTS, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("no_tabs_left")]
+
+
+@pytest.fixture
+def no_tabs_left(live_site, django_db_blocker):
+    """The orders sent here stay open tabs on the shared live site: void them so later browser tests start clean."""
+    yield
+    import threading
+
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from sales.models import Order
+
+    def void_open_tabs():  # in a thread: Playwright's event loop makes this one look async to Django
+        try:
+            with tenant_context(live_site["alpha"].tenant):
+                Order.objects.filter(status=Order.Status.OPEN).update(
+                    status=Order.Status.VOIDED, void_reason="browser test clean-up"
+                )
+        finally:
+            connection.close()
+
+    with django_db_blocker.unblock():
+        worker = threading.Thread(target=void_open_tabs)
+        worker.start()
+        worker.join()
 
 
 def test_a_sent_order_reaches_the_display_and_comes_back_ready(live_site, browser):

@@ -1,0 +1,278 @@
+"""Transfer pages: list, new, edit (draft), detail with Send / Cancel, and the receive form.
+
+Thin: read the request, call one service or selector, render. The owner runs transfers; a supervisor may also
+receive one (the person at the destination counting what came off the van). The create and edit pages post
+rows of item + quantity; whatever was typed comes back with the errors, all of them at once.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.guards import BACKOFFICE_ROLES, SUPERVISOR_ROLES, role_required
+from accounts.models import Role
+from business.models import Outlet
+from business.selectors import outlet_list
+from pos_project.money import round_minor
+
+from ..models import Transfer
+from ..selectors import transfers as selectors
+from ..services import transfers as services
+from ..services.stock import format_quantity
+
+PER_PAGE = 50
+EMPTY_ROWS = 3
+Status = Transfer.Status
+
+
+# --- Helpers ----------------------------------------------------------------------------------------------------
+
+
+def _layout(request: HttpRequest) -> str:
+    return "layouts/backoffice.html" if request.user.role == Role.ADMIN_TENANT else "layouts/supervisor.html"
+
+
+def _get_or_404(pk: int) -> Transfer:
+    transfer = selectors.transfer_get(pk)
+    if transfer is None:
+        raise Http404
+    return transfer
+
+
+def _outlet(value: str | None) -> Outlet | None:
+    """The outlet a select named; closed ones too, so the service can say why it refuses them."""
+    value = (value or "").strip()
+    return Outlet.objects.filter(pk=int(value)).first() if value.isdigit() else None
+
+
+def _posted_rows(request: HttpRequest) -> list[tuple[str, str]]:
+    items = request.POST.getlist("item")
+    quantities = request.POST.getlist("quantity")
+    size = max(len(items), len(quantities))
+    items += [""] * (size - len(items))
+    quantities += [""] * (size - len(quantities))
+    return [(item.strip()[:60], quantity.strip()[:30]) for item, quantity in zip(items, quantities, strict=True)]
+
+
+def _line_inputs(rows: list[tuple[str, str]]) -> list[services.TransferLineInput]:
+    """Rows left wholly blank are spare rows, not lines; numbers are the rows as the person sees them."""
+    return [
+        services.TransferLineInput(item=item, quantity=quantity, line_number=number)
+        for number, (item, quantity) in enumerate(rows, start=1)
+        if item or quantity
+    ]
+
+
+def _form_context(request: HttpRequest, **extra) -> dict:
+    return {
+        "layout": _layout(request),
+        "outlets": outlet_list(),
+        "items": selectors.transfer_item_choices(),
+        "max_lines": services.MAX_LINES,
+        **extra,
+    }
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# --- Pages ------------------------------------------------------------------------------------------------------
+
+
+@role_required(*BACKOFFICE_ROLES)
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in Status.values else ""
+    outlet = request.GET.get("outlet", "")
+    outlet_id = int(outlet) if outlet.isdigit() else None
+    page = Paginator(selectors.transfer_list(status=status, outlet_id=outlet_id), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "layout": _layout(request),
+        "page": page,
+        "status": status,
+        "outlet_id": outlet_id,
+        "outlets": outlet_list(active_only=False),
+        "statuses": Status.choices,
+        "in_transit": [{**row, "total": format_quantity(row["total"])} for row in selectors.in_transit_rows()],
+    }
+    return render(request, "inventory/stock/transfers_list.html", context)
+
+
+@role_required(*BACKOFFICE_ROLES)
+def transfer_create(request: HttpRequest) -> HttpResponse:
+    template = "inventory/stock/transfers_form.html"
+    if request.method != "POST":
+        outlets = list(outlet_list().order_by("pk")[:2])
+        data = {
+            "from_outlet": outlets[0].pk if outlets else None,
+            "to_outlet": outlets[1].pk if len(outlets) > 1 else None,
+            "note": "",
+            "key": uuid.uuid4().hex,
+        }
+        return render(request, template, _form_context(request, data=data, rows=[("", "")] * EMPTY_ROWS))
+    rows = _posted_rows(request)
+    data = {
+        "from_outlet": int(v) if (v := request.POST.get("from_outlet", "")).isdigit() else None,
+        "to_outlet": int(v) if (v := request.POST.get("to_outlet", "")).isdigit() else None,
+        "note": request.POST.get("note", "")[:400],
+        "key": request.POST.get("key", "")[:64],
+    }
+    try:
+        transfer = services.transfer_create(
+            from_outlet=_outlet(request.POST.get("from_outlet")),
+            to_outlet=_outlet(request.POST.get("to_outlet")),
+            user=request.user,
+            note=data["note"],
+            lines=_line_inputs(rows),
+            idempotency_key=data["key"],
+        )
+    except ValidationError as exc:
+        context = _form_context(request, data=data, rows=rows or [("", "")], errors=exc.messages)
+        return render(request, template, context, status=400)
+    messages.success(request, _("%(tr)s saved as a draft. Check it, then send it.") % {"tr": transfer})
+    return redirect("inventory:transfer_detail", pk=transfer.pk)
+
+
+@role_required(*BACKOFFICE_ROLES)
+def transfer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = _get_or_404(pk)
+    if transfer.status != Status.DRAFT:
+        messages.error(request, _("%(tr)s has left the draft stage; its lines cannot change.") % {"tr": transfer})
+        return redirect("inventory:transfer_detail", pk=transfer.pk)
+    template = "inventory/stock/transfers_form.html"
+    if request.method != "POST":
+        rows = [(line.item.sku, format_quantity(line.quantity)) for line in selectors.transfer_lines(transfer)]
+        data = {"note": transfer.note}
+        return render(request, template, _form_context(request, transfer=transfer, data=data, rows=rows + [("", "")]))
+    rows = _posted_rows(request)
+    note = request.POST.get("note", "")[:400]
+    try:
+        services.transfer_update_lines(transfer=transfer, user=request.user, lines=_line_inputs(rows), note=note)
+    except ValidationError as exc:
+        context = _form_context(
+            request, transfer=transfer, data={"note": note}, rows=rows or [("", "")], errors=exc.messages
+        )
+        return render(request, template, context, status=400)
+    messages.success(request, _("%(tr)s updated.") % {"tr": transfer})
+    return redirect("inventory:transfer_detail", pk=transfer.pk)
+
+
+def _priced(lines) -> list[dict]:
+    """Each line with its value and, once received, its discrepancy and what that is worth."""
+    out = []
+    for line, on_hand, at_destination in lines:
+        gap = line.discrepancy
+        out.append(
+            {
+                "line": line,
+                "sent": format_quantity(line.quantity),
+                "received": "" if line.quantity_received is None else format_quantity(line.quantity_received),
+                "on_hand": format_quantity(on_hand),
+                "at_destination": format_quantity(at_destination),
+                "short": on_hand < line.quantity,
+                "value": round_minor(line.quantity * line.unit_cost),
+                "discrepancy": format_quantity(gap) if gap else "",
+                "discrepancy_value": round_minor(gap * line.unit_cost) if gap else 0,
+            }
+        )
+    return out
+
+
+@role_required(*BACKOFFICE_ROLES)
+def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = _get_or_404(pk)
+    lines = _priced(selectors.transfer_lines_with_levels(transfer))
+    context = {
+        "layout": _layout(request),
+        "transfer": transfer,
+        "lines": lines,
+        "total_value": sum(row["value"] for row in lines),
+        "total_discrepancy_value": sum(row["discrepancy_value"] for row in lines),
+        "cancelled_by": transfer.cancelled_by if transfer.status == Status.CANCELLED else "",
+    }
+    return render(request, "inventory/stock/transfers_detail.html", context)
+
+
+@require_POST
+@role_required(*BACKOFFICE_ROLES)
+def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = _get_or_404(pk)
+    was = transfer.status
+    try:
+        transfer = services.transfer_send(transfer=transfer, user=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        text = _("%(tr)s sent: the stock left %(outlet)s.") if was == Status.DRAFT else _("%(tr)s is already sent.")
+        messages.success(request, text % {"tr": transfer, "outlet": transfer.from_outlet.name})
+    return redirect("inventory:transfer_detail", pk=transfer.pk)
+
+
+@require_POST
+@role_required(*BACKOFFICE_ROLES)
+def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = _get_or_404(pk)
+    was = transfer.status
+    try:
+        transfer = services.transfer_cancel(transfer=transfer, user=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if was == Status.SENT:
+            text = _("%(tr)s cancelled: the stock is back at %(outlet)s.")
+        elif was == Status.DRAFT:
+            text = _("%(tr)s cancelled; no stock moved.")
+        else:
+            text = _("%(tr)s is already cancelled.")
+        messages.success(request, text % {"tr": transfer, "outlet": transfer.from_outlet.name})
+    return redirect("inventory:transfer_detail", pk=transfer.pk)
+
+
+@role_required(*SUPERVISOR_ROLES)
+def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    transfer = _get_or_404(pk)
+    lines = list(selectors.transfer_lines(transfer))
+    typed = {line.pk: format_quantity(line.quantity) for line in lines}
+    status = 200
+    errors: list[str] = []
+    if request.method == "POST":
+        received = {
+            key.removeprefix("received-"): value[:30]
+            for key, value in request.POST.items()
+            if key.startswith("received-")
+        }
+        typed.update({int(k): v for k, v in received.items() if k.isdigit()})
+        was = transfer.status
+        try:
+            transfer = services.transfer_receive(transfer=transfer, user=request.user, received=received)
+        except ValidationError as exc:
+            errors, status = exc.messages, 400
+            transfer = _get_or_404(pk)  # the state another person may have left it in
+            lines = list(selectors.transfer_lines(transfer))
+        else:
+            text = _("%(tr)s received at %(outlet)s.") if was == Status.SENT else _("%(tr)s was already received.")
+            messages.success(request, text % {"tr": transfer, "outlet": transfer.to_outlet.name})
+            if request.user.role == Role.ADMIN_TENANT:
+                return redirect("inventory:transfer_detail", pk=transfer.pk)
+            return redirect("inventory:transfer_receive", pk=transfer.pk)
+    rows = _priced([(line, Decimal(0), Decimal(0)) for line in lines]) if transfer.status != Status.SENT else []
+    context = {
+        "layout": _layout(request),
+        "is_owner": request.user.role == Role.ADMIN_TENANT,
+        "transfer": transfer,
+        "lines": [(line, format_quantity(line.quantity), typed[line.pk]) for line in lines],
+        "received_rows": rows,
+        "errors": errors,
+    }
+    return render(request, "inventory/stock/transfers_receive.html", context, status=status)
