@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import models
-from django.db.models import Aggregate, Avg, Count, F, Max, Q, QuerySet
+from django.db.models import Aggregate, Avg, Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -168,6 +168,8 @@ def kitchen_metrics(*, outlet_id: int, start: datetime, end: datetime, now: date
         row["station_id"]: row
         for row in tickets.values("station_id").annotate(
             tickets=Count("pk"),
+            first=Min("created_at"),
+            last=Max("created_at"),
             bumped=Count("pk", filter=Q(bumped_at__isnull=False)),
             avg_prep=Avg(prep, filter=Q(bumped_at__isnull=False)),
             p90_prep=Percentile(prep, 0.9, filter=Q(bumped_at__isnull=False)),
@@ -178,7 +180,14 @@ def kitchen_metrics(*, outlet_id: int, start: datetime, end: datetime, now: date
             ),
         )
     }
-    hours_span = max((min(end, now) - start).total_seconds() / 3600, 1 / 60)
+
+    def per_hour(row: dict) -> float:
+        """Tickets over the station's working span that day (first to last ticket, at least an hour)."""
+        if not row:
+            return 0.0
+        hours = max((row["last"] - row["first"]).total_seconds() / 3600, 1.0)
+        return round(row["tickets"] / hours, 1)
+
     stations = [
         StationMetrics(
             station=station,
@@ -187,7 +196,7 @@ def kitchen_metrics(*, outlet_id: int, start: datetime, end: datetime, now: date
             avg_prep=rows.get(station.pk, {}).get("avg_prep"),
             p90_prep=rows.get(station.pk, {}).get("p90_prep"),
             late=rows.get(station.pk, {}).get("late", 0),
-            per_hour=round(rows.get(station.pk, {}).get("tickets", 0) / hours_span, 1),
+            per_hour=per_hour(rows.get(station.pk, {})),
         )
         for station in Station.objects.filter(outlet_id=outlet_id).order_by("sort_order", "name")
     ]

@@ -32,7 +32,7 @@ from inventory.views import stock_reports as views
 from . import factories as f
 from .stock_helpers import assert_ledger_consistent, second_outlet, stock_item
 
-REFUSED_ROLES = [Role.CASHIER, Role.KITCHEN, Role.SUPERVISOR]
+REFUSED_ROLES = [Role.CASHIER, Role.KITCHEN]
 URL_NAMES = ["stock_list", "stock_export", "movement_list", "movement_export", "low_stock"]
 Kind = StockMovement.Kind
 

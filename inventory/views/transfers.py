@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.guards import BACKOFFICE_ROLES, SUPERVISOR_ROLES, role_required
+from accounts.guards import SUPERVISOR_ROLES, role_required
 from accounts.models import Role
 from business.models import Outlet
 from business.selectors import outlet_list
@@ -88,7 +88,7 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
 # --- Pages ------------------------------------------------------------------------------------------------------
 
 
-@role_required(*BACKOFFICE_ROLES)
+@role_required(*SUPERVISOR_ROLES)
 def transfer_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
@@ -109,7 +109,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/transfers_list.html", context)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@role_required(*SUPERVISOR_ROLES)
 def transfer_create(request: HttpRequest) -> HttpResponse:
     template = "inventory/stock/transfers_form.html"
     if request.method != "POST":
@@ -144,7 +144,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     return redirect("inventory:transfer_detail", pk=transfer.pk)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@role_required(*SUPERVISOR_ROLES)
 def transfer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = _get_or_404(pk)
     if transfer.status != Status.DRAFT:
@@ -189,7 +189,7 @@ def _priced(lines) -> list[dict]:
     return out
 
 
-@role_required(*BACKOFFICE_ROLES)
+@role_required(*SUPERVISOR_ROLES)
 def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = _get_or_404(pk)
     lines = _priced(selectors.transfer_lines_with_levels(transfer))
@@ -205,7 +205,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@role_required(*SUPERVISOR_ROLES)
 def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = _get_or_404(pk)
     was = transfer.status
@@ -220,7 +220,7 @@ def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@role_required(*SUPERVISOR_ROLES)
 def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = _get_or_404(pk)
     was = transfer.status

@@ -125,6 +125,7 @@ def test_metrics_per_station(kitchen, tenant, django_assert_max_num_queries):
     by_name = {s.station.name: s for s in metrics.stations}
     grill, bar = by_name["Grill"], by_name["Bar"]
     assert grill.tickets == 5 and grill.bumped == 5 and grill.late == 1
+    assert grill.per_hour == 5.0  # all five came within the same minute: counted over one hour
     assert grill.avg_prep == timedelta(minutes=8)  # (2+4+6+8+20)/5
     assert grill.p90_prep == timedelta(minutes=15.2)  # percentile_cont: 8 + 0.6 × (20 − 8)
     assert bar.tickets == 1 and bar.late == 1 and bar.avg_prep is None

@@ -167,18 +167,6 @@ class Command(BaseCommand):
             "Butter croissant": ("pcs", "tray of 12", 12, "9000", 24, 10),
             "Banana bread": ("pcs", "loaf of 10", 10, "8000", 6, 8),
         }
-        stock = {}
-        for n, (name, (unit, purchase_unit, factor, cost, opening, reorder)) in enumerate(items.items(), start=1):
-            stock[name] = StockItem.objects.create(
-                name=name, sku=f"STK-{n:03d}", base_unit=unit, purchase_unit=purchase_unit,
-                purchase_factor=Decimal(factor), cost=Decimal(cost), default_supplier=supplier,
-                kind=StockItem.Kind.PRODUCT if unit == "pcs" and name in made else StockItem.Kind.INGREDIENT,
-            )  # fmt: skip
-            for outlet, share in ((main, 1), (second, Decimal("0.5"))):
-                StockLevel.objects.create(item=stock[name], outlet=outlet, reorder_point=Decimal(reorder) * share)
-                opening_line = MovementLine(stock[name].pk, Decimal(opening) * share)
-                movements_post(outlet_id=outlet.pk, kind="receiving", user=owner, source_type="opening",
-                               note="Opening stock", lines=[opening_line])  # fmt: skip
         recipes = {
             "Espresso": {"Coffee beans": 18},
             "Cappuccino": {"Coffee beans": 18, "Fresh milk": 150},
@@ -193,6 +181,23 @@ class Command(BaseCommand):
             "Ayam bakar": {"Chicken": 250, "Rice": 150},
             "Es teh manis": {"Tea leaves": 4},
         }
+        used = {item for product, parts in recipes.items() if product in made for item in parts}
+        if spec["options"]:
+            used.add("Oat milk")
+        stock = {}
+        for n, (name, (unit, purchase_unit, factor, cost, opening, reorder)) in enumerate(items.items(), start=1):
+            if name not in used:
+                continue
+            stock[name] = StockItem.objects.create(
+                name=name, sku=f"STK-{n:03d}", base_unit=unit, purchase_unit=purchase_unit,
+                purchase_factor=Decimal(factor), cost=Decimal(cost), default_supplier=supplier,
+                kind=StockItem.Kind.PRODUCT if unit == "pcs" and name in made else StockItem.Kind.INGREDIENT,
+            )  # fmt: skip
+            for outlet, share in ((main, 1), (second, Decimal("0.5"))):
+                StockLevel.objects.create(item=stock[name], outlet=outlet, reorder_point=Decimal(reorder) * share)
+                opening_line = MovementLine(stock[name].pk, Decimal(opening) * share)
+                movements_post(outlet_id=outlet.pk, kind="receiving", user=owner, source_type="opening",
+                               note="Opening stock", lines=[opening_line])  # fmt: skip
         RecipeComponent.objects.bulk_create(
             RecipeComponent(product=made[product], item=stock[item], quantity=Decimal(quantity))
             for product, parts in recipes.items()
