@@ -1,10 +1,12 @@
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from accounts.guards import BACKOFFICE_ROLES, KITCHEN_ROLES, SUPERVISOR_ROLES, role_required
@@ -62,6 +64,19 @@ def display(request: HttpRequest) -> HttpResponse:
     return render(request, "kitchen/display.html", context)
 
 
+def _shared_partial(request: HttpRequest, version: str) -> HttpResponse:
+    """The tickets partial of one version, rendered once and shared by every display showing it (the cache is
+    per tenant): a change makes a hundred displays fetch it at once, and only the first renders it. Nothing in
+    it depends on who asks (tickets age in the browser)."""
+    station = request.GET.get("station", "all")
+    key = f"kds:partial:{station}:{get_language()}:{version}"
+    html = cache.get(key)
+    if html is None:
+        html = _tickets_partial(request).content
+        cache.set(key, html, timeout=60)
+    return HttpResponse(html)
+
+
 @role_required(*KITCHEN_ROLES)
 def display_poll(request: HttpRequest) -> HttpResponse:
     """The tickets partial, answered 304 when nothing changed since the display's last poll (ETag)."""
@@ -70,7 +85,7 @@ def display_poll(request: HttpRequest) -> HttpResponse:
     if outlet is None:
         return _conditional(request, "none", lambda: _tickets_partial(request))
     version = display_version(outlet_id=outlet.pk, station_id=station.pk if station else None)
-    return _conditional(request, version, lambda: _tickets_partial(request))
+    return _conditional(request, version, lambda: _shared_partial(request, version))
 
 
 @require_POST

@@ -81,3 +81,18 @@ def test_the_owner_adds_a_station_with_its_categories(tenant):
     with tenant_context(tenant.tenant):
         assert [s.name for s in Station.objects.all()] == ["Bar"]
         assert list(Station.objects.get().categories.values_list("name", flat=True)) == ["Drinks"]
+
+
+def test_a_changed_display_is_rendered_once_for_every_display_that_asks(till, tenant, django_assert_max_num_queries):
+    _send(till)
+    first, second = tenant.client(Role.KITCHEN), tenant.client(Role.KITCHEN)
+    fresh = first.get("/kitchen/poll/")
+    assert fresh.status_code == 200 and "Es teh" in fresh.content.decode()
+    with django_assert_max_num_queries(7):  # no ticket queries: the partial of this version is shared
+        shared = second.get("/kitchen/poll/")
+    assert shared.content == fresh.content and shared["ETag"] == fresh["ETag"]
+    with tenant_context(tenant.tenant):
+        ticket = Ticket.objects.get()
+    first.post(f"/kitchen/tickets/{ticket.pk}/bump/")
+    after = second.get("/kitchen/poll/", HTTP_IF_NONE_MATCH=fresh["ETag"])
+    assert after.status_code == 200 and "No tickets" in after.content.decode()  # a new version, rendered anew
