@@ -12,12 +12,10 @@ approving re-checks stock at that moment, because sales went on while it waited.
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.guards import SUPERVISOR_ROLES
@@ -27,7 +25,8 @@ from business.models import Outlet
 from pos_project.money import round_minor
 
 from ..models import StockAdjustment, StockAdjustmentLine, StockItem, StockLevel, StockMovement
-from .stock import MovementLine, OutOfStock, format_quantity, movements_post, parse_quantity, stock_settings_get
+from .stock import MovementLine, OutOfStock, format_quantity, movements_post, stock_settings_get
+from .stock_lines import StockLineInput, lines_check, lines_normalise
 
 Status = StockAdjustment.Status
 Reason = StockAdjustment.Reason
@@ -35,16 +34,7 @@ MAX_LINES = 1000
 MAX_CSV_BYTES = 256 * 1024  # 1,000 lines of "sku,quantity" fit many times over
 
 
-@dataclass(frozen=True)
-class AdjustmentLineInput:
-    """One line as submitted. `item` is a stock item's pk (a form's select) or its SKU (a pasted CSV line);
-    `error` carries a problem found while reading the line (a CSV row with the wrong number of fields), so it
-    is reported with all the others."""
-
-    item: int | str | None
-    quantity: str
-    line_number: int | None = None
-    error: str = ""
+AdjustmentLineInput = StockLineInput  # one line as submitted (pk or SKU, quantity as typed)
 
 
 def adjustment_csv_parse(text: str) -> list[AdjustmentLineInput]:
@@ -69,37 +59,11 @@ def adjustment_csv_parse(text: str) -> list[AdjustmentLineInput]:
     return lines
 
 
-def _normalise(lines: Sequence[AdjustmentLineInput | tuple]) -> list[AdjustmentLineInput]:
-    out = []
-    for index, line in enumerate(lines, start=1):
-        if not isinstance(line, AdjustmentLineInput):
-            item, quantity = line
-            line = AdjustmentLineInput(item=item, quantity=quantity)
-        if line.line_number is None:
-            line = AdjustmentLineInput(item=line.item, quantity=line.quantity, line_number=index, error=line.error)
-        out.append(line)
-    return out
-
-
-def _resolve_items(lines: list[AdjustmentLineInput]) -> tuple[dict[int, StockItem], dict[str, StockItem]]:
-    """Every item the lines name, by pk and by SKU, in one query."""
-    ids, skus = set(), set()
-    for line in lines:
-        if isinstance(line.item, int):
-            ids.add(line.item)
-        elif isinstance(line.item, str) and line.item.strip():
-            skus.add(line.item.strip())
-    if not ids and not skus:
-        return {}, {}
-    items = list(StockItem.objects.filter(Q(pk__in=ids) | Q(sku__in=skus)))
-    return {i.pk: i for i in items}, {i.sku: i for i in items}
-
-
 def _validated_lines(
     lines: Sequence[AdjustmentLineInput | tuple],
 ) -> list[tuple[int, StockItem, Decimal]]:
     """(line number, item, signed quantity) for every line, or a ValidationError listing every bad line."""
-    lines = _normalise(lines)
+    lines = lines_normalise(lines)
     if not lines:
         raise ValidationError("Add at least one line.", code="empty")
     if len(lines) > MAX_LINES:
@@ -107,43 +71,7 @@ def _validated_lines(
             f"At most {MAX_LINES} lines per adjustment; this one has {len(lines)}. Split it in parts.",
             code="too_many_lines",
         )
-    by_id, by_sku = _resolve_items(lines)
-    labelled = len(lines) > 1 or lines[0].line_number != 1  # "Line 1:" on a one-line form is noise
-    errors: list[str] = []
-    seen: dict[int, int] = {}
-    result = []
-    for line in lines:
-        problems = [line.error] if line.error else []
-        item = None
-        if not line.error:
-            if isinstance(line.item, int):
-                item = by_id.get(line.item)
-                if item is None:
-                    problems.append("unknown stock item")
-            else:
-                sku = (line.item or "").strip()
-                item = by_sku.get(sku)
-                if item is None:
-                    problems.append(f"no stock item with SKU “{sku}”" if sku else "choose an item")
-            if item is not None and item.is_archived:
-                problems.append(f"{item.name} ({item.sku}) is archived")
-                item = None
-            if item is not None and item.pk in seen:
-                problems.append(f"{item.name} ({item.sku}) is already on line {seen[item.pk]}")
-                item = None
-            elif item is not None:
-                seen[item.pk] = line.line_number
-            try:
-                quantity = parse_quantity(line.quantity, allow_negative=True)
-            except ValidationError as exc:
-                problems.extend(m.rstrip(".") for m in exc.messages)
-                quantity = None
-        if problems:
-            text = "; ".join(problems)
-            text = text[0].upper() + text[1:]
-            errors.append(f"Line {line.line_number}: {text}." if labelled else f"{text}.")
-        else:
-            result.append((line.line_number, item, quantity))
+    result, errors = lines_check(lines, allow_negative=True)
     if errors:
         raise ValidationError(errors, code="bad_lines")
     return result

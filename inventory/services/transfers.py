@@ -11,12 +11,10 @@ A retried "create" (same idempotency key) returns the first transfer: the key is
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,6 +23,7 @@ from business.models import Outlet
 
 from ..models import StockItem, StockMovement, Transfer, TransferLine
 from .stock import MovementLine, format_quantity, movements_post, parse_quantity
+from .stock_lines import StockLineInput, lines_check, lines_normalise
 
 Status = Transfer.Status
 Kind = StockMovement.Kind
@@ -32,88 +31,21 @@ MAX_LINES = 500
 SOURCE = "transfer"
 
 
-@dataclass(frozen=True)
-class TransferLineInput:
-    """One row as submitted: `item` is a stock item's pk or its SKU; `line_number` is the row the person sees."""
-
-    item: int | str | None
-    quantity: str | Decimal
-    line_number: int | None = None
+TransferLineInput = StockLineInput  # one row as submitted: a stock item's pk or SKU, and a quantity
 
 
 # --- Validation -------------------------------------------------------------------------------------------------
 
 
-def _normalise(lines: Sequence[TransferLineInput | tuple]) -> list[TransferLineInput]:
-    out = []
-    for index, line in enumerate(lines, start=1):
-        if not isinstance(line, TransferLineInput):
-            item, quantity = line
-            line = TransferLineInput(item=item, quantity=quantity)
-        if line.line_number is None:
-            line = TransferLineInput(item=line.item, quantity=line.quantity, line_number=index)
-        out.append(line)
-    return out
-
-
-def _items_named(lines: list[TransferLineInput]) -> tuple[dict[int, StockItem], dict[str, StockItem]]:
-    """Every item the lines name, by pk and by SKU, in one query."""
-    ids, skus = set(), set()
-    for line in lines:
-        if isinstance(line.item, int):
-            ids.add(line.item)
-        elif isinstance(line.item, str) and line.item.strip():
-            text = line.item.strip()
-            skus.add(text)
-    if not ids and not skus:
-        return {}, {}
-    items = list(StockItem.objects.filter(Q(pk__in=ids) | Q(sku__in=skus)))
-    return {i.pk: i for i in items}, {i.sku: i for i in items}
-
-
 def _checked_lines(lines: Sequence[TransferLineInput | tuple]) -> tuple[list[tuple[StockItem, Decimal]], list[str]]:
     """(item, quantity) per good line, and one message per bad line (all of them, by line number)."""
-    lines = _normalise(lines)
+    lines = lines_normalise(lines)
     if not lines:
         return [], ["Add at least one line."]
     if len(lines) > MAX_LINES:
         return [], [f"At most {MAX_LINES} lines per transfer; this one has {len(lines)}. Split it in two."]
-    by_id, by_sku = _items_named(lines)
-    labelled = len(lines) > 1 or lines[0].line_number != 1
-    errors: list[str] = []
-    seen: dict[int, int] = {}
-    good = []
-    for line in lines:
-        problems = []
-        if isinstance(line.item, int):
-            item = by_id.get(line.item)
-            if item is None:
-                problems.append("unknown stock item")
-        else:
-            sku = (line.item or "").strip()
-            item = by_sku.get(sku)
-            if item is None:
-                problems.append(f"no stock item with SKU “{sku}”" if sku else "choose an item")
-        if item is not None and item.is_archived:
-            problems.append(f"{item.name} ({item.sku}) is archived")
-            item = None
-        if item is not None and item.pk in seen:
-            problems.append(f"{item.name} ({item.sku}) is already on line {seen[item.pk]}")
-            item = None
-        elif item is not None:
-            seen[item.pk] = line.line_number
-        try:
-            quantity = parse_quantity(line.quantity)
-        except ValidationError as exc:
-            problems.extend(m.rstrip(".") for m in exc.messages)
-            quantity = None
-        if problems:
-            text = "; ".join(problems)
-            text = text[0].upper() + text[1:]
-            errors.append(f"Line {line.line_number}: {text}." if labelled else f"{text}.")
-        else:
-            good.append((item, quantity))
-    return good, errors
+    good, errors = lines_check(lines)
+    return [(item, quantity) for _, item, quantity in good], errors
 
 
 def _outlet_errors(from_outlet: Outlet | None, to_outlet: Outlet | None) -> list[str]:

@@ -115,7 +115,7 @@ def _throttle(request: HttpRequest) -> int | None:
         return None
     if not usage["should_limit"]:
         return None
-    return usage["time_left"] if usage["time_left"] > 0 else 60
+    return max(usage["time_left"], 1)  # 0 means the window ends this very second
 
 
 def _too_many(request: HttpRequest, template: str, context: dict, wait: int) -> HttpResponse:
