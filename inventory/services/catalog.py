@@ -5,7 +5,7 @@ under one transaction-scoped advisory lock, so two concurrent writers cannot bot
 Price changes are audited (`catalog.price_change`) in the same transaction as the change.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -114,26 +114,48 @@ def category_archive(*, category: Category, archived: bool = True) -> Category:
 # --- Products -------------------------------------------------------------------------------------------------
 
 
+def _sellable_errors(
+    model,
+    *,
+    name: str,
+    sku: str,
+    barcode: str,
+    price_minor,
+    sort_order,
+    taken: Callable[[], bool],
+    messages: tuple[str, str],
+) -> Errors:
+    """What products and variants check alike: name, SKU (unique across both), barcode, price, sort order.
+    `messages` are the kind's own words for a missing name and a missing SKU."""
+    errors: Errors = {}
+    max_length = {f: model._meta.get_field(f).max_length for f in ("name", "sku", "barcode")}
+    if not name:
+        _add(errors, "name", messages[0])
+    elif len(name) > max_length["name"]:
+        _add(errors, "name", f"The name is too long ({max_length['name']} characters at most).")
+    if not sku:
+        _add(errors, "sku", messages[1])
+    elif len(sku) > max_length["sku"]:
+        _add(errors, "sku", f"The SKU is too long ({max_length['sku']} characters at most).")
+    elif taken():
+        _add(errors, "sku", f"The SKU “{sku}” is already used.")
+    if len(barcode) > max_length["barcode"]:
+        _add(errors, "barcode", f"The barcode is too long ({max_length['barcode']} characters at most).")
+    _check_price(errors, "price_minor", price_minor)
+    _check_sort_order(errors, sort_order)
+    return errors
+
+
 def _product_errors(
     *, product: Product | None, category, name: str, sku: str, price_minor, barcode: str, sort_order
 ) -> Errors:
-    errors: Errors = {}
+    errors = _sellable_errors(
+        Product, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order,
+        taken=lambda: sku_taken(sku, product=product),
+        messages=("A product needs a name.", "A product needs a SKU."),
+    )  # fmt: skip
     if not isinstance(category, Category):
-        _add(errors, "category", "Choose a category.")
-    if not name:
-        _add(errors, "name", "A product needs a name.")
-    elif len(name) > Product._meta.get_field("name").max_length:
-        _add(errors, "name", "The name is too long (120 characters at most).")
-    if not sku:
-        _add(errors, "sku", "A product needs a SKU.")
-    elif len(sku) > Product._meta.get_field("sku").max_length:
-        _add(errors, "sku", "The SKU is too long (40 characters at most).")
-    elif sku_taken(sku, product=product):
-        _add(errors, "sku", f"The SKU “{sku}” is already used.")
-    if len(barcode) > Product._meta.get_field("barcode").max_length:
-        _add(errors, "barcode", "The barcode is too long (64 characters at most).")
-    _check_price(errors, "price_minor", price_minor)
-    _check_sort_order(errors, sort_order)
+        errors = {"category": ["Choose a category."], **errors}
     return errors
 
 
@@ -245,22 +267,11 @@ def product_unarchive(*, product: Product) -> Product:
 def _variant_errors(
     *, variant: ProductVariant | None, name: str, sku: str, barcode: str, price_minor, sort_order
 ) -> Errors:
-    errors: Errors = {}
-    if not name:
-        _add(errors, "name", "A variant needs a name (e.g. Regular, Large).")
-    elif len(name) > ProductVariant._meta.get_field("name").max_length:
-        _add(errors, "name", "The name is too long (80 characters at most).")
-    if not sku:
-        _add(errors, "sku", "A variant needs its own SKU.")
-    elif len(sku) > ProductVariant._meta.get_field("sku").max_length:
-        _add(errors, "sku", "The SKU is too long (40 characters at most).")
-    elif sku_taken(sku, variant=variant):
-        _add(errors, "sku", f"The SKU “{sku}” is already used.")
-    if len(barcode) > ProductVariant._meta.get_field("barcode").max_length:
-        _add(errors, "barcode", "The barcode is too long (64 characters at most).")
-    _check_price(errors, "price_minor", price_minor)
-    _check_sort_order(errors, sort_order)
-    return errors
+    return _sellable_errors(
+        ProductVariant, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order,
+        taken=lambda: sku_taken(sku, variant=variant),
+        messages=("A variant needs a name (e.g. Regular, Large).", "A variant needs its own SKU."),
+    )  # fmt: skip
 
 
 @transaction.atomic
