@@ -448,10 +448,9 @@ def test_list_page_filters_and_has_a_query_budget(tenant, in_tenant, outlet, dja
 
 
 @pytest.mark.parametrize("role", [Role.CASHIER, Role.KITCHEN])
-def test_other_roles_cannot_submit_and_nothing_changes(tenant, in_tenant, outlet, role):
+def test_other_roles_cannot_bulk_adjust_or_list_and_nothing_changes(tenant, in_tenant, outlet, role):
     item = stock_item(sku="GUARD")
     client = tenant.client(role)
-    assert _post_one(client, outlet, "GUARD", "5").status_code == 403
     data = {"outlet": outlet.pk, "reason": "correction", "text": "GUARD,5", "key": "g"}
     assert client.post(reverse("inventory:adjustment_bulk"), data).status_code == 403
     assert client.get(reverse("inventory:adjustment_list")).status_code == 403
@@ -483,3 +482,24 @@ def test_the_forms_open_with_a_fresh_key_and_the_item_search(tenant, in_tenant, 
     assert keys[0] != keys[1]
     layout = "layout-backoffice" if role == Role.ADMIN_TENANT else "layout-supervisor"
     assert layout in single
+
+
+@pytest.mark.parametrize("role", [Role.CASHIER, Role.KITCHEN])
+def test_cashiers_and_kitchen_staff_report_waste_from_their_own_screens(tenant, in_tenant, outlet, role):
+    item = stock_item(cost="100", sku="MILK-W")
+    _stock(item, outlet, "20")
+    _threshold(1_000)
+    client = tenant.client(role)
+    page = client.get(reverse("inventory:adjustment_create"))
+    layout = "layout-cashier" if role == Role.CASHIER else "layout-kitchen"
+    assert page.status_code == 200 and layout in page.content.decode() and "Report waste" in page.content.decode()
+    small = {"key": f"w-{role}-1", "outlet": outlet.pk, "item": "MILK-W", "quantity": "-2", "reason": "waste"}
+    response = client.post(reverse("inventory:adjustment_create"), small, follow=True)
+    assert response.status_code == 200 and "posted" in response.content.decode()
+    assert level_of(item, outlet) == Decimal(18)
+    big = {**small, "key": f"w-{role}-2", "quantity": "-15"}  # 1,500 > 1,000: a supervisor approves it first
+    response = client.post(reverse("inventory:adjustment_create"), big, follow=True)
+    assert "waiting for a supervisor" in response.content.decode() and level_of(item, outlet) == Decimal(18)
+    assert client.get(reverse("inventory:adjustment_list")).status_code == 403
+    assert client.get(reverse("inventory:adjustment_bulk")).status_code == 403
+    assert_ledger_consistent()

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
-from accounts.guards import SUPERVISOR_ROLES, role_required
+from accounts.guards import ANY_STAFF, SUPERVISOR_ROLES, role_required
 from accounts.models import Role
 from business.selectors import outlet_default, outlet_list
 from pos_project.forms import form_add_service_errors
@@ -102,8 +102,14 @@ class AdjustmentBulkForm(_AdjustmentForm):
 
 
 def _layout(request: HttpRequest) -> str:
-    """Owners work in the back office; supervisors reach these pages from their console."""
-    return "layouts/backoffice.html" if request.user.role == Role.ADMIN_TENANT else "layouts/supervisor.html"
+    """Owners work in the back office, supervisors from their console; cashiers and kitchen staff report waste
+    from their own screens."""
+    return {
+        Role.ADMIN_TENANT: "layouts/backoffice.html",
+        Role.SUPERVISOR: "layouts/supervisor.html",
+        Role.CASHIER: "layouts/cashier.html",
+        Role.KITCHEN: "layouts/kitchen.html",
+    }[request.user.role]
 
 
 def _throttle(request: HttpRequest) -> int | None:
@@ -153,6 +159,8 @@ def _done(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
         messages.success(request, _("%(adj)s is waiting for a supervisor's approval.") % {"adj": adjustment})
     else:
         messages.success(request, _("%(adj)s posted.") % {"adj": adjustment})
+    if request.user.role not in SUPERVISOR_ROLES:
+        return redirect("inventory:adjustment_create")  # staff record the next one; the list is the supervisors'
     return redirect("inventory:adjustment_detail", pk=adjustment.pk)
 
 
@@ -179,7 +187,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/adjustments_list.html", context)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@role_required(*ANY_STAFF)
 def adjustment_create(request: HttpRequest) -> HttpResponse:
     form = AdjustmentForm(request.POST or None, initial=_initial(request))
     context = {"layout": _layout(request), "form": form, "items": selectors.adjustment_item_choices()}
