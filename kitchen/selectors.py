@@ -24,7 +24,7 @@ def tickets_recently_bumped(*, outlet_id: int, station_id: int | None = None, li
     tickets = Ticket.objects.filter(station__outlet_id=outlet_id, status=Ticket.Status.BUMPED)
     if station_id is not None:
         tickets = tickets.filter(station_id=station_id)
-    return tickets.order_by("-bumped_at", "-pk")[:limit]
+    return tickets.select_related("station").order_by("-bumped_at", "-pk")[:limit]
 
 
 def display_version(*, outlet_id: int, station_id: int | None = None) -> str:

@@ -40,9 +40,10 @@ def _context(outlet, station: Station | None) -> dict:
     return {"outlet": outlet, "station": station, "tickets": tickets, "recent": recent, "now": timezone.now()}
 
 
-def _tickets_partial(request: HttpRequest) -> HttpResponse:
-    station = _station(request)
-    outlet = station.outlet if station else outlet_default()
+def _tickets_partial(request: HttpRequest, outlet=None, station: Station | None = None) -> HttpResponse:
+    if outlet is None:
+        station = _station(request)
+        outlet = station.outlet if station else outlet_default()
     return render(request, "kitchen/_tickets.html", _context(outlet, station))
 
 
@@ -60,19 +61,18 @@ def display(request: HttpRequest) -> HttpResponse:
     station = _station(request)
     outlet = station.outlet if station else outlet_default()
     context = _context(outlet, station)
-    context["stations"] = list(station_list(outlet_id=outlet.pk)) if outlet else []
+    context["stations"] = list(Station.objects.filter(outlet=outlet).order_by("sort_order", "name")) if outlet else []
     return render(request, "kitchen/display.html", context)
 
 
-def _shared_partial(request: HttpRequest, version: str) -> HttpResponse:
+def _shared_partial(request: HttpRequest, version: str, outlet, station: Station | None) -> HttpResponse:
     """The tickets partial of one version, rendered once and shared by every display showing it (the cache is
     per tenant): a change makes a hundred displays fetch it at once, and only the first renders it. Nothing in
     it depends on who asks (tickets age in the browser)."""
-    station = request.GET.get("station", "all")
-    key = f"kds:partial:{station}:{get_language()}:{version}"
+    key = f"kds:partial:{station.pk if station else 'all'}:{get_language()}:{version}"
     html = cache.get(key)
     if html is None:
-        html = _tickets_partial(request).content
+        html = _tickets_partial(request, outlet, station).content
         cache.set(key, html, timeout=60)
     return HttpResponse(html)
 
@@ -85,7 +85,7 @@ def display_poll(request: HttpRequest) -> HttpResponse:
     if outlet is None:
         return _conditional(request, "none", lambda: _tickets_partial(request))
     version = display_version(outlet_id=outlet.pk, station_id=station.pk if station else None)
-    return _conditional(request, version, lambda: _shared_partial(request, version))
+    return _conditional(request, version, lambda: _shared_partial(request, version, outlet, station))
 
 
 @require_POST
