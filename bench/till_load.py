@@ -1,7 +1,7 @@
 """Orders per second from N concurrent simulated tills against a running server.
 
     # once, against the database the server uses (creates tenant `bench`, N cashiers, a menu):
-    DATABASE_URL=... REDIS_URL=... python bench/till_load.py setup --tills 20
+    DATABASE_URL=... REDIS_URL=... python bench/till_load.py setup --tills 20 [--with-stock]
     # the load (HTTP only; loopback only):
     python bench/till_load.py run --base-url http://127.0.0.1:8000 --host bench.localhost --tills 20 --orders 30
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway tenant for load tests
 
 
-def setup(tills: int) -> None:
+def setup(tills: int, with_stock: bool = False) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pos_project.settings.development")
     import django
 
@@ -65,7 +65,33 @@ def setup(tills: int) -> None:
                 for p in range(10):
                     product_create(category=category, name=f"Item {c}-{p}", sku=f"B{c}-{p}",
                                    price_minor=10000 + 1000 * p, taxes=[pb1])  # fmt: skip
-    print(f"tenant bench ready with {tills} cashiers (password {PASSWORD})")
+        if with_stock:
+            _stock_recipes()
+    print(f"tenant bench ready with {tills} cashiers (password {PASSWORD})" + (", recipes and stock" * with_stock))
+
+
+def _stock_recipes() -> None:
+    """Every product uses two of five ingredients (milk, beans, ...), with plenty in stock at every outlet, so
+    each sale takes its recipe out of the ledger the way a café's does; ingredients are shared, so tills
+    contend on the same stock rows."""
+    from decimal import Decimal
+
+    from business.models import Outlet
+    from inventory.models import Product, RecipeComponent, StockItem
+    from inventory.services.stock import MovementLine, movements_post
+
+    if StockItem.objects.filter(sku__startswith="BENCH-STK-").exists():
+        return
+    items = [StockItem.objects.create(name=f"Ingredient {i}", sku=f"BENCH-STK-{i}", base_unit="g", cost=Decimal(2))
+             for i in range(5)]  # fmt: skip
+    RecipeComponent.objects.bulk_create(
+        RecipeComponent(product=product, item=items[(n + k) % 5], quantity=Decimal(10 + k))
+        for n, product in enumerate(Product.objects.order_by("pk"))
+        for k in range(2)
+    )
+    for outlet in Outlet.objects.all():
+        movements_post(outlet_id=outlet.pk, kind="receiving", source_type="bench",
+                       lines=[MovementLine(item.pk, Decimal(10_000_000)) for item in items])  # fmt: skip
 
 
 class Till:
@@ -175,6 +201,7 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("setup")
     s.add_argument("--tills", type=int, default=20)
+    s.add_argument("--with-stock", action="store_true", help="give every product a recipe with stock to take")
     r = sub.add_parser("run")
     r.add_argument("--base-url", default="http://127.0.0.1:8000")
     r.add_argument("--host", default="bench.localhost")
@@ -185,7 +212,7 @@ def main() -> int:
     if urllib.parse.urlparse(getattr(args, "base_url", "http://127.0.0.1")).hostname not in ("127.0.0.1", "localhost"):
         parser.error("load is only ever sent to this machine (127.0.0.1 / localhost)")
     if args.command == "setup":
-        setup(args.tills)
+        setup(args.tills, with_stock=args.with_stock)
         return 0
     return run(args)
 
