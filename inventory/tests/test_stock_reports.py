@@ -532,3 +532,18 @@ def test_report_pages_have_a_bounded_query_count_and_render_fast_at_5000_items(b
     movements = _csv(owner.get(reverse("inventory:movement_export"), {"q": "BULK-0001"}))
     assert [row[5] for row in movements[1:]] == ["adjustment", "sale", "receiving"]
     assert_ledger_consistent()
+
+
+def test_the_low_stock_page_drafts_purchase_orders_for_an_outlet(tenant, owner, shelf):
+    from inventory.models import PurchaseOrder
+
+    with tenant_context(tenant.tenant):
+        _level(shelf["sugar"], shelf["main"], reorder_point=Decimal(600))
+    html = owner.get(reverse("inventory:low_stock")).content.decode()
+    assert 'data-testid="suggest-po"' in html
+    response = owner.post(reverse("inventory:purchase_order_suggest"), {"outlet": shelf["main"].pk}, follow=True)
+    assert response.status_code == 200
+    with tenant_context(tenant.tenant):
+        drafts = PurchaseOrder.objects.filter(outlet=shelf["main"], status=PurchaseOrder.Status.DRAFT)
+        assert drafts.exists()  # one draft per supplier of what is low there
+        assert {line.item_id for po in drafts for line in po.lines.all()} >= {shelf["beans"].pk}
