@@ -208,3 +208,14 @@ def low_stock_rows(levels: Iterable[StockLevel]) -> list[StockLevel]:
         level.status = level_status(level)
         level.suggest_base, level.suggest_units = suggested_order(level)
     return rows
+
+
+def stock_attention() -> dict[str, int]:
+    """What waits for a supervisor: adjustments to approve, transfers on their way, low items (3 counts)."""
+    from ..models import StockAdjustment, Transfer
+
+    return {
+        "pending": StockAdjustment.objects.filter(status=StockAdjustment.Status.PENDING).count(),
+        "in_transit": Transfer.objects.filter(status=Transfer.Status.SENT).count(),
+        "low": StockLevel.objects.filter(LOW, item__is_archived=False).count(),
+    }

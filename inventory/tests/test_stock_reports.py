@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -547,3 +548,12 @@ def test_the_low_stock_page_drafts_purchase_orders_for_an_outlet(tenant, owner, 
         drafts = PurchaseOrder.objects.filter(outlet=shelf["main"], status=PurchaseOrder.Status.DRAFT)
         assert drafts.exists()  # one draft per supplier of what is low there
         assert {line.item_id for po in drafts for line in po.lines.all()} >= {shelf["beans"].pk}
+
+
+def test_the_supervisor_console_shows_what_stock_waits_for(tenant, shelf):
+    with tenant_context(tenant.tenant):
+        _level(shelf["sugar"], shelf["main"], reorder_point=Decimal(600))
+    html = tenant.client(Role.SUPERVISOR).get("/supervisor/").content.decode()
+    assert 'data-testid="stock-attention"' in html
+    assert "0 adjustments waiting for approval" in html and "0 transfers in transit" in html
+    assert re.search(r"[1-9]\d* items? low or below zero", html)

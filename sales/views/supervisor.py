@@ -9,5 +9,12 @@ from sales.selectors import shift_list_recent
 
 @role_required(*SUPERVISOR_ROLES)
 def supervisor_console(request: HttpRequest) -> HttpResponse:
-    context = {"outlets": outlet_list(), "staff": staff_list().filter(is_active=True), "shifts": shift_list_recent()}
+    from inventory.selectors.stock_reports import stock_attention
+
+    context = {
+        "outlets": outlet_list(),
+        "staff": staff_list().filter(is_active=True),
+        "shifts": shift_list_recent(),
+        "stock": stock_attention(),
+    }
     return render(request, "sales/supervisor.html", context)
