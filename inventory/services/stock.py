@@ -245,9 +245,17 @@ def stock_consume_for_sale(
 
 
 def stock_return_for_order(
-    *, outlet_id: int, order_id: int, lines: Sequence[ReturnedLine], user: User | None, kind: str = Kind.REFUND
+    *,
+    outlet_id: int,
+    order_id: int,
+    lines: Sequence[ReturnedLine],
+    user: User | None,
+    kind: str = Kind.REFUND,
+    wasted: bool = False,
 ) -> list[StockMovement]:
-    """Put back what refunded or voided units took when sold (their stored usage, not today's recipe)."""
+    """Put back what refunded or voided units took when sold (their stored usage, not today's recipe). With
+    `wasted` (the dish was made, then voided), the same quantities are written off as waste right after, so
+    the sale no longer counts them and the waste report does."""
     movement_lines = [
         MovementLine(
             item_id=int(item_id), quantity=Decimal(per_unit) * line.quantity, source_line_id=line.order_line_id
@@ -256,6 +264,11 @@ def stock_return_for_order(
         if line.quantity
         for item_id, per_unit in (line.usage or {}).items()
     ]
-    return movements_post(
+    movements = movements_post(
         outlet_id=outlet_id, kind=kind, lines=movement_lines, user=user, source_type="order", source_id=order_id
     )
+    if wasted and movement_lines:
+        waste = [MovementLine(m.item_id, -m.quantity, source_line_id=m.source_line_id) for m in movement_lines]
+        movements += movements_post(outlet_id=outlet_id, kind=Kind.WASTE, lines=waste, user=user, source_type="order",
+                                    source_id=order_id, reason="waste", note="Made, then voided")  # fmt: skip
+    return movements

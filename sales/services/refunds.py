@@ -42,8 +42,10 @@ def _check_approver(approved_by: User | None, errors: dict[str, list[str]], what
         errors["approved_by"] = [f"A {what} needs a supervisor's or owner's approval."]
 
 
-def _return_stock(order: Order, lines: Sequence[tuple[OrderLine, int]], user: User, kind: str) -> None:
-    """Give back to the outlet's stock what these units took when they were sold."""
+def _return_stock(
+    order: Order, lines: Sequence[tuple[OrderLine, int]], user: User, kind: str, *, wasted: bool = False
+) -> None:
+    """Give back to the outlet's stock what these units took when they were sold (as waste if they were made)."""
     from inventory.services.stock import ReturnedLine, stock_return_for_order
 
     stock_return_for_order(
@@ -52,6 +54,7 @@ def _return_stock(order: Order, lines: Sequence[tuple[OrderLine, int]], user: Us
         lines=[ReturnedLine(line.pk, line.stock_usage, quantity) for line, quantity in lines if line.stock_usage],
         user=user,
         kind=kind,
+        wasted=wasted,
     )
 
 
@@ -63,10 +66,13 @@ def _void_in_kitchen(order: Order, line_ids: list[int] | None) -> None:
         tickets_void_lines(order_id=order.pk, order_line_ids=line_ids)
 
 
-def order_line_void(*, order: Order, line_id: int, user: User, approved_by: User, reason: str) -> Order:
+def order_line_void(
+    *, order: Order, line_id: int, user: User, approved_by: User, reason: str, made: bool = False
+) -> Order:
     """Take one item off an open, unpaid-enough tab (the wrong dish, the guest changed their mind). Approved by a
-    supervisor; the line stays on the order struck out, its stock goes back, the stations that have it show it
-    VOID, and the tab's totals are computed again without it. Voiding a voided line again changes nothing."""
+    supervisor; the line stays on the order struck out, its stock goes back (or, when it was already `made`, is
+    written off as waste), the stations that have it show it VOID, and the tab's totals are computed again
+    without it. Voiding a voided line again changes nothing."""
     from .orders import order_retotal
 
     errors: dict[str, list[str]] = {}
@@ -96,11 +102,11 @@ def order_line_void(*, order: Order, line_id: int, user: User, approved_by: User
             raise ValidationError(
                 f"Order #{order.number} would cost less than the {order.paid_minor} already paid: refund instead."
             )
-        _return_stock(order, [(line, line.quantity)], user, StockKind.VOID)
+        _return_stock(order, [(line, line.quantity)], user, StockKind.VOID, wasted=made)
         _void_in_kitchen(order, [line.pk])
         audit_record(action="order.line_void", actor=user, target=f"order {order.number} ({order.business_date})",
                      data={"order": order.pk, "line": line.pk, "item": line.name, "quantity": line.quantity,
-                           "approved_by": approved_by.username, "reason": reason})  # fmt: skip
+                           "approved_by": approved_by.username, "reason": reason, "made": made})  # fmt: skip
     return order
 
 

@@ -133,3 +133,16 @@ def test_the_till_shows_the_out_of_stock_message(till, tenant):
     response = till["client"].post("/till/orders/", json.dumps(body), content_type="application/json")
     assert response.status_code == 400
     assert "Out of stock: only 0 pcs of Teh bottle left" in response.json()["error"]
+
+
+def test_an_item_voided_after_it_was_made_is_written_off_as_waste(resto, kitchen_stock, tenant):
+    s = kitchen_stock
+    order = submit(resto, [latte(resto), LineRequest(resto["menu"]["teh"].pk, 1)])
+    line = order.lines.get(product=resto["menu"]["latte"])
+    order_line_void(order=order, line_id=line.pk, user=resto["cashier"], approved_by=supervisor(resto),
+                    reason="dropped it", made=True)  # fmt: skip
+    assert level_of(s["beans"], s["outlet"]) == 1000 - 18  # not back on the shelf: it was made
+    moves = list(StockMovement.objects.filter(source_type="order", source_id=order.pk, item=s["beans"])
+                 .order_by("pk").values_list("kind", "quantity"))  # fmt: skip
+    assert moves == [("sale", -18), ("void", 18), ("waste", -18)]
+    assert_ledger_consistent()

@@ -325,3 +325,21 @@ def test_send_puts_the_order_to_the_kitchen_unpaid(till):
     assert kept.json()["sent"] is False
     tabs = client.get("/till/tabs/").json()["tabs"]
     assert [t["sent"] for t in tabs] == [True, False]
+
+
+def test_an_item_is_voided_from_the_order_page_and_struck_out(till, tenant, supervisor_pin):
+    client, teh = till["client"], till["teh"]
+    body = {"lines": [{"product_id": teh.pk}, {"product_id": teh.pk, "quantity": 2}], "idempotency_key": "vl"}
+    order_id = post_json(client, "/till/orders/", body).json()["id"]
+    with tenant_context(tenant.tenant):
+        first, second = Order.objects.get(pk=order_id).lines.order_by("position")
+    form = {"action": "void_line", "line": second.pk, "reason": "sent by mistake", "made": "1", **supervisor_pin}
+    assert client.post(f"/till/history/{order_id}/", form).status_code == 302
+    page = client.get(f"/till/history/{order_id}/").content.decode()
+    assert "<s>Es teh</s>" in page and "VOID" in page
+    with tenant_context(tenant.tenant):
+        order = Order.objects.get(pk=order_id)
+        assert order.lines.get(pk=second.pk).is_voided and not order.lines.get(pk=first.pk).is_voided
+        assert order.total_minor == 11_550  # one Es teh left: 10.000 + 5% service + PB1 10% of 10.500
+    missing = client.post(f"/till/history/{order_id}/", {**form, "line": ""})
+    assert missing.status_code == 400 and "Choose the item to void" in missing.content.decode()

@@ -88,7 +88,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if not line_id.isdigit():
                     raise ValidationError(_("Choose the item to void."))
                 order_line_void(order=order, line_id=int(line_id), user=request.user, approved_by=approver,
-                                reason=request.POST.get("reason", ""))  # fmt: skip
+                                reason=request.POST.get("reason", ""), made=bool(request.POST.get("made")))  # fmt: skip
                 messages.success(request, _("Item voided on order #%(n)s.") % {"n": order.number})
             elif action == "void":
                 order_void(order=order, user=request.user, approved_by=approver, reason=request.POST.get("reason", ""))
