@@ -10,7 +10,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from accounts.guards import BACKOFFICE_ROLES, KITCHEN_ROLES, SUPERVISOR_ROLES, role_required
-from business.selectors import outlet_default
+from business.models import Outlet
+from business.selectors import outlet_default, outlet_list
 
 from . import services
 from .models import Station, Ticket, TicketLine
@@ -23,6 +24,21 @@ from .selectors import (
     tickets_open,
     tickets_recently_bumped,
 )
+
+SESSION_OUTLET = "kitchen_outlet_id"
+
+
+def _outlet(request: HttpRequest) -> Outlet | None:
+    """The outlet this screen works for: `?outlet=<id>` (remembered for the device's session, as the till
+    remembers its register), else the one remembered, else the first outlet."""
+    raw = request.GET.get("outlet", "")
+    wanted = int(raw) if raw.isdigit() else request.session.get(SESSION_OUTLET)
+    outlet = Outlet.objects.filter(pk=wanted, is_active=True).first() if wanted else None
+    if outlet is None:
+        return outlet_default()
+    if raw.isdigit():
+        request.session[SESSION_OUTLET] = outlet.pk
+    return outlet
 
 
 def _station(request: HttpRequest) -> Station | None:
@@ -43,7 +59,7 @@ def _context(outlet, station: Station | None) -> dict:
 def _tickets_partial(request: HttpRequest, outlet=None, station: Station | None = None) -> HttpResponse:
     if outlet is None:
         station = _station(request)
-        outlet = station.outlet if station else outlet_default()
+        outlet = station.outlet if station else _outlet(request)
     return render(request, "kitchen/_tickets.html", _context(outlet, station))
 
 
@@ -59,9 +75,10 @@ def _conditional(request: HttpRequest, etag: str, render_body) -> HttpResponse:
 @role_required(*KITCHEN_ROLES)
 def display(request: HttpRequest) -> HttpResponse:
     station = _station(request)
-    outlet = station.outlet if station else outlet_default()
+    outlet = station.outlet if station else _outlet(request)
     context = _context(outlet, station)
     context["stations"] = list(Station.objects.filter(outlet=outlet).order_by("sort_order", "name")) if outlet else []
+    context["outlets"] = list(outlet_list())
     return render(request, "kitchen/display.html", context)
 
 
@@ -81,7 +98,7 @@ def _shared_partial(request: HttpRequest, version: str, outlet, station: Station
 def display_poll(request: HttpRequest) -> HttpResponse:
     """The tickets partial, answered 304 when nothing changed since the display's last poll (ETag)."""
     station = _station(request)
-    outlet = station.outlet if station else outlet_default()
+    outlet = station.outlet if station else _outlet(request)
     if outlet is None:
         return _conditional(request, "none", lambda: _tickets_partial(request))
     version = display_version(outlet_id=outlet.pk, station_id=station.pk if station else None)
@@ -121,13 +138,14 @@ def ticket_print(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*KITCHEN_ROLES)
 def expo(request: HttpRequest) -> HttpResponse:
     """All stations at once, per order: which parts are done and which orders are ready to go out."""
-    outlet = outlet_default()
-    return render(request, "kitchen/expo.html", {"outlet": outlet, "orders": expo_orders(outlet_id=outlet.pk)})
+    outlet = _outlet(request)
+    context = {"outlet": outlet, "outlets": list(outlet_list()), "orders": expo_orders(outlet_id=outlet.pk)}
+    return render(request, "kitchen/expo.html", context)
 
 
 @role_required(*KITCHEN_ROLES)
 def expo_poll(request: HttpRequest) -> HttpResponse:
-    outlet = outlet_default()
+    outlet = _outlet(request)
     return _conditional(
         request,
         expo_version(outlet_id=outlet.pk),
@@ -153,8 +171,13 @@ def metrics(request: HttpRequest) -> HttpResponse:
     start, end, error = _day_bounds(request)
     if error:
         messages.error(request, error)
-    outlet = outlet_default()
-    context = {"outlet": outlet, "metrics": kitchen_metrics(outlet_id=outlet.pk, start=start, end=end), "day": start}
+    outlet = _outlet(request)
+    context = {
+        "outlet": outlet,
+        "outlets": list(outlet_list()),
+        "metrics": kitchen_metrics(outlet_id=outlet.pk, start=start, end=end),
+        "day": start,
+    }
     return render(request, "kitchen/metrics.html", context, status=400 if error else 200)
 
 
@@ -172,7 +195,7 @@ def stations(request: HttpRequest) -> HttpResponse:
     """Kitchen stations of the outlet and what each prepares: whole categories and single products."""
     from inventory.selectors import category_list
 
-    outlet = outlet_default()
+    outlet = _outlet(request)
     if request.method == "POST":
         try:
             services.station_create(
@@ -189,6 +212,7 @@ def stations(request: HttpRequest) -> HttpResponse:
     context = {
         "outlet": outlet,
         "stations": station_list(outlet_id=outlet.pk),
+        "outlets": list(outlet_list()),
         "categories": category_list(include_archived=False),
         "form": request.POST if request.method == "POST" else {},
     }

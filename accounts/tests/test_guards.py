@@ -91,7 +91,7 @@ def test_a_cashier_asking_for_the_back_office_gets_a_friendly_403(tenant):
     ("role", "path", "budget"),
     [
         (Role.CASHIER, "/till/shift/open/", 9),
-        (Role.KITCHEN, "/kitchen/", 9),
+        (Role.KITCHEN, "/kitchen/", 10),
         (Role.SUPERVISOR, "/supervisor/", 11),
         (Role.ADMIN_TENANT, "/backoffice/", 10),
         (Role.ADMIN_TENANT, "/backoffice/staff/", 8),

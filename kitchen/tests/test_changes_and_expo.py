@@ -146,3 +146,23 @@ def test_the_owner_routes_single_products_to_a_station(kitchen, tenant):
     assert bad.status_code == 400 and "already has a station called" in bad.content.decode()
     with tenant_context(tenant.tenant):
         assert Station.objects.get(pk=grill.pk).name == "Grill"
+
+
+def test_each_outlet_has_its_own_display_and_the_device_remembers_which(kitchen, tenant):
+    from business.services import outlet_create
+    from sales.services import register_create, shift_open
+
+    harbour = outlet_create(name="Harbour Road", code="harbour")
+    Station.objects.create(outlet=harbour, name="Harbour grill")
+    shift = shift_open(register=register_create(outlet=harbour, name="H1"), user=kitchen["cashier"],
+                       opening_float_minor=0)  # fmt: skip
+    order_submit(shift=shift, user=kitchen["cashier"], idempotency_key="h-1", send_to_kitchen=True,
+                 lines=[LineRequest(kitchen["menu"]["nasi"].pk)], order_type="dine_in", table_label="H3")  # fmt: skip
+    display = tenant.client(Role.KITCHEN)
+    main_page = display.get("/kitchen/").content.decode()
+    assert "Table H3" not in main_page and "Harbour Road" in main_page  # the picker offers the other outlet
+    harbour_page = display.get(f"/kitchen/?outlet={harbour.pk}").content.decode()
+    assert "Table H3" in harbour_page and 'aria-current="true">Harbour Road' in harbour_page
+    assert "Table H3" in display.get("/kitchen/poll/").content.decode()  # remembered for this device's polls
+    assert "Table H3" in display.get("/kitchen/expo/").content.decode()
+    assert "Table H3" not in tenant.client(Role.KITCHEN).get("/kitchen/").content.decode()  # another device

@@ -19,14 +19,14 @@ def _send_orders(resto, n: int, start: int) -> None:
 @pytest.mark.parametrize(
     ("role", "path", "budget"),
     [
-        (Role.KITCHEN, "/kitchen/", 10),
-        (Role.KITCHEN, "/kitchen/?station={grill}", 11),
+        (Role.KITCHEN, "/kitchen/", 11),
+        (Role.KITCHEN, "/kitchen/?station={grill}", 12),
         (Role.KITCHEN, "/kitchen/poll/", 10),
         (Role.KITCHEN, "/kitchen/expo/", 9),
         (Role.KITCHEN, "/kitchen/expo/poll/", 9),
         (Role.KITCHEN, "/kitchen/tickets/{ticket}/print/", 9),
-        (Role.SUPERVISOR, "/supervisor/kitchen/", 9),
-        (Role.ADMIN_TENANT, "/backoffice/stations/", 10),
+        (Role.SUPERVISOR, "/supervisor/kitchen/", 10),
+        (Role.ADMIN_TENANT, "/backoffice/stations/", 11),
         (Role.ADMIN_TENANT, "/backoffice/stations/{grill}/", 11),
     ],
 )
