@@ -285,9 +285,13 @@ def order_refund(
     idempotency_key: str,
     lines: dict[int, int] | None,
     shift: Shift,
+    return_to_stock: bool = True,
 ) -> Refund:
     """Give money back on a paid order: all that is left (`lines=None`) or some quantities of some lines
     (`{OrderLine id: quantity}`), paid out by `shift`'s till to the tenders the order was paid with.
+
+    Stock. What the refunded units took goes back on the shelf; with `return_to_stock=False` (the dish was
+    eaten, spilled or spoiled) it is written off as waste instead, so the stock figure does not move.
 
     Amounts. A line's share of the order total is its net plus its shares of the service charge and the
     exclusive taxes, exactly as the pricing engine split them at the sale: the engine is re-run on the stored
@@ -324,7 +328,7 @@ def order_refund(
     try:
         with transaction.atomic():
             return _refund(order=order, user=user, approved_by=approved_by, reason=reason, key=key,
-                           wanted=wanted, shift=shift)  # fmt: skip
+                           wanted=wanted, shift=shift, return_to_stock=return_to_stock)  # fmt: skip
     except IntegrityError:
         # A double tap raced us with the same key: the other request refunded; return its result.
         existing = _existing_refund(key, order)
@@ -334,7 +338,15 @@ def order_refund(
 
 
 def _refund(
-    *, order: Order, user: User, approved_by: User, reason: str, key: str, wanted: dict[int, int] | None, shift: Shift
+    *,
+    order: Order,
+    user: User,
+    approved_by: User,
+    reason: str,
+    key: str,
+    wanted: dict[int, int] | None,
+    shift: Shift,
+    return_to_stock: bool = True,
 ) -> Refund:
     shift = Shift.objects.select_for_update(of=("self",)).get(pk=shift.pk)
     if shift.status != Shift.Status.OPEN:
@@ -418,7 +430,8 @@ def _refund(
     for line_id, quantity in wanted.items():
         by_id[line_id].refunded_quantity += quantity
     OrderLine.objects.bulk_update([by_id[i] for i in sorted(wanted)], ["refunded_quantity"])
-    _return_stock(order, [(by_id[i], wanted[i]) for i in sorted(wanted)], user, StockKind.REFUND)
+    _return_stock(order, [(by_id[i], wanted[i]) for i in sorted(wanted)], user, StockKind.REFUND,
+                  wasted=not return_to_stock)  # fmt: skip
     order.refunded_minor += total
     if all(ln.refunded_quantity == ln.quantity for ln in all_lines):
         order.status = Order.Status.REFUNDED

@@ -146,3 +146,15 @@ def test_an_item_voided_after_it_was_made_is_written_off_as_waste(resto, kitchen
                  .order_by("pk").values_list("kind", "quantity"))  # fmt: skip
     assert moves == [("sale", -18), ("void", 18), ("waste", -18)]
     assert_ledger_consistent()
+
+
+def test_a_refund_of_something_eaten_is_written_off_not_put_back(resto, kitchen_stock):
+    s = kitchen_stock
+    order = submit(resto, [latte(resto)])
+    pay(resto, order)
+    refund(resto, order, return_to_stock=False)
+    assert level_of(s["beans"], s["outlet"]) == 1000 - 18 and level_of(s["milk"], s["outlet"]) == 5000 - 200
+    kinds = list(StockMovement.objects.filter(source_id=order.pk, source_type="order", item=s["milk"])
+                 .order_by("pk").values_list("kind", flat=True))  # fmt: skip
+    assert kinds == ["sale", "refund", "waste"]
+    assert_ledger_consistent()

@@ -106,7 +106,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 order_refund(order=order, user=request.user, approved_by=approver,
                              reason=request.POST.get("reason", ""), shift=shift,
                              idempotency_key=request.POST.get("key", ""),
-                             lines=None if request.POST.get("whole") else chosen)  # fmt: skip
+                             lines=None if request.POST.get("whole") else chosen,
+                             return_to_stock=not request.POST.get("not_back_to_stock"))  # fmt: skip
                 messages.success(request, _("Refund recorded for order #%(n)s.") % {"n": order.number})
             else:
                 raise ValidationError(_("Unknown action."))
