@@ -97,15 +97,12 @@ def product_list(request: HttpRequest) -> HttpResponse:
     archived = {"active": False, "archived": True}.get(show)
     products = selectors.product_list(query=query, category=category, archived=archived)
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
     context = {
         "page": page,
         "query": query,
         "categories": categories,
         "category": category,
         "show": show,
-        "params": params.urlencode(),
     }
     return render(request, "inventory/product_list.html", context)
 

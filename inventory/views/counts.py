@@ -143,8 +143,6 @@ def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for line in page:
         typed = request.POST.get(f"line-{line.pk}") if error_list else None
         _decorate(line, typed=typed, errors=errors.get(str(line.pk), []))
-    params = request.GET.copy()
-    params.pop("page", None)
     context = {
         "count": count,
         "page": page,
@@ -152,7 +150,6 @@ def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "query": query,
         "uncounted": uncounted,
         "blind": blind,
-        "params": params.urlencode(),
         "error_list": error_list,
         "scan_form": ScanForm(initial={"key": uuid.uuid4().hex, "quantity": "1"}),
         "is_open": count.status == StockCount.Status.OPEN,

@@ -5,7 +5,6 @@ Thin: read the form, call one service or selector, render. Recipe pages post to 
 """
 
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -209,7 +208,6 @@ def stock_item_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "filters": filters,
-        "querystring": urlencode({k: v for k, v in filters.items() if v}),
         "kinds": StockItem.Kind.choices,
         "categories": item_selectors.stock_category_choices(),
     }
