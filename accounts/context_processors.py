@@ -1,9 +1,16 @@
 from .models import Role
 
+# The layout each role works in. Pages several roles share (stock pages, waste reports) extend `staff_layout`.
+ROLE_LAYOUTS = {
+    Role.ADMIN_TENANT: "layouts/backoffice.html",
+    Role.SUPERVISOR: "layouts/supervisor.html",
+    Role.CASHIER: "layouts/cashier.html",
+    Role.KITCHEN: "layouts/kitchen.html",
+}
+
 
 def roles(request):
-    """`Role` for templates, and `staff_layout`: pages shared by owners and supervisors sit in the owner's back
-    office for the owner and in the supervisor's console for a supervisor."""
-    user = getattr(request, "user", None)
-    owner = getattr(user, "role", None) == Role.ADMIN_TENANT
-    return {"Role": Role, "staff_layout": "layouts/backoffice.html" if owner else "layouts/supervisor.html"}
+    """`Role` for templates, and `staff_layout`: a page shared by several roles sits in each one's own layout
+    (the owner's back office, the supervisor's console, the till, the kitchen)."""
+    role = getattr(getattr(request, "user", None), "role", None)
+    return {"Role": Role, "staff_layout": ROLE_LAYOUTS.get(role, "layouts/supervisor.html")}

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
 from accounts.guards import ANY_STAFF, SUPERVISOR_ROLES, role_required
-from accounts.models import Role
 from business.selectors import outlet_default, outlet_list
 from pos_project.forms import form_add_service_errors
 from pos_project.money import round_minor
@@ -101,17 +100,6 @@ class AdjustmentBulkForm(_AdjustmentForm):
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
-def _layout(request: HttpRequest) -> str:
-    """Owners work in the back office, supervisors from their console; cashiers and kitchen staff report waste
-    from their own screens."""
-    return {
-        Role.ADMIN_TENANT: "layouts/backoffice.html",
-        Role.SUPERVISOR: "layouts/supervisor.html",
-        Role.CASHIER: "layouts/cashier.html",
-        Role.KITCHEN: "layouts/kitchen.html",
-    }[request.user.role]
-
-
 def _throttle(request: HttpRequest) -> int | None:
     """Count this submission; seconds until the person may submit again, or None if they may now."""
     usage = get_usage(request, group=RATE_GROUP, key="user", rate=RATE, method="POST", increment=True)
@@ -177,7 +165,6 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     context = {
-        "layout": _layout(request),
         "page": page,
         "status": status,
         "outlet_id": outlet_id,
@@ -190,7 +177,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
 @role_required(*ANY_STAFF)
 def adjustment_create(request: HttpRequest) -> HttpResponse:
     form = AdjustmentForm(request.POST or None, initial=_initial(request))
-    context = {"layout": _layout(request), "form": form, "items": selectors.adjustment_item_choices()}
+    context = {"form": form, "items": selectors.adjustment_item_choices()}
     template = "inventory/stock/adjustments_create.html"
     if request.method == "POST":
         wait = _throttle(request)
@@ -207,7 +194,7 @@ def adjustment_create(request: HttpRequest) -> HttpResponse:
 def adjustment_bulk(request: HttpRequest) -> HttpResponse:
     data = request.POST.copy() if request.method == "POST" else None
     form = AdjustmentBulkForm(data, request.FILES or None, initial=_initial(request))
-    context = {"layout": _layout(request), "form": form, "max_lines": services.MAX_LINES}
+    context = {"form": form, "max_lines": services.MAX_LINES}
     template = "inventory/stock/adjustments_bulk.html"
     if request.method == "POST":
         wait = _throttle(request)
@@ -238,7 +225,6 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (line, round_minor(abs(line.quantity * line.unit_cost))) for line in selectors.adjustment_lines(adjustment)
     ]
     context = {
-        "layout": _layout(request),
         "adjustment": adjustment,
         "lines": lines,
         "can_decide": adjustment.status == StockAdjustment.Status.PENDING

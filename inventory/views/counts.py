@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.guards import SUPERVISOR_ROLES, role_required
-from accounts.models import Role
 from business.selectors import outlet_list
 from pos_project.forms import form_add_service_errors
 
@@ -49,14 +48,6 @@ class ScanForm(forms.Form):
     key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
 
-def _layout(request: HttpRequest) -> str:
-    return "layouts/backoffice.html" if request.user.role == Role.ADMIN_TENANT else "layouts/supervisor.html"
-
-
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    return render(request, template, {"layout": _layout(request), **context}, status=status)
-
-
 def _count_or_404(pk: int) -> StockCount:
     try:
         return selectors.count_get(pk)
@@ -71,7 +62,7 @@ def count_list(request: HttpRequest) -> HttpResponse:
         status = ""
     page = Paginator(selectors.count_list(status=status), COUNTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": StockCount.Status.choices}
-    return _render(request, "inventory/stock/counts_list.html", context)
+    return render(request, "inventory/stock/counts_list.html", context)
 
 
 @role_required(*SUPERVISOR_ROLES)
@@ -87,7 +78,7 @@ def count_create(request: HttpRequest) -> HttpResponse:
                 "count": count})  # fmt: skip
             return redirect("inventory:count_detail", pk=count.pk)
     status = 400 if form.is_bound and form.errors else 200
-    return _render(request, "inventory/stock/counts_form.html", {"form": form}, status=status)
+    return render(request, "inventory/stock/counts_form.html", {"form": form}, status=status)
 
 
 def _decorate(line, *, typed: str | None = None, errors: list[str] | None = None):
@@ -154,7 +145,7 @@ def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "scan_form": ScanForm(initial={"key": uuid.uuid4().hex, "quantity": "1"}),
         "is_open": count.status == StockCount.Status.OPEN,
     }
-    return _render(request, "inventory/stock/counts_detail.html", context, status=400 if error_list else 200)
+    return render(request, "inventory/stock/counts_detail.html", context, status=400 if error_list else 200)
 
 
 @require_POST
@@ -218,7 +209,7 @@ def count_review(request: HttpRequest, pk: int) -> HttpResponse:
         _decorate(line)
     context = {"count": count, "review": review,
                "is_open": count.status == StockCount.Status.OPEN}  # fmt: skip
-    return _render(request, "inventory/stock/counts_review.html", context)
+    return render(request, "inventory/stock/counts_review.html", context)
 
 
 @require_POST

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.guards import SUPERVISOR_ROLES, role_required
-from accounts.models import Role
 from business.selectors import outlet_default, outlet_list
 from pos_project.forms import form_add_service_errors
 from pos_project.money import format_money, round_minor
@@ -29,10 +28,6 @@ from ..services.stock import format_quantity
 
 PER_PAGE = 50
 BLANK_ROWS = 5
-
-
-def _layout(request: HttpRequest) -> str:
-    return "layouts/backoffice.html" if request.user.role == Role.ADMIN_TENANT else "layouts/supervisor.html"
 
 
 def _currency(request: HttpRequest) -> str:
@@ -64,7 +59,7 @@ class SupplierForm(forms.Form):
 
 @role_required(*SUPERVISOR_ROLES)
 def supplier_list(request: HttpRequest) -> HttpResponse:
-    context = {"layout": _layout(request), "suppliers": list(selectors.supplier_list())}
+    context = {"suppliers": list(selectors.supplier_list())}
     return render(request, "inventory/stock/purchasing_suppliers.html", context)
 
 
@@ -79,7 +74,7 @@ def supplier_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Supplier %(name)s added.") % {"name": supplier.name})
             return redirect("inventory:supplier_list")
-    context = {"layout": _layout(request), "form": form, "supplier": None}
+    context = {"form": form, "supplier": None}
     return render(request, "inventory/stock/purchasing_supplier_form.html", context, status=400 if form.errors else 200)
 
 
@@ -104,7 +99,7 @@ def supplier_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Supplier %(name)s saved.") % {"name": supplier.name})
             return redirect("inventory:supplier_list")
-    context = {"layout": _layout(request), "form": form, "supplier": supplier}
+    context = {"form": form, "supplier": supplier}
     return render(request, "inventory/stock/purchasing_supplier_form.html", context, status=400 if form.errors else 200)
 
 
@@ -164,7 +159,6 @@ def _with_blanks(rows: list[dict]) -> list[dict]:
 
 def _form_page(request: HttpRequest, form: PurchaseOrderForm, rows: list[dict], po: PurchaseOrder | None):
     context = {
-        "layout": _layout(request),
         "form": form,
         "rows": rows,
         "items": selectors.po_item_choices(),
@@ -185,7 +179,6 @@ def purchase_order_list(request: HttpRequest) -> HttpResponse:
         po.total_minor = round_minor(po.total_value or 0)
     default = outlet_default()
     context = {
-        "layout": _layout(request),
         "page": page,
         "status": status,
         "supplier_id": supplier_id,
@@ -292,7 +285,6 @@ def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for line in receipt.lines.all()
         ]
     context = {
-        "layout": _layout(request),
         "doc": selectors.purchase_order_document(po),
         "po": po,
         "receipts": receipts,
@@ -397,7 +389,7 @@ def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
             for row in doc.lines
         }
     rows = [(row, *values[row.line.pk]) for row in doc.lines]
-    context = {"layout": _layout(request), "po": po, "doc": doc, "rows": rows, "key": key, "note": note,
+    context = {"po": po, "doc": doc, "rows": rows, "key": key, "note": note,
                "allow_over": allow_over, "errors": errors}  # fmt: skip
     return render(request, "inventory/stock/purchasing_po_receive.html", context, status=400 if errors else 200)
 

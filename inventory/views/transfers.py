@@ -35,10 +35,6 @@ Status = Transfer.Status
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
-def _layout(request: HttpRequest) -> str:
-    return "layouts/backoffice.html" if request.user.role == Role.ADMIN_TENANT else "layouts/supervisor.html"
-
-
 def _get_or_404(pk: int) -> Transfer:
     transfer = selectors.transfer_get(pk)
     if transfer is None:
@@ -72,7 +68,6 @@ def _line_inputs(rows: list[tuple[str, str]]) -> list[services.TransferLineInput
 
 def _form_context(request: HttpRequest, **extra) -> dict:
     return {
-        "layout": _layout(request),
         "outlets": outlet_list(),
         "items": selectors.transfer_item_choices(),
         "max_lines": services.MAX_LINES,
@@ -98,7 +93,6 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     context = {
-        "layout": _layout(request),
         "page": page,
         "status": status,
         "outlet_id": outlet_id,
@@ -194,7 +188,6 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = _get_or_404(pk)
     lines = _priced(selectors.transfer_lines_with_levels(transfer))
     context = {
-        "layout": _layout(request),
         "transfer": transfer,
         "lines": lines,
         "total_value": sum(row["value"] for row in lines),
@@ -268,7 +261,6 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("inventory:transfer_receive", pk=transfer.pk)
     rows = _priced([(line, Decimal(0), Decimal(0)) for line in lines]) if transfer.status != Status.SENT else []
     context = {
-        "layout": _layout(request),
         "is_owner": request.user.role == Role.ADMIN_TENANT,
         "transfer": transfer,
         "lines": [(line, format_quantity(line.quantity), typed[line.pk]) for line in lines],
