@@ -13,6 +13,8 @@ from .models import Category, ModifierGroup
 class MoneyField(forms.CharField):
     """A price as people type it in the tenant's currency ("25.000", "4.50"), cleaned to minor units."""
 
+    default_error_messages = {"negative": _("The price must be zero or more.")}
+
     def __init__(self, *args, currency: str = "IDR", **kwargs):
         self.currency = currency
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
@@ -27,7 +29,7 @@ class MoneyField(forms.CharField):
         except MoneyError as exc:
             raise forms.ValidationError(str(exc)) from None
         if amount < 0:
-            raise forms.ValidationError(_("The price must be zero or more."))
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
         return amount
 
 

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.guards import BACKOFFICE_ROLES, role_required
 from pos_project.forms import form_add_service_errors
-from pos_project.money import MoneyError, format_money, parse_amount
 
+from ..forms import MoneyField, money_initial
 from ..models import ModifierGroup, Product, RecipeComponent, StockItem, StockSettings
 from ..selectors import items as item_selectors
 from ..selectors import recipes as recipe_selectors
@@ -34,23 +34,6 @@ PER_PAGE = 50
 
 def _status(*forms_) -> int:
     return 400 if any(f is not None and f.is_bound and f.errors for f in forms_) else 200
-
-
-def _money_text(amount_minor: int | None, currency: str) -> str:
-    return "" if amount_minor is None else format_money(amount_minor, currency, symbol=False)
-
-
-def _parse_money(text: str, currency: str, *, blank_ok: bool) -> int | None:
-    text = (text or "").strip()
-    if not text and blank_ok:
-        return None
-    try:
-        amount = parse_amount(text, currency)
-    except MoneyError as exc:
-        raise ValidationError(str(exc)) from None
-    if amount < 0:
-        raise ValidationError(_("Enter zero or more."))
-    return amount
 
 
 def _quantity(text: str, **kwargs) -> Decimal:
@@ -89,18 +72,17 @@ class StockItemForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=gettext_lazy("Bought by the kg, counted in grams: 1000."),
     )
-    cost = forms.CharField(
+    cost = MoneyField(
         label=gettext_lazy("Cost per purchase unit"),
-        max_length=30,
         initial="0",
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"negative": gettext_lazy("Enter zero or more.")},
         help_text=gettext_lazy("What one purchase unit costs you, e.g. 250.000 for a kg of beans."),
     )
     default_supplier = forms.ModelChoiceField(label=gettext_lazy("Default supplier"), queryset=None, required=False)
 
     def __init__(self, *args, currency: str, item: StockItem | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.currency = currency
+        self.fields["cost"].currency = currency
         self.fields["category"].queryset = item_selectors.stock_category_choices(
             include_pk=item.category_id if item else None
         )
@@ -110,9 +92,6 @@ class StockItemForm(forms.Form):
 
     def clean_purchase_factor(self) -> Decimal:
         return _quantity(self.cleaned_data["purchase_factor"])
-
-    def clean_cost(self) -> int:
-        return _parse_money(self.cleaned_data["cost"], self.currency, blank_ok=False)
 
     def data_for_service(self) -> item_services.StockItemData:
         d = self.cleaned_data
@@ -140,7 +119,7 @@ def _item_initial(item: StockItem, currency: str) -> dict:
         "base_unit": item.base_unit,
         "purchase_unit": item.purchase_unit,
         "purchase_factor": format_quantity(item.purchase_factor),
-        "cost": _money_text(item_services.cost_per_purchase_unit(item), currency),
+        "cost": money_initial(item_services.cost_per_purchase_unit(item), currency),
         "default_supplier": item.default_supplier_id,
     }
 
@@ -478,21 +457,17 @@ class StockSettingsForm(forms.Form):
         choices=StockSettings.CostMethod.choices,
         help_text=gettext_lazy("How receiving values stock: the weighted average, or the last price paid."),
     )
-    adjustment_approval = forms.CharField(
+    adjustment_approval = MoneyField(
         label=gettext_lazy("Adjustments above this value need a supervisor's approval"),
-        max_length=30,
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"negative": gettext_lazy("Enter zero or more.")},
         help_text=gettext_lazy("Leave empty: adjustments never wait for approval."),
     )
     low_stock_digest = forms.BooleanField(label=gettext_lazy("E-mail me a daily list of low stock"), required=False)
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.currency = currency
-
-    def clean_adjustment_approval(self) -> int | None:
-        return _parse_money(self.cleaned_data["adjustment_approval"], self.currency, blank_ok=True)
+        self.fields["adjustment_approval"].currency = currency
 
 
 @role_required(*BACKOFFICE_ROLES)
@@ -502,7 +477,7 @@ def stock_settings(request: HttpRequest) -> HttpResponse:
     initial = {
         "negative_stock": current.negative_stock,
         "cost_method": current.cost_method,
-        "adjustment_approval": _money_text(current.adjustment_approval_minor, currency),
+        "adjustment_approval": money_initial(current.adjustment_approval_minor, currency),
         "low_stock_digest": current.low_stock_digest,
     }
     form = StockSettingsForm(request.POST or None, currency=currency, initial=initial)
