@@ -53,7 +53,7 @@ def _context(outlet, station: Station | None) -> dict:
     station_id = station.pk if station else None
     tickets = list(tickets_open(outlet_id=outlet.pk, station_id=station_id)) if outlet else []
     recent = list(tickets_recently_bumped(outlet_id=outlet.pk, station_id=station_id)) if outlet else []
-    return {"outlet": outlet, "station": station, "tickets": tickets, "recent": recent, "now": timezone.now()}
+    return {"outlet": outlet, "station": station, "tickets": tickets, "recent": recent}
 
 
 def _tickets_partial(request: HttpRequest, outlet=None, station: Station | None = None) -> HttpResponse:
