@@ -1,19 +1,95 @@
-"""Friendly error pages, in the layout of whoever is looking."""
+"""The one way a service says no: a stable code for programs, a translated message for people.
 
-from django.shortcuts import render
+Services raise `ServiceError`; views show its message (forms add it to the form, the till's JSON endpoints and
+the API answer `error_body()` with `error_status()`), and nothing else is needed to render it. It is a Django
+`ValidationError`, so forms and any code that already catches those keep working.
+
+Codes are dotted, lower-case and stable (`order.not_open`, `stock.insufficient`, `idempotency.key_reused`): a
+client may branch on them, so a code is never renamed once shipped. The message may be reworded freely. Codes
+are listed where they are raised, never in a central registry, so a new error costs one line.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+Message = str | Promise
+
+# What an API answers for a refusal of each kind; everything else is a 400.
+CONFLICT = 409
+FORBIDDEN = 403
+NOT_FOUND = 404
+UNPROCESSABLE = 422
 
 
-def forbidden(request, exception=None):
-    return render(request, "errors/403.html", status=403)
+class ServiceError(ValidationError):
+    """A refused write. `code` is stable; `message` is shown to people (already translated or lazy).
+
+    `field` puts the message on one input; `fields` carries several inputs' messages at once (a form checked
+    as a whole), each `{field: [message, ...]}`. `status` is what an HTTP caller answers with.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: Message,
+        *,
+        field: str | None = None,
+        fields: Mapping[str, Sequence[Message]] | None = None,
+        status: int = 400,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        if fields:
+            super().__init__(
+                {name: [ValidationError(text, code=code) for text in texts] for name, texts in fields.items()}
+            )
+        elif field:
+            super().__init__({field: [ValidationError(message, code=code, params=params)]})
+        else:
+            super().__init__(message, code=code, params=params)
+        self.code = code
+        self.summary = message
+        self.status = status
 
 
-def not_found(request, exception=None):
-    return render(request, "errors/404.html", status=404)
+def _messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
 
 
-def server_error(request):
-    # No context processors that could fail again: a plain page.
-    from django.http import HttpResponseServerError
-    from django.template import loader
+def error_code(exc: ValidationError) -> str:
+    """The stable code of any validation error (forms' own errors are "invalid")."""
+    code = getattr(exc, "code", None)
+    if code:
+        return code
+    if hasattr(exc, "error_dict"):
+        codes = {e.code for errors in exc.error_dict.values() for e in errors if e.code}
+        if len(codes) == 1:
+            return codes.pop()
+    return "invalid"
 
-    return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+def error_status(exc: ValidationError) -> int:
+    return getattr(exc, "status", 400)
+
+
+def error_body(exc: ValidationError) -> dict[str, Any]:
+    """The one JSON shape of an error, for the till's endpoints and the API:
+    `{"error": {"code": ..., "message": ..., "fields": {field: [message, ...]}}}`."""
+    fields = {}
+    if hasattr(exc, "error_dict"):
+        fields = {name: [str(m) for m in ValidationError(errors).messages] for name, errors in exc.error_dict.items()}
+        fields.pop("__all__", None)
+    summary = getattr(exc, "summary", None)
+    message = " ".join(_messages(exc)) if summary is None or fields else str(summary)
+    return {"error": {"code": error_code(exc), "message": message, "fields": fields}}
+
+
+def bad_request(message: Message, *, code: str = "request.invalid") -> ServiceError:
+    """A request the client should not have sent (malformed JSON, a missing id): 400 with a message."""
+    return ServiceError(code, message)
+
+
+GENERIC_MESSAGE = _("That could not be done.")

@@ -15,6 +15,6 @@ urlpatterns = [
     path("metrics", health.metrics, name="metrics"),
 ]
 
-handler403 = "pos_project.errors.forbidden"
-handler404 = "pos_project.errors.not_found"
-handler500 = "pos_project.errors.server_error"
+handler403 = "pos_project.error_pages.forbidden"
+handler404 = "pos_project.error_pages.not_found"
+handler500 = "pos_project.error_pages.server_error"

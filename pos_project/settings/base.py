@@ -77,6 +77,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "accounts",
+    "core",
     "business",
     "inventory",
     "sales",
@@ -199,12 +200,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "args": ("accounts.tasks.clear_expired_sessions",),
     },
+    "purge-idempotency-keys-daily": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": crontab(hour=3, minute=45),
+        "args": ("core.tasks.purge_idempotency_keys",),
+    },
     "low-stock-digest-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
         "schedule": crontab(hour=6, minute=0),
         "args": ("inventory.tasks.send_low_stock_digest",),
     },
 }
+
+# Idempotency keys are kept this long (at least 24 h) before the daily purge forgets them (core/idempotency.py).
+IDEMPOTENCY_KEY_TTL_HOURS = int(env("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
