@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
@@ -9,3 +10,12 @@ class CoreConfig(AppConfig):
 
     name = "core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The outbox's kick finds relay_outbox by name (core.tasks imports core.outbox, not the other way round),
+        # so the task is registered in every process, not only in workers that autodiscover tasks.
+        from . import tasks  # noqa: F401
+
+        # Subscribers register when their module is imported: each app keeps them in <app>/subscribers.py, and
+        # every process (web, worker, beat, tests) knows all of them before its first relay.
+        autodiscover_modules("subscribers")

@@ -205,6 +205,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=45),
         "args": ("core.tasks.purge_idempotency_keys",),
     },
+    # The outbox's safety net: a kick lost to a broker outage is relayed within a minute (core/outbox.py).
+    "relay-outbox-every-minute": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": 60.0,
+        "args": ("core.tasks.relay_outbox",),
+    },
+    "purge-outbox-events-daily": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": crontab(hour=3, minute=50),
+        "args": ("core.tasks.purge_outbox_events",),
+    },
     "low-stock-digest-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
         "schedule": crontab(hour=6, minute=0),
@@ -214,6 +225,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # Idempotency keys are kept this long (at least 24 h) before the daily purge forgets them (core/idempotency.py).
 IDEMPOTENCY_KEY_TTL_HOURS = int(env("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
+# Done outbox events are kept this long (days, at least 1) before the daily purge deletes them (core/outbox.py).
+OUTBOX_RETENTION_DAYS = int(env("OUTBOX_RETENTION_DAYS", "30"))
+# Seconds a relay kick may wait for the broker (connect, then each send) before giving up to beat's next relay.
+OUTBOX_KICK_TIMEOUT = float(env("OUTBOX_KICK_TIMEOUT", "0.05"))
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
