@@ -22,3 +22,6 @@ LOGGING["root"]["level"] = "WARNING"
 # Browser and view tests sign in often from 127.0.0.1; the rate-limit test sets the production figure itself.
 LOGIN_RATE_LIMIT = LOGIN_RATE_LIMIT_PER_IP = "1000/m"
 QR_SIMULATOR_ENABLED = True
+# Worker processes started by core/tests/test_outbox_worker.py also load that test's outbox subscribers.
+if os.environ.get("OUTBOX_TEST_SUBSCRIBERS"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "core.tests.outbox_app"]  # noqa: F405

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OutboxTestConfig(AppConfig):
+    name = "core.tests.outbox_app"
+    label = "outbox_test"
