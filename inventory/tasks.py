@@ -1,7 +1,8 @@
 """Inventory's scheduled work, run by Celery in one tenant's schema at a time (tenant-schemas-celery).
 
 Beat queues `send_low_stock_digest` in every live tenant through `pos_project.tasks.run_for_each_tenant`;
-sending a purchase order queues `send_purchase_order_email`.
+sending a purchase order emits `purchase_order.sent`, whose subscriber (subscribers.py) queues
+`send_purchase_order_email`.
 """
 
 import logging

@@ -8,13 +8,11 @@ idempotency key, so a double submit posts once. Receiving also re-prices the ite
 ("last" purchase cost, or the weighted "average" of what is on hand and what arrived), in Decimal, never float.
 """
 
-import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -25,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
+from core.outbox import event_emit
 from pos_project.money import MoneyError, parse_amount
 
 from ..models import (
@@ -47,8 +46,6 @@ from .stock import (
     parse_quantity,
     stock_settings_get,
 )
-
-logger = logging.getLogger(__name__)
 
 Status = PurchaseOrder.Status
 OPEN_STATUSES = (Status.DRAFT, Status.SENT, Status.PARTIAL)
@@ -356,17 +353,6 @@ def purchase_order_update(
 # --- Sending and cancelling ---------------------------------------------------------------------------------------
 
 
-def _queue_email(purchase_order_id: int) -> None:
-    """After commit: hand the e-mail to Celery. A broker outage must not undo the sending; it is logged and the
-    order can still be printed."""
-    from ..tasks import send_purchase_order_email
-
-    try:
-        send_purchase_order_email.delay(purchase_order_id)
-    except Exception:  # kombu's OperationalError and friends: the broker is down
-        logger.warning("Purchase order %s: the e-mail could not be queued.", purchase_order_id, exc_info=True)
-
-
 @transaction.atomic
 def purchase_order_send(*, purchase_order: PurchaseOrder, user: User) -> PurchaseOrder:
     """Draft → sent, and e-mail it to the supplier (when they have an address). Sending twice is harmless."""
@@ -388,8 +374,8 @@ def purchase_order_send(*, purchase_order: PurchaseOrder, user: User) -> Purchas
         target=str(po),
         data={"supplier": po.supplier_id, "email": po.supplier.email},
     )
-    if po.supplier.email:
-        transaction.on_commit(partial(_queue_email, po.pk))
+    # The e-mail to the supplier hangs off this event (inventory/subscribers.py), queued after the commit.
+    event_emit("purchase_order.sent", {"purchase_order": po.pk})
     return po
 
 

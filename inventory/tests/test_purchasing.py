@@ -11,6 +11,8 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
+from core.models import OutboxDelivery, OutboxEvent
+from core.outbox import outbox_relay
 from inventory.models import (
     GoodsReceipt,
     PurchaseOrder,
@@ -231,7 +233,8 @@ def test_sending_queues_one_e_mail_with_text_and_html(tenant, mailoutbox, monkey
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url, follow=True)
         again = client.post(url, follow=True)  # a double click: already sent, nothing queued
-    assert len(callbacks) == 1
+    # The commit kicks the outbox relay (eager here), whose subscriber queues the e-mail after its own commit.
+    assert [getattr(c, "func", c).__name__ for c in callbacks[1:]] == ["_queue_email"] and len(callbacks) == 2
     assert "the e-mail to po@mail-supplier.test is on its way" in response.content.decode()
     assert "was already sent" in again.content.decode()
     assert len(mailoutbox) == 1
@@ -246,6 +249,30 @@ def test_sending_queues_one_e_mail_with_text_and_html(tenant, mailoutbox, monkey
         assert send_purchase_order_email.apply(args=[po.pk]).get() is False  # run twice: sends nothing more
         assert PurchaseOrder.objects.get(pk=po.pk).status == Status.SENT
     assert len(mailoutbox) == 1
+
+
+def test_sending_emits_purchase_order_sent_whose_subscriber_queues_the_e_mail_if_there_is_an_address(
+    shop, owner_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        po = purchase_order_send(purchase_order=_draft(shop, owner_user), user=owner_user)
+        purchase_order_send(purchase_order=po, user=owner_user)  # sent already: no second event
+    assert len(callbacks) == 1  # the relay kick
+    event = OutboxEvent.objects.get(name="purchase_order.sent")
+    assert event.payload == {"purchase_order": po.pk}
+
+    silent = supplier_create(name="No Mail Supplier")
+    draft = purchase_order_create(supplier=silent, outlet=shop["outlet"], user=owner_user, currency="IDR",
+                                  lines=[POLineInput(item_id=shop["beans"].pk, quantity="1")])  # fmt: skip
+    quiet = purchase_order_send(purchase_order=draft, user=owner_user)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert outbox_relay() == 2
+    assert [c.func.__name__ for c in callbacks] == ["_queue_email"]  # for `po`; `quiet` has no address
+    assert [c.args for c in callbacks] == [(po.pk,)]
+    assert set(OutboxDelivery.objects.values_list("event__payload__purchase_order", "subscriber")) == {
+        (po.pk, "inventory.purchase_order_email"),
+        (quiet.pk, "inventory.purchase_order_email"),
+    }
 
 
 def test_print_page_is_an_a4_document(shop, owner_user, tenant):
