@@ -29,10 +29,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from business.models import Tax
+from catalog.models import Category, Product, ProductVariant
 from pos_project.money import MoneyError, format_money, parse_amount
 
 from . import services
-from .models import Category, Product, ProductVariant
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000

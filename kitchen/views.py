@@ -221,7 +221,7 @@ def stations(request: HttpRequest) -> HttpResponse:
 
 @role_required(*BACKOFFICE_ROLES)
 def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    from inventory.models import Product
+    from catalog.models import Product
     from inventory.selectors import category_list
 
     station = get_object_or_404(Station.objects.prefetch_related("categories", "products"), pk=pk)

@@ -15,8 +15,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.db.models.functions import Coalesce
 
 from business.models import Outlet, Tax
-
-from ..models import (
+from catalog.models import (
     FTS_CONFIG,
     Category,
     Modifier,

@@ -14,8 +14,7 @@ from django.db import connection, transaction
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet, Tax
-
-from ..models import (
+from catalog.models import (
     Category,
     Modifier,
     ModifierGroup,

@@ -22,9 +22,10 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
+from catalog.models import Category
 from pos_project.money import round_minor
 
-from ..models import Category, StockCount, StockCountLine, StockItem, StockLevel, StockMovement
+from ..models import StockCount, StockCountLine, StockItem, StockLevel, StockMovement
 from .stock import QTY_MAX, MovementLine, format_quantity, movements_post, parse_quantity
 
 Status = StockCount.Status

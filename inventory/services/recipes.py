@@ -13,8 +13,9 @@ from django.db.models import Q
 
 from accounts.models import User
 from accounts.services import audit_record
+from catalog.models import Modifier, Product, ProductVariant
 
-from ..models import Modifier, Product, ProductVariant, RecipeComponent, StockItem
+from ..models import RecipeComponent, StockItem
 from .stock import QTY_MAX, QTY_PLACES, format_quantity
 
 

@@ -3,8 +3,8 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
+from catalog.models import Category, Product, ProductVariant
 from inventory import csv_io
-from inventory.models import Category, Product, ProductVariant
 
 from . import factories as f
 

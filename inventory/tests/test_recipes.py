@@ -11,8 +11,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
+from catalog.models import Modifier, ProductVariant
 from inventory import services as catalog
-from inventory.models import Modifier, ProductVariant, RecipeComponent, StockItem, StockMovement
+from inventory.models import RecipeComponent, StockItem, StockMovement
 from inventory.services.recipes import recipe_component_add, recipe_component_remove
 from inventory.services.stock import (
     MovementLine,

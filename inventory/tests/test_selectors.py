@@ -1,8 +1,8 @@
 import pytest
 
 from business.selectors import outlet_default
+from catalog.models import Product
 from inventory import selectors, services
-from inventory.models import Product
 
 from . import factories as f
 
@@ -126,7 +126,7 @@ def _bulk_products(count: int, *, with_variants: bool = True):
     pb1 = f.tax("PB1")
     Product.taxes.through.objects.bulk_create(Product.taxes.through(product_id=p.pk, tax_id=pb1.pk) for p in products)
     if with_variants:
-        from inventory.models import ProductVariant
+        from catalog.models import ProductVariant
 
         ProductVariant.objects.bulk_create(
             ProductVariant(product=p, name="Large", sku=f"BULK-{p.pk}-L", price_minor=2000) for p in products

@@ -11,7 +11,8 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
-from inventory.models import Category, RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings, Supplier
+from catalog.models import Category
+from inventory.models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings, Supplier
 from inventory.services.items import (
     ReorderSetting,
     StockItemData,

@@ -4,8 +4,8 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
+from catalog.models import Category, ModifierGroup, OutletProductOverride, Product, ProductVariant
 from inventory import services
-from inventory.models import Category, ModifierGroup, OutletProductOverride, Product, ProductVariant
 
 from . import factories as f
 

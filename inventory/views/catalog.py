@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.guards import BACKOFFICE_ROLES, role_required
 from business.models import Outlet
+from catalog.models import Category, ModifierGroup, Product, ProductVariant
 from pos_project.forms import form_add_service_errors
 
 from .. import csv_io, selectors, services
@@ -27,7 +28,6 @@ from ..forms import (
     VariantForm,
     money_initial,
 )
-from ..models import Category, ModifierGroup, Product, ProductVariant
 
 PRODUCTS_PER_PAGE = 50
 

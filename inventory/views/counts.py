@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.guards import SUPERVISOR_ROLES, role_required
 from business.selectors import outlet_list
+from catalog.models import Category
 from pos_project.forms import form_add_service_errors
 
-from ..models import Category, StockCount
+from ..models import StockCount
 from ..selectors import counts as selectors
 from ..services import counts as services
 from ..services.stock import format_quantity

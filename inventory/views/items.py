@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.guards import BACKOFFICE_ROLES, role_required
+from catalog.models import ModifierGroup, Product
 from pos_project.forms import form_add_service_errors
 
 from ..forms import MoneyField, money_initial
-from ..models import ModifierGroup, Product, RecipeComponent, StockItem, StockSettings
+from ..models import RecipeComponent, StockItem, StockSettings
 from ..selectors import items as item_selectors
 from ..selectors import recipes as recipe_selectors
 from ..services import items as item_services

@@ -78,6 +78,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "accounts",
     "business",
+    "catalog",
     "inventory",
     "sales",
     "kitchen",

@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from business.models import SalesSettings, Tax
 from business.selectors import sales_settings_get
-from inventory.models import Modifier, OutletProductOverride, Product, ProductVariant
+from catalog.models import Modifier, OutletProductOverride, Product, ProductVariant
 
 from ..models import DiningTable, Order, OrderLine, Payment, Shift
 from ..pricing import (

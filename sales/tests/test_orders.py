@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry, Role
-from inventory.models import OutletProductOverride
+from catalog.models import OutletProductOverride
 from sales.models import Order, OrderLine, Payment
 from sales.pricing import Discount
 from sales.services import shift_close, shift_expected_cash

@@ -24,7 +24,7 @@ from accounts.guards import TILL_ROLES, role_required
 from accounts.services import approver_verify
 from business.models import Outlet
 from business.selectors import outlet_default, sales_settings_get
-from inventory.models import Category
+from catalog.models import Category
 from inventory.selectors import category_list, category_products, product_get_by_code, product_search
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
