@@ -43,7 +43,7 @@ def setup(tills: int, with_stock: bool = False) -> None:
     from accounts.services import staff_create
     from business.models import SalesSettings, Tax
     from catalog.models import Product
-    from inventory.services import category_create, product_create
+    from catalog.services import category_create, product_create
     from tenants.models import Tenant
     from tenants.services import tenant_provision
 

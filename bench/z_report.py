@@ -51,7 +51,7 @@ def main() -> int:
     from accounts.services import staff_create
     from business.models import Outlet, SalesSettings, Tax
     from catalog.models import Category, Product
-    from inventory.services import category_create, product_create
+    from catalog.services import category_create, product_create
     from sales.models import Shift
     from sales.selectors import shift_report
     from sales.services import register_create, shift_close, shift_open

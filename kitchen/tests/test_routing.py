@@ -1,6 +1,6 @@
 from accounts.models import Role
 from business.models import Outlet
-from inventory.services import category_create, product_create
+from catalog.services import category_create, product_create
 from kitchen.models import Station, Ticket
 from kitchen.services import ticket_bump, ticket_recall
 from sales.services import order_submit, register_create, shift_open

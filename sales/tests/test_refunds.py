@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry, Role
-from inventory.services import category_create, product_create
+from catalog.services import category_create, product_create
 from sales.models import Order, OrderLine, Payment, Refund, RefundLine
 from sales.pricing import Discount
 from sales.services import register_create, shift_close, shift_expected_cash, shift_open

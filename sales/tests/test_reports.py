@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from accounts.models import Role
 from business.models import Outlet, Tax
-from inventory.services import category_create, product_create
+from catalog.services import category_create, product_create
 from sales.models import Order
 from sales.selectors import order_history, shift_report
 from sales.services import cash_movement_record, register_create, shift_close, shift_open

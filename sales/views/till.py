@@ -25,7 +25,7 @@ from accounts.services import approver_verify
 from business.models import Outlet
 from business.selectors import outlet_default, sales_settings_get
 from catalog.models import Category
-from inventory.selectors import category_list, category_products, product_get_by_code, product_search
+from catalog.selectors import category_list, category_products, product_get_by_code, product_search
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError

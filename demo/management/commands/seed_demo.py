@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from accounts.models import Role, User
 from accounts.services import staff_create
 from business.models import SalesSettings, Tax
-from inventory.services import (
+from catalog.services import (
     ModifierSpec,
     category_create,
     modifier_group_create,

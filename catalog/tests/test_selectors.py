@@ -1,8 +1,8 @@
 import pytest
 
 from business.selectors import outlet_default
+from catalog import selectors, services
 from catalog.models import Product
-from inventory import selectors, services
 
 from . import factories as f
 

@@ -3,8 +3,8 @@
 import itertools
 
 from business.models import Outlet, Tax
+from catalog import services
 from catalog.models import Category, Product, ProductVariant
-from inventory import services
 
 _seq = itertools.count(1)
 

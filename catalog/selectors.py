@@ -15,7 +15,8 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.db.models.functions import Coalesce
 
 from business.models import Outlet, Tax
-from catalog.models import (
+
+from .models import (
     FTS_CONFIG,
     Category,
     Modifier,

@@ -14,7 +14,8 @@ from django.db import connection, transaction
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet, Tax
-from catalog.models import (
+
+from .models import (
     Category,
     Modifier,
     ModifierGroup,

@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from business.models import Outlet, Tax
-from catalog.models import Category, ModifierGroup
 from pos_project.money import MoneyError, format_money, parse_amount
 
 from . import csv_io
+from .models import Category, ModifierGroup
 
 
 class MoneyField(forms.CharField):
