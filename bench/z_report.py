@@ -54,8 +54,8 @@ def main() -> int:
     from catalog.services import category_create, product_create
     from sales.models import Shift
     from sales.selectors import shift_report
-    from sales.services import register_create, shift_close, shift_open
     from sales.services.orders import LineRequest, order_submit, payment_add
+    from sales.services.shifts import register_create, shift_close, shift_open
     from tenants.models import Tenant
     from tenants.services import tenant_provision
 

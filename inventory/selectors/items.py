@@ -12,7 +12,7 @@ from business.selectors import outlet_list
 from catalog.models import Category
 
 from ..models import StockItem, StockLevel, Supplier
-from ..services.stock import format_quantity
+from ..quantities import format_quantity
 
 ARCHIVED_CHOICES = ("", "archived", "all")  # "": active items only
 

@@ -18,7 +18,8 @@ from catalog.services import normalise_sku
 from pos_project.money import round_minor
 
 from ..models import RecipeComponent, StockItem, StockLevel, StockSettings, Supplier
-from .stock import QTY_MAX, QTY_PLACES, stock_settings_get
+from ..quantities import QTY_MAX, QTY_PLACES
+from .stock import stock_settings_get
 
 Errors = dict[str, list[str]]
 COST_PLACES = Decimal("0.000001")

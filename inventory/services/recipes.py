@@ -16,7 +16,7 @@ from accounts.services import audit_record
 from catalog.models import Modifier, Product, ProductVariant
 
 from ..models import RecipeComponent, StockItem
-from .stock import QTY_MAX, QTY_PLACES, format_quantity
+from ..quantities import QTY_MAX, QTY_PLACES, format_quantity
 
 
 def _owner_label(product, variant, modifier) -> str:

@@ -20,7 +20,7 @@ from inventory.services.stock import MovementLine, movements_post
 from inventory.tests.stock_helpers import assert_ledger_consistent
 from pos_project.testing.processes import child_env
 from sales.models import Order, OrderCounter, OrderLine, Register, Shift
-from sales.services import register_create, shift_open
+from sales.services.shifts import register_create, shift_open
 
 SELLER = """
 import json, sys, django

@@ -23,9 +23,9 @@ from catalog.models import Category
 from pos_project.forms import form_add_service_errors
 
 from ..models import StockCount
+from ..quantities import format_quantity
 from ..selectors import counts as selectors
 from ..services import counts as services
-from ..services.stock import format_quantity
 
 LINES_PER_PAGE = 100  # well under Django's 1,000-field limit for one POST (two fields a line)
 COUNTS_PER_PAGE = 50

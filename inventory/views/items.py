@@ -24,11 +24,12 @@ from catalog.services import normalise_sku
 from pos_project.forms import form_add_service_errors
 
 from ..models import RecipeComponent, StockItem, StockSettings
+from ..quantities import format_quantity, parse_quantity
 from ..selectors import items as item_selectors
 from ..selectors import recipes as recipe_selectors
 from ..services import items as item_services
 from ..services import recipes as recipe_services
-from ..services.stock import format_quantity, parse_quantity, stock_settings_get
+from ..services.stock import stock_settings_get
 
 PER_PAGE = 50
 

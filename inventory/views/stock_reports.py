@@ -25,8 +25,8 @@ from catalog import selectors as catalog_selectors
 from pos_project.money import currency, from_minor
 
 from ..models import StockAdjustment, StockItem, StockMovement
+from ..quantities import format_quantity
 from ..selectors import stock_reports as selectors
-from ..services.stock import format_quantity
 
 ROWS_PER_PAGE = 50
 LOW_ROWS_PER_PAGE = 100

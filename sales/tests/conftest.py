@@ -16,7 +16,7 @@ from catalog.services import (
     variant_create,
 )
 from sales.models import Shift
-from sales.services import register_create, shift_open
+from sales.services.shifts import register_create, shift_open
 
 
 @pytest.fixture

@@ -29,8 +29,15 @@ from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
 from sales.selectors import order_open_tabs
-from sales.services import LineRequest, order_submit, payment_add
-from sales.services.orders import order_add_lines, order_mark_served, order_preview, order_rush
+from sales.services.orders import (
+    LineRequest,
+    order_add_lines,
+    order_mark_served,
+    order_preview,
+    order_rush,
+    order_submit,
+    payment_add,
+)
 from sales.services.qr import qr_payment_start
 from sales.tasks import send_receipt_email
 from sales.views.qr import qr_svg
