@@ -4,7 +4,7 @@ from django.shortcuts import render
 from accounts.guards import BACKOFFICE_ROLES, role_required
 from accounts.selectors import audit_list, staff_list
 from business.selectors import outlet_list
-from inventory.selectors import menu_categories
+from catalog.selectors import menu_categories
 
 
 @role_required(*BACKOFFICE_ROLES)

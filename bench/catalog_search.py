@@ -51,8 +51,8 @@ def main() -> int:
     from django_tenants.utils import schema_context
 
     from business.selectors import outlet_default
-    from inventory import selectors
-    from inventory.models import Category, OutletProductOverride, Product, ProductVariant
+    from catalog import selectors
+    from catalog.models import Category, OutletProductOverride, Product, ProductVariant
     from tenants.models import Tenant
     from tenants.services import tenant_provision
 

@@ -98,10 +98,10 @@ def seed(open_tickets: int) -> Seeded:
     from accounts.services import staff_create
     from business.models import SalesSettings, Tax
     from business.selectors import outlet_default
-    from inventory.services import category_create, product_create
+    from catalog.services import category_create, product_create
     from kitchen.services import station_create
-    from sales.services import register_create, shift_open
     from sales.services.orders import LineRequest, order_submit
+    from sales.services.shifts import register_create, shift_open
     from tenants.services import tenant_provision
 
     call_command("setup_platform", verbosity=0)

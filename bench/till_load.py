@@ -42,8 +42,8 @@ def setup(tills: int, with_stock: bool = False) -> None:
     from accounts.models import Role, User
     from accounts.services import staff_create
     from business.models import SalesSettings, Tax
-    from inventory.models import Product
-    from inventory.services import category_create, product_create
+    from catalog.models import Product
+    from catalog.services import category_create, product_create
     from tenants.models import Tenant
     from tenants.services import tenant_provision
 
@@ -77,7 +77,8 @@ def _stock_recipes() -> None:
     from decimal import Decimal
 
     from business.models import Outlet
-    from inventory.models import Product, RecipeComponent, StockItem
+    from catalog.models import Product
+    from inventory.models import RecipeComponent, StockItem
     from inventory.services.stock import MovementLine, movements_post
 
     if StockItem.objects.filter(sku__startswith="BENCH-STK-").exists():

@@ -50,12 +50,12 @@ def main() -> int:
     from accounts.models import Role
     from accounts.services import staff_create
     from business.models import Outlet, SalesSettings, Tax
-    from inventory.models import Category, Product
-    from inventory.services import category_create, product_create
+    from catalog.models import Category, Product
+    from catalog.services import category_create, product_create
     from sales.models import Shift
     from sales.selectors import shift_report
-    from sales.services import register_create, shift_close, shift_open
     from sales.services.orders import LineRequest, order_submit, payment_add
+    from sales.services.shifts import register_create, shift_close, shift_open
     from tenants.models import Tenant
     from tenants.services import tenant_provision
 
@@ -102,7 +102,7 @@ def main() -> int:
                              sku=f"P{i:06d}", barcode=f"89{i:010d}", price_minor=5000 + i % 100 * 100)
                      for i in range(args.products)], batch_size=5000)  # fmt: skip
                 with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE inventory_product")
+                    cursor.execute("ANALYZE catalog_product")
                 shift2 = shift_open(register=register_create(outlet=outlet, name="Z2"), user=cashier,
                                     opening_float_minor=0)  # fmt: skip
                 session = client.session

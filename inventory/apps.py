@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class InventoryConfig(AppConfig):
-    """The catalog (what can be sold) and, in later issues, stock and its ledger."""
+    """Stock: items, recipes, the movement ledger, adjustments, transfers, purchasing and counts."""
 
     name = "inventory"

@@ -21,8 +21,9 @@ from accounts.models import Role, User
 from pos_project.money import format_money
 from tenants.selectors import tenant_url
 
+from .quantities import format_quantity
 from .selectors.stock_reports import LOW_STOCK_DIGEST_MAX, low_stock, low_stock_rows
-from .services.stock import format_quantity, stock_settings_get
+from .services.stock import stock_settings_get
 
 logger = logging.getLogger(__name__)
 DIGEST_KEY = "inventory:low-stock-digest:{day}"

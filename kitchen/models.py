@@ -13,8 +13,8 @@ class Station(models.Model):
     amber_after_minutes = models.PositiveSmallIntegerField(default=8)
     red_after_minutes = models.PositiveSmallIntegerField(default=15)
     sort_order = models.PositiveIntegerField(default=0)
-    categories = models.ManyToManyField("inventory.Category", blank=True, related_name="+")
-    products = models.ManyToManyField("inventory.Product", blank=True, related_name="+")
+    categories = models.ManyToManyField("catalog.Category", blank=True, related_name="+")
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
 
     class Meta:
         ordering = ["outlet", "sort_order", "name"]

@@ -193,7 +193,7 @@ def _minutes(raw: str | None, default: int) -> int:
 @role_required(*BACKOFFICE_ROLES)
 def stations(request: HttpRequest) -> HttpResponse:
     """Kitchen stations of the outlet and what each prepares: whole categories and single products."""
-    from inventory.selectors import category_list
+    from catalog.selectors import category_list
 
     outlet = _outlet(request)
     if request.method == "POST":
@@ -221,8 +221,8 @@ def stations(request: HttpRequest) -> HttpResponse:
 
 @role_required(*BACKOFFICE_ROLES)
 def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    from inventory.models import Product
-    from inventory.selectors import category_list
+    from catalog.models import Product
+    from catalog.selectors import category_list
 
     station = get_object_or_404(Station.objects.prefetch_related("categories", "products"), pk=pk)
     if request.method == "POST":

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("sales.urls")),
     path("", include("kitchen.urls")),
     path("", include("backoffice.urls")),
+    path("", include("catalog.urls")),
     path("", include("inventory.urls")),
     path("", include("business.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -199,8 +199,8 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
-    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, null=True, related_name="+")
-    variant = models.ForeignKey("inventory.ProductVariant", on_delete=models.PROTECT, null=True, related_name="+")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, null=True, related_name="+")
+    variant = models.ForeignKey("catalog.ProductVariant", on_delete=models.PROTECT, null=True, related_name="+")
     name = models.CharField(max_length=200)
     sku = models.CharField(max_length=40, blank=True)
     unit_price_minor = models.BigIntegerField(help_text="Menu price plus modifier deltas, per unit.")

@@ -10,9 +10,32 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from business.models import Outlet
 
 from .models import CashMovement, Order, Payment, Refund, Shift
-from .services.shifts import shift_expected_cash
 
 HISTORY_LIMIT_MAX = 200
+
+
+def shift_expected_cash(shift: Shift) -> int:
+    """Cash that should be in the drawer: float + pay-ins - pay-outs + cash taken (with cash tips and rounding)
+    - cash refunds this shift paid out (whichever shift took the original payment)."""
+    moves = dict(
+        CashMovement.objects.filter(shift=shift)
+        .values_list("kind")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("kind", "total")
+    )
+    cash = Payment.objects.filter(shift=shift, tender=Payment.Tender.CASH, status=Payment.Status.CAPTURED).aggregate(
+        amount=Sum("amount_minor"), tips=Sum("tip_minor"), rounding=Sum("rounding_minor")
+    )
+    refunds = shift.refunds.filter(tender=Payment.Tender.CASH).aggregate(total=Sum("amount_minor", default=0))["total"]
+    return (
+        shift.opening_float_minor
+        + moves.get(CashMovement.Kind.PAY_IN, 0)
+        - moves.get(CashMovement.Kind.PAY_OUT, 0)
+        + (cash["amount"] or 0)
+        + (cash["tips"] or 0)
+        + (cash["rounding"] or 0)
+        - refunds
+    )
 
 
 def _tax_totals(shift: Shift) -> list[dict]:

@@ -39,7 +39,7 @@ GUARDED = [(route, pattern) for route, pattern in tenant_views() if getattr(patt
 def _path_for(route: str, tenant) -> str:
     """A real path for the route: an app whose URLs name its own objects provides them; staff URLs get the
     kitchen user's primary key."""
-    from inventory.tests.guard_paths import catalog_path_for
+    from catalog.tests.guard_paths import catalog_path_for
 
     path = catalog_path_for(route, tenant) or "/" + route.replace("<int:pk>", str(tenant.users[Role.KITCHEN].pk))
     return path.replace("<uuid:uid>", "00000000-0000-0000-0000-000000000000")
@@ -101,7 +101,7 @@ def test_a_cashier_asking_for_the_back_office_gets_a_friendly_403(tenant):
 def test_pages_have_a_bounded_query_count(tenant, role, path, budget, django_assert_max_num_queries):
     """Budgets hold whatever the data size: more staff, products or audit entries add no queries."""
     from accounts.services import audit_record
-    from inventory.services import category_create, product_create
+    from catalog.services import category_create, product_create
 
     client = tenant.client(role)
     client.get(path)  # warm-up: first request per client may load the session

@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
-from inventory.models import Product
+from catalog.models import Product
 from tenants.models import Tenant
 
 

@@ -1,5 +1,39 @@
-"""The catalog (what is sold) and stock (what is on the shelves, and every movement of it)."""
+"""Stock: what is on the shelves of each outlet, and every movement of it. (The catalog lives in `catalog`.)"""
 
-from .catalog import *  # noqa: F403
-from .catalog import FTS_CONFIG, product_name_vector  # noqa: F401
-from .stock import *  # noqa: F403
+from .stock import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    RecipeComponent,
+    StockAdjustment,
+    StockAdjustmentLine,
+    StockCount,
+    StockCountLine,
+    StockItem,
+    StockLevel,
+    StockMovement,
+    StockSettings,
+    Supplier,
+    Transfer,
+    TransferLine,
+)
+
+__all__ = [
+    "GoodsReceipt",
+    "GoodsReceiptLine",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "RecipeComponent",
+    "StockAdjustment",
+    "StockAdjustmentLine",
+    "StockCount",
+    "StockCountLine",
+    "StockItem",
+    "StockLevel",
+    "StockMovement",
+    "StockSettings",
+    "Supplier",
+    "Transfer",
+    "TransferLine",
+]

@@ -74,16 +74,14 @@ class StockItem(models.Model):
     sku = models.CharField(max_length=40, unique=True)
     barcode = models.CharField(max_length=64, blank=True, db_index=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INGREDIENT)
-    category = models.ForeignKey(
-        "inventory.Category", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    category = models.ForeignKey("catalog.Category", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     base_unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.PCS)
     purchase_unit = models.CharField(max_length=20, default="pcs", help_text="kg, L, case of 24…")
     purchase_factor = models.DecimalField(default=1, help_text="Base units in one purchase unit.", **QTY)
     cost = models.DecimalField(default=0, help_text="Minor units per base unit.", **COST)
     default_supplier = models.ForeignKey(Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     product = models.ForeignKey(
-        "inventory.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="stock_items"
+        "catalog.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="stock_items"
     )
     is_archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -172,11 +170,11 @@ class RecipeComponent(models.Model):
     recipe) consumes items; a modifier adds items, or swaps one (oat milk `replaces` milk, same quantity
     unless its own is given)."""
 
-    product = models.ForeignKey("inventory.Product", on_delete=models.CASCADE, null=True, blank=True,
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="recipe")  # fmt: skip
-    variant = models.ForeignKey("inventory.ProductVariant", on_delete=models.CASCADE, null=True, blank=True,
+    variant = models.ForeignKey("catalog.ProductVariant", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="recipe")  # fmt: skip
-    modifier = models.ForeignKey("inventory.Modifier", on_delete=models.CASCADE, null=True, blank=True,
+    modifier = models.ForeignKey("catalog.Modifier", on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="recipe")  # fmt: skip
     item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="used_in")
     quantity = models.DecimalField(**QTY)
@@ -390,7 +388,7 @@ class StockCount(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     outlet = models.ForeignKey("business.Outlet", on_delete=models.PROTECT, related_name="+")
-    category = models.ForeignKey("inventory.Category", on_delete=models.PROTECT, null=True, blank=True,
+    category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+")  # fmt: skip
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     note = models.CharField(max_length=200, blank=True)

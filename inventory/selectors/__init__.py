@@ -1,3 +1,1 @@
-"""Reads of the inventory app, split by subject: the catalog here, stock in its own modules."""
-
-from .catalog import *  # noqa: F403
+"""Reads of stock, one module per subject; import from the submodule (e.g. `inventory.selectors.items`)."""

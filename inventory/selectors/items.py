@@ -9,9 +9,10 @@ from django.db.models.functions import Coalesce
 
 from business.models import Outlet
 from business.selectors import outlet_list
+from catalog.models import Category
 
-from ..models import Category, StockItem, StockLevel, Supplier
-from ..services.stock import format_quantity
+from ..models import StockItem, StockLevel, Supplier
+from ..quantities import format_quantity
 
 ARCHIVED_CHOICES = ("", "archived", "all")  # "": active items only
 

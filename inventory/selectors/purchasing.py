@@ -9,9 +9,9 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch
 from pos_project.money import round_minor
 
 from ..models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine, StockItem, Supplier
-from ..services.purchasing import OPEN_STATUSES, outstanding
-from ..services.stock import format_quantity
+from ..quantities import format_quantity
 
+OPEN_STATUSES = (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL)
 _LINE_VALUE = ExpressionWrapper(
     F("lines__quantity") * F("lines__unit_cost"), output_field=DecimalField(max_digits=32, decimal_places=9)
 )
@@ -50,6 +50,11 @@ def purchase_order_list(
 
 def purchase_order_get(pk: int) -> PurchaseOrder | None:
     return PurchaseOrder.objects.select_related("supplier", "outlet", "created_by").filter(pk=pk).first()
+
+
+def outstanding(line: PurchaseOrderLine) -> Decimal:
+    """Purchase units still to come on a line (never negative: more may have come than was ordered)."""
+    return max(line.quantity - line.quantity_received, Decimal(0))
 
 
 @dataclass(frozen=True)

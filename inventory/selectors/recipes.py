@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from ..models import Modifier, ModifierGroup, Product, ProductVariant, RecipeComponent, StockItem
+from catalog.models import Modifier, ModifierGroup, Product, ProductVariant
+
+from ..models import RecipeComponent, StockItem
 
 
 def _count(model_filter: dict) -> Subquery:

@@ -25,7 +25,8 @@ from business.models import Outlet
 from pos_project.money import round_minor
 
 from ..models import StockAdjustment, StockAdjustmentLine, StockItem, StockLevel, StockMovement
-from .stock import MovementLine, OutOfStock, format_quantity, movements_post, stock_settings_get
+from ..quantities import format_quantity
+from .stock import MovementLine, OutOfStock, movements_post, stock_settings_get
 from .stock_lines import StockLineInput, lines_check, lines_normalise
 
 Status = StockAdjustment.Status

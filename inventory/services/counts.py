@@ -22,10 +22,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
+from catalog.models import Category
 from pos_project.money import round_minor
 
-from ..models import Category, StockCount, StockCountLine, StockItem, StockLevel, StockMovement
-from .stock import QTY_MAX, MovementLine, format_quantity, movements_post, parse_quantity
+from ..models import StockCount, StockCountLine, StockItem, StockLevel, StockMovement
+from ..quantities import QTY_MAX, format_quantity, parse_quantity
+from .stock import MovementLine, movements_post
 
 Status = StockCount.Status
 SCAN_KEY_TTL = 60 * 60 * 12  # a retried scan is recognised for the length of a working day

@@ -13,11 +13,13 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.services import audit_record
+from catalog.models import Category, Product
+from catalog.services import normalise_sku
 from pos_project.money import round_minor
 
-from ..models import Category, Product, RecipeComponent, StockItem, StockLevel, StockSettings, Supplier
-from .catalog import normalise_sku
-from .stock import QTY_MAX, QTY_PLACES, stock_settings_get
+from ..models import RecipeComponent, StockItem, StockLevel, StockSettings, Supplier
+from ..quantities import QTY_MAX, QTY_PLACES
+from .stock import stock_settings_get
 
 Errors = dict[str, list[str]]
 COST_PLACES = Decimal("0.000001")

@@ -37,18 +37,11 @@ from ..models import (
     StockSettings,
     Supplier,
 )
-from .stock import (
-    QTY_MAX,
-    QTY_PLACES,
-    MovementLine,
-    format_quantity,
-    movements_post,
-    parse_quantity,
-    stock_settings_get,
-)
+from ..quantities import QTY_MAX, QTY_PLACES, format_quantity, parse_quantity
+from ..selectors.purchasing import OPEN_STATUSES, outstanding
+from .stock import MovementLine, movements_post, stock_settings_get
 
 Status = PurchaseOrder.Status
-OPEN_STATUSES = (Status.DRAFT, Status.SENT, Status.PARTIAL)
 COST_PLACES = Decimal("0.000001")
 COST_MAX = Decimal("999999999999")  # 18 digits, 6 of them decimals
 MAX_LINES = 200
@@ -404,11 +397,6 @@ class ReceiptLineInput:
     po_line_id: int
     quantity: str
     unit_cost: str = ""
-
-
-def outstanding(line: PurchaseOrderLine) -> Decimal:
-    """Purchase units still to come on a line (never negative: more may have come than was ordered)."""
-    return max(line.quantity - line.quantity_received, Decimal(0))
 
 
 def _receipt_by_key(key: str) -> GoodsReceipt | None:

@@ -13,9 +13,10 @@ from django.db.models import Q
 
 from accounts.models import User
 from accounts.services import audit_record
+from catalog.models import Modifier, Product, ProductVariant
 
-from ..models import Modifier, Product, ProductVariant, RecipeComponent, StockItem
-from .stock import QTY_MAX, QTY_PLACES, format_quantity
+from ..models import RecipeComponent, StockItem
+from ..quantities import QTY_MAX, QTY_PLACES, format_quantity
 
 
 def _owner_label(product, variant, modifier) -> str:

@@ -10,7 +10,7 @@ posts that touch the same items never deadlock.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,10 +19,9 @@ from accounts.models import User
 from business.models import Outlet
 
 from ..models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
+from ..quantities import format_quantity
 
 Kind = StockMovement.Kind
-QTY_PLACES = Decimal("0.001")
-QTY_MAX = Decimal("99999999999")  # 14 digits, 3 of them decimals
 
 
 class OutOfStock(ValidationError):
@@ -40,34 +39,6 @@ class MovementLine:
 def stock_settings_get() -> StockSettings:
     settings = StockSettings.objects.first()
     return settings if settings is not None else StockSettings.objects.create()
-
-
-def format_quantity(value: Decimal) -> str:
-    """12.500 → "12.5", 3.000 → "3": quantities as people write them."""
-    text = f"{value.normalize():f}"
-    return text
-
-
-def parse_quantity(text, *, allow_negative: bool = False, allow_zero: bool = False) -> Decimal:
-    """What a person typed (or a form sent) as a quantity, in base units with at most three decimals."""
-    raw = str(text if text is not None else "").strip().replace(",", ".")
-    if not raw:
-        raise ValidationError("Enter a quantity.")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(f"“{text}” is not a number.") from None
-    if not value.is_finite():
-        raise ValidationError(f"“{text}” is not a number.")
-    if value != value.quantize(QTY_PLACES):
-        raise ValidationError("Use at most three decimals.")
-    if abs(value) > QTY_MAX:
-        raise ValidationError("That quantity is too large.")
-    if value < 0 and not allow_negative:
-        raise ValidationError("The quantity cannot be negative.")
-    if value == 0 and not allow_zero:
-        raise ValidationError("The quantity cannot be zero.")
-    return value.quantize(QTY_PLACES)
 
 
 def _lock_levels(outlet_id: int, item_ids: Iterable[int]) -> dict[int, StockLevel]:

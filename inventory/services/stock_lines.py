@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from ..models import StockItem
-from .stock import parse_quantity
+from ..quantities import parse_quantity
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from accounts.services import audit_record
 from business.models import Outlet
 
 from ..models import StockItem, StockMovement, Transfer, TransferLine
-from .stock import MovementLine, format_quantity, movements_post, parse_quantity
+from ..quantities import format_quantity, parse_quantity
+from .stock import MovementLine, movements_post
 from .stock_lines import StockLineInput, lines_check, lines_normalise
 
 Status = Transfer.Status

@@ -12,7 +12,8 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
-from inventory.models import Category, StockCount, StockCountLine, StockItem, StockLevel, StockMovement
+from catalog.models import Category
+from inventory.models import StockCount, StockCountLine, StockItem, StockLevel, StockMovement
 from inventory.selectors.counts import count_review
 from inventory.services.counts import count_cancel, count_enter, count_post, count_scan, count_start
 from inventory.services.stock import MovementLine, movements_post

@@ -11,8 +11,10 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
-from inventory import services as catalog
-from inventory.models import Modifier, ProductVariant, RecipeComponent, StockItem, StockMovement
+from catalog import services as catalog
+from catalog.models import Modifier, ProductVariant
+from catalog.tests import factories as f
+from inventory.models import RecipeComponent, StockItem, StockMovement
 from inventory.services.recipes import recipe_component_add, recipe_component_remove
 from inventory.services.stock import (
     MovementLine,
@@ -23,7 +25,6 @@ from inventory.services.stock import (
     usage_per_unit,
 )
 
-from . import factories as f
 from .stock_helpers import assert_ledger_consistent, level_of, stock_item
 
 D = Decimal

@@ -14,12 +14,13 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from business.models import Outlet
-from inventory.models import Category, Product, RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
+from catalog.models import Category, Product
+from inventory.models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
 from inventory.services.stock import MovementLine, movements_post
 from inventory.tests.stock_helpers import assert_ledger_consistent
 from pos_project.testing.processes import child_env
 from sales.models import Order, OrderCounter, OrderLine, Register, Shift
-from sales.services import register_create, shift_open
+from sales.services.shifts import register_create, shift_open
 
 SELLER = """
 import json, sys, django

@@ -11,7 +11,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
-from inventory.models import Category, RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings, Supplier
+from catalog.models import Category
+from catalog.tests import factories as f
+from inventory.models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings, Supplier
 from inventory.services.items import (
     ReorderSetting,
     StockItemData,
@@ -24,7 +26,6 @@ from inventory.services.items import (
 )
 from inventory.services.stock import MovementLine, SoldLine, movements_post, stock_consume_for_sale, stock_settings_get
 
-from . import factories as f
 from .stock_helpers import assert_ledger_consistent, level_of, second_outlet, stock_item
 
 D = Decimal

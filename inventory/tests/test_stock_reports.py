@@ -16,6 +16,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role, User
 from business.selectors import outlet_default
+from catalog.tests import factories as f
 from inventory.models import (
     GoodsReceipt,
     PurchaseOrder,
@@ -30,7 +31,6 @@ from inventory.services.stock import MovementLine, movements_post, stock_setting
 from inventory.tasks import DIGEST_KEY, _local_today, send_low_stock_digest
 from inventory.views import stock_reports as views
 
-from . import factories as f
 from .stock_helpers import assert_ledger_consistent, second_outlet, stock_item
 
 REFUSED_ROLES = [Role.CASHIER, Role.KITCHEN]

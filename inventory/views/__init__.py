@@ -1,1 +1,1 @@
-from .catalog import *  # noqa: F403
+"""Pages of the stock back office, one module per subject (items, reports, adjustments, transfers, ...)."""

@@ -19,12 +19,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.guards import SUPERVISOR_ROLES, role_required
 from business.selectors import outlet_list
+from catalog.models import Category
 from pos_project.forms import form_add_service_errors
 
-from ..models import Category, StockCount
+from ..models import StockCount
+from ..quantities import format_quantity
 from ..selectors import counts as selectors
 from ..services import counts as services
-from ..services.stock import format_quantity
 
 LINES_PER_PAGE = 100  # well under Django's 1,000-field limit for one POST (two fields a line)
 COUNTS_PER_PAGE = 50

@@ -18,16 +18,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.guards import BACKOFFICE_ROLES, role_required
+from catalog.forms import MoneyField, money_initial
+from catalog.models import ModifierGroup, Product
+from catalog.services import normalise_sku
 from pos_project.forms import form_add_service_errors
 
-from ..forms import MoneyField, money_initial
-from ..models import ModifierGroup, Product, RecipeComponent, StockItem, StockSettings
+from ..models import RecipeComponent, StockItem, StockSettings
+from ..quantities import format_quantity, parse_quantity
 from ..selectors import items as item_selectors
 from ..selectors import recipes as recipe_selectors
 from ..services import items as item_services
 from ..services import recipes as recipe_services
-from ..services.catalog import normalise_sku
-from ..services.stock import format_quantity, parse_quantity, stock_settings_get
+from ..services.stock import stock_settings_get
 
 PER_PAGE = 50
 

@@ -22,9 +22,9 @@ from pos_project.forms import form_add_service_errors
 from pos_project.money import format_money, round_minor
 
 from ..models import PurchaseOrder, Supplier
+from ..quantities import format_quantity
 from ..selectors import purchasing as selectors
 from ..services import purchasing as services
-from ..services.stock import format_quantity
 
 PER_PAGE = 50
 BLANK_ROWS = 5

@@ -21,12 +21,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.guards import SUPERVISOR_ROLES, role_required
 from business.selectors import outlet_list
+from catalog import selectors as catalog_selectors
 from pos_project.money import currency, from_minor
 
 from ..models import StockAdjustment, StockItem, StockMovement
-from ..selectors import catalog as catalog_selectors
+from ..quantities import format_quantity
 from ..selectors import stock_reports as selectors
-from ..services.stock import format_quantity
 
 ROWS_PER_PAGE = 50
 LOW_ROWS_PER_PAGE = 100

@@ -23,9 +23,9 @@ from business.selectors import outlet_list
 from pos_project.money import round_minor
 
 from ..models import Transfer
+from ..quantities import format_quantity
 from ..selectors import transfers as selectors
 from ..services import transfers as services
-from ..services.stock import format_quantity
 
 PER_PAGE = 50
 EMPTY_ROWS = 3

@@ -150,7 +150,7 @@ def test_the_owner_routes_single_products_to_a_station(kitchen, tenant):
 
 def test_each_outlet_has_its_own_display_and_the_device_remembers_which(kitchen, tenant):
     from business.services import outlet_create
-    from sales.services import register_create, shift_open
+    from sales.services.shifts import register_create, shift_open
 
     harbour = outlet_create(name="Harbour Road", code="harbour")
     Station.objects.create(outlet=harbour, name="Harbour grill")

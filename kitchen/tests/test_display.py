@@ -72,7 +72,7 @@ def test_bumped_orders_show_ready_on_the_till_until_served(till, tenant):
 def test_the_owner_adds_a_station_with_its_categories(tenant):
     owner = tenant.client(Role.ADMIN_TENANT)
     with tenant_context(tenant.tenant):
-        from inventory.services import category_create
+        from catalog.services import category_create
 
         drinks = category_create(name="Drinks")
     assert owner.post("/backoffice/stations/", {"name": "Bar", "categories": [drinks.pk]}).status_code == 302

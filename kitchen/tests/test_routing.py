@@ -1,10 +1,10 @@
 from accounts.models import Role
 from business.models import Outlet
-from inventory.services import category_create, product_create
+from catalog.services import category_create, product_create
 from kitchen.models import Station, Ticket
 from kitchen.services import ticket_bump, ticket_recall
-from sales.services import order_submit, register_create, shift_open
-from sales.services.orders import LineRequest, order_add_lines
+from sales.services.orders import LineRequest, order_add_lines, order_submit
+from sales.services.shifts import register_create, shift_open
 
 
 def test_a_sent_order_becomes_one_ticket_per_station_with_only_its_lines(in_tenant):

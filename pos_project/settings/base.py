@@ -79,6 +79,7 @@ TENANT_APPS = [
     "accounts",
     "core",
     "business",
+    "catalog",
     "inventory",
     "sales",
     "kitchen",

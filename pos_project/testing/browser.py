@@ -31,8 +31,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_site(_session_tenants, django_db_blocker):
     """gunicorn serving the test database, with a small committed menu in the first tenant."""
-    from inventory.models import Category, ModifierGroup, Product
-    from inventory.services import (
+    from catalog.models import Category, ModifierGroup, Product
+    from catalog.services import (
         ModifierSpec,
         category_create,
         modifier_group_create,

@@ -1,8 +1,7 @@
 """Submitting orders and taking payments. Both are idempotent: the till sends a key it generated, and a retry
 with the same key gets the first result back instead of a second order or payment (docs/adr/0004)."""
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from business.models import SalesSettings, Tax
 from business.selectors import sales_settings_get
-from inventory.models import Modifier, OutletProductOverride, Product, ProductVariant
+from catalog.selectors import LineChoice, ResolvedLine, catalog_lines_resolve, product_category_ids
 
 from ..models import DiningTable, Order, OrderLine, Payment, Shift
 from ..pricing import (
@@ -46,14 +45,10 @@ class LineRequest:
     discount: Discount | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class _PricedLine:
     request: LineRequest
-    product: Product
-    variant: ProductVariant | None
-    unit_price_minor: int
-    modifiers: list[dict] = field(default_factory=list)
-    taxes: list[dict] = field(default_factory=list)
+    item: ResolvedLine
 
 
 def pricing_settings_for(settings: SalesSettings, taxes: list[Tax]) -> PricingSettings:
@@ -80,92 +75,27 @@ def _check_key(key: str) -> str:
 
 
 def _price_lines(lines: list[LineRequest], outlet_id: int) -> tuple[list[_PricedLine], dict[str, list[str]]]:
-    """Look up everything the lines name in a fixed number of queries and check it can be sold here."""
-    errors: dict[str, list[str]] = defaultdict(list)
-    product_ids = {line.product_id for line in lines}
-    products = Product.objects.filter(pk__in=product_ids).prefetch_related(
-        "taxes", "variants", "product_modifier_groups__group"
+    """Price the lines through the catalog (what they name, at this outlet) and check what is the till's own
+    business: the quantity and the note. A line's own messages come before the catalog's."""
+    found = catalog_lines_resolve(
+        outlet_id=outlet_id,
+        lines=[LineChoice(line.product_id, line.variant_id, tuple(line.modifier_ids)) for line in lines],
     )
-    products = {p.pk: p for p in products}
-    modifier_ids = {mid for line in lines for mid in line.modifier_ids}
-    modifiers = {m.pk: m for m in Modifier.objects.filter(pk__in=modifier_ids).select_related("group")}
-    overrides = {
-        (o.product_id, o.variant_id): o
-        for o in OutletProductOverride.objects.filter(outlet_id=outlet_id, product_id__in=product_ids)
-    }
-    priced: list[_PricedLine] = []
+    errors: dict[str, list[str]] = {}
     for index, line in enumerate(lines, start=1):
         where = f"lines.{index}"
-        product = products.get(line.product_id)
-        if product is None or product.is_archived:
-            errors[where].append(f"Line {index}: this product is not on the menu.")
-            continue
-        if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
-            errors[where].append(f"Line {index} ({product.name}): the quantity must be 1 to {MAX_QUANTITY}.")
-        if len(line.note) > 200:
-            errors[where].append(f"Line {index} ({product.name}): the note can be at most 200 characters.")
-        variants = [v for v in product.variants.all() if not v.is_archived]
-        variant = None
-        if line.variant_id is not None:
-            variant = next((v for v in variants if v.pk == line.variant_id), None)
-            if variant is None:
-                errors[where].append(f"Line {index} ({product.name}): that size/variant is not available.")
-                continue
-        elif variants:
-            errors[where].append(f"Line {index} ({product.name}): choose one of {', '.join(v.name for v in variants)}.")
-            continue
-        product_override = overrides.get((product.pk, None))
-        variant_override = overrides.get((product.pk, variant.pk)) if variant else None
-        if (product_override and not product_override.is_available) or (
-            variant_override and not variant_override.is_available
-        ):
-            errors[where].append(f"Line {index}: {product.name} is sold out at this outlet.")
-            continue
-        base = variant.price_minor if variant else product.price_minor
-        for override in (product_override if not variant else None, variant_override):
-            if override is not None and override.price_minor is not None:
-                base = override.price_minor
-        chosen = []
-        groups = {pmg.group_id: pmg.group for pmg in product.product_modifier_groups.all() if not pmg.group.is_archived}
-        per_group: dict[int, int] = defaultdict(int)
-        for mid in line.modifier_ids:
-            modifier = modifiers.get(mid)
-            if modifier is None or modifier.is_archived or modifier.group_id not in groups:
-                errors[where].append(f"Line {index} ({product.name}): an option chosen does not belong to it.")
-                continue
-            per_group[modifier.group_id] += 1
-            chosen.append(modifier)
-        for group in groups.values():
-            count = per_group.get(group.pk, 0)
-            if count < group.min_choices:
-                errors[where].append(
-                    f"Line {index} ({product.name}): choose at least {group.min_choices} for “{group.name}”."
-                )
-            if count > group.max_choices:
-                errors[where].append(
-                    f"Line {index} ({product.name}): choose at most {group.max_choices} for “{group.name}”."
-                )
-        priced.append(
-            _PricedLine(
-                request=line,
-                product=product,
-                variant=variant,
-                unit_price_minor=base + sum(m.price_delta_minor for m in chosen),
-                modifiers=[{"id": m.pk, "name": m.name, "price_delta_minor": m.price_delta_minor} for m in chosen],
-                taxes=[
-                    {
-                        "code": t.code,
-                        "name": t.name,
-                        "rate": str(t.rate),
-                        "inclusive": t.inclusive,
-                        "applies_to_service_charge": t.applies_to_service_charge,
-                    }
-                    for t in product.taxes.all()
-                    if t.is_active
-                ],
-            )
-        )
-    return priced, dict(errors)
+        own = []
+        name = found.product_names.get(line.product_id)
+        if name is not None:  # a product not on the menu is the catalog's message alone
+            if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
+                own.append(f"Line {index} ({name}): the quantity must be 1 to {MAX_QUANTITY}.")
+            if len(line.note) > 200:
+                own.append(f"Line {index} ({name}): the note can be at most 200 characters.")
+        if messages := own + found.errors.get(where, []):
+            errors[where] = messages
+    if errors:
+        return [], errors
+    return [_PricedLine(request=r, item=item) for r, item in zip(lines, found.lines, strict=True)], errors
 
 
 def _totals_fields(totals: OrderTotals) -> dict:
@@ -195,14 +125,14 @@ def _line_row(order: Order, position: int, p: _PricedLine, t) -> OrderLine:
     return OrderLine(
         order=order,
         position=position,
-        product=p.product,
-        variant=p.variant,
-        name=p.product.name + (f" ({p.variant.name})" if p.variant else ""),
-        sku=p.variant.sku if p.variant else p.product.sku,
-        unit_price_minor=p.unit_price_minor,
+        product_id=p.item.product_id,
+        variant_id=p.item.variant_id,
+        name=p.item.name,
+        sku=p.item.sku,
+        unit_price_minor=p.item.unit_price_minor,
         quantity=p.request.quantity,
-        modifiers=p.modifiers,
-        taxes=p.taxes,
+        modifiers=list(p.item.modifiers),
+        taxes=list(p.item.taxes),
         note=p.request.note.strip(),
         discount_kind=p.request.discount.kind if p.request.discount else "",
         discount_value=Decimal(p.request.discount.value) if p.request.discount else None,
@@ -226,8 +156,8 @@ def _price_cart(
                 LineInput(
                     key=str(i),
                     quantity=p.request.quantity,
-                    unit_price_minor=p.unit_price_minor,
-                    tax_codes=tuple(t["code"] for t in p.taxes if t["code"] in known),
+                    unit_price_minor=p.item.unit_price_minor,
+                    tax_codes=tuple(t["code"] for t in p.item.taxes if t["code"] in known),
                     discount=p.request.discount,
                 )
                 for i, p in enumerate(priced)
@@ -255,9 +185,9 @@ def order_preview(*, outlet_id: int, lines: list[LineRequest], order_discount: D
     priced, totals = _price_cart(lines, outlet_id, order_discount, settings)
     rows = [
         {
-            "name": p.product.name + (f" ({p.variant.name})" if p.variant else ""),
-            "modifiers": [m["name"] for m in p.modifiers],
-            "unit_price_minor": p.unit_price_minor,
+            "name": p.item.name,
+            "modifiers": [m["name"] for m in p.item.modifiers],
+            "unit_price_minor": p.item.unit_price_minor,
             "quantity": p.request.quantity,
             "gross_minor": t.gross_minor,
             "discount_minor": t.line_discount_minor,
@@ -321,7 +251,7 @@ def order_submit(
     priced, totals = _price_cart(lines, shift.outlet_id, order_discount, settings)
 
     needs_approval = [
-        p.product.name
+        p.item.product_name
         for p, t in zip(priced, totals.lines, strict=True)
         if _discount_needs_approval(p.request.discount, t.gross_minor, settings.discount_limit_percent)
     ]
@@ -368,7 +298,7 @@ def order_submit(
             )
             _take_stock(order, created, [p.request for p in priced], user)
             if send_to_kitchen:
-                _send_to_kitchen(order, created, is_addon=False, is_rush=rush)
+                _send_to_kitchen(order, created, is_addon=False, is_rush=rush, categories=_categories_of(priced))
             if needs_approval:
                 audit_record(
                     action="order.discount_approved",
@@ -496,9 +426,19 @@ def _take_stock(order: Order, created: list[OrderLine], requests: list[LineReque
         OrderLine.objects.bulk_update([line for line in created if line.stock_usage], ["stock_usage"])
 
 
-def _send_to_kitchen(order: Order, lines: list[OrderLine], *, is_addon: bool, is_rush: bool = False) -> None:
-    """Tell the kitchen (its service, in this transaction) which lines to prepare."""
+def _categories_of(priced: list[_PricedLine]) -> dict[int, int]:
+    return {p.item.product_id: p.item.category_id for p in priced}
+
+
+def _send_to_kitchen(
+    order: Order, lines: list[OrderLine], *, is_addon: bool, is_rush: bool = False, categories: dict[int, int]
+) -> None:
+    """Tell the kitchen (its service, in this transaction) which lines to prepare. `categories` maps the
+    products just priced to their category; others (lines already on a tab) are looked up in one query."""
     from kitchen.services import KitchenLine, SentOrder, tickets_create
+
+    missing = {line.product_id for line in lines if line.product_id is not None} - categories.keys()
+    categories = {**categories, **product_category_ids(product_ids=missing)}
 
     tickets_create(
         order=SentOrder(
@@ -513,7 +453,7 @@ def _send_to_kitchen(order: Order, lines: list[OrderLine], *, is_addon: bool, is
             KitchenLine(
                 order_line_id=line.pk,
                 product_id=line.product_id,
-                category_id=line.product.category_id if line.product else None,
+                category_id=categories.get(line.product_id) if line.product_id is not None else None,
                 name=line.name,
                 quantity=line.quantity,
                 modifiers=tuple(m["name"] for m in line.modifiers),
@@ -626,8 +566,8 @@ def order_add_lines(
             LineInput(
                 key=f"n{i}",
                 quantity=p.request.quantity,
-                unit_price_minor=p.unit_price_minor,
-                tax_codes=tuple(t["code"] for t in p.taxes if t["code"] in codes),
+                unit_price_minor=p.item.unit_price_minor,
+                tax_codes=tuple(t["code"] for t in p.item.taxes if t["code"] in codes),
                 discount=p.request.discount,
             )
             for i, p in enumerate(priced)
@@ -638,7 +578,9 @@ def order_add_lines(
             if _discount_needs_approval(p.request.discount, gross, settings.discount_limit_percent) and (
                 approved_by is None or approved_by.role not in ("SUPERVISOR", "ADMIN_TENANT")
             ):
-                raise ValidationError({"discount": [f"A discount on {p.product.name} needs a supervisor's approval."]})
+                raise ValidationError(
+                    {"discount": [f"A discount on {p.item.product_name} needs a supervisor's approval."]}
+                )
         try:
             totals = order_totals_compute(
                 lines=[_snapshot_input(line) for line in existing] + new_inputs,
@@ -661,7 +603,13 @@ def order_add_lines(
         _take_stock(order, created, [p.request for p in priced], user)
         # Items added to a tab the kitchen already has arrive as an add-on ticket; a tab never sent goes whole.
         was_sent = order.sent_to_kitchen_at is not None
-        _send_to_kitchen(order, created if was_sent else existing + created, is_addon=was_sent, is_rush=rush)
+        _send_to_kitchen(
+            order,
+            created if was_sent else existing + created,
+            is_addon=was_sent,
+            is_rush=rush,
+            categories=_categories_of(priced),
+        )
         if not was_sent:
             order.sent_to_kitchen_at = timezone.now()
         for name, value in _totals_fields(totals).items():

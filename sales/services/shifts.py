@@ -5,14 +5,14 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
 
-from ..models import CashMovement, Payment, Register, Shift
+from ..models import CashMovement, Register, Shift
+from ..selectors import shift_expected_cash
 
 
 def business_date_now() -> date:
@@ -78,30 +78,6 @@ def cash_movement_record(*, shift: Shift, user: User, kind: str, amount_minor: i
     audit_record(action=f"shift.{kind}", actor=user, target=f"shift {shift.pk}",
                  data={"amount": amount_minor, "reason": movement.reason})  # fmt: skip
     return movement
-
-
-def shift_expected_cash(shift: Shift) -> int:
-    """Cash that should be in the drawer: float + pay-ins - pay-outs + cash taken (with cash tips and rounding)
-    - cash refunds this shift paid out (whichever shift took the original payment)."""
-    moves = dict(
-        CashMovement.objects.filter(shift=shift)
-        .values_list("kind")
-        .annotate(total=Sum("amount_minor"))
-        .values_list("kind", "total")
-    )
-    cash = Payment.objects.filter(shift=shift, tender=Payment.Tender.CASH, status=Payment.Status.CAPTURED).aggregate(
-        amount=Sum("amount_minor"), tips=Sum("tip_minor"), rounding=Sum("rounding_minor")
-    )
-    refunds = shift.refunds.filter(tender=Payment.Tender.CASH).aggregate(total=Sum("amount_minor", default=0))["total"]
-    return (
-        shift.opening_float_minor
-        + moves.get(CashMovement.Kind.PAY_IN, 0)
-        - moves.get(CashMovement.Kind.PAY_OUT, 0)
-        + (cash["amount"] or 0)
-        + (cash["tips"] or 0)
-        + (cash["rounding"] or 0)
-        - refunds
-    )
 
 
 def _count_denominations(denominations: dict) -> int:

@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from business.models import Outlet, SalesSettings, Tax
-from inventory.services import (
+from catalog.services import (
     ModifierSpec,
     category_create,
     modifier_group_create,
@@ -16,7 +16,7 @@ from inventory.services import (
     variant_create,
 )
 from sales.models import Shift
-from sales.services import register_create, shift_open
+from sales.services.shifts import register_create, shift_open
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def till(tenant):
         from decimal import Decimal
 
         from business.models import SalesSettings, Tax
-        from inventory.services import category_create, product_create
+        from catalog.services import category_create, product_create
 
         SalesSettings.objects.update_or_create(
             pk=1, defaults={"service_charge_rate": Decimal(5), "cash_rounding_unit": 100}

@@ -7,10 +7,10 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from business.models import Outlet
-from inventory.models import Category, Product
+from catalog.models import Category, Product
 from sales.models import Order, OrderCounter, OrderLine, Payment, Register, Shift
-from sales.services import register_create, shift_open
 from sales.services.orders import LineRequest, order_submit, payment_add
+from sales.services.shifts import register_create, shift_open
 
 
 def _race(n: int, fn) -> tuple[list, list]:

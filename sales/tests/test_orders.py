@@ -4,11 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry, Role
-from inventory.models import OutletProductOverride
+from catalog.models import OutletProductOverride
 from sales.models import Order, OrderLine, Payment
 from sales.pricing import Discount
-from sales.services import shift_close, shift_expected_cash
+from sales.selectors import shift_expected_cash
 from sales.services.orders import LineRequest, order_add_lines, order_submit, payment_add
+from sales.services.shifts import shift_close
 
 
 def submit(resto, lines, key="k-1", **kwargs):

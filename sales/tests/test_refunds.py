@@ -4,12 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry, Role
-from inventory.services import category_create, product_create
+from catalog.services import category_create, product_create
 from sales.models import Order, OrderLine, Payment, Refund, RefundLine
 from sales.pricing import Discount
-from sales.services import register_create, shift_close, shift_expected_cash, shift_open
+from sales.selectors import shift_expected_cash
 from sales.services.orders import LineRequest, order_submit, payment_add
 from sales.services.refunds import _rerun_totals, line_shares, order_refund, order_void
+from sales.services.shifts import register_create, shift_close, shift_open
 
 
 def submit(resto, lines, key="k-1", **kwargs) -> Order:

@@ -3,12 +3,12 @@ from decimal import Decimal
 
 from accounts.models import Role
 from business.models import Outlet, Tax
-from inventory.services import category_create, product_create
+from catalog.services import category_create, product_create
 from sales.models import Order
 from sales.selectors import order_history, shift_report
-from sales.services import cash_movement_record, register_create, shift_close, shift_open
 from sales.services.orders import LineRequest, order_submit, payment_add
 from sales.services.refunds import order_refund, order_void
+from sales.services.shifts import cash_movement_record, register_create, shift_close, shift_open
 
 
 def _sell(resto, n: int, prefix: str = "o") -> list[Order]:

@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import AuditEntry, Role
 from business.models import Outlet
 from sales.models import OrderCounter, Shift
-from sales.services import cash_movement_record, order_number_next, register_create, shift_close, shift_open
+from sales.services.shifts import cash_movement_record, order_number_next, register_create, shift_close, shift_open
 
 
 @pytest.fixture

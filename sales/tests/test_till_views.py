@@ -280,7 +280,7 @@ def test_the_till_page_and_order_submission_use_a_fixed_number_of_queries(till):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from inventory.models import Category, Product
+    from catalog.models import Category, Product
 
     client, teh = till["client"], till["teh"]
 

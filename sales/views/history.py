@@ -14,8 +14,7 @@ from accounts.guards import TILL_ROLES, role_required
 from accounts.services import approver_verify
 from sales.models import Order, Payment, Shift
 from sales.selectors import order_history, order_open_tabs, shift_list_recent
-from sales.services import order_refund, order_void
-from sales.services.refunds import order_line_void
+from sales.services.refunds import order_line_void, order_refund, order_void
 from sales.services.tabs import order_merge, order_split
 
 from .till import current_shift

@@ -10,7 +10,8 @@ from accounts.guards import TILL_ROLES, role_required
 from business.selectors import outlet_default
 from pos_project.money import MoneyError, currency, parse_amount
 from sales.models import Register, Shift
-from sales.services import cash_movement_record, register_create, shift_close, shift_expected_cash, shift_open
+from sales.selectors import shift_expected_cash
+from sales.services.shifts import cash_movement_record, register_create, shift_close, shift_open
 
 from .till import SESSION_REGISTER, current_register, current_shift
 

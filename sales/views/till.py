@@ -24,14 +24,20 @@ from accounts.guards import TILL_ROLES, role_required
 from accounts.services import approver_verify
 from business.models import Outlet
 from business.selectors import outlet_default, sales_settings_get
-from inventory.models import Category
-from inventory.selectors import category_list, category_products, product_get_by_code, product_search
+from catalog.selectors import category_get, category_list, category_products, product_get_by_code, product_search
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
 from sales.selectors import order_open_tabs
-from sales.services import LineRequest, order_submit, payment_add
-from sales.services.orders import order_add_lines, order_mark_served, order_preview, order_rush
+from sales.services.orders import (
+    LineRequest,
+    order_add_lines,
+    order_mark_served,
+    order_preview,
+    order_rush,
+    order_submit,
+    payment_add,
+)
 from sales.services.qr import qr_payment_start
 from sales.tasks import send_receipt_email
 from sales.views.qr import qr_svg
@@ -85,7 +91,9 @@ def till_products(request: HttpRequest) -> HttpResponse:
     if query:
         products = product_search(query=query, outlet=outlet, limit=60)
     elif request.GET.get("category"):
-        category = get_object_or_404(Category, pk=request.GET.get("category"), is_archived=False)
+        category = category_get(pk=request.GET.get("category"), include_archived=False)
+        if category is None:
+            raise Http404("No Category matches the given query.")
         products = category_products(category=category, outlet=outlet)
     else:  # the search was cleared: back to the first tab
         first = category_list(include_archived=False).first()

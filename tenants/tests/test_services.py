@@ -33,7 +33,7 @@ def test_provisioned_schema_has_every_tenant_table_and_no_platform_tables(db, dj
     with connection.cursor() as cursor:
         cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 't_tables_check'")
         tables = {row[0] for row in cursor.fetchall()}
-    assert {"accounts_user", "accounts_auditentry", "business_outlet", "inventory_product", "django_session"} <= tables
+    assert {"accounts_user", "accounts_auditentry", "business_outlet", "catalog_product", "django_session"} <= tables
     assert not tables & {"tenants_tenant", "tenants_domain", "billing_plan", "django_celery_beat_periodictask"}
 
 

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from accounts.models import Role, User
 from accounts.services import staff_create
 from business.models import SalesSettings, Tax
-from inventory.services import (
+from catalog.services import (
     ModifierSpec,
     category_create,
     modifier_group_create,
@@ -138,7 +138,8 @@ class Command(BaseCommand):
         stock pages and transfers have something to show."""
         from business.models import Outlet
         from business.services import outlet_create
-        from inventory.models import Category, RecipeComponent, StockItem, StockLevel, Supplier
+        from catalog.models import Category
+        from inventory.models import RecipeComponent, StockItem, StockLevel, Supplier
         from inventory.services.stock import MovementLine, movements_post
         from kitchen.services import station_create
 
@@ -205,7 +206,7 @@ class Command(BaseCommand):
             for item, quantity in parts.items()
         )
         if spec["options"]:
-            from inventory.models import Modifier
+            from catalog.models import Modifier
 
             RecipeComponent.objects.create(modifier=Modifier.objects.get(name="Oat milk"), item=stock["Oat milk"],
                                            quantity=Decimal(0), replaces=stock["Fresh milk"])  # fmt: skip

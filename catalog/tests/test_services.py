@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry, Role, User
 from business.selectors import outlet_default
-from inventory import services
-from inventory.models import Modifier, OutletProductOverride, Product
+from catalog import services
+from catalog.models import Modifier, OutletProductOverride, Product
 
 from . import factories as f
 

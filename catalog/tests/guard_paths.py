@@ -13,8 +13,8 @@ PREFIX = "backoffice/catalog/"
 def catalog_path_for(route: str, tenant) -> str | None:
     if not route.startswith(PREFIX) or "<int:pk>" not in route:
         return "/" + route if route.startswith(PREFIX) else None
-    from inventory import services
-    from inventory.models import ModifierGroup, ProductVariant
+    from catalog import services
+    from catalog.models import ModifierGroup, ProductVariant
 
     with tenant_context(tenant.tenant):
         variant = ProductVariant.objects.select_related("product__category").filter(sku="GUARD-WALK-L").first()

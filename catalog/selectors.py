@@ -8,6 +8,8 @@ queries whatever the number of results.
 """
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
@@ -16,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from business.models import Outlet, Tax
 
-from ..models import (
+from .models import (
     FTS_CONFIG,
     Category,
     Modifier,
@@ -192,12 +194,160 @@ def category_products(*, category: Category, outlet: Outlet, limit: int = 60, of
     return _finish(list(products[offset : offset + limit]))
 
 
+# --- Pricing a cart -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineChoice:
+    """What one cart line names in the catalog: ids only (prices always come from the server)."""
+
+    product_id: int
+    variant_id: int | None = None
+    modifier_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolvedLine:
+    """A line that can be sold at the outlet, priced for it, with the snapshots an order line keeps.
+
+    `name` is the line's name ("Latte (Large)"), `product_name` the product's alone; `unit_price_minor` includes
+    the chosen modifiers; `modifiers` and `taxes` are the dicts an order line stores (active taxes only)."""
+
+    product_id: int
+    variant_id: int | None
+    category_id: int
+    product_name: str
+    name: str
+    sku: str
+    unit_price_minor: int
+    modifiers: tuple[dict, ...] = ()
+    taxes: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolvedLines:
+    """`lines`: the lines that can be sold, in order (all of them when `errors` is empty). `errors`: messages per
+    line (`lines.<n>`, n from 1). `product_names`: the names of the products asked for that are on the menu, so
+    the caller can name them in its own messages (quantity, note)."""
+
+    lines: list[ResolvedLine]
+    errors: dict[str, list[str]]
+    product_names: dict[int, str]
+
+
+def _tax_snapshot(tax: Tax) -> dict:
+    return {
+        "code": tax.code,
+        "name": tax.name,
+        "rate": str(tax.rate),
+        "inclusive": tax.inclusive,
+        "applies_to_service_charge": tax.applies_to_service_charge,
+    }
+
+
+def catalog_lines_resolve(*, outlet_id: int, lines: Sequence[LineChoice]) -> ResolvedLines:
+    """Look up everything the lines name in a fixed number of queries and check it can be sold at the outlet:
+    the product is on the menu, the variant is one of its own (and one is chosen when it has any), nothing is
+    sold out there, each modifier belongs to one of its groups and every group's minimum and maximum hold."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    product_ids = {line.product_id for line in lines}
+    products = Product.objects.filter(pk__in=product_ids).prefetch_related(
+        "taxes", "variants", "product_modifier_groups__group"
+    )
+    products = {p.pk: p for p in products}
+    modifier_ids = {mid for line in lines for mid in line.modifier_ids}
+    modifiers = {m.pk: m for m in Modifier.objects.filter(pk__in=modifier_ids).select_related("group")}
+    overrides = {
+        (o.product_id, o.variant_id): o
+        for o in OutletProductOverride.objects.filter(outlet_id=outlet_id, product_id__in=product_ids)
+    }
+    resolved: list[ResolvedLine] = []
+    for index, line in enumerate(lines, start=1):
+        where = f"lines.{index}"
+        product = products.get(line.product_id)
+        if product is None or product.is_archived:
+            errors[where].append(f"Line {index}: this product is not on the menu.")
+            continue
+        variants = [v for v in product.variants.all() if not v.is_archived]
+        variant = None
+        if line.variant_id is not None:
+            variant = next((v for v in variants if v.pk == line.variant_id), None)
+            if variant is None:
+                errors[where].append(f"Line {index} ({product.name}): that size/variant is not available.")
+                continue
+        elif variants:
+            errors[where].append(f"Line {index} ({product.name}): choose one of {', '.join(v.name for v in variants)}.")
+            continue
+        product_override = overrides.get((product.pk, None))
+        variant_override = overrides.get((product.pk, variant.pk)) if variant else None
+        if (product_override and not product_override.is_available) or (
+            variant_override and not variant_override.is_available
+        ):
+            errors[where].append(f"Line {index}: {product.name} is sold out at this outlet.")
+            continue
+        base = variant.price_minor if variant else product.price_minor
+        for override in (product_override if not variant else None, variant_override):
+            if override is not None and override.price_minor is not None:
+                base = override.price_minor
+        chosen = []
+        groups = {pmg.group_id: pmg.group for pmg in product.product_modifier_groups.all() if not pmg.group.is_archived}
+        per_group: dict[int, int] = defaultdict(int)
+        for mid in line.modifier_ids:
+            modifier = modifiers.get(mid)
+            if modifier is None or modifier.is_archived or modifier.group_id not in groups:
+                errors[where].append(f"Line {index} ({product.name}): an option chosen does not belong to it.")
+                continue
+            per_group[modifier.group_id] += 1
+            chosen.append(modifier)
+        for group in groups.values():
+            count = per_group.get(group.pk, 0)
+            if count < group.min_choices:
+                errors[where].append(
+                    f"Line {index} ({product.name}): choose at least {group.min_choices} for “{group.name}”."
+                )
+            if count > group.max_choices:
+                errors[where].append(
+                    f"Line {index} ({product.name}): choose at most {group.max_choices} for “{group.name}”."
+                )
+        if where in errors:
+            continue
+        resolved.append(
+            ResolvedLine(
+                product_id=product.pk,
+                variant_id=variant.pk if variant else None,
+                category_id=product.category_id,
+                product_name=product.name,
+                name=product.name + (f" ({variant.name})" if variant else ""),
+                sku=variant.sku if variant else product.sku,
+                unit_price_minor=base + sum(m.price_delta_minor for m in chosen),
+                modifiers=tuple({"id": m.pk, "name": m.name, "price_delta_minor": m.price_delta_minor} for m in chosen),
+                taxes=tuple(_tax_snapshot(t) for t in product.taxes.all() if t.is_active),
+            )
+        )
+    names = {p.pk: p.name for p in products.values() if not p.is_archived}
+    return ResolvedLines(lines=resolved, errors=dict(errors), product_names=names)
+
+
+def product_category_ids(*, product_ids: Iterable[int]) -> dict[int, int]:
+    """Product id -> category id, in one query (none for no ids)."""
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    return dict(Product.objects.filter(pk__in=ids).values_list("pk", "category_id"))
+
+
 # --- Back office -------------------------------------------------------------------------------------------------
 
 
 def category_list(*, include_archived: bool = True) -> QuerySet[Category]:
     qs = Category.objects.order_by("is_archived", "sort_order", "name")
     return qs if include_archived else qs.filter(is_archived=False)
+
+
+def category_get(*, pk, include_archived: bool = True) -> Category | None:
+    """The category with this primary key (as it came in a request), or None."""
+    qs = Category.objects.filter(pk=pk)
+    return (qs if include_archived else qs.filter(is_archived=False)).first()
 
 
 def product_list(

@@ -4,8 +4,8 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
-from inventory import services
-from inventory.models import Category, ModifierGroup, OutletProductOverride, Product, ProductVariant
+from catalog import services
+from catalog.models import Category, ModifierGroup, OutletProductOverride, Product, ProductVariant
 
 from . import factories as f
 
@@ -32,31 +32,31 @@ def _routes(catalog) -> list[tuple[str, str]]:
     """(method, path) for every catalog view."""
     c, p, v, g = catalog["category"].pk, catalog["product"].pk, catalog["variant"].pk, catalog["group"].pk
     return [
-        ("get", reverse("inventory:category_list")),
-        ("post", reverse("inventory:category_list")),
-        ("get", reverse("inventory:category_edit", args=[c])),
-        ("post", reverse("inventory:category_edit", args=[c])),
-        ("post", reverse("inventory:category_archive", args=[c])),
-        ("get", reverse("inventory:product_list")),
-        ("get", reverse("inventory:product_create")),
-        ("post", reverse("inventory:product_create")),
-        ("get", reverse("inventory:product_edit", args=[p])),
-        ("post", reverse("inventory:product_edit", args=[p])),
-        ("post", reverse("inventory:product_archive", args=[p])),
-        ("post", reverse("inventory:product_unarchive", args=[p])),
-        ("post", reverse("inventory:variant_add", args=[p])),
-        ("post", reverse("inventory:product_override_set", args=[p])),
-        ("get", reverse("inventory:variant_edit", args=[v])),
-        ("post", reverse("inventory:variant_edit", args=[v])),
-        ("post", reverse("inventory:variant_archive", args=[v])),
-        ("get", reverse("inventory:modifier_group_list")),
-        ("get", reverse("inventory:modifier_group_create")),
-        ("post", reverse("inventory:modifier_group_create")),
-        ("get", reverse("inventory:modifier_group_edit", args=[g])),
-        ("post", reverse("inventory:modifier_group_edit", args=[g])),
-        ("get", reverse("inventory:catalog_import")),
-        ("post", reverse("inventory:catalog_import")),
-        ("get", reverse("inventory:catalog_export")),
+        ("get", reverse("catalog:category_list")),
+        ("post", reverse("catalog:category_list")),
+        ("get", reverse("catalog:category_edit", args=[c])),
+        ("post", reverse("catalog:category_edit", args=[c])),
+        ("post", reverse("catalog:category_archive", args=[c])),
+        ("get", reverse("catalog:product_list")),
+        ("get", reverse("catalog:product_create")),
+        ("post", reverse("catalog:product_create")),
+        ("get", reverse("catalog:product_edit", args=[p])),
+        ("post", reverse("catalog:product_edit", args=[p])),
+        ("post", reverse("catalog:product_archive", args=[p])),
+        ("post", reverse("catalog:product_unarchive", args=[p])),
+        ("post", reverse("catalog:variant_add", args=[p])),
+        ("post", reverse("catalog:product_override_set", args=[p])),
+        ("get", reverse("catalog:variant_edit", args=[v])),
+        ("post", reverse("catalog:variant_edit", args=[v])),
+        ("post", reverse("catalog:variant_archive", args=[v])),
+        ("get", reverse("catalog:modifier_group_list")),
+        ("get", reverse("catalog:modifier_group_create")),
+        ("post", reverse("catalog:modifier_group_create")),
+        ("get", reverse("catalog:modifier_group_edit", args=[g])),
+        ("post", reverse("catalog:modifier_group_edit", args=[g])),
+        ("get", reverse("catalog:catalog_import")),
+        ("post", reverse("catalog:catalog_import")),
+        ("get", reverse("catalog:catalog_export")),
     ]
 
 
@@ -130,7 +130,7 @@ def test_owner_adds_a_product_with_taxes_and_modifier_groups(tenant, owner, cata
     with tenant_context(tenant.tenant):
         pb1 = f.tax("PB1")
     response = owner.post(
-        reverse("inventory:product_create"),
+        reverse("catalog:product_create"),
         {
             "category": catalog["category"].pk,
             "name": "Kopi susu",
@@ -148,12 +148,12 @@ def test_owner_adds_a_product_with_taxes_and_modifier_groups(tenant, owner, cata
         assert product.price_minor == 28000
         assert list(product.taxes.values_list("code", flat=True)) == ["PB1"]
         assert list(product.modifier_groups.values_list("name", flat=True)) == ["Milk"]
-    assert response["Location"] == reverse("inventory:product_edit", args=[product.pk])
+    assert response["Location"] == reverse("catalog:product_edit", args=[product.pk])
 
 
 def test_invalid_product_form_answers_400_and_keeps_what_was_typed(tenant, owner, catalog):
     response = owner.post(
-        reverse("inventory:product_create"),
+        reverse("catalog:product_create"),
         {
             "category": catalog["category"].pk,
             "name": "Kopi tubruk",
@@ -167,7 +167,7 @@ def test_invalid_product_form_answers_400_and_keeps_what_was_typed(tenant, owner
     assert 'value="Kopi tubruk"' in html and 'value="12,5"' in html
     assert "IDR amounts have no decimals." in html
     response = owner.post(
-        reverse("inventory:product_create"),
+        reverse("catalog:product_create"),
         {
             "category": catalog["category"].pk,
             "name": "Kopi tubruk",
@@ -185,7 +185,7 @@ def test_invalid_product_form_answers_400_and_keeps_what_was_typed(tenant, owner
 def test_owner_changes_a_price_and_it_is_audited(tenant, owner, catalog):
     product = catalog["product"]
     response = owner.post(
-        reverse("inventory:product_edit", args=[product.pk]),
+        reverse("catalog:product_edit", args=[product.pk]),
         {
             "category": catalog["category"].pk,
             "name": "Caffè latte",
@@ -205,17 +205,17 @@ def test_variant_add_and_outlet_override_through_the_page(tenant, owner, catalog
     with tenant_context(tenant.tenant):
         outlet = outlet_default()
     response = owner.post(
-        reverse("inventory:variant_add", args=[product.pk]),
+        reverse("catalog:variant_add", args=[product.pk]),
         {"variant-name": "Small", "variant-sku": "lat-s", "variant-price_minor": "30.000", "variant-sort_order": "0"},
     )
     assert response.status_code == 302
     response = owner.post(
-        reverse("inventory:variant_add", args=[product.pk]),
+        reverse("catalog:variant_add", args=[product.pk]),
         {"variant-name": "Small", "variant-sku": "LAT", "variant-price_minor": "-1", "variant-sort_order": "0"},
     )
     assert response.status_code == 400
     response = owner.post(
-        reverse("inventory:product_override_set", args=[product.pk]),
+        reverse("catalog:product_override_set", args=[product.pk]),
         {
             "override-outlet": outlet.pk,
             "override-variant": catalog["variant"].pk,
@@ -225,7 +225,7 @@ def test_variant_add_and_outlet_override_through_the_page(tenant, owner, catalog
     )
     assert response.status_code == 302
     response = owner.post(
-        reverse("inventory:product_override_set", args=[product.pk]),
+        reverse("catalog:product_override_set", args=[product.pk]),
         {"override-outlet": outlet.pk, "override-price_minor": ""},
     )
     assert response.status_code == 302
@@ -233,23 +233,23 @@ def test_variant_add_and_outlet_override_through_the_page(tenant, owner, catalog
         assert ProductVariant.objects.get(sku="LAT-S").price_minor == 30000
         overrides = {(o.variant_id, o.price_minor, o.is_available) for o in OutletProductOverride.objects.all()}
         assert overrides == {(catalog["variant"].pk, 45000, True), (None, None, False)}
-    page = owner.get(reverse("inventory:product_edit", args=[product.pk])).content.decode()
+    page = owner.get(reverse("catalog:product_edit", args=[product.pk])).content.decode()
     assert "Rp 45.000" in page and "Sold out (86)" in page
 
 
 def test_archive_and_unarchive_a_product(tenant, owner, catalog):
     product = catalog["product"]
-    assert owner.post(reverse("inventory:product_archive", args=[product.pk])).status_code == 302
+    assert owner.post(reverse("catalog:product_archive", args=[product.pk])).status_code == 302
     with tenant_context(tenant.tenant):
         assert Product.objects.get(pk=product.pk).is_archived
-    assert owner.post(reverse("inventory:product_unarchive", args=[product.pk])).status_code == 302
+    assert owner.post(reverse("catalog:product_unarchive", args=[product.pk])).status_code == 302
     with tenant_context(tenant.tenant):
         assert not Product.objects.get(pk=product.pk).is_archived
 
 
 def test_modifier_group_create_and_edit(tenant, owner):
     response = owner.post(
-        reverse("inventory:modifier_group_create"),
+        reverse("catalog:modifier_group_create"),
         {
             "name": "Sugar",
             "min_choices": "1",
@@ -270,7 +270,7 @@ def test_modifier_group_create_and_edit(tenant, owner):
         modifiers = list(group.modifiers.order_by("sort_order").values_list("pk", "name", "price_delta_minor"))
     assert [m[1:] for m in modifiers] == [("Less", 0), ("Extra", 2000)]
     response = owner.post(
-        reverse("inventory:modifier_group_edit", args=[group.pk]),
+        reverse("catalog:modifier_group_edit", args=[group.pk]),
         {
             "name": "Sugar",
             "min_choices": "2",
@@ -288,7 +288,7 @@ def test_modifier_group_create_and_edit(tenant, owner):
     assert response.status_code == 400
     assert "The maximum must be at least the minimum." in response.content.decode()
     response = owner.post(
-        reverse("inventory:modifier_group_edit", args=[group.pk]),
+        reverse("catalog:modifier_group_edit", args=[group.pk]),
         {
             "name": "Sugar level",
             "min_choices": "0",
@@ -318,32 +318,32 @@ def test_product_list_searches_and_filters(tenant, owner, catalog):
     with tenant_context(tenant.tenant):
         tea = f.category("Tea")
         f.product(category_=tea, name="Teh tarik", sku="TEH", barcode="555")
-    html = owner.get(reverse("inventory:product_list"), {"q": "teh tar"}).content.decode()
+    html = owner.get(reverse("catalog:product_list"), {"q": "teh tar"}).content.decode()
     assert "Teh tarik" in html and "Caffè latte" not in html
-    html = owner.get(reverse("inventory:product_list"), {"q": "lat-l"}).content.decode()  # a variant's SKU
+    html = owner.get(reverse("catalog:product_list"), {"q": "lat-l"}).content.decode()  # a variant's SKU
     assert "Caffè latte" in html and "Teh tarik" not in html
-    html = owner.get(reverse("inventory:product_list"), {"category": tea.pk}).content.decode()
+    html = owner.get(reverse("catalog:product_list"), {"category": tea.pk}).content.decode()
     assert "Teh tarik" in html and "Caffè latte" not in html
 
 
 @pytest.mark.parametrize("count", [3, 300])
 def test_product_list_has_a_query_budget(tenant, owner, count, django_assert_max_num_queries):
-    owner.get(reverse("inventory:product_list"))  # warm-up (session)
+    owner.get(reverse("catalog:product_list"))  # warm-up (session)
     with tenant_context(tenant.tenant):
         cat = f.category()
         Product.objects.bulk_create(
             Product(category=cat, name=f"Bulk latte {i}", sku=f"BL-{i}", price_minor=1000) for i in range(count)
         )
     with django_assert_max_num_queries(9):
-        response = owner.get(reverse("inventory:product_list"), {"q": "latte"})
+        response = owner.get(reverse("catalog:product_list"), {"q": "latte"})
     assert response.status_code == 200
     with django_assert_max_num_queries(9):
-        response = owner.get(reverse("inventory:product_list"), {"page": "2"})
+        response = owner.get(reverse("catalog:product_list"), {"page": "2"})
     assert response.status_code == 200
 
 
 def test_export_streams_the_catalog_as_csv(tenant, owner, catalog):
-    response = owner.get(reverse("inventory:catalog_export"))
+    response = owner.get(reverse("catalog:catalog_export"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeffcategory,name,sku,price,")

@@ -3,8 +3,8 @@
 import itertools
 
 from business.models import Outlet, Tax
-from inventory import services
-from inventory.models import Category, Product, ProductVariant
+from catalog import services
+from catalog.models import Category, Product, ProductVariant
 
 _seq = itertools.count(1)
 

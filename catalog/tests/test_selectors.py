@@ -1,8 +1,8 @@
 import pytest
 
 from business.selectors import outlet_default
-from inventory import selectors, services
-from inventory.models import Product
+from catalog import selectors, services
+from catalog.models import Product
 
 from . import factories as f
 
@@ -126,7 +126,7 @@ def _bulk_products(count: int, *, with_variants: bool = True):
     pb1 = f.tax("PB1")
     Product.taxes.through.objects.bulk_create(Product.taxes.through(product_id=p.pk, tax_id=pb1.pk) for p in products)
     if with_variants:
-        from inventory.models import ProductVariant
+        from catalog.models import ProductVariant
 
         ProductVariant.objects.bulk_create(
             ProductVariant(product=p, name="Large", sku=f"BULK-{p.pk}-L", price_minor=2000) for p in products
@@ -157,3 +157,56 @@ def test_menu_categories_still_lists_sellable_products(outlet):
     services.product_archive(product=gone)
     [coffee] = [c for c in selectors.menu_categories() if c.pk == cat.pk]
     assert names(coffee.menu_products) == ["Espresso"]
+
+
+def test_catalog_lines_resolve_prices_a_cart_for_the_outlet(outlet, django_assert_num_queries):
+    """Plain data for the till: the outlet's prices, the chosen options, the active taxes, in seven queries."""
+    from business.models import Tax
+    from catalog.selectors import LineChoice, catalog_lines_resolve
+
+    pb1, old = f.tax("PB1", 10), Tax.objects.create(code="OLD", name="Old", rate=5, is_active=False)
+    cat = f.category("Coffee")
+    latte = f.product(category_=cat, name="Latte", sku="LT", price_minor=35000, taxes=[pb1, old])
+    large = f.variant(product_=latte, name="Large", sku="LT-L", price_minor=42000)
+    tea = f.product(category_=cat, name="Tea", sku="TEA", price_minor=10000)
+    extras = services.modifier_group_create(
+        name="Extras", max_choices=2, modifiers=[services.ModifierSpec("Extra shot", 8000)]
+    )
+    services.product_set_modifier_groups(product=latte, groups=[extras])
+    shot = extras.modifiers.get()
+    services.outlet_override_set(outlet=outlet, product=tea, price_minor=12000, is_available=True)
+    lines = [LineChoice(latte.pk, large.pk, (shot.pk,)), LineChoice(tea.pk)]
+    with django_assert_num_queries(7):  # products, taxes, variants, group links, groups, modifiers, overrides
+        found = catalog_lines_resolve(outlet_id=outlet.pk, lines=lines)
+    assert found.errors == {}
+    assert found.product_names == {latte.pk: "Latte", tea.pk: "Tea"}
+    first, second = found.lines
+    assert (first.product_id, first.variant_id, first.category_id) == (latte.pk, large.pk, cat.pk)
+    assert (first.product_name, first.name, first.sku, first.unit_price_minor) == (
+        "Latte",
+        "Latte (Large)",
+        "LT-L",
+        50000,
+    )
+    assert first.modifiers == ({"id": shot.pk, "name": "Extra shot", "price_delta_minor": 8000},)
+    assert [t["code"] for t in first.taxes] == ["PB1"] and first.taxes[0]["rate"] == "10.00"
+    assert (second.name, second.sku, second.unit_price_minor, second.taxes) == ("Tea", "TEA", 12000, ())
+
+
+def test_catalog_lines_resolve_reports_each_line_and_names_what_is_on_the_menu(outlet):
+    from catalog.selectors import LineChoice, catalog_lines_resolve
+
+    latte = f.product(name="Latte", price_minor=35000)
+    f.variant(product_=latte, name="Large", price_minor=42000)
+    tea = f.product(name="Tea", price_minor=10000)
+    services.outlet_override_set(outlet=outlet, product=tea, price_minor=None, is_available=False)
+    found = catalog_lines_resolve(
+        outlet_id=outlet.pk, lines=[LineChoice(latte.pk), LineChoice(999_999), LineChoice(tea.pk)]
+    )
+    assert found.errors == {
+        "lines.1": ["Line 1 (Latte): choose one of Large."],
+        "lines.2": ["Line 2: this product is not on the menu."],
+        "lines.3": ["Line 3: Tea is sold out at this outlet."],
+    }
+    assert found.lines == []
+    assert found.product_names == {latte.pk: "Latte", tea.pk: "Tea"}

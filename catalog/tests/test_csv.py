@@ -3,8 +3,8 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
-from inventory import csv_io
-from inventory.models import Category, Product, ProductVariant
+from catalog import csv_io
+from catalog.models import Category, Product, ProductVariant
 
 from . import factories as f
 
@@ -150,12 +150,12 @@ def test_import_page_lists_errors_and_saves_nothing(tenant):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     bad = SimpleUploadedFile("menu.csv", (HEADER + "Coffee,,A,1,,,,,\nCoffee,B,B,x,,,,,\n").encode(), "text/csv")
-    response = client.post(reverse("inventory:catalog_import"), {"file": bad})
+    response = client.post(reverse("catalog:catalog_import"), {"file": bad})
     assert response.status_code == 400
     html = response.content.decode()
     assert "Nothing was imported" in html and "<td>2</td>" in html and "<td>3</td>" in html
     good = SimpleUploadedFile("menu.csv", (HEADER + "Coffee,Bagel,BAG,15.000,,,,,\n").encode(), "text/csv")
-    response = client.post(reverse("inventory:catalog_import"), {"file": good})
+    response = client.post(reverse("catalog:catalog_import"), {"file": good})
     assert response.status_code == 200 and "1 products added" in response.content.decode()
     with tenant_context(tenant.tenant):
         assert Product.objects.get(sku="BAG").price_minor == 15000

@@ -98,6 +98,7 @@ class Product(models.Model):
     class Meta:
         ordering = ["sort_order", "name"]
         constraints = [models.CheckConstraint(condition=models.Q(price_minor__gte=0), name="product_price_gte_0")]
+        # The indexes keep the names they were made with when the catalog lived in `inventory`.
         indexes = [
             GinIndex(product_name_vector(), name="inventory_product_name_fts"),
             models.Index(fields=["category", "sort_order", "name"], name="inventory_product_cat_order"),

@@ -16,8 +16,8 @@ from accounts.guards import BACKOFFICE_ROLES, role_required
 from business.models import Outlet
 from pos_project.forms import form_add_service_errors
 
-from .. import csv_io, selectors, services
-from ..forms import (
+from . import csv_io, selectors, services
+from .forms import (
     CategoryForm,
     ImportForm,
     ModifierFormSet,
@@ -27,7 +27,7 @@ from ..forms import (
     VariantForm,
     money_initial,
 )
-from ..models import Category, ModifierGroup, Product, ProductVariant
+from .models import Category, ModifierGroup, Product, ProductVariant
 
 PRODUCTS_PER_PAGE = 50
 
@@ -53,9 +53,9 @@ def category_list(request: HttpRequest) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Added the category %(name)s.") % {"name": category.name})
-            return redirect("inventory:category_list")
+            return redirect("catalog:category_list")
     context = {"form": form, "categories": selectors.category_list()}
-    return render(request, "inventory/category_list.html", context, status=_status(form))
+    return render(request, "catalog/category_list.html", context, status=_status(form))
 
 
 @role_required(*BACKOFFICE_ROLES)
@@ -69,8 +69,8 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved the category %(name)s.") % {"name": category.name})
-            return redirect("inventory:category_list")
-    return render(request, "inventory/category_edit.html", {"form": form, "category": category}, status=_status(form))
+            return redirect("catalog:category_list")
+    return render(request, "catalog/category_edit.html", {"form": form, "category": category}, status=_status(form))
 
 
 @require_POST
@@ -82,7 +82,7 @@ def category_archive(request: HttpRequest, pk: int) -> HttpResponse:
     services.category_archive(category=category, archived=not restore)
     text = _("Restored %(name)s.") if restore else _("Archived %(name)s: its products are off the till.")
     messages.success(request, text % {"name": category.name})
-    return redirect("inventory:category_list")
+    return redirect("catalog:category_list")
 
 
 # --- Products -----------------------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "category": category,
         "show": show,
     }
-    return render(request, "inventory/product_list.html", context)
+    return render(request, "catalog/product_list.html", context)
 
 
 def _product_form_save(request: HttpRequest, form: ProductForm, product: Product | None) -> Product | None:
@@ -137,8 +137,8 @@ def product_create(request: HttpRequest) -> HttpResponse:
         product = _product_form_save(request, form, None)
         if product is not None:
             messages.success(request, _("Added %(name)s. Add variants or outlet prices below.") % {"name": product})
-            return redirect("inventory:product_edit", pk=product.pk)
-    return render(request, "inventory/product_form.html", {"form": form, "product": None}, status=_status(form))
+            return redirect("catalog:product_edit", pk=product.pk)
+    return render(request, "catalog/product_form.html", {"form": form, "product": None}, status=_status(form))
 
 
 def _product_page(request, product, *, form=None, variant_form=None, override_form=None) -> HttpResponse:
@@ -168,7 +168,7 @@ def _product_page(request, product, *, form=None, variant_form=None, override_fo
         or OverrideForm(currency=currency, prefix="override", initial={"is_available": True}),
         "outlets": list(Outlet.objects.filter(is_active=True)),
     }
-    return render(request, "inventory/product_form.html", context, status=_status(form, variant_form, override_form))
+    return render(request, "catalog/product_form.html", context, status=_status(form, variant_form, override_form))
 
 
 @role_required(*BACKOFFICE_ROLES)
@@ -179,7 +179,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProductForm(request.POST, currency=_currency(request))
     if form.is_valid() and _product_form_save(request, form, product) is not None:
         messages.success(request, _("Saved %(name)s.") % {"name": product.name})
-        return redirect("inventory:product_edit", pk=product.pk)
+        return redirect("catalog:product_edit", pk=product.pk)
     return _product_page(request, product, form=form)
 
 
@@ -189,7 +189,7 @@ def product_archive(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=pk)
     services.product_archive(product=product)
     messages.success(request, _("Archived %(name)s: it is off every till.") % {"name": product.name})
-    return redirect("inventory:product_edit", pk=product.pk)
+    return redirect("catalog:product_edit", pk=product.pk)
 
 
 @require_POST
@@ -198,7 +198,7 @@ def product_unarchive(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=pk)
     services.product_unarchive(product=product)
     messages.success(request, _("%(name)s is back on sale.") % {"name": product.name})
-    return redirect("inventory:product_edit", pk=product.pk)
+    return redirect("catalog:product_edit", pk=product.pk)
 
 
 @role_required(*BACKOFFICE_ROLES)
@@ -206,7 +206,7 @@ def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
     """POST adds a variant. A GET (the address bar after a refused form, reloaded) goes back to the product."""
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
     if request.method != "POST":
-        return redirect(reverse("inventory:product_edit", args=[product.pk]) + "#variants")
+        return redirect(reverse("catalog:product_edit", args=[product.pk]) + "#variants")
     form = VariantForm(request.POST, currency=_currency(request), prefix="variant")
     if form.is_valid():
         try:
@@ -215,7 +215,7 @@ def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Added the variant %(name)s.") % {"name": variant.name})
-            return redirect("inventory:product_edit", pk=product.pk)
+            return redirect("catalog:product_edit", pk=product.pk)
     return _product_page(request, product, variant_form=form)
 
 
@@ -238,8 +238,8 @@ def variant_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved the variant %(name)s.") % {"name": variant.name})
-            return redirect("inventory:product_edit", pk=variant.product_id)
-    return render(request, "inventory/variant_edit.html", {"form": form, "variant": variant}, status=_status(form))
+            return redirect("catalog:product_edit", pk=variant.product_id)
+    return render(request, "catalog/variant_edit.html", {"form": form, "variant": variant}, status=_status(form))
 
 
 @require_POST
@@ -250,7 +250,7 @@ def variant_archive(request: HttpRequest, pk: int) -> HttpResponse:
     restore = request.POST.get("restore") == "1"
     services.variant_archive(variant=variant, archived=not restore)
     messages.success(request, (_("Restored %(name)s.") if restore else _("Archived %(name)s.")) % {"name": variant})
-    return redirect("inventory:product_edit", pk=variant.product_id)
+    return redirect("catalog:product_edit", pk=variant.product_id)
 
 
 @role_required(*BACKOFFICE_ROLES)
@@ -258,7 +258,7 @@ def product_override_set(request: HttpRequest, pk: int) -> HttpResponse:
     """POST sets one outlet's price/availability. A GET goes back to the product (as variant_add)."""
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
     if request.method != "POST":
-        return redirect(reverse("inventory:product_edit", args=[product.pk]) + "#outlets")
+        return redirect(reverse("catalog:product_edit", args=[product.pk]) + "#outlets")
     form = OverrideForm(request.POST, currency=_currency(request), prefix="override")
     if form.is_valid():
         data = form.cleaned_data
@@ -281,7 +281,7 @@ def product_override_set(request: HttpRequest, pk: int) -> HttpResponse:
                 form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved the outlet's price and availability."))
-                return redirect("inventory:product_edit", pk=product.pk)
+                return redirect("catalog:product_edit", pk=product.pk)
     return _product_page(request, product, override_form=form)
 
 
@@ -290,7 +290,7 @@ def product_override_set(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*BACKOFFICE_ROLES)
 def modifier_group_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "inventory/modifier_group_list.html", {"groups": selectors.modifier_group_list()})
+    return render(request, "catalog/modifier_group_list.html", {"groups": selectors.modifier_group_list()})
 
 
 def _modifier_specs(formset) -> list[services.ModifierSpec]:
@@ -344,10 +344,10 @@ def _modifier_group_page(request: HttpRequest, group: ModifierGroup | None) -> H
             form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved the modifier group %(name)s.") % {"name": group.name})
-            return redirect("inventory:modifier_group_list")
+            return redirect("catalog:modifier_group_list")
     status = 400 if data is not None else 200
     return render(
-        request, "inventory/modifier_group_form.html", {"form": form, "formset": formset, "group": group}, status=status
+        request, "catalog/modifier_group_form.html", {"form": form, "formset": formset, "group": group}, status=status
     )
 
 
@@ -383,7 +383,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
         "max_rows": csv_io.MAX_ROWS,
         "max_mb": csv_io.MAX_BYTES // 1024 // 1024,
     }
-    return render(request, "inventory/import.html", context, status=400 if errors or form.errors else 200)
+    return render(request, "catalog/import.html", context, status=400 if errors or form.errors else 200)
 
 
 @role_required(*BACKOFFICE_ROLES)

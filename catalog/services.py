@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet, Tax
 
-from ..models import (
+from .models import (
     Category,
     Modifier,
     ModifierGroup,

@@ -433,7 +433,7 @@ def catalog_import(*, data: bytes, currency_code: str, actor: User | None = None
     _bulk_update(ProductVariant, updated_variants, VARIANT_FIELDS)
     result.variants_created, result.variants_updated = len(new_variants), len(updated_variants)
     for sku, old, new in changed_prices:
-        services.catalog._audit_price(actor=actor, target=sku, old=old, new=new, source="csv")
+        services._audit_price(actor=actor, target=sku, old=old, new=new, source="csv")
     return result
 
 
