@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import TENANT_ROLES, Role
+from .access import default_staff_role, staff_roles
 
 
 class LoginForm(AuthenticationForm):
@@ -25,20 +25,17 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-_role_choices = [(role.value, role.label) for role in TENANT_ROLES]
-
-
 class StaffCreateForm(forms.Form):
     username = forms.CharField(max_length=150)
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
-    role = forms.ChoiceField(choices=_role_choices, initial=Role.CASHIER)
+    role = forms.ChoiceField(choices=staff_roles, initial=default_staff_role)
 
 
 class StaffUpdateForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
-    role = forms.ChoiceField(choices=_role_choices)
+    role = forms.ChoiceField(choices=staff_roles)
     is_active = forms.BooleanField(required=False, label=_("Active (can sign in)"))

@@ -13,9 +13,6 @@ class Role(models.TextChoices):
     SUPER_ADMIN = "SUPER_ADMIN", _("Platform super admin")
 
 
-TENANT_ROLES = (Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN)
-
-
 class User(AbstractUser):
     """A staff member of one business (tenant schema) or a platform super admin (public schema).
 

@@ -1,10 +1,11 @@
 from django.db.models import QuerySet
 
-from .models import TENANT_ROLES, AuditEntry, User
+from .access import staff_users
+from .models import AuditEntry, User
 
 
 def staff_list() -> QuerySet[User]:
-    return User.objects.filter(role__in=TENANT_ROLES).order_by("-is_active", "role", "username")
+    return staff_users().order_by("-is_active", "role", "username")
 
 
 def audit_list(*, limit: int = 50) -> QuerySet[AuditEntry]:

@@ -13,8 +13,8 @@ from django_ratelimit.decorators import ratelimit
 from pos_project.forms import form_add_service_errors
 
 from . import services
+from .access import can, capability_required, home_url_name
 from .forms import LoginForm, PasswordChangeForm, StaffCreateForm, StaffUpdateForm
-from .guards import BACKOFFICE_ROLES, role_home_url_name, role_required
 from .selectors import audit_list, staff_list
 
 
@@ -51,7 +51,7 @@ class LoginView(auth_views.LoginView):
 def _resolve_home(user) -> str:
     from django.urls import reverse
 
-    return reverse(role_home_url_name(user.role))
+    return reverse(home_url_name(user))
 
 
 class LogoutView(auth_views.LogoutView):
@@ -62,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The tenant root: staff go to their role's page, everyone else to the login."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    return redirect(role_home_url_name(request.user.role))
+    return redirect(home_url_name(request.user))
 
 
 def password_change(request: HttpRequest) -> HttpResponse:
@@ -77,7 +77,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password has been changed."))
-            return redirect(role_home_url_name(request.user.role))
+            return redirect(home_url_name(request.user))
     return render(request, "accounts/password_change.html", {"form": form})
 
 
@@ -88,7 +88,7 @@ def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
 # --- Staff management (back office) ---------------------------------------------------------------------------
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("staff.manage")
 def staff_index(request: HttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -104,7 +104,7 @@ def staff_index(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("staff.manage")
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(staff_list(), pk=pk)
     initial = {"first_name": staff.first_name, "last_name": staff.last_name, "email": staff.email,
@@ -118,12 +118,12 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved changes to %(name)s.") % {"name": staff})
             return redirect("accounts:staff_index")
-    return render(request, "accounts/staff_edit.html", {"form": form, "staff": staff},
-                  status=400 if form.errors else 200)  # fmt: skip
+    context = {"form": form, "staff": staff, "staff_approves": can(staff, "approval.give")}
+    return render(request, "accounts/staff_edit.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("staff.manage")
 def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(staff_list(), pk=pk)
     if staff.pk == request.user.pk:
@@ -133,7 +133,7 @@ def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("staff.manage")
 def staff_set_pin(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(staff_list(), pk=pk)
     try:
@@ -145,6 +145,6 @@ def staff_set_pin(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:staff_edit", pk=staff.pk)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("audit.view")
 def audit_index(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/audit_index.html", {"entries": audit_list(limit=200)})

@@ -1,13 +1,13 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.guards import BACKOFFICE_ROLES, role_required
+from accounts.access import capability_required
 from accounts.selectors import audit_list, staff_list
 from business.selectors import outlet_list
 from catalog.selectors import menu_categories
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("backoffice.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "outlets": outlet_list(),

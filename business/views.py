@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.guards import BACKOFFICE_ROLES, role_required
+from accounts.access import capability_required
 from pos_project.forms import form_add_service_errors
 
 from . import services
@@ -13,7 +13,7 @@ from .models import Tax
 from .selectors import sales_settings_get, tax_list
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("settings.edit")
 def sales_settings(request: HttpRequest) -> HttpResponse:
     current = sales_settings_get()
     initial = {name: getattr(current, name) for name in SalesSettingsForm.base_fields}
@@ -30,7 +30,7 @@ def sales_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "business/sales_settings.html", context, status=400 if form.errors else 200)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("settings.edit")
 def tax_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     tax = get_object_or_404(Tax, pk=pk) if pk else None
     initial = (

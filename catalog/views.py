@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.guards import BACKOFFICE_ROLES, role_required
+from accounts.access import capability_required
 from business.models import Outlet
 from pos_project.forms import form_add_service_errors
 
@@ -43,7 +43,7 @@ def _status(*forms) -> int:
 # --- Categories ---------------------------------------------------------------------------------------------------
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def category_list(request: HttpRequest) -> HttpResponse:
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -58,7 +58,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/category_list.html", context, status=_status(form))
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=pk)
     form = CategoryForm(request.POST or None, initial={"name": category.name, "sort_order": category.sort_order})
@@ -74,7 +74,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def category_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """POST archives; POST with restore=1 brings the category back."""
     category = get_object_or_404(Category, pk=pk)
@@ -88,7 +88,7 @@ def category_archive(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Products -----------------------------------------------------------------------------------------------------
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def product_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     categories = list(selectors.category_list())
@@ -130,7 +130,7 @@ def _product_save(request: HttpRequest, data: dict, groups: list, product: Produ
     return product
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def product_create(request: HttpRequest) -> HttpResponse:
     form = ProductForm(request.POST or None, currency=_currency(request))
     if request.method == "POST" and form.is_valid():
@@ -171,7 +171,7 @@ def _product_page(request, product, *, form=None, variant_form=None, override_fo
     return render(request, "catalog/product_form.html", context, status=_status(form, variant_form, override_form))
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
     if request.method != "POST":
@@ -184,7 +184,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def product_archive(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=pk)
     services.product_archive(product=product)
@@ -193,7 +193,7 @@ def product_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def product_unarchive(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product, pk=pk)
     services.product_unarchive(product=product)
@@ -201,7 +201,7 @@ def product_unarchive(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("catalog:product_edit", pk=product.pk)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
     """POST adds a variant. A GET (the address bar after a refused form, reloaded) goes back to the product."""
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
@@ -219,7 +219,7 @@ def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _product_page(request, product, variant_form=form)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def variant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     variant = get_object_or_404(ProductVariant.objects.select_related("product"), pk=pk)
     currency = _currency(request)
@@ -243,7 +243,7 @@ def variant_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def variant_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """POST archives; POST with restore=1 brings the variant back."""
     variant = get_object_or_404(ProductVariant, pk=pk)
@@ -253,7 +253,7 @@ def variant_archive(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("catalog:product_edit", pk=variant.product_id)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def product_override_set(request: HttpRequest, pk: int) -> HttpResponse:
     """POST sets one outlet's price/availability. A GET goes back to the product (as variant_add)."""
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
@@ -288,7 +288,7 @@ def product_override_set(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Modifier groups ----------------------------------------------------------------------------------------------
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def modifier_group_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/modifier_group_list.html", {"groups": selectors.modifier_group_list()})
 
@@ -351,12 +351,12 @@ def _modifier_group_page(request: HttpRequest, group: ModifierGroup | None) -> H
     )
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def modifier_group_create(request: HttpRequest) -> HttpResponse:
     return _modifier_group_page(request, None)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def modifier_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _modifier_group_page(request, get_object_or_404(ModifierGroup, pk=pk))
 
@@ -364,7 +364,7 @@ def modifier_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- CSV ------------------------------------------------------------------------------------------------------------
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def catalog_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     errors, result = [], None
@@ -386,7 +386,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/import.html", context, status=400 if errors or form.errors else 200)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("catalog.edit")
 def catalog_export(request: HttpRequest) -> StreamingHttpResponse:
     lines = csv_io.catalog_export_lines(currency_code=_currency(request))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")

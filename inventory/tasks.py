@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
-from accounts.models import Role, User
+from accounts.access import users_with
 from pos_project.money import format_money
 from tenants.selectors import tenant_url
 
@@ -77,9 +77,7 @@ def send_low_stock_digest() -> int:
     for level in rows:
         level.quantity_text = format_quantity(level.quantity)
         level.reorder_point_text = format_quantity(level.reorder_point)
-    owners = list(
-        User.objects.filter(role=Role.ADMIN_TENANT, is_active=True).exclude(email="").values_list("email", flat=True)
-    )
+    owners = list(users_with("stock.low_digest").exclude(email="").values_list("email", flat=True))
     if not owners:
         return 0
     tenant = connection.tenant

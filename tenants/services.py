@@ -10,7 +10,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context
 
-from accounts.models import Role, User
+from accounts.access import owner_role
+from accounts.models import User
 from accounts.services import staff_create
 from billing.models import Plan
 from billing.selectors import plan_get_default
@@ -114,7 +115,7 @@ def tenant_provision(
                 owner = staff_create(
                     username=owner_username,
                     email=owner_email,
-                    role=Role.ADMIN_TENANT,
+                    role=owner_role(),
                     password=password,
                     must_change_password=True,
                     actor=None,

@@ -4,6 +4,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
+from accounts.access import roles_with
 from accounts.models import Role, User
 
 # Pages that must answer without a role: signing in and out, the root redirect, operations endpoints.
@@ -28,12 +29,12 @@ def test_every_tenant_view_is_guarded_or_knowingly_public():
     unguarded = [
         route
         for route, pattern in tenant_views()
-        if pattern.name not in PUBLIC_VIEWS and not getattr(pattern.callback, "allowed_roles", None)
+        if pattern.name not in PUBLIC_VIEWS and not getattr(pattern.callback, "capability", None)
     ]
     assert unguarded == [], f"views without a role guard: {unguarded}"
 
 
-GUARDED = [(route, pattern) for route, pattern in tenant_views() if getattr(pattern.callback, "allowed_roles", None)]
+GUARDED = [(route, pattern) for route, pattern in tenant_views() if getattr(pattern.callback, "capability", None)]
 
 
 def _path_for(route: str, tenant) -> str:
@@ -55,7 +56,7 @@ def test_each_role_gets_in_only_where_allowed(tenant, route, pattern, role):
     response = client.get(path)
     if response.status_code == 405:  # a POST-only action
         response = client.post(path)
-    if role in pattern.callback.allowed_roles:
+    if role in roles_with(pattern.callback.capability):
         # Let in: whatever the page then says (200, a redirect, a 400 for the empty form posted here, a 404
         # for an object of another shift), it is not the role refusal and not the sign-in page.
         assert response.status_code != 403, (route, role)

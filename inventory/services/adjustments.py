@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.guards import SUPERVISOR_ROLES
-from accounts.models import Role, User
+from accounts.access import can
+from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
 from pos_project.money import round_minor
@@ -164,7 +164,7 @@ def adjustment_submit(
     value = round_minor(sum((abs(quantity * item.cost) for _, item, quantity in checked), Decimal(0)))
     threshold = stock_settings_get().adjustment_approval_minor
     # Above the owner's threshold every adjustment but the owner's own waits for a second person (four eyes).
-    waits = threshold is not None and value > threshold and user.role != Role.ADMIN_TENANT
+    waits = threshold is not None and value > threshold and not can(user, "stock.adjust_unreviewed")
     try:
         with transaction.atomic():  # a racing retry with the same key loses here and gets the first one
             adjustment = StockAdjustment.objects.create(
@@ -208,7 +208,7 @@ def adjustment_submit(
 
 
 def _may_decide(approver: User, verb: str) -> None:
-    if approver.role not in SUPERVISOR_ROLES:
+    if not can(approver, "stock.approve"):
         raise ValidationError(f"Only a supervisor or the owner can {verb} adjustments.", code="not_allowed")
 
 

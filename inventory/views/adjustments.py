@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
-from accounts.guards import ANY_STAFF, SUPERVISOR_ROLES, role_required
+from accounts.access import can, capability_required
 from business.selectors import outlet_default, outlet_list
 from pos_project.forms import form_add_service_errors
 from pos_project.money import round_minor
@@ -147,7 +147,7 @@ def _done(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
         messages.success(request, _("%(adj)s is waiting for a supervisor's approval.") % {"adj": adjustment})
     else:
         messages.success(request, _("%(adj)s posted.") % {"adj": adjustment})
-    if request.user.role not in SUPERVISOR_ROLES:
+    if not can(request.user, "stock.adjust"):
         return redirect("inventory:adjustment_create")  # staff record the next one; the list is the supervisors'
     return redirect("inventory:adjustment_detail", pk=adjustment.pk)
 
@@ -155,7 +155,7 @@ def _done(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
 # --- Pages ------------------------------------------------------------------------------------------------------
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.adjust")
 def adjustment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in StockAdjustment.Status.values else ""
@@ -174,7 +174,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/adjustments_list.html", context)
 
 
-@role_required(*ANY_STAFF)
+@capability_required("stock.report_waste")
 def adjustment_create(request: HttpRequest) -> HttpResponse:
     form = AdjustmentForm(request.POST or None, initial=_initial(request))
     context = {"form": form, "items": selectors.adjustment_item_choices()}
@@ -190,7 +190,7 @@ def adjustment_create(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.adjust")
 def adjustment_bulk(request: HttpRequest) -> HttpResponse:
     data = request.POST.copy() if request.method == "POST" else None
     form = AdjustmentBulkForm(data, request.FILES or None, initial=_initial(request))
@@ -218,7 +218,7 @@ def _detail_or_404(pk: int) -> StockAdjustment:
     return adjustment
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.adjust")
 def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = _detail_or_404(pk)
     lines = [
@@ -233,7 +233,7 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "inventory/stock/adjustments_detail.html", context)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.approve")
 def adjustment_approvals(request: HttpRequest) -> HttpResponse:
     context = {"pending": selectors.adjustment_pending()[:200]}
     return render(request, "inventory/stock/adjustments_approvals.html", context)
@@ -246,7 +246,7 @@ def _back(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
 
 
 @require_POST
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.approve")
 def adjustment_approve(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = _detail_or_404(pk)
     was_pending = adjustment.status == StockAdjustment.Status.PENDING
@@ -262,7 +262,7 @@ def adjustment_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.approve")
 def adjustment_reject(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = _detail_or_404(pk)
     try:

@@ -1,6 +1,6 @@
 """Stock counts: list, start, the count sheet (typed in batches, or scanned one by one), review and post.
 
-Supervisors count and post as well as the owner, so every page is open to SUPERVISOR_ROLES and renders in the
+Supervisors count and post as well as the owner (capability `stock.count`), and every page renders in the
 viewer's own layout. Thin: parse, call one service or selector, render.
 """
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.guards import SUPERVISOR_ROLES, role_required
+from accounts.access import capability_required
 from business.selectors import outlet_list
 from catalog.models import Category
 from pos_project.forms import form_add_service_errors
@@ -56,7 +56,7 @@ def _count_or_404(pk: int) -> StockCount:
         raise Http404("No such count.") from None
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.count")
 def count_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in StockCount.Status.values:
@@ -66,7 +66,7 @@ def count_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/counts_list.html", context)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.count")
 def count_create(request: HttpRequest) -> HttpResponse:
     form = CountStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -109,7 +109,7 @@ def _sheet_entries(post) -> dict[int, str]:
     return entries
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.count")
 def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows a page of the sheet; POST saves the page's counted values (Save)."""
     count = _count_or_404(pk)
@@ -150,7 +150,7 @@ def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.count")
 def count_scan(request: HttpRequest, pk: int) -> HttpResponse:
     """One scan: add the quantity (1 unless typed) to the matching line. htmx gets the scan box back, focused and
     with a fresh key, plus the line's row swapped in place; without htmx the sheet is reloaded."""
@@ -202,7 +202,7 @@ def _keep_code(form: ScanForm) -> ScanForm:
     return ScanForm(initial={"code": data.get("code", ""), "quantity": data.get("quantity") or "1", "key": data["key"]})
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.count")
 def count_review(request: HttpRequest, pk: int) -> HttpResponse:
     count = _count_or_404(pk)
     review = selectors.count_review(count)
@@ -214,7 +214,7 @@ def count_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.count")
 def count_post(request: HttpRequest, pk: int) -> HttpResponse:
     count = _count_or_404(pk)
     try:
@@ -230,7 +230,7 @@ def count_post(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.count")
 def count_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     count = _count_or_404(pk)
     try:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.guards import BACKOFFICE_ROLES, role_required
+from accounts.access import capability_required
 from catalog.forms import MoneyField, money_initial
 from catalog.models import ModifierGroup, Product
 from catalog.services import normalise_sku
@@ -173,7 +173,7 @@ def _int_or_none(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() and len(text) < 12 else None
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("stock.setup")
 def stock_item_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     kind = request.GET.get("kind", "")
@@ -195,7 +195,7 @@ def stock_item_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/items_list.html", context)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("stock.setup")
 def stock_item_create(request: HttpRequest) -> HttpResponse:
     currency = request.tenant.currency
     initial = {"kind": StockItem.Kind.INGREDIENT, "base_unit": StockItem.Unit.PCS, "purchase_factor": "1", "cost": "0"}
@@ -211,7 +211,7 @@ def stock_item_create(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/items_form.html", {"form": form}, status=_status(form))
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("stock.setup")
 def stock_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The item's details, and its reorder settings and stock at each outlet (two forms, one page)."""
     item = item_selectors.stock_item_get(pk)
@@ -250,7 +250,7 @@ def stock_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("stock.setup")
 def stock_item_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """POST archives; POST with restore=1 brings the item back. Posting twice changes nothing more."""
     item = get_object_or_404(StockItem, pk=pk)
@@ -348,7 +348,7 @@ def _component_add(request: HttpRequest, form: RecipeLineForm, **owner) -> bool:
     return True
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("stock.setup")
 def recipe_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     page = Paginator(recipe_selectors.recipe_product_list(query=query), PER_PAGE).get_page(request.GET.get("page"))
@@ -356,7 +356,7 @@ def recipe_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/items_recipe_list.html", context)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("stock.setup")
 def recipe_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """A product's recipe and each variant's. POST: action=add (owner "p" or "v<pk>"), remove, or track."""
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
@@ -414,7 +414,7 @@ def recipe_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "inventory/stock/items_recipe_edit.html", context, status=_status(bound))
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("stock.setup")
 def modifier_recipe_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """What each modifier of a group adds to or swaps in a sale. POST: action=add (owner "m<pk>") or remove."""
     group = get_object_or_404(ModifierGroup, pk=pk)
@@ -472,7 +472,7 @@ class StockSettingsForm(forms.Form):
         self.fields["adjustment_approval"].currency = currency
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("stock.setup")
 def stock_settings(request: HttpRequest) -> HttpResponse:
     currency = request.tenant.currency
     current = stock_settings_get()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.guards import SUPERVISOR_ROLES, role_required
+from accounts.access import capability_required
 from business.selectors import outlet_default, outlet_list
 from pos_project.forms import form_add_service_errors
 from pos_project.money import format_money, round_minor
@@ -57,13 +57,13 @@ class SupplierForm(forms.Form):
     notes = forms.CharField(required=False, label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def supplier_list(request: HttpRequest) -> HttpResponse:
     context = {"suppliers": list(selectors.supplier_list())}
     return render(request, "inventory/stock/purchasing_suppliers.html", context)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def supplier_create(request: HttpRequest) -> HttpResponse:
     form = SupplierForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -78,7 +78,7 @@ def supplier_create(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/purchasing_supplier_form.html", context, status=400 if form.errors else 200)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def supplier_edit(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = selectors.supplier_get(pk)
     if supplier is None:
@@ -167,7 +167,7 @@ def _form_page(request: HttpRequest, form: PurchaseOrderForm, rows: list[dict], 
     return render(request, "inventory/stock/purchasing_po_form.html", context, status=400 if form.errors else 200)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in PurchaseOrder.Status.values else ""
@@ -190,7 +190,7 @@ def purchase_order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/stock/purchasing_po_list.html", context)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         default = outlet_default()
@@ -226,7 +226,7 @@ def _po_or_404(pk: int) -> PurchaseOrder:
     return po
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
     if po.status != PurchaseOrder.Status.DRAFT:
@@ -269,7 +269,7 @@ def purchase_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- One order: detail, send, cancel, print -----------------------------------------------------------------------
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
     Status = PurchaseOrder.Status
@@ -297,7 +297,7 @@ def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_send(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
     was_draft = po.status == PurchaseOrder.Status.DRAFT
@@ -322,7 +322,7 @@ def purchase_order_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
     try:
@@ -334,7 +334,7 @@ def purchase_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("inventory:purchase_order_detail", pk=po.pk)
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_print(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
     context = {"doc": selectors.purchase_order_document(po), "po": po, "tenant": request.tenant,
@@ -345,7 +345,7 @@ def purchase_order_print(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Receiving --------------------------------------------------------------------------------------------------
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
     """One delivery: what arrived of each line (prefilled with what is still to come), at what cost."""
     po = _po_or_404(pk)
@@ -398,7 +398,7 @@ def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.purchase")
 def purchase_order_suggest(request: HttpRequest) -> HttpResponse:
     outlet_id = request.POST.get("outlet", "")
     outlet = outlet_list().filter(pk=int(outlet_id)).first() if outlet_id.isdigit() else outlet_default()

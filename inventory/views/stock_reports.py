@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.guards import SUPERVISOR_ROLES, role_required
+from accounts.access import capability_required
 from business.selectors import outlet_list
 from catalog import selectors as catalog_selectors
 from pos_project.money import currency, from_minor
@@ -234,7 +234,7 @@ def _stock_form(request: HttpRequest) -> tuple[StockFilterForm, dict]:
     return form, {"outlets": outlets, "categories": categories, **_bind(form)}
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.view")
 def stock_list(request: HttpRequest) -> HttpResponse:
     form, context = _stock_form(request)
     filters = context["filters"]
@@ -296,7 +296,7 @@ def _chunks(iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.view")
 def stock_export(request: HttpRequest) -> HttpResponse:
     _form, context = _stock_form(request)
     if context["filter_errors"]:
@@ -341,7 +341,7 @@ def _who(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.view")
 def movement_list(request: HttpRequest) -> HttpResponse:
     form, context = _movement_form(request)
     movements = selectors.movement_history(**context["filters"])
@@ -398,7 +398,7 @@ def _movement_csv_rows(movements, tz: tzinfo, exponent: int, currency_code: str)
             ]
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.view")
 def movement_export(request: HttpRequest) -> HttpResponse:
     _form, context = _movement_form(request)
     if context["filter_errors"]:
@@ -412,7 +412,7 @@ def movement_export(request: HttpRequest) -> HttpResponse:
 # --- Low stock ---------------------------------------------------------------------------------------------
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("stock.view")
 def low_stock(request: HttpRequest) -> HttpResponse:
     outlets = list(outlet_list(active_only=False))
     form = LowStockFilterForm(request.GET, outlets=outlets)
