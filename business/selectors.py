@@ -1,4 +1,11 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import QuerySet
+
+from pos_project.money import Currency, currency, format_money
 
 from .models import Outlet, SalesSettings, Tax
 
@@ -14,7 +21,7 @@ def outlet_default() -> Outlet | None:
 
 
 def sales_settings_get() -> "SalesSettings":
-    """The tenant's till rules; made on first use so tenants cloned before this model existed get one too."""
+    """The tenant's till rules as a row (for the settings form); everyone else reads `tenant_settings()`."""
     settings, _ = SalesSettings.objects.get_or_create(pk=1)
     return settings
 
@@ -22,3 +29,93 @@ def sales_settings_get() -> "SalesSettings":
 def tax_list(*, active_only: bool = True) -> QuerySet[Tax]:
     qs = Tax.objects.all()
     return qs.filter(is_active=True) if active_only else qs
+
+
+# --- Tenant settings: one cached read for the whole request path ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaxSetting:
+    code: str
+    name: str
+    rate: Decimal
+    inclusive: bool
+    applies_to_service_charge: bool
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    """What every sale, page and receipt of a business needs to know about it, read in one place.
+
+    Currency and time zone belong to the tenant (public schema); the rest is the business's sales settings
+    and taxes. Amounts are formatted with `money()`, the one formatter (pos_project/money.py)."""
+
+    currency: str
+    timezone: str
+    service_charge_rate: Decimal
+    cash_rounding_unit: int
+    cash_rounding_mode: str
+    discount_limit_percent: Decimal
+    receipt_header: str
+    receipt_footer: str
+    taxes: tuple[TaxSetting, ...]  # every tax, active or not: orders keep the rules they were sold with
+
+    @property
+    def currency_format(self) -> Currency:
+        return currency(self.currency)
+
+    @property
+    def active_taxes(self) -> tuple[TaxSetting, ...]:
+        return tuple(t for t in self.taxes if t.is_active)
+
+    def money(self, amount_minor: int) -> str:
+        return format_money(amount_minor, self.currency)
+
+
+_CACHE_KEY = "tenant_settings:v1"
+_CACHE_SECONDS = 300
+
+
+def _business_settings() -> dict:
+    settings = sales_settings_get()
+    return {
+        "service_charge_rate": settings.service_charge_rate,
+        "cash_rounding_unit": settings.cash_rounding_unit,
+        "cash_rounding_mode": settings.cash_rounding_mode,
+        "discount_limit_percent": settings.discount_limit_percent,
+        "receipt_header": settings.receipt_header,
+        "receipt_footer": settings.receipt_footer,
+        "taxes": tuple(
+            TaxSetting(t.code, t.name, t.rate, t.inclusive, t.applies_to_service_charge, t.is_active)
+            for t in Tax.objects.all()
+        ),
+    }
+
+
+def tenant_settings() -> TenantSettings:
+    """The current tenant's settings, cached in Redis (per schema, through the tenant-aware key function).
+
+    Read inside a transaction it comes from the database and is not cached: that transaction may have changed
+    the settings, or may roll back. Writes forget the cached copy when they commit (`tenant_settings_forget`),
+    and a cached copy lives 5 minutes at most. With Redis down it simply reads the database."""
+    tenant = connection.tenant
+    if not getattr(tenant, "currency", None):
+        raise RuntimeError("tenant_settings() needs a tenant's schema (tenant_context or a tenant request)")
+    business = None if connection.in_atomic_block else cache.get(_CACHE_KEY)
+    if business is None:
+        business = _business_settings()
+        if not connection.in_atomic_block:
+            cache.set(_CACHE_KEY, business, _CACHE_SECONDS)
+    return TenantSettings(
+        currency=tenant.currency,
+        timezone=tenant.timezone,
+        **business,
+    )
+
+
+def tenant_settings_forget() -> None:
+    """Drop the cached settings of the current tenant (now, and again when the change commits). Called on every
+    save or delete of the rows behind them (business/apps.py), whoever makes it."""
+    cache.delete(_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(_CACHE_KEY))

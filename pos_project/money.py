@@ -3,7 +3,10 @@
 Amounts are stored as integers in the currency's minor unit (sen for IDR does not exist: IDR has exponent 0,
 so Rp 25.000 is stored as 25000; USD has exponent 2, so $4.50 is stored as 450). Arithmetic that produces
 fractions (tax, percentages) is done in Decimal and rounded back to minor units with ROUND_HALF_UP, once, at
-the end of each documented step (docs/adr/0002-money.md). Floats never appear.
+the end of each documented step (docs/adr/0002-money-in-integer-minor-units.md). Floats never appear.
+
+`format_money` is the one formatter. The till's JavaScript formats with the same rules, sent to it by the server
+(`currency_format()` through `json_script`), so a price reads the same on the screen and on the receipt.
 """
 
 from dataclasses import dataclass
@@ -18,19 +21,26 @@ class Currency:
     thousands: str
     decimal: str
     symbol_space: bool = True
+    # Notes and coins a drawer is counted in at close, largest first, in minor units.
+    denominations: tuple[int, ...] = ()
 
 
+_USD_NOTES = (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1)
 CURRENCIES: dict[str, Currency] = {
     c.code: c
     for c in (
-        Currency("IDR", 0, "Rp", ".", ","),
-        Currency("USD", 2, "$", ",", ".", symbol_space=False),
-        Currency("EUR", 2, "€", ".", ","),
-        Currency("SGD", 2, "S$", ",", ".", symbol_space=False),
-        Currency("MYR", 2, "RM", ",", "."),
-        Currency("JPY", 0, "¥", ",", ".", symbol_space=False),
+        Currency("IDR", 0, "Rp", ".", ",",
+                 denominations=(100000, 50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100)),
+        Currency("USD", 2, "$", ",", ".", symbol_space=False, denominations=_USD_NOTES),
+        Currency("EUR", 2, "€", ".", ",",
+                 denominations=(50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1)),
+        Currency("SGD", 2, "S$", ",", ".", symbol_space=False,
+                 denominations=(10000, 5000, 1000, 500, 200, 100, 50, 20, 10, 5)),
+        Currency("MYR", 2, "RM", ",", ".", denominations=(10000, 5000, 2000, 1000, 500, 100, 50, 20, 10, 5)),
+        Currency("JPY", 0, "¥", ",", ".", symbol_space=False,
+                 denominations=(10000, 5000, 1000, 500, 100, 50, 10, 5, 1)),
     )
-}
+}  # fmt: skip
 
 
 class MoneyError(ValueError):
@@ -103,3 +113,17 @@ def format_money(amount_minor: int, currency_code: str, *, symbol: bool = True) 
     if symbol:
         text = f"{cur.symbol}{' ' if cur.symbol_space else ''}{text}"
     return f"-{text}" if negative else text
+
+
+def currency_format(currency_code: str) -> dict:
+    """The formatting rules of a currency for the browser (`json_script`): static/js/money.js applies them
+    exactly as `format_money` does."""
+    cur = currency(currency_code)
+    return {
+        "code": cur.code,
+        "exponent": cur.exponent,
+        "symbol": cur.symbol,
+        "thousands": cur.thousands,
+        "decimal": cur.decimal,
+        "symbol_space": cur.symbol_space,
+    }

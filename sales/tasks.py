@@ -2,7 +2,7 @@ from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from business.selectors import sales_settings_get
+from business.selectors import tenant_settings
 
 from .models import Order
 
@@ -14,7 +14,7 @@ def send_receipt_email(order_id: int, to: str) -> None:
 
     order = Order.objects.select_related("outlet", "created_by").prefetch_related("lines", "payments").get(pk=order_id)
     tenant = connection.tenant
-    context = {"order": order, "tenant": tenant, "sales_settings": sales_settings_get()}
+    context = {"order": order, "tenant": tenant, "sales_settings": tenant_settings()}
     message = EmailMultiAlternatives(
         subject=f"{tenant.name}: receipt #{order.number}",
         body=render_to_string("sales/receipt_email.txt", context),

@@ -67,3 +67,44 @@ def test_taxes_are_added_and_an_impossible_combination_is_explained(tenant):
     with tenant_context(tenant.tenant):
         assert list(Tax.objects.values_list("code", flat=True)) == ["PB1"]
         assert AuditEntry.objects.filter(action="settings.tax_rate", target="PB1").exists()
+
+
+def test_tenant_settings_are_read_once_cached_per_tenant_and_forgotten_on_change(committed_db, settings):
+    """One cached read serves the request path; any change to the rows behind it is seen at once; each tenant
+    has its own copy; with Redis down it reads the database and still answers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from business.selectors import tenant_settings, tenant_settings_forget
+
+    alpha, beta = committed_db
+    with tenant_context(alpha.tenant):
+        tenant_settings_forget()
+        assert tenant_settings().currency == alpha.tenant.currency
+        with CaptureQueriesContext(connection) as cached:
+            again = tenant_settings()
+        assert len(cached.captured_queries) == 0
+        tax = Tax.objects.create(code="TSX", name="Cache check", rate=Decimal(3))
+        try:
+            assert "TSX" in [t.code for t in tenant_settings().taxes]
+            with tenant_context(beta.tenant):
+                assert "TSX" not in [t.code for t in tenant_settings().taxes]  # the other tenant's own copy
+        finally:
+            tax.delete()
+        assert "TSX" not in [t.code for t in tenant_settings().taxes]
+        assert again.taxes == tenant_settings().taxes
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+        assert tenant_settings().currency == alpha.tenant.currency  # Redis down: from the database
+
+
+def test_inside_a_transaction_settings_come_from_the_database_and_are_not_cached(tenant):
+    """A transaction may roll its change back: what it read must not outlive it in the cache."""
+    from django.core.cache import cache
+
+    from business.selectors import tenant_settings
+
+    with tenant_context(tenant.tenant):
+        Tax.objects.create(code="ROLLED", name="Rolled back", rate=Decimal(2))
+        assert "ROLLED" in [t.code for t in tenant_settings().taxes]
+        cached = cache.get("tenant_settings:v1")
+        assert cached is None or "ROLLED" not in [t.code for t in cached["taxes"]]

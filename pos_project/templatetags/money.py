@@ -6,11 +6,12 @@ register = template.Library()
 
 
 @register.filter
-def money(amount_minor, currency_code="IDR"):
-    """{{ product.price_minor|money:request.tenant.currency }}"""
+def money(amount_minor, currency_code):
+    """`{{ product.price_minor|money:currency }}` (the tenant's, from the context processor) or
+    `{{ line.net_minor|money:order.currency }}` (what the order was sold in). The currency is never guessed."""
     if amount_minor is None or amount_minor == "":
         return ""
-    return format_money(int(amount_minor), currency_code or "IDR")
+    return format_money(int(amount_minor), str(currency_code))
 
 
 @register.filter

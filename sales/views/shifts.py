@@ -6,28 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.guards import TILL_ROLES, role_required
-from business.selectors import outlet_default
-from pos_project.money import MoneyError, currency, parse_amount
+from accounts.access import capability_required
+from business.selectors import outlet_default, tenant_settings
+from pos_project.money import MoneyError, format_money, parse_amount
 from sales.models import Register, Shift
 from sales.selectors import shift_expected_cash
 from sales.services.shifts import cash_movement_record, register_create, shift_close, shift_open
 
 from .till import SESSION_REGISTER, current_register, current_shift
 
-# Notes and coins counted at close, largest first (minor units). Others can be typed as "value: count".
-DENOMINATIONS = {
-    "IDR": [100000, 50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100],
-    "USD": [10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1],
-    "EUR": [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1],
-}
 
-
-def _currency(request: HttpRequest) -> str:
-    return getattr(request.tenant, "currency", "IDR")
-
-
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def shift_open_view(request: HttpRequest) -> HttpResponse:
     if current_shift(request) is not None:
         return redirect("sales:till")
@@ -39,7 +28,7 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            float_minor = parse_amount(request.POST.get("opening_float", "") or "0", _currency(request))
+            float_minor = parse_amount(request.POST.get("opening_float", "") or "0", tenant_settings().currency)
             register_id = request.POST.get("register", "")
             if register_id == "new" or not registers:
                 register = register_create(
@@ -60,16 +49,14 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
     return render(request, "sales/shift_open.html", context, status=400 if error else 200)
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def shift_close_view(request: HttpRequest) -> HttpResponse:
     shift = current_shift(request)
     if shift is None:
         return redirect("sales:shift_open")
-    code = _currency(request)
-    exponent = currency(code).exponent
-    values = DENOMINATIONS.get(code, DENOMINATIONS["USD"])
-    rows = [{"value": v, "label": f"{v / 10**exponent:,.{exponent}f}" if exponent else f"{v:,}".replace(",", "."),
-             "count": request.POST.get(f"d{v}", "")} for v in values]  # fmt: skip
+    settings = tenant_settings()
+    rows = [{"value": v, "label": format_money(v, settings.currency, symbol=False),
+             "count": request.POST.get(f"d{v}", "")} for v in settings.currency_format.denominations]  # fmt: skip
     error = ""
     if request.method == "POST":
         counts: dict[str, int] = {}
@@ -94,7 +81,7 @@ def shift_close_view(request: HttpRequest) -> HttpResponse:
     return render(request, "sales/shift_close.html", context, status=400 if error else 200)
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def cash_movement_view(request: HttpRequest) -> HttpResponse:
     shift = current_shift(request)
     if shift is None:
@@ -106,7 +93,7 @@ def cash_movement_view(request: HttpRequest) -> HttpResponse:
                 shift=shift,
                 user=request.user,
                 kind=request.POST.get("kind", ""),
-                amount_minor=parse_amount(request.POST.get("amount", ""), _currency(request)),
+                amount_minor=parse_amount(request.POST.get("amount", ""), tenant_settings().currency),
                 reason=request.POST.get("reason", ""),
             )
         except MoneyError as exc:
