@@ -8,8 +8,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from .models import TENANT_ROLES, AuditEntry, Role, User
+from pos_project.errors import FORBIDDEN, ServiceError
+
+from .access import can, is_staff_role
+from .models import AuditEntry, User
 
 
 def audit_record(
@@ -56,7 +60,7 @@ def staff_create(
         errors["username"] = ["A username is required."]
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [f"The username “{username}” is already in use in this business."]
-    if role not in TENANT_ROLES:
+    if not is_staff_role(role):
         errors["role"] = [f"“{role}” is not a staff role."]
     if errors:
         raise ValidationError(errors)
@@ -78,7 +82,7 @@ def staff_create(
 def staff_update(*, user: User, actor: User, role: str, is_active: bool, first_name: str = "",
                  last_name: str = "", email: str = "") -> User:  # fmt: skip
     """Change a staff member's role or access. Owners cannot lock themselves out."""
-    if role not in TENANT_ROLES:
+    if not is_staff_role(role):
         raise ValidationError({"role": [f"“{role}” is not a staff role."]})
     if user.pk == actor.pk and (role != user.role or not is_active):
         raise ValidationError("You cannot change your own role or deactivate yourself; ask another owner.")
@@ -117,9 +121,6 @@ def password_change(*, user: User, new_password: str) -> User:
     return user
 
 
-APPROVER_ROLES = (Role.SUPERVISOR, Role.ADMIN_TENANT)
-
-
 @transaction.atomic
 def staff_set_pin(*, user: User, pin: str, actor: User) -> User:
     """Set the approval PIN: 4 to 8 digits, not all the same digit."""
@@ -134,15 +135,17 @@ def staff_set_pin(*, user: User, pin: str, actor: User) -> User:
     return user
 
 
-def approver_verify(*, username: str, pin: str, action: str, request: HttpRequest | None = None) -> User:
-    """The supervisor (or owner) approving `action` with their PIN; raises ValidationError otherwise.
+def approver_verify(*, username: str, pin: str, capability: str, request: HttpRequest | None = None) -> User:
+    """The supervisor (or owner) lending `capability` (accounts.access.LENT_WITH_PIN) with their PIN; raises a
+    ServiceError (`approval.refused`) otherwise.
 
     Every attempt is audited, granted or not, so approvals can be reviewed later.
     """
     user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
     granted = (
         user is not None
-        and user.role in APPROVER_ROLES
+        and can(user, "approval.give")
+        and can(user, capability)
         and bool(user.pin_hash)
         and check_password((pin or "").strip(), user.pin_hash)
     )
@@ -150,9 +153,11 @@ def approver_verify(*, username: str, pin: str, action: str, request: HttpReques
         action="approval.granted" if granted else "approval.refused",
         actor=user if granted else None,
         target=(username or "")[:150],
-        data={"for": action},
+        data={"for": capability},
         request=request,
     )
     if not granted:
-        raise ValidationError("Approval refused: a supervisor's username and PIN are needed.")
+        raise ServiceError(
+            "approval.refused", _("Approval refused: a supervisor's username and PIN are needed."), status=FORBIDDEN
+        )
     return user

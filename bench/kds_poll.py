@@ -208,7 +208,7 @@ class Writer(threading.Thread):
                         else:
                             oldest = Ticket.objects.filter(status=Ticket.Status.NEW).order_by("created_at").first()
                             if oldest is not None:
-                                ticket_bump(ticket=oldest)
+                                ticket_bump(ticket=oldest, actor=self.seeded.kitchen_user)
                         self.changes += 1
                     except Exception as exc:  # noqa: BLE001 - reported at the end of the step
                         self.errors.append(repr(exc))

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
+
+from .lock_objects import ticket_line_lock, ticket_lock
 from .models import Station, Ticket, TicketLine
+from .transitions import ticket_transition
 
 
 @dataclass(frozen=True)
@@ -85,29 +90,30 @@ def tickets_create(
 
 
 @transaction.atomic
-def ticket_bump(*, ticket: Ticket) -> Ticket:
-    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+def ticket_bump(*, ticket: Ticket, actor: User | None) -> Ticket:
+    """Done at this station. A double tap is harmless: a bumped ticket stays bumped."""
+    ticket = ticket_lock(ticket.pk)
     if ticket.status == Ticket.Status.BUMPED:
-        return ticket  # a double tap is harmless
-    ticket.status, ticket.bumped_at = Ticket.Status.BUMPED, timezone.now()
-    ticket.save(update_fields=["status", "bumped_at", "changed_at"])
-    return ticket
+        return ticket
+    ticket.bumped_at = timezone.now()
+    return ticket_transition(ticket, "bump", actor=actor, also=("bumped_at", "changed_at"))
 
 
 @transaction.atomic
-def ticket_recall(*, ticket: Ticket) -> Ticket:
-    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
-    if ticket.status != Ticket.Status.BUMPED:
-        raise ValidationError("Only a bumped ticket can be recalled.")
-    ticket.status, ticket.bumped_at = Ticket.Status.NEW, None
-    ticket.save(update_fields=["status", "bumped_at", "changed_at"])
-    return ticket
+def ticket_recall(*, ticket: Ticket, actor: User | None) -> Ticket:
+    """Back on the display: bumped by mistake."""
+    ticket = ticket_lock(ticket.pk)
+    ticket.bumped_at = None
+    return ticket_transition(
+        ticket, "recall", actor=actor, also=("bumped_at", "changed_at"),
+        refused=_("Only a bumped ticket can be recalled."),
+    )  # fmt: skip
 
 
 @transaction.atomic
 def ticket_line_toggle(*, line: TicketLine) -> TicketLine:
     """Tap a line to mark it made (tap again to undo). The ticket is touched so every display sees it."""
-    line = TicketLine.objects.select_for_update(of=("self",)).get(pk=line.pk)
+    line = ticket_line_lock(line.pk)
     line.is_done = not line.is_done
     line.save(update_fields=["is_done"])
     Ticket.objects.filter(pk=line.ticket_id).update(changed_at=timezone.now())

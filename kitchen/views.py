@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
-from accounts.guards import BACKOFFICE_ROLES, KITCHEN_ROLES, SUPERVISOR_ROLES, role_required
+from accounts.access import capability_required
 from business.models import Outlet
 from business.selectors import outlet_default, outlet_list
 
@@ -72,7 +72,7 @@ def _conditional(request: HttpRequest, etag: str, render_body) -> HttpResponse:
     return response
 
 
-@role_required(*KITCHEN_ROLES)
+@capability_required("kitchen.use")
 def display(request: HttpRequest) -> HttpResponse:
     station = _station(request)
     outlet = station.outlet if station else _outlet(request)
@@ -94,7 +94,7 @@ def _shared_partial(request: HttpRequest, version: str, outlet, station: Station
     return HttpResponse(html)
 
 
-@role_required(*KITCHEN_ROLES)
+@capability_required("kitchen.use")
 def display_poll(request: HttpRequest) -> HttpResponse:
     """The tickets partial, answered 304 when nothing changed since the display's last poll (ETag)."""
     station = _station(request)
@@ -106,28 +106,28 @@ def display_poll(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*KITCHEN_ROLES)
+@capability_required("kitchen.use")
 def bump(request: HttpRequest, pk: int) -> HttpResponse:
-    services.ticket_bump(ticket=get_object_or_404(Ticket, pk=pk))
+    services.ticket_bump(ticket=get_object_or_404(Ticket, pk=pk), actor=request.user)
     return _tickets_partial(request)
 
 
 @require_POST
-@role_required(*KITCHEN_ROLES)
+@capability_required("kitchen.use")
 def recall(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk, status=Ticket.Status.BUMPED)
-    services.ticket_recall(ticket=ticket)
+    services.ticket_recall(ticket=ticket, actor=request.user)
     return _tickets_partial(request)
 
 
 @require_POST
-@role_required(*KITCHEN_ROLES)
+@capability_required("kitchen.use")
 def line_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     services.ticket_line_toggle(line=get_object_or_404(TicketLine, pk=pk))
     return _tickets_partial(request)
 
 
-@role_required(*KITCHEN_ROLES)
+@capability_required("kitchen.use")
 def ticket_print(request: HttpRequest, pk: int) -> HttpResponse:
     """One station's ticket on paper (80 mm by default, `?paper=58`): for kitchens printing instead of a screen."""
     ticket = get_object_or_404(Ticket.objects.select_related("station").prefetch_related("lines"), pk=pk)
@@ -135,7 +135,7 @@ def ticket_print(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "kitchen/ticket_print.html", {"ticket": ticket, "paper": paper})
 
 
-@role_required(*KITCHEN_ROLES)
+@capability_required("kitchen.use")
 def expo(request: HttpRequest) -> HttpResponse:
     """All stations at once, per order: which parts are done and which orders are ready to go out."""
     outlet = _outlet(request)
@@ -143,7 +143,7 @@ def expo(request: HttpRequest) -> HttpResponse:
     return render(request, "kitchen/expo.html", context)
 
 
-@role_required(*KITCHEN_ROLES)
+@capability_required("kitchen.use")
 def expo_poll(request: HttpRequest) -> HttpResponse:
     outlet = _outlet(request)
     return _conditional(
@@ -165,7 +165,7 @@ def _day_bounds(request: HttpRequest) -> tuple[datetime, datetime, str | None]:
     return start, start + timedelta(days=1), error
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("kitchen.metrics")
 def metrics(request: HttpRequest) -> HttpResponse:
     """Kitchen speed for the supervisor: tickets per hour, average and p90 preparation time, late tickets."""
     start, end, error = _day_bounds(request)
@@ -190,7 +190,7 @@ def _minutes(raw: str | None, default: int) -> int:
     return int(raw) if raw.isdigit() else -1
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("kitchen.setup")
 def stations(request: HttpRequest) -> HttpResponse:
     """Kitchen stations of the outlet and what each prepares: whole categories and single products."""
     from catalog.selectors import category_list
@@ -219,7 +219,7 @@ def stations(request: HttpRequest) -> HttpResponse:
     return render(request, "kitchen/stations.html", context, status=400 if request.method == "POST" else 200)
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("kitchen.setup")
 def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
     from catalog.models import Product
     from catalog.selectors import category_list

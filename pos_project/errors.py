@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 Message = str | Promise
 
@@ -92,4 +92,6 @@ def bad_request(message: Message, *, code: str = "request.invalid") -> ServiceEr
     return ServiceError(code, message)
 
 
-GENERIC_MESSAGE = _("That could not be done.")
+def error_response(exc: ValidationError) -> JsonResponse:
+    """A refusal as JSON: `error_body` with its status (the till's endpoints; the API renders the same body)."""
+    return JsonResponse(error_body(exc), status=error_status(exc))

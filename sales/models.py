@@ -90,6 +90,10 @@ class Shift(models.Model):
     def __str__(self) -> str:
         return f"Shift {self.pk} on {self.register}"
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
 
 class CashMovement(models.Model):
     """Cash put into (pay-in) or taken out of (pay-out) the drawer during a shift, with its reason."""
@@ -135,6 +139,7 @@ class Order(models.Model):
         PAID = "paid", "Paid"
         VOIDED = "voided", "Voided"
         REFUNDED = "refunded", "Refunded"
+        MERGED = "merged", "Merged"  # its lines and payments moved onto another tab
 
     class Type(models.TextChoices):
         DINE_IN = "dine_in", "Dine-in"
@@ -158,8 +163,6 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic concurrency for open tabs: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1)
-    # The till's client-generated key: a retried submission finds the order it already made.
-    idempotency_key = models.CharField(max_length=64, unique=True)
     currency = models.CharField(max_length=3)
     order_discount_kind = models.CharField(max_length=10, blank=True)
     order_discount_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
@@ -241,6 +244,8 @@ class Payment(models.Model):
         CAPTURED = "captured", "Captured"
         FAILED = "failed", "Failed"
         REFUNDED = "refunded", "Refunded"
+        CANCELLED = "cancelled", "Cancelled"  # the order was voided or merged before the customer paid
+        REFUND_DUE = "refund_due", "Refund due"  # captured after the order stopped taking payments: give it back
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="payments")
@@ -253,7 +258,6 @@ class Payment(models.Model):
     rounding_minor = models.BigIntegerField(default=0, help_text="Cash rounding adjustment (+/-).")
     reference = models.CharField(max_length=100, blank=True, help_text="Card approval code or provider id.")
     provider_payload = models.CharField(max_length=500, blank=True, help_text="What the customer scans (QR).")
-    idempotency_key = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -279,7 +283,6 @@ class Refund(models.Model):
     reason = models.CharField(max_length=200)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    idempotency_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

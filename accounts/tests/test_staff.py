@@ -91,13 +91,13 @@ def test_a_supervisor_pin_approves_and_every_attempt_is_audited(in_tenant):
     staff_set_pin(user=supervisor, pin="4821", actor=in_tenant.users[Role.ADMIN_TENANT])
     staff_set_pin(user=cashier, pin="7350", actor=in_tenant.users[Role.ADMIN_TENANT])
 
-    assert approver_verify(username="Supervisor", pin="4821", action="void") == supervisor
+    assert approver_verify(username="Supervisor", pin="4821", capability="order.void") == supervisor
     with pytest.raises(ValidationError, match="Approval refused"):
-        approver_verify(username="supervisor", pin="0000", action="void")
+        approver_verify(username="supervisor", pin="0000", capability="order.void")
     with pytest.raises(ValidationError, match="Approval refused"):
-        approver_verify(username="cashier", pin="7350", action="void")  # right PIN, wrong role
+        approver_verify(username="cashier", pin="7350", capability="order.void")  # right PIN, wrong role
     with pytest.raises(ValidationError, match="Approval refused"):
-        approver_verify(username="nobody", pin="4821", action="void")
+        approver_verify(username="nobody", pin="4821", capability="order.void")
     actions = list(AuditEntry.objects.filter(action__startswith="approval.").values_list("action", flat=True))
     assert sorted(actions) == ["approval.granted", "approval.refused", "approval.refused", "approval.refused"]
 

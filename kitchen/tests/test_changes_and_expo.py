@@ -65,10 +65,11 @@ def test_addon_ticket_and_tab_never_sent_goes_whole_once(kitchen):
     tab = order_submit(shift=kitchen["shift"], user=kitchen["cashier"], idempotency_key="t-1",
                        lines=[LineRequest(m["teh"].pk)])  # fmt: skip
     assert not Ticket.objects.exists()
-    tab = order_add_lines(order=tab, user=kitchen["cashier"], lines=[LineRequest(m["nasi"].pk)], expected_version=1)
+    tab = order_add_lines(order=tab, user=kitchen["cashier"], lines=[LineRequest(m["nasi"].pk)], expected_version=1,
+                          idempotency_key="t-add-1")  # fmt: skip
     assert Ticket.objects.filter(is_addon=False).count() == 2  # first send: the whole tab, one ticket a station
     order_add_lines(order=tab, user=kitchen["cashier"], lines=[LineRequest(m["teh"].pk, 3)],
-                    expected_version=tab.version)  # fmt: skip
+                    expected_version=tab.version, idempotency_key="t-add-2")  # fmt: skip
     addon = Ticket.objects.get(is_addon=True)
     assert addon.station == kitchen["bar"] and [(x.name, x.quantity) for x in addon.lines.all()] == [("Es teh", 3)]
 
@@ -92,10 +93,10 @@ def test_expo_shows_each_station_part_and_ready_when_all_are_bumped(kitchen, ten
     [entry] = expo_orders(outlet_id=kitchen["outlet"].pk)
     assert entry.number == order.number and entry.done_count == 0 and not entry.is_ready
     grill_ticket = Ticket.objects.get(station=kitchen["grill"])
-    ticket_bump(ticket=grill_ticket)
+    ticket_bump(ticket=grill_ticket, actor=tenant.users[Role.KITCHEN])
     page = tenant.client(Role.KITCHEN).get("/kitchen/expo/").content.decode()
     assert "1/2 stations done" in page and "READY" not in page
-    ticket_bump(ticket=Ticket.objects.get(station=kitchen["bar"]))
+    ticket_bump(ticket=Ticket.objects.get(station=kitchen["bar"]), actor=tenant.users[Role.KITCHEN])
     poll = tenant.client(Role.KITCHEN).get("/kitchen/expo/poll/").content.decode()
     assert "READY" in poll and "2/2 stations done" in poll
     order_mark_served(order=order)

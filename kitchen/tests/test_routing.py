@@ -38,14 +38,16 @@ def test_a_sent_order_becomes_one_ticket_per_station_with_only_its_lines(in_tena
     assert [x.name for x in tickets["Bar"].lines.all()] == ["Es teh", "Cake"]
     assert tickets["Grill"].table_label == "5" and tickets["Grill"].order_number == order.number
 
-    order_add_lines(order=order, user=cashier, lines=[LineRequest(teh.pk, 2)], expected_version=1)
+    order_add_lines(
+        order=order, user=cashier, lines=[LineRequest(teh.pk, 2)], expected_version=1, idempotency_key="r-add"
+    )
     addon = Ticket.objects.get(is_addon=True)
     assert addon.station == bar and [(x.name, x.quantity) for x in addon.lines.all()] == [("Es teh", 2)]
 
-    ticket_bump(ticket=tickets["Grill"])
-    ticket_bump(ticket=tickets["Grill"])  # a double tap is harmless
+    ticket_bump(ticket=tickets["Grill"], actor=in_tenant.users[Role.KITCHEN])
+    ticket_bump(ticket=tickets["Grill"], actor=in_tenant.users[Role.KITCHEN])  # a double tap is harmless
     assert Ticket.objects.get(pk=tickets["Grill"].pk).status == Ticket.Status.BUMPED
-    ticket_recall(ticket=tickets["Grill"])
+    ticket_recall(ticket=tickets["Grill"], actor=in_tenant.users[Role.KITCHEN])
     assert Ticket.objects.get(pk=tickets["Grill"].pk).status == Ticket.Status.NEW
 
 

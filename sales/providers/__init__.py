@@ -4,7 +4,6 @@ e-wallet) implements the same two methods. The built-in simulator stands in for 
 import hashlib
 import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,7 +30,9 @@ class CallbackEvent:
 class PaymentProvider(Protocol):
     name: str
 
-    def create_charge(self, *, amount_minor: int, currency: str, description: str) -> Charge: ...
+    def create_charge(self, *, amount_minor: int, currency: str, description: str, idempotency_key: str) -> Charge:
+        """Ask for a charge. The same `idempotency_key` must give back the same charge, never a second one."""
+        ...
 
     def parse_callback(self, *, body: bytes, signature: str) -> CallbackEvent: ...
 
@@ -44,8 +45,8 @@ class SimulatorProvider:
     def __init__(self, secret: str | None = None):
         self.secret = (secret or settings.QR_SIMULATOR_SECRET).encode()
 
-    def create_charge(self, *, amount_minor: int, currency: str, description: str) -> Charge:
-        reference = "SIM-" + secrets.token_hex(8)
+    def create_charge(self, *, amount_minor: int, currency: str, description: str, idempotency_key: str) -> Charge:
+        reference = "SIM-" + hmac.new(self.secret, idempotency_key.encode(), hashlib.sha256).hexdigest()[:16]
         return Charge(
             reference=reference, qr_payload=f"simpay://pay?ref={reference}&amount={amount_minor}&cur={currency}"
         )

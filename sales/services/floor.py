@@ -1,12 +1,14 @@
 """The floor plan: areas drawn as grids, tables on their cells, and moving a tab to another table."""
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
+from pos_project.errors import CONFLICT, ServiceError
 
+from ..lock_objects import order_lock
 from ..models import Area, DiningTable, Order
 
 GRID_MAX = 20
@@ -17,14 +19,15 @@ def area_create(*, outlet: Outlet, name: str, columns: int = 6, rows: int = 4) -
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["An area needs a name."]
+        errors["name"] = [_("An area needs a name.")]
     elif Area.objects.filter(outlet=outlet, name__iexact=name).exists():
-        errors["name"] = [f"{outlet} already has an area called “{name}”."]
-    for field, value in (("columns", columns), ("rows", rows)):
-        if not isinstance(value, int) or not 1 <= value <= GRID_MAX:
-            errors[field] = [f"The grid has 1 to {GRID_MAX} {field}."]
+        errors["name"] = [_("%(outlet)s already has an area called “%(name)s”.") % {"outlet": outlet, "name": name}]
+    if not isinstance(columns, int) or not 1 <= columns <= GRID_MAX:
+        errors["columns"] = [_("The grid has 1 to %(max)s columns.") % {"max": GRID_MAX}]
+    if not isinstance(rows, int) or not 1 <= rows <= GRID_MAX:
+        errors["rows"] = [_("The grid has 1 to %(max)s rows.") % {"max": GRID_MAX}]
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("floor.area_invalid", _("The area needs fixing."), fields=errors)
     return Area.objects.create(outlet=outlet, name=name, columns=columns, rows=rows)
 
 
@@ -35,23 +38,25 @@ def table_save(
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["A table needs a name or number."]
+        errors["name"] = [_("A table needs a name or number.")]
     if not isinstance(seats, int) or not 1 <= seats <= 50:
-        errors["seats"] = ["Seats are 1 to 50."]
+        errors["seats"] = [_("Seats are 1 to 50.")]
     if not isinstance(column, int) or not 0 <= column < area.columns:
-        errors["column"] = [f"The column is 1 to {area.columns}."]
+        errors["column"] = [_("The column is 1 to %(max)s.") % {"max": area.columns}]
     if not isinstance(row, int) or not 0 <= row < area.rows:
-        errors["row"] = [f"The row is 1 to {area.rows}."]
+        errors["row"] = [_("The row is 1 to %(max)s.") % {"max": area.rows}]
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("floor.table_invalid", _("The table needs fixing."), fields=errors)
     table = table or DiningTable(area=area)
     table.area, table.name, table.seats, table.column, table.row = area, name, seats, column, row
     try:
         with transaction.atomic():
             table.save()
     except IntegrityError:
-        raise ValidationError(
-            f"Another table in {area} already has that name or stands on row {row + 1}, column {column + 1}."
+        raise ServiceError(
+            "floor.table_taken",
+            _("Another table in %(area)s already has that name or stands on row %(row)s, column %(column)s.")
+            % {"area": area, "row": row + 1, "column": column + 1},
         ) from None
     return table
 
@@ -63,16 +68,26 @@ def table_open_order(table: DiningTable) -> Order | None:
 @transaction.atomic
 def order_move_table(*, order: Order, table: DiningTable, expected_version: int, user: User) -> Order:
     """Move an open tab to another (free) table of the same outlet."""
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    order = order_lock(order.pk)
     if order.status != Order.Status.OPEN:
-        raise ValidationError(f"Order #{order.number} is no longer open.")
+        raise ServiceError(
+            "order.not_open", _("Order #%(number)s is no longer open.") % {"number": order.number}, status=CONFLICT
+        )
     if order.version != expected_version:
-        raise ValidationError(f"Tab #{order.number} was changed on another till; reload it.", code="conflict")
+        raise ServiceError(
+            "order.changed_elsewhere",
+            _("Tab #%(number)s was changed on another till; reload it.") % {"number": order.number},
+            status=CONFLICT,
+        )
     if table.area.outlet_id != order.outlet_id or not table.is_active:
-        raise ValidationError("That table is not on this outlet's floor.")
+        raise ServiceError("table.elsewhere", _("That table is not on this outlet's floor."), field="table")
     busy = table_open_order(table)
     if busy is not None and busy.pk != order.pk:
-        raise ValidationError(f"Table {table.name} already has tab #{busy.number}.")
+        raise ServiceError(
+            "table.busy",
+            _("Table %(table)s already has tab #%(number)s.") % {"table": table.name, "number": busy.number},
+            status=CONFLICT,
+        )
     before = order.table_label
     order.table, order.table_label, order.order_type = table, table.name, Order.Type.DINE_IN
     order.version += 1

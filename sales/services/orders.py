@@ -1,20 +1,26 @@
-"""Submitting orders and taking payments. Both are idempotent: the till sends a key it generated, and a retry
-with the same key gets the first result back instead of a second order or payment (docs/adr/0004)."""
+"""Submitting orders, adding to tabs and taking payments. Each is keyed: the till sends a key it made for that one
+action, and a retry with the same key gets the first result back instead of a second order or payment
+(core/idempotency.py, docs/adr/0006). Locks follow the one order: key, shift, order (docs/adr/0007)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.access import can
 from accounts.models import User
 from accounts.services import audit_record
-from business.models import SalesSettings, Tax
-from business.selectors import sales_settings_get
+from business.selectors import TaxSetting, TenantSettings, tenant_settings
 from catalog.selectors import LineChoice, ResolvedLine, catalog_lines_resolve, product_category_ids
+from core.idempotency import idempotency_claim
+from inventory.services.stock import SoldLine, stock_consume_for_sale
+from kitchen.services import KitchenLine, SentOrder, tickets_create, tickets_handed_over, tickets_rush
+from pos_project.errors import CONFLICT, ServiceError
 
+from ..lock_objects import order_lock, shift_lock
 from ..models import DiningTable, Order, OrderLine, Payment, Shift
 from ..pricing import (
     Discount,
@@ -26,11 +32,11 @@ from ..pricing import (
     cash_due,
     order_totals_compute,
 )
+from ..transitions import ORDER, order_transition
 from .shifts import business_date_now, order_number_next
 
 MAX_LINES = 200
 MAX_QUANTITY = 999
-IDEMPOTENCY_KEY_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -51,27 +57,28 @@ class _PricedLine:
     item: ResolvedLine
 
 
-def pricing_settings_for(settings: SalesSettings, taxes: list[Tax]) -> PricingSettings:
-    tenant = getattr(connection, "tenant", None)
+def pricing_settings_for(settings: TenantSettings, taxes: tuple[TaxSetting, ...] | None = None) -> PricingSettings:
+    """The pricing engine's settings from the tenant's (its active taxes, or the `taxes` given)."""
     try:
         return PricingSettings(
-            currency=getattr(tenant, "currency", "IDR"),
+            currency=settings.currency,
             taxes=tuple(
-                TaxRule(t.code, t.name, t.rate, t.inclusive, t.applies_to_service_charge) for t in taxes if t.is_active
+                TaxRule(t.code, t.name, t.rate, t.inclusive, t.applies_to_service_charge)
+                for t in (settings.active_taxes if taxes is None else taxes)
+                if t.is_active
             ),
             service_charge_rate=settings.service_charge_rate,
             cash_rounding_unit=settings.cash_rounding_unit,
             cash_rounding_mode=settings.cash_rounding_mode,
         )
     except PricingError as exc:
-        raise ValidationError(f"The sales settings need fixing before selling: {exc}") from None
+        raise ServiceError(
+            "settings.invalid", _("The sales settings need fixing before selling: %(error)s") % {"error": exc}
+        ) from None
 
 
-def _check_key(key: str) -> str:
-    key = (key or "").strip()
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isascii():
-        raise ValidationError({"idempotency_key": ["Every submission needs a key of 1 to 64 plain characters."]})
-    return key
+def _pricing_refused(exc: PricingError) -> ServiceError:
+    return ServiceError("order.pricing_invalid", str(exc))
 
 
 def _price_lines(lines: list[LineRequest], outlet_id: int) -> tuple[list[_PricedLine], dict[str, list[str]]]:
@@ -88,9 +95,15 @@ def _price_lines(lines: list[LineRequest], outlet_id: int) -> tuple[list[_Priced
         name = found.product_names.get(line.product_id)
         if name is not None:  # a product not on the menu is the catalog's message alone
             if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
-                own.append(f"Line {index} ({name}): the quantity must be 1 to {MAX_QUANTITY}.")
+                own.append(
+                    _("Line %(index)s (%(name)s): the quantity must be 1 to %(max)s.")
+                    % {"index": index, "name": name, "max": MAX_QUANTITY}
+                )
             if len(line.note) > 200:
-                own.append(f"Line {index} ({name}): the note can be at most 200 characters.")
+                own.append(
+                    _("Line %(index)s (%(name)s): the note can be at most 200 characters.")
+                    % {"index": index, "name": name}
+                )
         if messages := own + found.errors.get(where, []):
             errors[where] = messages
     if errors:
@@ -142,13 +155,17 @@ def _line_row(order: Order, position: int, p: _PricedLine, t) -> OrderLine:
     )
 
 
+def _lines_refused(errors: dict[str, list[str]]) -> ServiceError:
+    return ServiceError("order.lines_invalid", _("Some items cannot be sold as chosen."), fields=errors)
+
+
 def _price_cart(
-    lines: list[LineRequest], outlet_id: int, order_discount: Discount | None, settings: SalesSettings
+    lines: list[LineRequest], outlet_id: int, order_discount: Discount | None, settings: TenantSettings
 ) -> tuple[list[_PricedLine], OrderTotals]:
-    pricing = pricing_settings_for(settings, list(Tax.objects.all()))
+    pricing = pricing_settings_for(settings)
     priced, line_errors = _price_lines(lines, outlet_id)
     if line_errors:
-        raise ValidationError(line_errors)
+        raise _lines_refused(line_errors)
     known = {rule.code for rule in pricing.taxes}
     try:
         totals = order_totals_compute(
@@ -166,7 +183,7 @@ def _price_cart(
             order_discount=order_discount,
         )
     except PricingError as exc:
-        raise ValidationError(str(exc)) from None
+        raise _pricing_refused(exc) from None
     return priced, totals
 
 
@@ -180,8 +197,8 @@ class CartPreview:
 def order_preview(*, outlet_id: int, lines: list[LineRequest], order_discount: Discount | None = None) -> CartPreview:
     """What the cart costs, computed exactly as order_submit will: the till shows it after every change."""
     if not lines:
-        raise ValidationError({"lines": ["The order has no items."]})
-    settings = sales_settings_get()
+        raise ServiceError("order.empty", _("The order has no items."), field="lines")
+    settings = tenant_settings()
     priced, totals = _price_cart(lines, outlet_id, order_discount, settings)
     rows = [
         {
@@ -195,7 +212,7 @@ def order_preview(*, outlet_id: int, lines: list[LineRequest], order_discount: D
         }
         for p, t in zip(priced, totals.lines, strict=True)
     ]
-    due, _ = cash_due(totals.total_minor, pricing_settings_for(settings, []))
+    due, _rounding = cash_due(totals.total_minor, pricing_settings_for(settings, ()))
     return CartPreview(lines=rows, totals=totals, cash_due_minor=due)
 
 
@@ -205,6 +222,23 @@ def _discount_needs_approval(discount: Discount | None, base_minor: int, limit_p
     if discount.kind == "percent":
         return Decimal(discount.value) > limit_percent
     return base_minor > 0 and Decimal(discount.value) * 100 > limit_percent * base_minor
+
+
+def _approval_refused(settings: TenantSettings, what: list[str]) -> ServiceError:
+    return ServiceError(
+        "discount.approval_needed",
+        _("A discount above %(limit)s%% on %(what)s needs a supervisor's approval.")
+        % {"limit": format(settings.discount_limit_percent.normalize(), "f"), "what": ", ".join(what)},
+        field="discount",
+    )
+
+
+def _lines_fingerprint(lines: list[LineRequest]) -> list:
+    return [
+        [line.product_id, line.quantity, line.variant_id, sorted(line.modifier_ids), line.note,
+         [line.discount.kind, str(line.discount.value)] if line.discount else None]
+        for line in lines
+    ]  # fmt: skip
 
 
 def order_submit(
@@ -223,95 +257,91 @@ def order_submit(
     rush: bool = False,
 ) -> Order:
     """Create an order from the till's cart. Prices, taxes and totals are computed here, never trusted from
-    the client. A retry with the same key returns the order the first attempt made."""
-    key = _check_key(idempotency_key)
-    existing = Order.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
+    the client. A retry with the same key and cart returns the order the first attempt made; the same key with
+    another cart (or sent where the first was not) is refused (422)."""
     errors: dict[str, list[str]] = {}
     if not lines:
-        errors["lines"] = ["The order has no items."]
+        errors["lines"] = [_("The order has no items.")]
     elif len(lines) > MAX_LINES:
-        errors["lines"] = [f"An order can have at most {MAX_LINES} lines."]
+        errors["lines"] = [_("An order can have at most %(max)s lines.") % {"max": MAX_LINES}]
     if order_type not in Order.Type.values:
-        errors["order_type"] = [f"“{order_type}” is not an order type."]
+        errors["order_type"] = [_("“%(type)s” is not an order type.") % {"type": order_type}]
     if table is not None:
-        busy = Order.objects.filter(table=table, status=Order.Status.OPEN).first()
-        if table.area.outlet_id != shift.outlet_id or not table.is_active:
-            errors["table"] = ["That table is not on this outlet's floor."]
-        elif busy is not None and busy.idempotency_key != (idempotency_key or "").strip():
-            errors["table"] = [f"Table {table.name} already has tab #{busy.number}; add the items to it instead."]
         order_type, table_label = Order.Type.DINE_IN, table.name
     if order_type == Order.Type.DINE_IN and not table_label.strip():
-        errors["table_label"] = ["A dine-in order needs a table number."]
+        errors["table_label"] = [_("A dine-in order needs a table number.")]
     if errors:
-        raise ValidationError(errors)
-
-    settings = sales_settings_get()
-    priced, totals = _price_cart(lines, shift.outlet_id, order_discount, settings)
-
-    needs_approval = [
-        p.item.product_name
-        for p, t in zip(priced, totals.lines, strict=True)
-        if _discount_needs_approval(p.request.discount, t.gross_minor, settings.discount_limit_percent)
-    ]
-    if _discount_needs_approval(order_discount, totals.subtotal_minor, settings.discount_limit_percent):
-        needs_approval.append("the order")
-    if needs_approval and (approved_by is None or approved_by.role not in ("SUPERVISOR", "ADMIN_TENANT")):
-        raise ValidationError(
-            {
-                "discount": [
-                    f"A discount above {format(settings.discount_limit_percent.normalize(), 'f')}% on "
-                    f"{', '.join(needs_approval)} needs a supervisor's approval."
-                ]
-            }
-        )
-
-    try:
-        with transaction.atomic():
-            shift = Shift.objects.select_for_update(of=("self",)).get(pk=shift.pk)
-            if shift.status != Shift.Status.OPEN:
-                raise ValidationError("This shift is closed; open a shift to sell.")
-            business_date = business_date_now()
-            order = Order.objects.create(
-                outlet_id=shift.outlet_id,
-                shift=shift,
-                business_date=business_date,
-                number=order_number_next(outlet_id=shift.outlet_id, business_date=business_date),
-                order_type=order_type,
-                table_label=table_label.strip()[:20],
-                table=table,
-                sent_to_kitchen_at=timezone.now() if send_to_kitchen else None,
-                customer_name=customer_name.strip()[:80],
-                created_by=user,
-                idempotency_key=key,
-                currency=totals.currency,
-                order_discount_kind=order_discount.kind if order_discount else "",
-                order_discount_value=Decimal(order_discount.value) if order_discount else None,
-                **_totals_fields(totals),
-            )
-            created = OrderLine.objects.bulk_create(
-                [
-                    _line_row(order, position, p, t)
-                    for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
-                ]
-            )
-            _take_stock(order, created, [p.request for p in priced], user)
-            if send_to_kitchen:
-                _send_to_kitchen(order, created, is_addon=False, is_rush=rush, categories=_categories_of(priced))
-            if needs_approval:
-                audit_record(
-                    action="order.discount_approved",
-                    actor=approved_by,
-                    target=f"order {order.number}",
-                    data={"cashier": user.username, "items": needs_approval, "discount_minor": totals.discount_minor},
+        raise ServiceError("order.invalid", _("The order needs fixing."), fields=errors)
+    settings = tenant_settings()  # cached: read before the transaction
+    request = {
+        "shift": shift.pk, "user": user.pk, "lines": _lines_fingerprint(lines), "order_type": order_type,
+        "table": table.pk if table else None, "table_label": table_label.strip(), "customer": customer_name.strip(),
+        "discount": [order_discount.kind, str(order_discount.value)] if order_discount else None,
+        "send": send_to_kitchen, "rush": rush,
+    }  # fmt: skip
+    with transaction.atomic():
+        once = idempotency_claim(key=idempotency_key, action="order.submit", request=request)
+        if once.replayed:
+            return once.recall(Order)
+        if table is not None:
+            busy = Order.objects.filter(table=table, status=Order.Status.OPEN).first()
+            if table.area.outlet_id != shift.outlet_id or not table.is_active:
+                raise ServiceError("table.elsewhere", _("That table is not on this outlet's floor."), field="table")
+            if busy is not None:
+                raise ServiceError(
+                    "table.busy",
+                    _("Table %(table)s already has tab #%(number)s; add the items to it instead.")
+                    % {"table": table.name, "number": busy.number},
+                    field="table",
+                    status=CONFLICT,
                 )
-    except IntegrityError:
-        # A double tap raced us with the same key: the other request made the order; return it.
-        existing = Order.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing
+        priced, totals = _price_cart(lines, shift.outlet_id, order_discount, settings)
+        needs_approval = [
+            p.item.product_name
+            for p, t in zip(priced, totals.lines, strict=True)
+            if _discount_needs_approval(p.request.discount, t.gross_minor, settings.discount_limit_percent)
+        ]
+        if _discount_needs_approval(order_discount, totals.subtotal_minor, settings.discount_limit_percent):
+            needs_approval.append(_("the order"))
+        if needs_approval and not can(approved_by, "discount.over_limit"):
+            raise _approval_refused(settings, needs_approval)
+        shift = shift_lock(shift.pk)
+        if not shift.is_open:
+            raise ServiceError("shift.closed", _("This shift is closed; open a shift to sell."), status=CONFLICT)
+        business_date = business_date_now()
+        order = Order.objects.create(
+            outlet_id=shift.outlet_id,
+            shift=shift,
+            business_date=business_date,
+            number=order_number_next(outlet_id=shift.outlet_id, business_date=business_date),
+            order_type=order_type,
+            table_label=table_label.strip()[:20],
+            table=table,
+            sent_to_kitchen_at=timezone.now() if send_to_kitchen else None,
+            customer_name=customer_name.strip()[:80],
+            created_by=user,
+            currency=totals.currency,
+            order_discount_kind=order_discount.kind if order_discount else "",
+            order_discount_value=Decimal(order_discount.value) if order_discount else None,
+            **_totals_fields(totals),
+        )
+        created = OrderLine.objects.bulk_create(
+            [
+                _line_row(order, position, p, t)
+                for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
+            ]
+        )
+        _take_stock(order, created, [p.request for p in priced], user)
+        if send_to_kitchen:
+            _send_to_kitchen(order, created, is_addon=False, is_rush=rush, categories=_categories_of(priced))
+        if needs_approval:
+            audit_record(
+                action="order.discount_approved",
+                actor=approved_by,
+                target=f"order {order.number}",
+                data={"cashier": user.username, "items": needs_approval, "discount_minor": totals.discount_minor},
+            )
+        once.remember(order)
     return order
 
 
@@ -326,76 +356,81 @@ def payment_add(
     tip_minor: int = 0,
     reference: str = "",
 ) -> Payment:
-    """Take one tender towards an order (split payments are several calls). Idempotent by key.
+    """Take one tender towards an order (split payments are several calls). Keyed like every till write.
 
     Cash that settles the whole balance is rounded to the business's cash unit; the difference is recorded on
-    the payment, and the change is what was handed over minus what was due.
+    the payment, and the change is what was handed over minus what was due. The order's shift is locked
+    before the order, so a payment racing the shift's close waits for it and is then refused.
     """
-    key = _check_key(idempotency_key)
-    existing = Payment.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
     errors: dict[str, list[str]] = {}
     if tender not in (Payment.Tender.CASH, Payment.Tender.CARD):
-        errors["tender"] = [f"“{tender}” payments are taken through their own flow."]
-    if not isinstance(amount_minor, int) or amount_minor <= 0:
-        errors["amount_minor"] = ["The amount must be more than zero."]
-    if not isinstance(tip_minor, int) or tip_minor < 0:
-        errors["tip_minor"] = ["The tip must be zero or more."]
+        errors["tender"] = [_("“%(tender)s” payments are taken through their own flow.") % {"tender": tender}]
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+        errors["amount_minor"] = [_("The amount must be more than zero.")]
+    if isinstance(tip_minor, bool) or not isinstance(tip_minor, int) or tip_minor < 0:
+        errors["tip_minor"] = [_("The tip must be zero or more.")]
     if tender == Payment.Tender.CARD and not reference.strip():
-        errors["reference"] = ["Enter the card terminal's approval code."]
+        errors["reference"] = [_("Enter the card terminal's approval code.")]
     if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            order = Order.objects.select_for_update(of=("self",)).select_related("shift").get(pk=order.pk)
-            # A double tap waited for the lock above while its twin paid: answer with the twin's payment.
-            twin = Payment.objects.filter(idempotency_key=key).first()
-            if twin is not None:
-                return twin
-            if order.status != Order.Status.OPEN:
-                raise ValidationError(
-                    f"Order #{order.number} is {order.get_status_display().lower()}; it takes no more payments."
-                )
-            if order.shift.status != Shift.Status.OPEN:
-                raise ValidationError("The order's shift is closed.")
-            balance = order.total_minor - order.paid_minor
-            if amount_minor > balance:
-                raise ValidationError({"amount_minor": [f"That is more than the {balance} still owed."]})
-            rounding = 0
-            due = amount_minor
-            if tender == Payment.Tender.CASH and amount_minor == balance:
-                due, rounding = cash_due(balance, pricing_settings_for(sales_settings_get(), []))
-            change = 0
-            if tender == Payment.Tender.CASH:
-                handed = due + tip_minor if tendered_minor is None else tendered_minor
-                if handed < due + tip_minor:
-                    message = f"The cash handed over is less than the {due + tip_minor} due."
-                    raise ValidationError({"tendered_minor": [message]})
-                change = handed - due - tip_minor
-                tendered_minor = handed
-            payment = Payment.objects.create(
-                order=order,
-                shift=order.shift,
-                tender=tender,
-                amount_minor=amount_minor,
-                tip_minor=tip_minor,
-                tendered_minor=tendered_minor,
-                change_minor=change,
-                rounding_minor=rounding,
-                reference=reference.strip()[:100],
-                idempotency_key=key,
-                created_by=user,
+        raise ServiceError("payment.invalid", _("The payment needs fixing."), fields=errors)
+    pricing = pricing_settings_for(tenant_settings(), ())  # cash rounding; cached, read before the transaction
+    request = {"order": order.pk, "user": user.pk, "tender": tender, "amount": amount_minor,
+               "tendered": tendered_minor, "tip": tip_minor, "reference": reference.strip()}  # fmt: skip
+    with transaction.atomic():
+        once = idempotency_claim(key=idempotency_key, action="payment.add", request=request)
+        if once.replayed:
+            return once.recall(Payment)
+        shift = shift_lock(order.shift_id)
+        order = order_lock(order.pk)
+        if not ORDER.can_start(order, "pay"):
+            raise ServiceError(
+                "order.not_open",
+                _("Order #%(number)s is %(status)s; it takes no more payments.")
+                % {"number": order.number, "status": order.get_status_display().lower()},
+                status=CONFLICT,
             )
-            order.paid_minor += amount_minor
-            if order.paid_minor == order.total_minor:
-                order.status = Order.Status.PAID
-            order.save(update_fields=["paid_minor", "status", "updated_at"])
-    except IntegrityError:
-        existing = Payment.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing
+        if not shift.is_open:
+            raise ServiceError("shift.closed", _("The order's shift is closed."), status=CONFLICT)
+        balance = order.total_minor - order.paid_minor
+        if amount_minor > balance:
+            raise ServiceError(
+                "payment.over_balance",
+                _("That is more than the %(balance)s still owed.") % {"balance": balance},
+                field="amount_minor",
+            )
+        rounding = 0
+        due = amount_minor
+        if tender == Payment.Tender.CASH and amount_minor == balance:
+            due, rounding = cash_due(balance, pricing)
+        change = 0
+        if tender == Payment.Tender.CASH:
+            handed = due + tip_minor if tendered_minor is None else tendered_minor
+            if handed < due + tip_minor:
+                raise ServiceError(
+                    "payment.cash_short",
+                    _("The cash handed over is less than the %(due)s due.") % {"due": due + tip_minor},
+                    field="tendered_minor",
+                )
+            change = handed - due - tip_minor
+            tendered_minor = handed
+        payment = Payment.objects.create(
+            order=order,
+            shift=shift,
+            tender=tender,
+            amount_minor=amount_minor,
+            tip_minor=tip_minor,
+            tendered_minor=tendered_minor,
+            change_minor=change,
+            rounding_minor=rounding,
+            reference=reference.strip()[:100],
+            created_by=user,
+        )
+        order.paid_minor += amount_minor
+        if order.paid_minor == order.total_minor:
+            order_transition(order, "pay", actor=user, also=("paid_minor",))
+        else:
+            order.save(update_fields=["paid_minor", "updated_at"])
+        once.remember(payment)
     return payment
 
 
@@ -403,8 +438,6 @@ def _take_stock(order: Order, created: list[OrderLine], requests: list[LineReque
     """Take the lines' ingredients out of the outlet's stock in the order's transaction; keep what each unit
     took on its line so a refund gives back exactly that. Under the "block" policy an item that would go
     below zero raises OutOfStock (a ValidationError naming it) and the order is not made."""
-    from inventory.services.stock import SoldLine, stock_consume_for_sale
-
     usage = stock_consume_for_sale(
         outlet_id=order.outlet_id,
         order_id=order.pk,
@@ -435,8 +468,6 @@ def _send_to_kitchen(
 ) -> None:
     """Tell the kitchen (its service, in this transaction) which lines to prepare. `categories` maps the
     products just priced to their category; others (lines already on a tab) are looked up in one query."""
-    from kitchen.services import KitchenLine, SentOrder, tickets_create
-
     missing = {line.product_id for line in lines if line.product_id is not None} - categories.keys()
     categories = {**categories, **product_category_ids(product_ids=missing)}
 
@@ -481,16 +512,16 @@ def _snapshot_input(line: OrderLine) -> LineInput:
     )
 
 
-def _tab_pricing(order: Order, lines: list[OrderLine], settings: SalesSettings, taxes: list[Tax]) -> PricingSettings:
+def _tab_pricing(order: Order, lines: list[OrderLine], settings: TenantSettings) -> PricingSettings:
     """Today's settings, plus the rules of any tax a line was sold with that no longer exists."""
-    known = {t.code for t in taxes}
+    known = {t.code for t in settings.taxes}
     snapshot_rules = {
         t["code"]: TaxRule(t["code"], t["name"], Decimal(t["rate"]), t["inclusive"], t["applies_to_service_charge"])
         for line in lines
         for t in line.taxes
         if t["code"] not in known
     }
-    pricing = pricing_settings_for(settings, taxes)
+    pricing = pricing_settings_for(settings)
     return PricingSettings(
         currency=order.currency,
         taxes=pricing.taxes + tuple(snapshot_rules.values()),
@@ -515,11 +546,11 @@ def order_retotal(order: Order) -> Order:
     try:
         totals = order_totals_compute(
             lines=[_snapshot_input(line) for line in lines],
-            settings=_tab_pricing(order, lines, sales_settings_get(), list(Tax.objects.all())),
+            settings=_tab_pricing(order, lines, tenant_settings()),
             order_discount=_order_discount_of(order),
         )
     except PricingError as exc:
-        raise ValidationError(str(exc)) from None
+        raise _pricing_refused(exc) from None
     for line, t in zip(lines, totals.lines, strict=True):
         line.gross_minor, line.discount_minor, line.net_minor = t.gross_minor, t.discount_minor, t.net_minor
     OrderLine.objects.bulk_update(lines, ["gross_minor", "discount_minor", "net_minor"])
@@ -536,31 +567,43 @@ def order_add_lines(
     user: User,
     lines: list[LineRequest],
     expected_version: int,
+    idempotency_key: str,
     approved_by: User | None = None,
     rush: bool = False,
 ) -> Order:
     """Add items to an open tab. Lines already on it keep the prices they were sold at; the totals are
     computed again over the whole tab. `expected_version` is the version the till last saw: if another till
-    changed the tab since, this is refused (nothing saved) and the till reloads it — nobody wins silently.
-    A retry after success is refused the same way, so items are never added twice."""
+    changed the tab since, this is refused (409, nothing saved) and the till reloads it — nobody wins silently.
+    A retry of a call that succeeded (same key) gets the tab back, and the items are never added twice."""
     if not lines:
-        raise ValidationError({"lines": ["Nothing to add."]})
-    settings = sales_settings_get()
-    current_taxes = list(Tax.objects.all())
+        raise ServiceError("order.empty", _("Nothing to add."), field="lines")
+    settings = tenant_settings()
+    request = {"order": order.pk, "user": user.pk, "lines": _lines_fingerprint(lines), "version": expected_version,
+               "rush": rush}  # fmt: skip
     with transaction.atomic():
-        order = Order.objects.select_for_update(of=("self",)).select_related("shift").get(pk=order.pk)
-        if order.status != Order.Status.OPEN:
-            raise ValidationError(f"Order #{order.number} is {order.get_status_display().lower()}; start a new one.")
+        once = idempotency_claim(key=idempotency_key, action="order.add_lines", request=request)
+        if once.replayed:
+            return once.recall(Order)
+        order = order_lock(order.pk)
+        if not ORDER.can_start(order, "add_items"):
+            raise ServiceError(
+                "order.not_open",
+                _("Order #%(number)s is %(status)s; start a new one.")
+                % {"number": order.number, "status": order.get_status_display().lower()},
+                status=CONFLICT,
+            )
         if order.version != expected_version:
-            raise ValidationError(
-                f"Tab #{order.number} was changed on another till since you opened it. Reload it and try again.",
-                code="conflict",
+            raise ServiceError(
+                "order.changed_elsewhere",
+                _("Tab #%(number)s was changed on another till since you opened it. Reload it and try again.")
+                % {"number": order.number},
+                status=CONFLICT,
             )
         existing = list(order.lines.filter(is_voided=False))
-        pricing = _tab_pricing(order, existing, settings, current_taxes)
+        pricing = _tab_pricing(order, existing, settings)
         priced, line_errors = _price_lines(lines, order.outlet_id)
         if line_errors:
-            raise ValidationError(line_errors)
+            raise _lines_refused(line_errors)
         codes = {rule.code for rule in pricing.taxes}
         new_inputs = [
             LineInput(
@@ -573,14 +616,14 @@ def order_add_lines(
             for i, p in enumerate(priced)
         ]
         order_discount = _order_discount_of(order)
-        for p, t in zip(priced, new_inputs, strict=True):
-            gross = t.quantity * t.unit_price_minor
-            if _discount_needs_approval(p.request.discount, gross, settings.discount_limit_percent) and (
-                approved_by is None or approved_by.role not in ("SUPERVISOR", "ADMIN_TENANT")
-            ):
-                raise ValidationError(
-                    {"discount": [f"A discount on {p.item.product_name} needs a supervisor's approval."]}
-                )
+        needs_approval = [
+            p.item.product_name
+            for p, t in zip(priced, new_inputs, strict=True)
+            if _discount_needs_approval(p.request.discount, t.quantity * t.unit_price_minor,
+                                        settings.discount_limit_percent)
+        ]  # fmt: skip
+        if needs_approval and not can(approved_by, "discount.over_limit"):
+            raise _approval_refused(settings, needs_approval)
         try:
             totals = order_totals_compute(
                 lines=[_snapshot_input(line) for line in existing] + new_inputs,
@@ -588,9 +631,9 @@ def order_add_lines(
                 order_discount=order_discount,
             )
         except PricingError as exc:
-            raise ValidationError(str(exc)) from None
+            raise _pricing_refused(exc) from None
         if totals.total_minor < order.paid_minor:
-            raise ValidationError("The tab would cost less than what was already paid.")
+            raise ServiceError("order.below_paid", _("The tab would cost less than what was already paid."))
         by_key = {t.key: t for t in totals.lines}
         for line in existing:
             t = by_key[f"s{line.pk}"]
@@ -622,25 +665,30 @@ def order_add_lines(
             target=f"order {order.number}",
             data={"lines": len(priced), "version": order.version},
         )
+        once.remember(order)
     return order
 
 
 def order_rush(*, order: Order) -> int:
     """Ask the kitchen for a sent order first; returns how many of its tickets moved to the front."""
-    from kitchen.services import tickets_rush
-
     if order.status != Order.Status.OPEN and order.served_at is not None:
-        raise ValidationError(f"Order #{order.number} has already been handed over.")
+        raise ServiceError(
+            "order.handed_over",
+            _("Order #%(number)s has already been handed over.") % {"number": order.number},
+            status=CONFLICT,
+        )
     if order.sent_to_kitchen_at is None:
-        raise ValidationError(f"Order #{order.number} has not been sent to the kitchen yet.")
+        raise ServiceError(
+            "order.not_sent",
+            _("Order #%(number)s has not been sent to the kitchen yet.") % {"number": order.number},
+            status=CONFLICT,
+        )
     return tickets_rush(order_id=order.pk)
 
 
 @transaction.atomic
 def order_mark_served(*, order: Order) -> Order:
     """The order was handed to the guest: it leaves the till's ready strip and the kitchen's expo view."""
-    from kitchen.services import tickets_handed_over
-
     if Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=timezone.now()):
         tickets_handed_over(order_id=order.pk)
     order.refresh_from_db(fields=["served_at"])

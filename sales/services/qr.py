@@ -1,91 +1,135 @@
-"""QR payments: a pending payment waits for the provider's signed callback, which captures it exactly once."""
+"""QR payments: a pending payment waits for the provider's signed callback, which captures it exactly once.
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+The provider is called over the network, so never inside a transaction (docs/adr/0007): the pending payment is
+recorded and committed first, the charge is asked for outside any lock, and its reference stored after. The
+provider gets the payment's own key, so a retried request never makes a second charge. A callback that finds
+the order no longer open (voided, merged, paid another way) does not keep the money: the payment is flagged
+`refund_due` for a supervisor to give back.
+"""
+
+from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import audit_record
+from core.idempotency import idempotency_claim
+from pos_project.errors import CONFLICT, NOT_FOUND, ServiceError
 
+from ..lock_objects import order_lock, payment_lock, payments_lock
 from ..models import Order, Payment
 from ..providers import ProviderError, get_provider
-from .orders import _check_key
+from ..transitions import order_transition, payment_transition
 
 
 def qr_payment_start(*, order: Order, user: User, amount_minor: int, idempotency_key: str) -> Payment:
     """Ask the provider for a charge and record it as pending; the order is not paid until the callback."""
-    key = _check_key(idempotency_key)
-    existing = Payment.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
-    if not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise ValidationError({"amount_minor": ["The amount must be more than zero."]})
-    provider = get_provider()
-    try:
-        with transaction.atomic():
-            order = Order.objects.select_for_update(of=("self",)).select_related("shift").get(pk=order.pk)
-            twin = Payment.objects.filter(idempotency_key=key).first()
-            if twin is not None:  # a double tap that waited for the lock
-                return twin
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise ServiceError("payment.amount_invalid", _("The amount must be more than zero."), field="amount_minor")
+    with transaction.atomic():
+        once = idempotency_claim(
+            key=idempotency_key, action="payment.qr_start", request={"order": order.pk, "amount": amount_minor}
+        )
+        if once.replayed:
+            payment = once.recall(Payment)
+        else:
+            order = order_lock(order.pk)
             if order.status != Order.Status.OPEN:
-                raise ValidationError(f"Order #{order.number} takes no more payments.")
-            pending = order.payments.filter(status=Payment.Status.PENDING).aggregate(s=Sum("amount_minor"))["s"] or 0
+                raise ServiceError(
+                    "order.not_open",
+                    _("Order #%(number)s takes no more payments.") % {"number": order.number},
+                    status=CONFLICT,
+                )
+            pending = Payment.objects.filter(order=order, status=Payment.Status.PENDING).aggregate(
+                total=Sum("amount_minor", default=0)
+            )["total"]
             balance = order.total_minor - order.paid_minor - pending
             if amount_minor > balance:
-                raise ValidationError({"amount_minor": [f"That is more than the {balance} still owed."]})
-            charge = provider.create_charge(
-                amount_minor=amount_minor, currency=order.currency, description=f"Order {order.number}"
-            )
-            return Payment.objects.create(
+                raise ServiceError(
+                    "payment.over_balance",
+                    _("That is more than the %(balance)s still owed.") % {"balance": balance},
+                    field="amount_minor",
+                )
+            payment = Payment.objects.create(
                 order=order,
-                shift=order.shift,
+                shift_id=order.shift_id,
                 tender=Payment.Tender.QR,
                 status=Payment.Status.PENDING,
                 amount_minor=amount_minor,
-                reference=charge.reference,
-                provider_payload=charge.qr_payload,
-                idempotency_key=key,
                 created_by=user,
             )
-    except IntegrityError:
-        existing = Payment.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing
+            once.remember(payment)
+    if payment.status == Payment.Status.PENDING and not payment.reference:
+        _ask_provider(payment)
+    return payment
 
 
-@transaction.atomic
+def _ask_provider(payment: Payment) -> None:
+    """The network call, outside any transaction; then the charge's reference is stored on the payment."""
+    try:
+        charge = get_provider().create_charge(
+            amount_minor=payment.amount_minor,
+            currency=payment.order.currency,
+            description=f"Order {payment.order.number}",
+            idempotency_key=f"payment-{payment.pk}",
+        )
+    except ProviderError as exc:
+        with transaction.atomic():
+            locked = payment_lock(payment.pk)
+            if locked.status == Payment.Status.PENDING:
+                payment_transition(locked, "fail", actor=None, data={"error": str(exc)[:200]})
+        raise ServiceError(
+            "payment.provider_unavailable",
+            _("The QR payment could not be started (%(reason)s). Try again or take another tender.") % {"reason": exc},
+            status=CONFLICT,
+        ) from None
+    Payment.objects.filter(pk=payment.pk, reference="").update(
+        reference=charge.reference, provider_payload=charge.qr_payload
+    )
+    payment.reference, payment.provider_payload = charge.reference, charge.qr_payload
+
+
 def qr_payment_callback(*, body: bytes, signature: str) -> Payment:
-    """Apply the provider's verdict. A bad signature is refused; a replay of a handled callback changes nothing."""
+    """Apply the provider's verdict. A bad signature is refused; a replay of a handled callback changes nothing.
+
+    Locks the order before the payment (the lock order): a tab being merged or voided at the same moment
+    queues instead of deadlocking, and whichever comes second sees what the first did."""
     try:
         event = get_provider().parse_callback(body=body, signature=signature)
     except ProviderError as exc:
-        raise ValidationError(f"Callback refused: {exc}.", code="bad_callback") from None
-    payment = (
-        Payment.objects.select_for_update(of=("self",))
-        .filter(tender=Payment.Tender.QR, reference=event.reference)
-        .first()
-    )
-    if payment is None:
-        raise ValidationError("Callback refused: unknown charge.", code="unknown")
-    if payment.status != Payment.Status.PENDING:
-        return payment  # already handled: the provider retries until it hears 200
-    if event.amount_minor != payment.amount_minor:
-        raise ValidationError("Callback refused: the amount differs from the charge.", code="bad_callback")
-    if event.status == "failed":
-        payment.status = Payment.Status.FAILED
-        payment.save(update_fields=["status"])
-        return payment
-    order = Order.objects.select_for_update(of=("self",)).get(pk=payment.order_id)
-    payment.status = Payment.Status.CAPTURED
-    payment.save(update_fields=["status"])
-    order.paid_minor += payment.amount_minor
-    if order.paid_minor >= order.total_minor and order.status == Order.Status.OPEN:
-        order.status = Order.Status.PAID
-    order.save(update_fields=["paid_minor", "status", "updated_at"])
-    audit_record(
-        action="payment.qr_captured",
-        target=f"order {order.number}",
-        data={"reference": payment.reference, "amount": payment.amount_minor},
-    )
+        raise ServiceError("payment.callback_refused", _("Callback refused: %(reason)s.") % {"reason": exc}) from None
+    found = Payment.objects.filter(tender=Payment.Tender.QR, reference=event.reference).values("pk", "order_id")
+    found = found.first()
+    if found is None:
+        raise ServiceError("payment.unknown_charge", _("Callback refused: unknown charge."), status=NOT_FOUND)
+    with transaction.atomic():
+        order = order_lock(found["order_id"])
+        payment = payment_lock(found["pk"])
+        if event.amount_minor != payment.amount_minor:
+            raise ServiceError("payment.callback_refused", _("Callback refused: the amount differs from the charge."))
+        if payment.status not in (Payment.Status.PENDING, Payment.Status.CANCELLED):
+            return payment  # already handled: the provider retries until it hears 200
+        if event.status == "failed":
+            if payment.status == Payment.Status.PENDING:
+                payment_transition(payment, "fail", actor=None)
+            return payment
+        balance = order.total_minor - order.paid_minor
+        too_late = order.status != Order.Status.OPEN or payment.amount_minor > balance
+        if payment.status == Payment.Status.CANCELLED or too_late:
+            # The money was taken, but the order no longer takes it: flag it to be given back.
+            return payment_transition(payment, "refund_due", actor=None, data={"order_status": order.status})
+        payment_transition(payment, "capture", actor=None)
+        order.paid_minor += payment.amount_minor
+        if order.paid_minor == order.total_minor:
+            order_transition(order, "pay", actor=None, also=("paid_minor",))
+        else:
+            order.save(update_fields=["paid_minor", "updated_at"])
     return payment
+
+
+def payments_cancel_pending(*, order: Order, actor: User | None) -> int:
+    """Call off an order's pending QR charges (it is being voided or merged); a late capture of one of them is
+    then flagged for refund by the callback. Runs in the caller's transaction, after it locked the order."""
+    pending = payments_lock(order, status=Payment.Status.PENDING)
+    for payment in pending:
+        payment_transition(payment, "cancel", actor=actor)
+    return len(pending)

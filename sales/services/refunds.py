@@ -1,45 +1,53 @@
 """Voids (an unpaid order cancelled) and refunds (money of a paid order given back), both approved by a
-supervisor and audited in the same transaction.
+supervisor and audited in the same transaction through the order's transition table (sales/transitions.py).
 
-Locks are taken in one order everywhere here: shift, then order, then the order's lines and payments, each
-by primary key, so two refunds of one order, or a refund racing the shift's close, queue instead of
-deadlocking. A refund waits for a close holding the shift lock and then finds the shift closed.
+Locks follow the one order (sales/lock_objects.py, docs/adr/0007): idempotency key, shift, order, the order's
+lines, its payments, then stock. Two refunds of one order, or a refund racing the shift's close, queue instead
+of deadlocking; a refund waits for a close holding the shift lock and then finds the shift closed.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.access import can
 from accounts.models import User
-from accounts.services import APPROVER_ROLES, audit_record
+from core.idempotency import idempotency_claim
 from inventory.models import StockMovement
+from pos_project.errors import CONFLICT, ServiceError
 
+from ..lock_objects import order_lines_lock, order_lock, payments_lock, shift_lock
 from ..models import Order, OrderLine, Payment, Refund, RefundLine, Shift
 from ..pricing import Discount, LineInput, PricingError, PricingSettings, TaxRule, order_totals_compute
+from ..transitions import ORDER, order_transition
+from .qr import payments_cancel_pending
 
 StockKind = StockMovement.Kind
 REASON_MAX = 200
-# Several refund rows are keyed "<key>", "<key>:2", "<key>:3"...; the column holds 64 characters.
-REFUND_KEY_MAX = 60
 
 
-def _check_reason(reason: str, errors: dict[str, list[str]], what: str) -> str:
+def _check_reason(reason: str, errors: dict[str, list[str]], why: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = [f"Say why the order is {what}."]
+        errors["reason"] = [why]
     elif len(reason) > REASON_MAX:
-        errors["reason"] = [f"The reason can be at most {REASON_MAX} characters."]
+        errors["reason"] = [_("The reason can be at most %(max)d characters.") % {"max": REASON_MAX}]
     return reason
 
 
-def _check_approver(approved_by: User | None, errors: dict[str, list[str]], what: str) -> None:
-    if approved_by is None or not approved_by.pk or approved_by.role not in APPROVER_ROLES:
-        errors["approved_by"] = [f"A {what} needs a supervisor's or owner's approval."]
+def _check_approver(approved_by: User | None, errors: dict[str, list[str]], capability: str, message: str) -> None:
+    if approved_by is None or not approved_by.pk or not can(approved_by, capability):
+        errors["approved_by"] = [message]
+
+
+def _refuse(errors: dict[str, list[str]], code: str) -> None:
+    if errors:
+        raise ServiceError(code, _("Some details need fixing."), fields=errors)
 
 
 def _return_stock(
@@ -76,78 +84,81 @@ def order_line_void(
     from .orders import order_retotal
 
     errors: dict[str, list[str]] = {}
-    reason = _check_reason(reason, errors, "voided")
-    _check_approver(approved_by, errors, "void")
-    if errors:
-        raise ValidationError(errors)
+    reason = _check_reason(reason, errors, _("Say why the item is voided."))
+    _check_approver(approved_by, errors, "order.void", _("A void needs a supervisor's or owner's approval."))
+    _refuse(errors, "order.void_invalid")
     with transaction.atomic():
-        order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-        if order.status != Order.Status.OPEN:
-            raise ValidationError(
-                f"Order #{order.number} is {order.get_status_display().lower()}: items can only be voided on an "
-                "open tab. Refund a paid order instead."
-            )
-        line = OrderLine.objects.select_for_update(of=("self",)).filter(order=order, pk=line_id).first()
+        order = order_lock(order.pk)
+        refused = _("Order #%(number)s is %(status)s: items can only be voided on an open tab. Refund a paid order "
+                    "instead.") % {"number": order.number, "status": order.get_status_display().lower()}  # fmt: skip
+        if not ORDER.can_start(order, "void_line"):
+            raise ServiceError("order.not_open", refused, status=CONFLICT)
+        line = next((ln for ln in order_lines_lock(order, include_voided=True) if ln.pk == line_id), None)
         if line is None:
-            raise ValidationError({"line": [f"That item is not on order #{order.number}."]})
+            raise ServiceError(
+                "order.line_unknown",
+                _("That item is not on order #%(number)s.") % {"number": order.number},
+                field="line",
+            )
         if line.is_voided:
             return order
         if not order.lines.filter(is_voided=False).exclude(pk=line.pk).exists():
-            raise ValidationError(f"{line.name} is the only item left: void the whole order instead.")
+            raise ServiceError(
+                "order.last_line",
+                _("%(item)s is the only item left: void the whole order instead.") % {"item": line.name},
+            )
         line.is_voided = True
         line.gross_minor = line.discount_minor = line.net_minor = 0
         line.save(update_fields=["is_voided", "gross_minor", "discount_minor", "net_minor"])
         order_retotal(order)
         if order.total_minor < order.paid_minor:
-            raise ValidationError(
-                f"Order #{order.number} would cost less than the {order.paid_minor} already paid: refund instead."
+            raise ServiceError(
+                "order.below_paid",
+                _("Order #%(number)s would cost less than the %(paid)s already paid: refund instead.")
+                % {"number": order.number, "paid": order.paid_minor},
             )
         _return_stock(order, [(line, line.quantity)], user, StockKind.VOID, wasted=made)
         _void_in_kitchen(order, [line.pk])
-        audit_record(action="order.line_void", actor=user, target=f"order {order.number} ({order.business_date})",
-                     data={"order": order.pk, "line": line.pk, "item": line.name, "quantity": line.quantity,
-                           "approved_by": approved_by.username, "reason": reason, "made": made})  # fmt: skip
+        order_transition(order, "void_line", actor=user, approver=approved_by, refused=refused,
+                         data={"order": order.pk, "line": line.pk, "item": line.name, "quantity": line.quantity,
+                               "reason": reason, "made": made})  # fmt: skip
     return order
 
 
 def order_void(*, order: Order, user: User, approved_by: User, reason: str) -> Order:
-    """Cancel an open order that has taken no money. Voiding a voided order again returns it unchanged, so a
-    retried request is harmless. Money already taken is given back with `order_refund`, never by a void."""
+    """Cancel an open order that has taken no money; its pending QR charges are called off with it. Voiding a
+    voided order again returns it unchanged, so a retried request is harmless. Money already taken is given
+    back with `order_refund`, never by a void."""
     errors: dict[str, list[str]] = {}
-    reason = _check_reason(reason, errors, "voided")
-    _check_approver(approved_by, errors, "void")
-    if errors:
-        raise ValidationError(errors)
+    reason = _check_reason(reason, errors, _("Say why the order is voided."))
+    _check_approver(approved_by, errors, "order.void", _("A void needs a supervisor's or owner's approval."))
+    _refuse(errors, "order.void_invalid")
     with transaction.atomic():
-        order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        order = order_lock(order.pk)
         if order.status == Order.Status.VOIDED:
             return order
-        if order.status != Order.Status.OPEN:
-            raise ValidationError(
-                f"Order #{order.number} is {order.get_status_display().lower()}: only an open, unpaid order can "
-                "be voided. Give the money back with a refund instead."
-            )
-        taken = Payment.objects.filter(order=order, status=Payment.Status.CAPTURED).aggregate(
-            total=Sum("amount_minor", default=0)
-        )["total"]
-        if taken or order.paid_minor:
-            raise ValidationError(
-                f"Order #{order.number} already has {taken or order.paid_minor} paid: an order with payments "
-                "cannot be voided. Take the rest of the payment and refund the order instead."
-            )
-        order.status = Order.Status.VOIDED
+        refused = _("Order #%(number)s is %(status)s: only an open, unpaid order can be voided. Give the money "
+                    "back with a refund instead.") % {"number": order.number,
+                                                       "status": order.get_status_display().lower()}  # fmt: skip
+        if not ORDER.can_start(order, "void"):
+            raise ServiceError("order.not_open", refused, status=CONFLICT)
+        if order.paid_minor:
+            raise ServiceError(
+                "order.has_payments",
+                _("Order #%(number)s already has %(paid)s paid: an order with payments cannot be voided. Take the "
+                  "rest of the payment and refund the order instead.") % {"number": order.number,
+                                                                          "paid": order.paid_minor},
+                status=CONFLICT,
+            )  # fmt: skip
+        payments_cancel_pending(order=order, actor=user)
         _return_stock(order, [(line, line.quantity) for line in order.lines.filter(is_voided=False)], user,
                       StockKind.VOID)  # fmt: skip
         _void_in_kitchen(order, None)
-        order.voided_at = timezone.now()
-        order.voided_by = user
-        order.void_approved_by = approved_by
+        order.voided_at, order.voided_by, order.void_approved_by = timezone.now(), user, approved_by
         order.void_reason = reason
-        order.save(update_fields=["status", "voided_at", "voided_by", "void_approved_by", "void_reason",
-                                  "updated_at"])  # fmt: skip
-        audit_record(action="order.void", actor=user, target=f"order {order.number} ({order.business_date})",
-                     data={"order": order.pk, "approved_by": approved_by.username, "reason": reason,
-                           "total_minor": order.total_minor})  # fmt: skip
+        order_transition(order, "void", actor=user, approver=approved_by, refused=refused,
+                         also=("voided_at", "voided_by", "void_approved_by", "void_reason"),
+                         data={"order": order.pk, "reason": reason, "total_minor": order.total_minor})  # fmt: skip
     return order
 
 
@@ -259,21 +270,16 @@ def _check_lines(lines: Mapping[int, int] | None, errors: dict[str, list[str]]) 
     clean: dict[int, int] = {}
     for line_id, quantity in lines.items():
         if not isinstance(line_id, int) or isinstance(line_id, bool):
-            errors.setdefault("lines", []).append(f"“{line_id}” is not an order line.")
+            errors.setdefault("lines", []).append(_("“%(line)s” is not an order line.") % {"line": line_id})
         elif not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-            errors.setdefault("lines", []).append(f"Line {line_id}: the quantity must be a whole number ≥ 0.")
+            errors.setdefault("lines", []).append(
+                _("Line %(line)s: the quantity must be a whole number ≥ 0.") % {"line": line_id}
+            )
         elif quantity:
             clean[line_id] = quantity
     if not clean and "lines" not in errors:
-        errors["lines"] = ["Choose at least one item to refund."]
+        errors["lines"] = [_("Choose at least one item to refund.")]
     return clean
-
-
-def _existing_refund(key: str, order: Order) -> Refund | None:
-    refund = Refund.objects.filter(idempotency_key=key).first()
-    if refund is not None and refund.order_id != order.pk:
-        raise ValidationError({"idempotency_key": ["This key was already used for a refund of another order."]})
-    return refund
 
 
 def order_refund(
@@ -304,37 +310,30 @@ def order_refund(
     (`_units_amount`), so refunding every line, in any pieces, returns exactly the order total.
 
     Tenders. The amount is taken from the order's captured payments in the order they were taken, each up to
-    what is still unrefunded on it: one Refund row per payment touched, keyed `key`, `key:2`, ... The first
-    row is returned and carries the RefundLines (the item breakdown); the rows' amounts add up to the lines'.
-    Payments stay CAPTURED (the takings were real); Refund rows are what reports and the drawer subtract.
-    Cash refunds are paid out exact, not re-rounded to the cash unit.
+    what is still unrefunded on it: one Refund row per payment touched. The first row is returned and carries
+    the RefundLines (the item breakdown); the rows' amounts add up to the lines'. Payments stay CAPTURED (the
+    takings were real); Refund rows are what reports and the drawer subtract. Cash refunds are paid out exact,
+    not re-rounded to the cash unit.
 
-    Idempotent: the same key returns the first refund and gives nothing back twice.
+    Idempotent (core/idempotency.py): the same key returns the first refund and gives nothing back twice.
     """
     errors: dict[str, list[str]] = {}
-    reason = _check_reason(reason, errors, "refunded")
-    _check_approver(approved_by, errors, "refund")
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > REFUND_KEY_MAX or not key.isascii() or ":" in key:
-        # ":" is reserved for the keys of a refund's further rows, so a client key never names one of them.
-        errors["idempotency_key"] = [f"Every refund needs a key of 1 to {REFUND_KEY_MAX} plain characters, "
-                                     "without “:”."]  # fmt: skip
+    reason = _check_reason(reason, errors, _("Say why the order is refunded."))
+    _check_approver(approved_by, errors, "order.refund", _("A refund needs a supervisor's or owner's approval."))
     wanted = _check_lines(lines, errors)
-    if errors:
-        raise ValidationError(errors)
-    existing = _existing_refund(key, order)
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            return _refund(order=order, user=user, approved_by=approved_by, reason=reason, key=key,
-                           wanted=wanted, shift=shift, return_to_stock=return_to_stock)  # fmt: skip
-    except IntegrityError:
-        # A double tap raced us with the same key: the other request refunded; return its result.
-        existing = _existing_refund(key, order)
-        if existing is None:
-            raise
-        return existing
+    _refuse(errors, "order.refund_invalid")
+    with transaction.atomic():
+        once = idempotency_claim(
+            key=idempotency_key,
+            action="order.refund",
+            request={"order": order.pk, "lines": wanted, "shift": shift.pk, "return_to_stock": return_to_stock},
+        )
+        if once.replayed:
+            return once.recall(Refund)
+        refund = _refund(order=order, user=user, approved_by=approved_by, reason=reason, wanted=wanted,
+                         shift=shift, return_to_stock=return_to_stock)  # fmt: skip
+        once.remember(refund)
+    return refund
 
 
 def _refund(
@@ -343,41 +342,57 @@ def _refund(
     user: User,
     approved_by: User,
     reason: str,
-    key: str,
     wanted: dict[int, int] | None,
     shift: Shift,
     return_to_stock: bool = True,
 ) -> Refund:
-    shift = Shift.objects.select_for_update(of=("self",)).get(pk=shift.pk)
-    if shift.status != Shift.Status.OPEN:
-        raise ValidationError({"shift": ["This shift is closed; open a shift to pay a refund out."]})
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    if order.status == Order.Status.REFUNDED:
-        raise ValidationError(f"Order #{order.number} is already fully refunded: nothing is left to refund.")
-    if order.status != Order.Status.PAID:
-        raise ValidationError(
-            f"Order #{order.number} is {order.get_status_display().lower()}: only a paid order can be refunded."
-            + (" Void it instead." if order.status == Order.Status.OPEN and not order.paid_minor else "")
+    shift = shift_lock(shift.pk)
+    if not shift.is_open:
+        raise ServiceError(
+            "shift.closed", _("This shift is closed; open a shift to pay a refund out."), field="shift", status=CONFLICT
         )
-    all_lines = list(
-        OrderLine.objects.select_for_update(of=("self",)).filter(order=order, is_voided=False).order_by("pk")
-    )
+    order = order_lock(order.pk)
+    if order.status == Order.Status.REFUNDED:
+        raise ServiceError(
+            "order.fully_refunded",
+            _("Order #%(number)s is already fully refunded: nothing is left to refund.") % {"number": order.number},
+            status=CONFLICT,
+        )
+    if not ORDER.can_start(order, "refund"):
+        message = _("Order #%(number)s is %(status)s: only a paid order can be refunded.") % {
+            "number": order.number,
+            "status": order.get_status_display().lower(),
+        }
+        if order.status == Order.Status.OPEN and not order.paid_minor:
+            message += " " + _("Void it instead.")
+        raise ServiceError("order.not_paid", message, status=CONFLICT)
+    all_lines = order_lines_lock(order)
     by_id = {ln.pk: ln for ln in all_lines}
     if wanted is None:
         wanted = {ln.pk: ln.quantity - ln.refunded_quantity for ln in all_lines if ln.quantity > ln.refunded_quantity}
         if not wanted:
-            raise ValidationError(f"Order #{order.number}: nothing is left to refund.")
+            raise ServiceError(
+                "order.fully_refunded",
+                _("Order #%(number)s: nothing is left to refund.") % {"number": order.number},
+                status=CONFLICT,
+            )
     problems = []
     for line_id, quantity in wanted.items():
         line = by_id.get(line_id)
         if line is None:
-            problems.append(f"Line {line_id} is not on order #{order.number}.")
+            problems.append(_("Line %(line)s is not on order #%(number)s.") % {"line": line_id, "number": order.number})
         elif quantity > line.quantity - line.refunded_quantity:
-            left = line.quantity - line.refunded_quantity
-            problems.append(f"{line.name}: {quantity} asked, but only {left} of {line.quantity} can still be "
-                            "refunded.")  # fmt: skip
+            problems.append(
+                _("%(item)s: %(asked)s asked, but only %(left)s of %(quantity)s can still be refunded.")
+                % {
+                    "item": line.name,
+                    "asked": quantity,
+                    "left": line.quantity - line.refunded_quantity,
+                    "quantity": line.quantity,
+                }  # fmt: skip
+            )
     if problems:
-        raise ValidationError({"lines": problems})
+        raise ServiceError("order.refund_too_much", _("Some items cannot be refunded."), fields={"lines": problems})
 
     shares = {s.line.pk: s for s in line_shares(order, sorted(all_lines, key=lambda ln: ln.position))}
     amounts = {
@@ -386,13 +401,11 @@ def _refund(
     }
     total = sum(amounts.values())
     if total <= 0:
-        raise ValidationError({"lines": ["Those items come to nothing: there is no money to give back."]})
+        raise ServiceError(
+            "order.refund_nothing", _("Those items come to nothing: there is no money to give back."), field="lines"
+        )
 
-    payments = list(
-        Payment.objects.select_for_update(of=("self",))
-        .filter(order=order, status=Payment.Status.CAPTURED)
-        .order_by("pk")
-    )
+    payments = payments_lock(order, status=Payment.Status.CAPTURED)
     refunded_by_payment = dict(
         Refund.objects.filter(payment__in=payments)
         .values_list("payment")
@@ -407,7 +420,11 @@ def _refund(
             plan.append((payment, min(room, left)))
             left -= min(room, left)
     if left:
-        raise ValidationError(f"Order #{order.number}: the payments taken cannot cover a refund of {total}.")
+        raise ServiceError(
+            "order.refund_uncovered",
+            _("Order #%(number)s: the payments taken cannot cover a refund of %(total)s.")
+            % {"number": order.number, "total": total},
+        )
 
     refunds = [
         Refund.objects.create(
@@ -419,9 +436,8 @@ def _refund(
             reason=reason,
             created_by=user,
             approved_by=approved_by,
-            idempotency_key=key if n == 1 else f"{key}:{n}",
-        )  # fmt: skip
-        for n, (payment, amount) in enumerate(plan, start=1)
+        )
+        for payment, amount in plan
     ]
     RefundLine.objects.bulk_create(
         RefundLine(refund=refunds[0], order_line_id=line_id, quantity=wanted[line_id], amount_minor=amount)
@@ -433,12 +449,11 @@ def _refund(
     _return_stock(order, [(by_id[i], wanted[i]) for i in sorted(wanted)], user, StockKind.REFUND,
                   wasted=not return_to_stock)  # fmt: skip
     order.refunded_minor += total
-    if all(ln.refunded_quantity == ln.quantity for ln in all_lines):
-        order.status = Order.Status.REFUNDED
-    order.save(update_fields=["refunded_minor", "status", "updated_at"])
-    audit_record(action="order.refund", actor=user, target=f"order {order.number} ({order.business_date})",
-                 data={"order": order.pk, "approved_by": approved_by.username, "reason": reason,
-                       "amount_minor": total, "lines": {str(i): wanted[i] for i in sorted(wanted)},
-                       "tenders": [{"tender": r.tender, "payment": r.payment_id, "amount_minor": r.amount_minor}
-                                   for r in refunds], "shift": shift.pk})  # fmt: skip
+    in_full = all(ln.refunded_quantity == ln.quantity for ln in all_lines)
+    order_transition(order, "refund", actor=user, approver=approved_by,
+                     to=Order.Status.REFUNDED if in_full else Order.Status.PAID, also=("refunded_minor",),
+                     data={"order": order.pk, "reason": reason, "amount_minor": total,
+                           "lines": {str(i): wanted[i] for i in sorted(wanted)},
+                           "tenders": [{"tender": r.tender, "payment": r.payment_id, "amount_minor": r.amount_minor}
+                                       for r in refunds], "shift": shift.pk})  # fmt: skip
     return refunds[0]

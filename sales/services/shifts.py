@@ -3,16 +3,19 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
+from pos_project.errors import CONFLICT, ServiceError
 
+from ..lock_objects import shift_lock
 from ..models import CashMovement, Register, Shift
 from ..selectors import shift_expected_cash
+from ..transitions import shift_transition
 
 
 def business_date_now() -> date:
@@ -26,18 +29,24 @@ def business_date_now() -> date:
 def register_create(*, outlet: Outlet, name: str) -> Register:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": ["A register needs a name."]})
+        raise ServiceError("register.name_missing", _("A register needs a name."), field="name")
     if Register.objects.filter(outlet=outlet, name__iexact=name).exists():
-        raise ValidationError({"name": [f"{outlet} already has a register called “{name}”."]})
+        raise ServiceError(
+            "register.name_taken",
+            _("%(outlet)s already has a register called “%(name)s”.") % {"outlet": outlet, "name": name},
+            field="name",
+        )
     return Register.objects.create(outlet=outlet, name=name)
 
 
 def shift_open(*, register: Register, user: User, opening_float_minor: int) -> Shift:
     """Open a shift with the cash in the drawer. A register has at most one open shift (a database rule)."""
     if not isinstance(opening_float_minor, int) or opening_float_minor < 0:
-        raise ValidationError({"opening_float_minor": ["The opening float must be zero or more."]})
+        raise ServiceError(
+            "shift.float_invalid", _("The opening float must be zero or more."), field="opening_float_minor"
+        )
     if not register.is_active:
-        raise ValidationError("This register is switched off; ask a supervisor.")
+        raise ServiceError("register.inactive", _("This register is switched off; ask a supervisor."))
     try:
         with transaction.atomic():
             shift = Shift.objects.create(
@@ -46,17 +55,23 @@ def shift_open(*, register: Register, user: User, opening_float_minor: int) -> S
             audit_record(action="shift.open", actor=user, target=str(register), data={"float": opening_float_minor})
     except IntegrityError:
         current = Shift.objects.select_related("opened_by").get(register=register, status=Shift.Status.OPEN)
-        raise ValidationError(
-            f"{register} already has an open shift, opened by {current.opened_by} at "
-            f"{timezone.localtime(current.opened_at):%H:%M}. Close it first."
+        raise ServiceError(
+            "shift.already_open",
+            _("%(register)s already has an open shift, opened by %(who)s at %(time)s. Close it first.")
+            % {
+                "register": register,
+                "who": current.opened_by,
+                "time": f"{timezone.localtime(current.opened_at):%H:%M}",
+            },
+            status=CONFLICT,
         ) from None
     return shift
 
 
 def _lock_open_shift(shift: Shift) -> Shift:
-    locked = Shift.objects.select_for_update(of=("self",)).get(pk=shift.pk)
-    if locked.status != Shift.Status.OPEN:
-        raise ValidationError("This shift is already closed.")
+    locked = shift_lock(shift.pk)
+    if not locked.is_open:
+        raise ServiceError("shift.closed", _("This shift is already closed."), status=CONFLICT)
     return locked
 
 
@@ -64,13 +79,13 @@ def _lock_open_shift(shift: Shift) -> Shift:
 def cash_movement_record(*, shift: Shift, user: User, kind: str, amount_minor: int, reason: str) -> CashMovement:
     errors: dict[str, list[str]] = {}
     if kind not in CashMovement.Kind.values:
-        errors["kind"] = [f"“{kind}” is neither a pay-in nor a pay-out."]
+        errors["kind"] = [_("“%(kind)s” is neither a pay-in nor a pay-out.") % {"kind": kind}]
     if not isinstance(amount_minor, int) or amount_minor <= 0:
-        errors["amount_minor"] = ["The amount must be more than zero."]
+        errors["amount_minor"] = [_("The amount must be more than zero.")]
     if not (reason or "").strip():
-        errors["reason"] = ["Say why the cash goes in or out."]
+        errors["reason"] = [_("Say why the cash goes in or out.")]
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("cash_movement.invalid", _("Some details need fixing."), fields=errors)
     shift = _lock_open_shift(shift)
     movement = CashMovement.objects.create(
         shift=shift, kind=kind, amount_minor=amount_minor, reason=reason.strip()[:200], created_by=user
@@ -80,28 +95,34 @@ def cash_movement_record(*, shift: Shift, user: User, kind: str, amount_minor: i
     return movement
 
 
+def _not_a_count(value, count) -> ServiceError:
+    return ServiceError(
+        "shift.count_invalid",
+        _("“%(value)s: %(count)s” is not a count of notes or coins.") % {"value": value, "count": count},
+        field="denominations",
+    )
+
+
 def _count_denominations(denominations: dict) -> int:
     total = 0
     for value, count in denominations.items():
         try:
             value_int, count_int = int(value), int(count)
         except (TypeError, ValueError):
-            raise ValidationError(
-                {"denominations": [f"“{value}: {count}” is not a count of notes or coins."]}
-            ) from None
+            raise _not_a_count(value, count) from None
         if value_int <= 0 or count_int < 0:
-            raise ValidationError({"denominations": [f"“{value}: {count}” is not a count of notes or coins."]})
+            raise _not_a_count(value, count)
         total += value_int * count_int
     return total
 
 
 @transaction.atomic
 def shift_close(*, shift: Shift, user: User, denominations: dict, note: str = "") -> Shift:
-    """Close with the cash counted by denomination; records expected cash and the variance."""
+    """Close with the cash counted by denomination; records expected cash and the variance. The shift row is
+    locked first, so a payment or refund in flight on it finishes before (and counts) or waits and is refused."""
     counted = _count_denominations(denominations)
     shift = _lock_open_shift(shift)
     expected = shift_expected_cash(shift)
-    shift.status = Shift.Status.CLOSED
     shift.closed_by = user
     shift.closed_at = timezone.now()
     shift.counted_cash_minor = counted
@@ -109,9 +130,10 @@ def shift_close(*, shift: Shift, user: User, denominations: dict, note: str = ""
     shift.variance_minor = counted - expected
     shift.denominations = {str(int(v)): int(c) for v, c in denominations.items() if int(c)}
     shift.close_note = note.strip()
-    shift.save()
-    audit_record(action="shift.close", actor=user, target=f"shift {shift.pk}",
-                 data={"expected": expected, "counted": counted, "variance": counted - expected})  # fmt: skip
+    shift_transition(shift, "close", actor=user,
+                     also=("closed_by", "closed_at", "counted_cash_minor", "expected_cash_minor", "variance_minor",
+                           "denominations", "close_note"),
+                     data={"expected": expected, "counted": counted, "variance": counted - expected})  # fmt: skip
     return shift
 
 

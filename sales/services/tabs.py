@@ -1,39 +1,54 @@
 """Merging two tabs and splitting one bill by items. Lines keep their sold-at prices; both sides' totals are
-computed again. Locks are taken on the orders in primary-key order."""
+computed again. The orders are locked by id, then their payments (sales/lock_objects.py)."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import audit_record
+from core.idempotency import idempotency_claim
+from pos_project.errors import CONFLICT, ServiceError
 
+from ..lock_objects import orders_lock, payments_lock
 from ..models import Order, OrderLine, Payment
+from ..transitions import ORDER, order_transition
 from .orders import order_retotal
 from .shifts import business_date_now, order_number_next
 
 
-def _lock_open(*orders: Order) -> dict[int, Order]:
-    locked = {
-        o.pk: o
-        for o in Order.objects.select_for_update(of=("self",)).filter(pk__in=[o.pk for o in orders]).order_by("pk")
-    }
+def _lock_open(*orders: Order, action: str) -> dict[int, Order]:
+    locked = orders_lock(o.pk for o in orders)
     for order in locked.values():
-        if order.status != Order.Status.OPEN:
-            raise ValidationError(f"Order #{order.number} is no longer open.")
+        if not ORDER.can_start(order, action):
+            raise ServiceError(
+                "order.not_open", _("Order #%(number)s is no longer open.") % {"number": order.number}, status=CONFLICT
+            )
     return locked
 
 
-@transaction.atomic
-def order_merge(*, target: Order, source: Order, user: User) -> Order:
-    """Move every line (and any payment) of `source` onto `target`; `source` is closed as merged."""
+def order_merge(*, target: Order, source: Order, user: User, idempotency_key: str) -> Order:
+    """Keyed: a double-posted merge answers with the merged tab, not "no longer open"."""
+    with transaction.atomic():
+        once = idempotency_claim(key=idempotency_key, action="order.merge",
+                                 request={"target": target.pk, "source": source.pk})  # fmt: skip
+        if once.replayed:
+            return once.recall(Order)
+        merged = _merge(target=target, source=source, user=user)
+        once.remember(merged)
+    return merged
+
+
+def _merge(*, target: Order, source: Order, user: User) -> Order:
+    """Move every line (and any payment) of `source` onto `target`; `source` ends as MERGED (not voided: the Z
+    report counts voids, and a merge voids nothing). Pending QR charges move with their payments, so a capture
+    after the merge lands on the tab that now owes it."""
     if target.pk == source.pk:
-        raise ValidationError("Choose two different tabs to merge.")
-    locked = _lock_open(target, source)
+        raise ServiceError("order.merge_same", _("Choose two different tabs to merge."))
+    locked = _lock_open(target, source, action="merge")
     target, source = locked[target.pk], locked[source.pk]
     if target.outlet_id != source.outlet_id:
-        raise ValidationError("Only tabs of the same outlet can be merged.")
+        raise ServiceError("order.merge_other_outlet", _("Only tabs of the same outlet can be merged."))
     start = target.lines.aggregate(m=Max("position"))["m"] or 0
     moving = list(source.lines.order_by("position"))
     for offset, line in enumerate(moving, start=1):
@@ -43,40 +58,56 @@ def order_merge(*, target: Order, source: Order, user: User) -> Order:
     for line in moving:
         line.save(update_fields=["order", "position"])
     paid = source.paid_minor
-    Payment.objects.filter(order=source).update(order=target)
+    moving_payments = [p.pk for p in payments_lock(source)]
+    Payment.objects.filter(pk__in=moving_payments).update(order=target)
     target.paid_minor += paid
     order_retotal(target)
-    source.status, source.paid_minor = Order.Status.VOIDED, 0
+    source.paid_minor = 0
     source.void_reason, source.voided_at, source.voided_by = f"Merged into #{target.number}", timezone.now(), user
     source.subtotal_minor = source.discount_minor = source.service_charge_minor = 0
     source.tax_minor = source.tax_included_minor = source.total_minor = 0
     source.tax_breakdown = []
     source.version += 1
-    source.save()
-    audit_record(action="order.merge", actor=user, target=f"order {target.number}", data={"from": source.number})
+    order_transition(source, "merge", actor=user, data={"into": target.pk, "into_number": target.number},
+                     also=("paid_minor", "void_reason", "voided_at", "voided_by", "subtotal_minor", "discount_minor",
+                           "service_charge_minor", "tax_minor", "tax_included_minor", "total_minor",
+                           "tax_breakdown", "version"))  # fmt: skip
     return target
 
 
-@transaction.atomic
-def order_split(*, order: Order, user: User, quantities: dict[int, int]) -> Order:
-    """Move the chosen quantities of lines to a new bill (its own number, same shift and table)."""
-    order = _lock_open(order)[order.pk]
+def order_split(*, order: Order, user: User, quantities: dict[int, int], idempotency_key: str) -> Order:
+    """Move the chosen quantities of lines to a new bill (its own number, same shift and table). Keyed: a
+    double-posted split makes one new bill."""
+    with transaction.atomic():
+        once = idempotency_claim(key=idempotency_key, action="order.split",
+                                 request={"order": order.pk, "quantities": quantities})  # fmt: skip
+        if once.replayed:
+            return once.recall(Order)
+        new = _split(order=order, user=user, quantities=quantities)
+        once.remember(new)
+    return new
+
+
+def _split(*, order: Order, user: User, quantities: dict[int, int]) -> Order:
+    order = _lock_open(order, action="split")[order.pk]
     lines = {line.pk: line for line in order.lines.all()}
     chosen = {pk: q for pk, q in quantities.items() if q}
-    errors = [f"Line {pk} is not on this bill." for pk in chosen if pk not in lines]
+    errors = [_("Line %(line)s is not on this bill.") % {"line": pk} for pk in chosen if pk not in lines]
     errors += [
-        f"{lines[pk].name}: choose 1 to {lines[pk].quantity}."
+        _("%(item)s: choose 1 to %(quantity)s.") % {"item": lines[pk].name, "quantity": lines[pk].quantity}
         for pk, q in chosen.items()
         if pk in lines and not 1 <= q <= lines[pk].quantity
     ]
     if not chosen:
-        errors.append("Choose the items that go on the new bill.")
+        errors.append(_("Choose the items that go on the new bill."))
     elif not errors and all(q == lines[pk].quantity for pk, q in chosen.items()) and len(chosen) == len(lines):
-        errors.append("Leave at least one item on this bill.")
+        errors.append(_("Leave at least one item on this bill."))
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("order.split_invalid", " ".join(errors), fields={"lines": errors})
     if order.paid_minor:
-        raise ValidationError("This bill already has a payment; split it before paying.")
+        raise ServiceError(
+            "order.split_paid", _("This bill already has a payment; split it before paying."), status=CONFLICT
+        )
     day = business_date_now()
     new = Order.objects.create(
         outlet_id=order.outlet_id,
@@ -88,7 +119,6 @@ def order_split(*, order: Order, user: User, quantities: dict[int, int]) -> Orde
         table_label=order.table_label,
         customer_name=order.customer_name,
         created_by=user,
-        idempotency_key=f"split-{order.uid.hex[:20]}-{order.version}",
         currency=order.currency,
     )
     for position, (pk, quantity) in enumerate(chosen.items(), start=1):
@@ -104,5 +134,5 @@ def order_split(*, order: Order, user: User, quantities: dict[int, int]) -> Orde
             copy.save()
     order_retotal(order)
     order_retotal(new)
-    audit_record(action="order.split", actor=user, target=f"order {order.number}", data={"new": new.number})
+    order_transition(order, "split", actor=user, data={"new": new.pk, "new_number": new.number})
     return new

@@ -2,15 +2,17 @@
 
 import threading
 
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from business.models import Outlet
 from catalog.models import Category, Product
+from pos_project.testing.locks import wait_for_lock_waiters
 from sales.models import Order, OrderCounter, OrderLine, Payment, Register, Shift
 from sales.services.orders import LineRequest, order_submit, payment_add
-from sales.services.shifts import register_create, shift_open
+from sales.services.shifts import register_create, shift_close, shift_open
 
 
 def _race(n: int, fn) -> tuple[list, list]:
@@ -83,3 +85,73 @@ def test_the_same_order_and_payment_submitted_twice_at_once_make_one_each(commit
             Register.objects.filter(name="Race").delete()
             Product.objects.filter(pk=product.pk).delete()
             Category.objects.filter(name="Race").delete()
+
+
+def test_a_payment_racing_the_shift_close_waits_for_it_and_is_refused(committed_db):
+    """The close holds the shift row; a payment on one of its orders must queue behind it (the lock order:
+    shift, then order) and then find the shift closed, never land on a shift whose cash was already counted."""
+    alpha, _ = committed_db
+    with tenant_context(alpha.tenant):
+        cashier = alpha.users[Role.CASHIER]
+        product = Product.objects.create(
+            category=Category.objects.create(name="Close race"), name="Close tea", sku="RACE-CL", price_minor=10_000
+        )
+        shift = shift_open(register=register_create(outlet=Outlet.objects.get(code="MAIN"), name="Close race"),
+                           user=cashier, opening_float_minor=0)  # fmt: skip
+        order = order_submit(shift=shift, user=cashier, idempotency_key="close-race-order",
+                             lines=[LineRequest(product.pk)])  # fmt: skip
+    closing, release, outcome = threading.Event(), threading.Event(), {}
+
+    def close():
+        try:
+            with tenant_context(alpha.tenant), transaction.atomic():
+                Shift.objects.select_for_update().get(pk=shift.pk)  # the close has begun: counting the drawer
+                closing.set()
+                release.wait(30)
+                shift_close(shift=shift, user=cashier, denominations={})
+        finally:
+            connection.close()
+
+    def pay():
+        try:
+            with tenant_context(alpha.tenant):
+                outcome["payment"] = payment_add(
+                    order=order,
+                    user=cashier,
+                    tender="card",
+                    reference="R",
+                    amount_minor=order.total_minor,
+                    idempotency_key="close-race-pay",
+                )
+        except ValidationError as exc:
+            outcome["refused"] = " ".join(exc.messages)
+        finally:
+            connection.close()
+
+    closer, payer = threading.Thread(target=close), threading.Thread(target=pay)
+    try:
+        closer.start()
+        assert closing.wait(10)
+        payer.start()
+        waited = wait_for_lock_waiters(query_contains="sales_shift", timeout=20)
+        release.set()
+        closer.join(30)
+        payer.join(30)
+        assert waited, "the payment did not wait for the shift being closed"
+        assert "payment" not in outcome and "closed" in outcome["refused"]
+        with tenant_context(alpha.tenant):
+            assert not Payment.objects.filter(order=order).exists()
+            assert Shift.objects.get(pk=shift.pk).status == Shift.Status.CLOSED
+    finally:
+        release.set()
+        closer.join(30)
+        payer.join(30)
+        with tenant_context(alpha.tenant):
+            Payment.objects.filter(shift=shift).delete()
+            OrderLine.objects.filter(order__shift=shift).delete()
+            Order.objects.filter(shift=shift).delete()
+            OrderCounter.objects.all().delete()
+            Shift.objects.filter(pk=shift.pk).delete()
+            Register.objects.filter(name="Close race").delete()
+            Product.objects.filter(pk=product.pk).delete()
+            Category.objects.filter(name="Close race").delete()

@@ -45,7 +45,7 @@ def test_an_order_at_a_table_shows_on_the_floor_and_moves(floor):
         "/till/orders/",
         {"lines": [{"product_id": teh.pk}], "table_id": floor["t1"].pk, "idempotency_key": "t2"},
     )
-    assert second.status_code == 400 and "already has tab" in second.json()["error"]
+    assert second.status_code == 409 and "already has tab" in second.json()["error"]["message"]
     moved = post_json(client, f"/till/orders/{order['id']}/table/", {"table_id": floor["t2"].pk, "version": 1})
     assert moved.status_code == 200 and moved.json()["table_label"] == "T2"
     stale = post_json(client, f"/till/orders/{order['id']}/table/", {"table_id": floor["t1"].pk, "version": 1})

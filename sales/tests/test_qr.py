@@ -86,4 +86,31 @@ def test_a_qr_charge_cannot_exceed_what_is_owed(qr_charge):
         f"/till/orders/{qr_charge['order']['id']}/payments/",
         {"tender": "qr", "amount_minor": 1, "idempotency_key": "qp2"},
     )
-    assert again.status_code == 400 and "more than the 0 still owed" in again.json()["error"]
+    assert again.status_code == 400 and "more than the 0 still owed" in again.json()["error"]["message"]
+
+
+def test_a_capture_after_the_order_was_voided_is_not_kept_but_flagged_for_refund(qr_charge):
+    """The guest walked away, the tab was voided, then their e-wallet paid: the money must not land on a voided
+    order (nor vanish): the charge is called off by the void, and its late capture is flagged to give back."""
+    from accounts.models import Role
+    from sales.services.refunds import order_void
+
+    tenant = qr_charge["tenant"]
+    with tenant_context(tenant.tenant):
+        order = Order.objects.get(pk=qr_charge["order"]["id"])
+        order_void(order=order, user=tenant.users[Role.CASHIER], approved_by=tenant.users[Role.SUPERVISOR],
+                   reason="guest left")  # fmt: skip
+    provider = SimulatorProvider()
+    body = provider.callback_body(
+        reference=qr_charge["reference"], status="paid", amount_minor=qr_charge["order"]["total_minor"]
+    )
+    response = callback(qr_charge, body, provider.sign(body))
+    assert response.status_code == 200  # handled: the provider stops retrying
+    with tenant_context(tenant.tenant):
+        order = Order.objects.get(pk=qr_charge["order"]["id"])
+        payment = Payment.objects.get(reference=qr_charge["reference"])
+        assert (order.status, order.paid_minor) == (Order.Status.VOIDED, 0)
+        assert payment.status == "refund_due"
+    assert callback(qr_charge, body, provider.sign(body)).status_code == 200  # a replay changes nothing more
+    with tenant_context(tenant.tenant):
+        assert Order.objects.get(pk=order.pk).paid_minor == 0

@@ -1,5 +1,8 @@
+import json
 from datetime import timedelta
 from decimal import Decimal
+
+from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from business.models import Outlet, Tax
@@ -156,3 +159,21 @@ def test_history_filters(resto):
                        user=resto["fixture"].users[Role.SUPERVISOR], opening_float_minor=0)  # fmt: skip
     order_submit(shift=other, user=resto["cashier"], idempotency_key="t2", lines=[LineRequest(resto["menu"]["teh"].pk)])
     assert order_history(shift=shift).count() == 5 and order_history(shift=other).count() == 1
+
+
+def post_json(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_a_merged_tab_is_not_counted_as_a_void(till):
+    """Merging two tabs voids nothing: the Z report's voids are only orders somebody cancelled."""
+    client, teh = till["client"], till["teh"]
+    first = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "mg-a"}).json()
+    second = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "mg-b"}).json()
+    merged = client.post(f"/till/history/{first['id']}/", {"action": "merge", "source": second["id"], "key": "mg-m"})
+    assert merged.status_code == 302
+    with tenant_context(till["tenant"].tenant):
+        assert Order.objects.get(pk=second["id"]).status != Order.Status.VOIDED
+        report = shift_report(shift=till["shift"])
+    assert report["orders"]["voided_count"] == 0
+    assert report["orders"]["open_count"] == 1 and report["orders"]["open_balance"] == 2 * first["total_minor"]

@@ -87,7 +87,7 @@ def test_a_bad_submission_gets_a_4xx_with_a_message_and_saves_nothing(till, body
     raw = body if isinstance(body, bytes) else json.dumps(body)
     response = client.post("/till/orders/", raw, content_type="application/json")
     assert response.status_code == 400
-    assert message in response.json()["error"]
+    assert message in response.json()["error"]["message"]
     with tenant_context(till["tenant"].tenant):
         assert not Order.objects.exists()
 
@@ -195,10 +195,13 @@ def test_open_tabs_are_listed_and_take_more_items_with_a_version_check(till):
     ).json()
     tabs = client.get("/till/tabs/").json()["tabs"]
     assert [(t["number"], t["table_label"], t["version"]) for t in tabs] == [(order["number"], "4", 1)]
-    added = post_json(client, f"/till/orders/{order['id']}/lines/", {"lines": [{"product_id": teh.pk}], "version": 1})
+    url, one = f"/till/orders/{order['id']}/lines/", [{"product_id": teh.pk}]
+    added = post_json(client, url, {"lines": one, "version": 1, "idempotency_key": "add-a"})
     assert added.status_code == 200 and added.json()["version"] == 2
-    stale = post_json(client, f"/till/orders/{order['id']}/lines/", {"lines": [{"product_id": teh.pk}], "version": 1})
-    assert stale.status_code == 409 and "changed on another till" in stale.json()["error"]
+    # The same request again (the answer was lost) gets the same answer, and nothing is added twice.
+    assert post_json(client, url, {"lines": one, "version": 1, "idempotency_key": "add-a"}).json() == added.json()
+    stale = post_json(client, url, {"lines": one, "version": 1, "idempotency_key": "add-b"})
+    assert stale.status_code == 409 and "changed on another till" in stale.json()["error"]["message"]
     with tenant_context(till["tenant"].tenant):
         assert Order.objects.get(pk=order["id"]).lines.count() == 2
 
@@ -263,16 +266,18 @@ def test_split_and_merge_from_the_order_page(till):
     ).json()
     with tenant_context(till["tenant"].tenant):
         line = Order.objects.get(pk=first["id"]).lines.get()
-    assert client.post(f"/till/history/{first['id']}/", {"action": "split", f"q{line.pk}": "1"}).status_code == 302
+    split = {"action": "split", f"q{line.pk}": "1", "key": "split-page"}
+    assert client.post(f"/till/history/{first['id']}/", split).status_code == 302
     with tenant_context(till["tenant"].tenant):
         new = Order.objects.exclude(pk=first["id"]).get()
         assert new.lines.get().quantity == 1 and Order.objects.get(pk=first["id"]).lines.get().quantity == 2
     page = client.get(f"/till/history/{first['id']}/").content.decode()
     assert f"#{new.number}" in page  # offered for merging
-    assert client.post(f"/till/history/{first['id']}/", {"action": "merge", "source": new.pk}).status_code == 302
+    merge = {"action": "merge", "source": new.pk, "key": "merge-page"}
+    assert client.post(f"/till/history/{first['id']}/", merge).status_code == 302
     with tenant_context(till["tenant"].tenant):
         assert Order.objects.get(pk=first["id"]).total_minor == 34_650  # 3 × 10.000 + 1.500 + 3.150 again
-        assert Order.objects.get(pk=new.pk).status == Order.Status.VOIDED
+        assert Order.objects.get(pk=new.pk).status == Order.Status.MERGED
 
 
 def test_the_till_page_and_order_submission_use_a_fixed_number_of_queries(till):
@@ -343,3 +348,24 @@ def test_an_item_is_voided_from_the_order_page_and_struck_out(till, tenant, supe
         assert order.total_minor == 11_550  # one Es teh left: 10.000 + 5% service + PB1 10% of 10.500
     missing = client.post(f"/till/history/{order_id}/", {**form, "line": ""})
     assert missing.status_code == 400 and "Choose the item to void" in missing.content.decode()
+
+
+def test_a_key_reused_for_a_different_request_is_refused_with_422_and_changes_nothing(till):
+    """Stripe's rule: the same key with the same request replays the first response; with another request
+    (other items, or another action such as paying) it is refused, never answered as if it had succeeded."""
+    client, teh = till["client"], till["teh"]
+    one_tea = {"lines": [{"product_id": teh.pk}], "idempotency_key": "reused-key"}
+    first = post_json(client, "/till/orders/", one_tea)
+    assert first.status_code == 201
+    two_teas = {"lines": [{"product_id": teh.pk, "quantity": 2}], "idempotency_key": "reused-key"}
+    other = post_json(client, "/till/orders/", two_teas)
+    assert other.status_code == 422
+    replay = post_json(client, "/till/orders/", one_tea)
+    assert replay.status_code == 201 and replay.json() == first.json()
+    order = first.json()
+    pay = {"tender": "card", "amount_minor": order["total_minor"], "reference": "A1", "idempotency_key": "reused-key"}
+    assert post_json(client, f"/till/orders/{order['id']}/payments/", pay).status_code == 422
+    with tenant_context(till["tenant"].tenant):
+        assert Order.objects.filter(shift=till["shift"]).count() == 1
+        assert Order.objects.get(pk=order["id"]).lines.get().quantity == 1
+        assert not Payment.objects.filter(order_id=order["id"]).exists()

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.guards import BACKOFFICE_ROLES, TILL_ROLES, role_required
+from accounts.access import capability_required
 from business.selectors import outlet_default
+from pos_project.errors import ServiceError, bad_request, error_response
 from sales.models import Area, DiningTable, Order
 from sales.selectors import floor_plan
 from sales.services.floor import area_create, order_move_table, table_save
@@ -26,7 +27,7 @@ def _int(value: str, default: int = -1) -> int:
         return default
 
 
-@role_required(*BACKOFFICE_ROLES)
+@capability_required("floor.edit")
 def floor_admin(request: HttpRequest) -> HttpResponse:
     outlet = outlet_default()
     if request.method == "POST":
@@ -64,7 +65,7 @@ def floor_admin(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_tables(request: HttpRequest) -> HttpResponse:
     """The floor plan with each table's open tab, its age and total (htmx partial for the till)."""
     shift = current_shift(request)
@@ -90,11 +91,11 @@ def till_tables(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_move_table(request: HttpRequest, pk: int) -> JsonResponse:
     shift = current_shift(request)
     if shift is None:
-        return JsonResponse({"error": "Open a shift first."}, status=409)
+        return error_response(ServiceError("shift.none", _("Open a shift first."), status=409))
     order = get_object_or_404(Order, pk=pk, outlet_id=shift.outlet_id)
     try:
         data = json.loads(request.body or b"{}")
@@ -103,7 +104,7 @@ def till_move_table(request: HttpRequest, pk: int) -> JsonResponse:
             order=order, table=table, expected_version=_int(data.get("version")), user=request.user
         )
     except (json.JSONDecodeError, AttributeError):
-        return JsonResponse({"error": "The request is not valid JSON."}, status=400)
+        return error_response(bad_request(_("The request is not valid JSON.")))
     except ValidationError as exc:
-        return JsonResponse({"error": " ".join(exc.messages)}, status=409 if exc.code == "conflict" else 400)
+        return error_response(exc)
     return JsonResponse({**order_json(order), "version": order.version, "table_label": order.table_label})

@@ -10,14 +10,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.guards import TILL_ROLES, role_required
+from accounts.access import can, capability_required
 from accounts.services import approver_verify
+from pos_project.errors import ServiceError
 from sales.models import Order, Payment, Shift
 from sales.selectors import order_history, order_open_tabs, shift_list_recent
 from sales.services.refunds import order_line_void, order_refund, order_void
 from sales.services.tabs import order_merge, order_split
+from sales.transitions import order_actions
 
 from .till import current_shift
+
+# What each approved action asks the supervisor's PIN for (accounts.access.LENT_WITH_PIN).
+APPROVED_ACTIONS = {"void": "order.void", "void_line": "order.void", "refund": "order.refund"}
 
 
 def _date(value: str) -> date | None:
@@ -27,10 +32,10 @@ def _date(value: str) -> date | None:
         return None
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def history(request: HttpRequest) -> HttpResponse:
     shift = current_shift(request)
-    sees_all = request.user.role in ("SUPERVISOR", "ADMIN_TENANT")
+    sees_all = can(request.user, "orders.view_all")
     number = request.GET.get("number", "").strip()
     filters = {
         "number": int(number) if number.isdigit() else None,
@@ -59,13 +64,13 @@ def _order_visible(request: HttpRequest, pk: int) -> Order:
     orders = Order.objects.select_related("shift__register__outlet", "created_by").prefetch_related(
         "lines", "payments", "refunds"
     )
-    if request.user.role not in ("SUPERVISOR", "ADMIN_TENANT"):
+    if not can(request.user, "orders.view_all"):
         shift = current_shift(request)
         orders = orders.filter(shift=shift) if shift else orders.none()
     return get_object_or_404(orders, pk=pk)
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One order, with void (unpaid) and refund (paid, whole or by line) — both need a supervisor's PIN."""
     order = _order_visible(request, pk)
@@ -76,16 +81,18 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if action in ("split", "merge"):
                 _split_or_merge(request, order, action)
                 return redirect("sales:order_detail", pk=order.pk)
+            if action not in APPROVED_ACTIONS:
+                raise ServiceError("request.unknown_action", _("Unknown action."))
             approver = approver_verify(
                 username=request.POST.get("approver", ""),
                 pin=request.POST.get("pin", ""),
-                action=f"order.{action}",
+                capability=APPROVED_ACTIONS[action],
                 request=request,
             )
             if action == "void_line":
                 line_id = request.POST.get("line") or ""
                 if not line_id.isdigit():
-                    raise ValidationError(_("Choose the item to void."))
+                    raise ServiceError("order.line_missing", _("Choose the item to void."), field="line")
                 order_line_void(order=order, line_id=int(line_id), user=request.user, approved_by=approver,
                                 reason=request.POST.get("reason", ""), made=bool(request.POST.get("made")))  # fmt: skip
                 messages.success(request, _("Item voided on order #%(n)s.") % {"n": order.number})
@@ -95,7 +102,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "refund":
                 shift = current_shift(request)
                 if shift is None:
-                    raise ValidationError(_("Open a shift on this device to pay a refund out of its drawer."))
+                    raise ServiceError(
+                        "shift.none", _("Open a shift on this device to pay a refund out of its drawer."), status=409
+                    )
                 quantities = {
                     line.pk: int(request.POST.get(f"q{line.pk}") or 0)
                     for line in order.lines.all()
@@ -108,20 +117,18 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                              lines=None if request.POST.get("whole") else chosen,
                              return_to_stock=not request.POST.get("not_back_to_stock"))  # fmt: skip
                 messages.success(request, _("Refund recorded for order #%(n)s.") % {"n": order.number})
-            else:
-                raise ValidationError(_("Unknown action."))
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             return redirect("sales:order_detail", pk=order.pk)
+    actions = order_actions(order, request.user)
     context = {
         "order": order,
+        "actions": actions,
         "error": error,
         "key": uuid.uuid4().hex,
         "shift": current_shift(request),
-        "other_tabs": order_open_tabs(outlet_id=order.outlet_id).exclude(pk=order.pk)
-        if order.status == Order.Status.OPEN
-        else [],
+        "other_tabs": order_open_tabs(outlet_id=order.outlet_id).exclude(pk=order.pk) if actions.get("merge") else [],
     }
     return render(request, "sales/order_detail.html", context, status=400 if error else 200)
 
@@ -129,7 +136,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _split_or_merge(request: HttpRequest, order: Order, action: str) -> None:
     if action == "merge":
         source = get_object_or_404(Order, pk=request.POST.get("source") or 0, outlet_id=order.outlet_id)
-        order_merge(target=order, source=source, user=request.user)
+        order_merge(target=order, source=source, user=request.user, idempotency_key=request.POST.get("key", ""))
         messages.success(request, _("Tab #%(n)s merged into this one.") % {"n": source.number})
         return
     quantities = {}
@@ -137,5 +144,6 @@ def _split_or_merge(request: HttpRequest, order: Order, action: str) -> None:
         raw = (request.POST.get(f"q{line.pk}") or "").strip()
         if raw.isdigit() and int(raw):
             quantities[line.pk] = int(raw)
-    new = order_split(order=order, user=request.user, quantities=quantities)
+    new = order_split(order=order, user=request.user, quantities=quantities,
+                      idempotency_key=request.POST.get("key", ""))  # fmt: skip
     messages.success(request, _("New bill #%(n)s made from the chosen items.") % {"n": new.number})

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from pos_project.errors import error_response
 from sales.models import Payment
 from sales.providers import SimulatorProvider
 from sales.services.qr import qr_payment_callback
@@ -29,8 +30,7 @@ def provider_callback(request: HttpRequest) -> JsonResponse:
     try:
         payment = qr_payment_callback(body=request.body, signature=request.headers.get("X-Signature", ""))
     except ValidationError as exc:
-        status = 404 if exc.code == "unknown" else 400
-        return JsonResponse({"error": " ".join(exc.messages)}, status=status)
+        return error_response(exc)
     return JsonResponse({"reference": payment.reference, "status": payment.status})
 
 

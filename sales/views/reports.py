@@ -3,16 +3,16 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from accounts.guards import TILL_ROLES, role_required
+from accounts.access import can, capability_required
 from sales.models import Shift
 from sales.selectors import shift_report
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def shift_report_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Supervisors and owners see every shift's report; a cashier sees the shifts they opened or closed."""
     shift = get_object_or_404(Shift.objects.select_related("register__outlet", "opened_by", "closed_by"), pk=pk)
-    if request.user.role == "CASHIER" and request.user.pk not in (shift.opened_by_id, shift.closed_by_id):
+    if not can(request.user, "shift.view_other") and request.user.pk not in (shift.opened_by_id, shift.closed_by_id):
         raise Http404
     context = {"shift": shift, "outlet": shift.register.outlet, "report": shift_report(shift=shift)}
     return render(request, "sales/shift_report.html", context)

@@ -1,13 +1,13 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.guards import SUPERVISOR_ROLES, role_required
+from accounts.access import capability_required
 from accounts.selectors import staff_list
 from business.selectors import outlet_list
 from sales.selectors import shift_list_recent
 
 
-@role_required(*SUPERVISOR_ROLES)
+@capability_required("supervisor.console")
 def supervisor_console(request: HttpRequest) -> HttpResponse:
     from inventory.selectors.stock_reports import stock_attention
 

@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import OperationalError
 
-from accounts.guards import TILL_ROLES, role_required
+from accounts.access import can, capability_required
 from accounts.services import approver_verify
 from business.models import Outlet
-from business.selectors import outlet_default, sales_settings_get
+from business.selectors import outlet_default, tenant_settings
 from catalog.selectors import category_get, category_list, category_products, product_get_by_code, product_search
+from core.idempotency import idempotent_response
+from pos_project.errors import ServiceError, bad_request, error_response
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
@@ -64,7 +66,7 @@ def _outlet(request: HttpRequest, shift: Shift | None) -> Outlet | None:
     return shift.register.outlet if shift else outlet_default()
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till(request: HttpRequest) -> HttpResponse:
     shift = current_shift(request)
     if shift is None:
@@ -77,13 +79,13 @@ def till(request: HttpRequest) -> HttpResponse:
         "outlet": shift.register.outlet,
         "categories": categories,
         "products": products,
-        "sales_settings": sales_settings_get(),
+        "sales_settings": tenant_settings(),
     }
     return render(request, "sales/till.html", context)
 
 
 @require_GET
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_products(request: HttpRequest) -> HttpResponse:
     """The product grid for a category tab or a search (htmx partial)."""
     outlet = _outlet(request, current_shift(request))
@@ -102,13 +104,14 @@ def till_products(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_scan(request: HttpRequest) -> JsonResponse:
     """A scanner typed a code and Enter: the item it names, or 404 with a message."""
     outlet = _outlet(request, current_shift(request))
     item = product_get_by_code(code=request.GET.get("code", ""), outlet=outlet)
     if item is None:
-        return JsonResponse({"error": "No product with that barcode or SKU is on sale here."}, status=404)
+        message = _("No product with that barcode or SKU is on sale here.")
+        return error_response(ServiceError("catalog.code_unknown", message, status=404))
     return JsonResponse(
         {"product": product_json(item.product), "variant_id": item.variant.pk if item.variant else None}
     )
@@ -145,7 +148,7 @@ def _with_json(products: list) -> list:
 
 
 class BadRequest(ValueError):
-    pass
+    """A request the till's script should never send (malformed JSON, a wrong type): 400 with a message."""
 
 
 def _int(value, field: str, *, minimum: int = 0) -> int:
@@ -206,25 +209,33 @@ def parse_cart(body: bytes) -> dict:
     }
 
 
-def _errors(exc: ValidationError) -> dict:
-    if hasattr(exc, "error_dict"):
-        return {"errors": exc.message_dict, "error": " ".join(m for ms in exc.message_dict.values() for m in ms)}
-    return {"errors": {"__all__": exc.messages}, "error": " ".join(exc.messages)}
+def _bad(exc: BadRequest) -> JsonResponse:
+    return error_response(bad_request(str(exc)))
+
+
+def _no_shift() -> JsonResponse:
+    return error_response(ServiceError("shift.none", _("Open a shift first."), status=409))
+
+
+def _keyed(key: str, status: int, body: dict) -> JsonResponse:
+    """A keyed write's answer: the first one given for this key (a retry gets it again, as it was)."""
+    status, body = idempotent_response(key=key, status=status, body=body)
+    return JsonResponse(body, status=status)
 
 
 @require_POST
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_preview(request: HttpRequest) -> JsonResponse:
     shift = current_shift(request)
     if shift is None:
-        return JsonResponse({"error": "Open a shift first."}, status=409)
+        return _no_shift()
     try:
         cart = parse_cart(request.body)
         preview = order_preview(outlet_id=shift.outlet_id, lines=cart["lines"], order_discount=cart["order_discount"])
     except BadRequest as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        return _bad(exc)
     except ValidationError as exc:
-        return JsonResponse(_errors(exc), status=400)
+        return error_response(exc)
     totals = preview.totals
     return JsonResponse(
         {
@@ -256,11 +267,11 @@ def order_json(order: Order) -> dict:
 
 
 @require_POST
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_submit(request: HttpRequest) -> JsonResponse:
     shift = current_shift(request)
     if shift is None:
-        return JsonResponse({"error": "Open a shift first."}, status=409)
+        return _no_shift()
     try:
         cart = parse_cart(request.body)
         approved_by = None
@@ -268,7 +279,7 @@ def till_submit(request: HttpRequest) -> JsonResponse:
             approved_by = approver_verify(
                 username=str(cart["approver"].get("username", "")),
                 pin=str(cart["approver"].get("pin", "")),
-                action="discount",
+                capability="discount.over_limit",
                 request=request,
             )
         table = None
@@ -289,23 +300,23 @@ def till_submit(request: HttpRequest) -> JsonResponse:
             approved_by=approved_by,
         )
     except BadRequest as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        return _bad(exc)
     except ValidationError as exc:
-        return JsonResponse(_errors(exc), status=400)
-    return JsonResponse(order_json(order), status=201)
+        return error_response(exc)
+    return _keyed(cart["idempotency_key"], 201, order_json(order))
 
 
 def _order_for_till(request: HttpRequest, pk: int) -> Order:
     """An order of this device's shift (a supervisor may reach any): others answer 404."""
     shift = current_shift(request)
     visible = Q(shift=shift) if shift else Q(pk__in=[])
-    if request.user.role in ("SUPERVISOR", "ADMIN_TENANT"):
+    if can(request.user, "orders.view_all"):
         visible = Q()
     return get_object_or_404(Order.objects.filter(visible), pk=pk)
 
 
 @require_POST
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
     order = _order_for_till(request, pk)
     try:
@@ -331,7 +342,7 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
                 if settings.QR_SIMULATOR_ENABLED
                 else None,
             }
-            return JsonResponse(body, status=201)
+            return _keyed(str(data.get("idempotency_key") or ""), 201, body)
         payment = payment_add(
             order=order,
             user=request.user,
@@ -343,11 +354,11 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
             reference=str(data.get("reference") or ""),
         )
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return JsonResponse({"error": "The request is not valid JSON."}, status=400)
+        return _bad(BadRequest(_("The request is not valid JSON.")))
     except BadRequest as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        return _bad(exc)
     except ValidationError as exc:
-        return JsonResponse(_errors(exc), status=400)
+        return error_response(exc)
     order.refresh_from_db()
     body = order_json(order)
     body["payment"] = {
@@ -357,11 +368,11 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
         "change_minor": payment.change_minor,
         "rounding_minor": payment.rounding_minor,
     }
-    return JsonResponse(body, status=201)
+    return _keyed(str(data.get("idempotency_key") or ""), 201, body)
 
 
 @require_GET
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_tabs(request: HttpRequest) -> JsonResponse:
     """The outlet's open tabs (unpaid orders) for the till's tabs dialog."""
     shift = current_shift(request)
@@ -382,12 +393,12 @@ def till_tabs(request: HttpRequest) -> JsonResponse:
 
 
 @require_POST
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
     """Add the cart to an open tab; 409 when another till changed the tab since this one loaded it."""
     shift = current_shift(request)
     if shift is None:
-        return JsonResponse({"error": "Open a shift first."}, status=409)
+        return _no_shift()
     order = get_object_or_404(Order.objects.filter(outlet_id=shift.outlet_id), pk=pk)
     try:
         cart = parse_cart(request.body)
@@ -397,17 +408,18 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
             user=request.user,
             lines=cart["lines"],
             expected_version=_int(version, "version", minimum=1),
+            idempotency_key=cart["idempotency_key"],
             rush=cart["rush"],
         )
     except BadRequest as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        return _bad(exc)
     except ValidationError as exc:
-        return JsonResponse(_errors(exc), status=409 if exc.code == "conflict" else 400)
-    return JsonResponse({**order_json(order), "version": order.version})
+        return error_response(exc)
+    return _keyed(cart["idempotency_key"], 200, {**order_json(order), "version": order.version})
 
 
 @require_GET
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_ready(request: HttpRequest) -> JsonResponse:
     """Orders the kitchen has finished (every station bumped) and nobody has handed over yet."""
     from kitchen.selectors import orders_ready
@@ -431,7 +443,7 @@ def till_ready(request: HttpRequest) -> JsonResponse:
 
 
 @require_POST
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_served(request: HttpRequest, pk: int) -> JsonResponse:
     shift = current_shift(request)
     order = get_object_or_404(Order.objects.filter(outlet_id=shift.outlet_id if shift else 0), pk=pk)
@@ -440,7 +452,7 @@ def till_served(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @require_POST
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_rush(request: HttpRequest, pk: int) -> JsonResponse:
     """Ask the kitchen for a sent tab first."""
     shift = current_shift(request)
@@ -448,12 +460,12 @@ def till_rush(request: HttpRequest, pk: int) -> JsonResponse:
     try:
         moved = order_rush(order=order)
     except ValidationError as exc:
-        return JsonResponse(_errors(exc), status=400)
+        return error_response(exc)
     return JsonResponse({"id": order.pk, "rushed": moved})
 
 
 @require_GET
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def till_order_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Polled by the payment dialog while a QR payment waits for the customer."""
     order = _order_for_till(request, pk)
@@ -462,7 +474,7 @@ def till_order_status(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(body)
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def receipt(request: HttpRequest, uid: str) -> HttpResponse:
     """The printable receipt: 58 mm, 80 mm thermal or A4 (`?paper=58|80|a4`); reprint from history."""
     try:
@@ -473,14 +485,14 @@ def receipt(request: HttpRequest, uid: str) -> HttpResponse:
     context = {
         "order": order,
         "paper": paper if paper in ("58", "80", "a4") else "80",
-        "sales_settings": sales_settings_get(),
+        "sales_settings": tenant_settings(),
         "autoprint": request.GET.get("print") == "1",
     }
     return render(request, "sales/receipt.html", context)
 
 
 @require_POST
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
     """Queue the receipt by e-mail; a bad address or a broker outage is said plainly, nothing is lost."""
     order = get_object_or_404(Order, uid=uid)
@@ -499,13 +511,13 @@ def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
     return redirect("sales:receipt", uid=order.uid)
 
 
-@role_required(*TILL_ROLES)
+@capability_required("till.use")
 def receipt_escpos_view(request: HttpRequest, uid: str) -> HttpResponse:
     """The receipt as ESC/POS bytes (`?width=32` for 58 mm, 48 for 80 mm) for a network printer bridge."""
     order = get_object_or_404(Order.objects.select_related("outlet").prefetch_related("lines", "payments"), uid=uid)
     width = 32 if request.GET.get("width") == "32" else 48
     data = receipt_escpos(
-        order, business_name=request.tenant.name, footer=sales_settings_get().receipt_footer, width=width
+        order, business_name=request.tenant.name, footer=tenant_settings().receipt_footer, width=width
     )
     response = HttpResponse(data, content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="receipt-{order.number}.bin"'

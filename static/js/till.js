@@ -6,11 +6,9 @@
   const root = document.getElementById("till");
   if (!root) return;
 
-  const currency = root.dataset.currency;
   const storageKey = root.dataset.storageKey;
   const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
-  const exponents = { IDR: 0, JPY: 0 };
-  const exponent = exponents[currency] ?? 2;
+  const moneyFormat = PosMoney.pageFormat();
   const $ = (id) => document.getElementById(id);
 
   function newKey() {
@@ -18,32 +16,11 @@
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
-  // --- money ----------------------------------------------------------------------------------------------
-  function formatMoney(minor) {
-    const negative = minor < 0;
-    const abs = Math.abs(minor);
-    const whole = Math.floor(abs / 10 ** exponent);
-    const fraction = abs % 10 ** exponent;
-    const sep = currency === "IDR" ? "." : ",";
-    const dec = currency === "IDR" ? "," : ".";
-    let text = whole.toString().replace(/\B(?=(\d{3})+(?!\d))/g, sep);
-    if (exponent) text += dec + fraction.toString().padStart(exponent, "0");
-    const symbol = { IDR: "Rp ", USD: "$", EUR: "€ ", SGD: "S$", MYR: "RM ", JPY: "¥" }[currency] || currency + " ";
-    return (negative ? "-" : "") + symbol + text;
-  }
-  // What a person typed -> integer minor units (null when it is not an amount). Mirrors money.parse_amount.
-  function parseMoney(text) {
-    let t = String(text || "").replace(/[^\d.,-]/g, "");
-    if (!t) return null;
-    if (exponent === 0) {
-      t = t.replace(/[.,]/g, "");
-      return /^\d+$/.test(t) ? parseInt(t, 10) : null;
-    }
-    t = t.replace(/,/g, "");
-    if (!/^\d+(\.\d{0,2})?$/.test(t)) return null;
-    const [w, f = ""] = t.split(".");
-    return parseInt(w, 10) * 10 ** exponent + parseInt((f + "00").slice(0, exponent), 10);
-  }
+  // --- money: the server's rules (static/js/money.js) ---------------------------------------------------
+  const formatMoney = (minor) => PosMoney.format(minor, moneyFormat);
+  const parseMoney = (text) => PosMoney.parse(text, moneyFormat);
+  // An amount put into an input for the cashier to change: no symbol, no grouping, read back by parseMoney.
+  const inputMoney = (minor) => PosMoney.format(minor, moneyFormat, { symbol: false, group: false });
 
   // --- state ----------------------------------------------------------------------------------------------
   let cart = load();
@@ -66,9 +43,12 @@
       credentials: "same-origin",
     });
     let data = {};
-    try { data = await response.json(); } catch (e) { data = { error: "The server answered " + response.status + "." }; }
+    try { data = await response.json(); } catch (e) { data = { error: { code: "http", message: "The server answered " + response.status + "." } }; }
     return { ok: response.ok, status: response.status, data };
   }
+  // Every endpoint answers a refusal as {error: {code, message, fields}} (pos_project/errors.py error_body).
+  function errorText(data) { return (data && data.error && data.error.message) || ""; }
+  function errorCode(data) { return (data && data.error && data.error.code) || ""; }
 
   function payload() {
     return {
@@ -145,7 +125,7 @@
     try {
       const { ok, data } = await post(root.dataset.previewUrl, payload());
       if (seq !== previewSeq) return; // a newer change is on its way
-      if (!ok) { showError(data.error); render(null); return; }
+      if (!ok) { showError(errorText(data)); render(null); return; }
       showError("");
       render(data);
     } catch (e) {
@@ -155,7 +135,7 @@
 
   // --- adding products ------------------------------------------------------------------------------------
   function addLine(product, variant, modifiers, note) {
-    cart.key = null; // the cart changed: the next submission is a new one
+    cart.key = cart.addKey = null; // the cart changed: the next submission is a new one
     const name = product.name + (variant ? " (" + variant.name + ")" : "");
     const modifierIds = modifiers.map((m) => m.id);
     const same = cart.lines.findIndex((l) => l.product_id === product.id && l.variant_id === (variant ? variant.id : null)
@@ -253,7 +233,7 @@
     if (!code) return;
     const response = await fetch(root.dataset.scanUrl + "?code=" + encodeURIComponent(code), { credentials: "same-origin" });
     const data = await response.json();
-    if (!response.ok) { showError(data.error); return; }
+    if (!response.ok) { showError(errorText(data)); return; }
     event.target.value = "";
     showError("");
     chooseOptions(data.product, data.variant_id);
@@ -265,7 +245,7 @@
     if (!li) return;
     const i = Number(li.dataset.index);
     selected = i;
-    cart.key = null;
+    cart.key = cart.addKey = null;
     if (event.target.closest("[data-inc]")) cart.lines[i].quantity += 1;
     else if (event.target.closest("[data-dec]")) {
       cart.lines[i].quantity -= 1;
@@ -273,9 +253,9 @@
     }
     refresh();
   });
-  $("order-type").addEventListener("change", (e) => { cart.order_type = e.target.value; cart.key = null; refresh(); });
-  $("table-label").addEventListener("change", (e) => { cart.table_label = e.target.value.trim(); cart.key = null; save(); });
-  $("customer-name").addEventListener("change", (e) => { cart.customer_name = e.target.value.trim(); cart.key = null; save(); });
+  $("order-type").addEventListener("change", (e) => { cart.order_type = e.target.value; cart.key = cart.addKey = null; refresh(); });
+  $("table-label").addEventListener("change", (e) => { cart.table_label = e.target.value.trim(); cart.key = cart.addKey = null; save(); });
+  $("customer-name").addEventListener("change", (e) => { cart.customer_name = e.target.value.trim(); cart.key = cart.addKey = null; save(); });
   $("cart-clear").addEventListener("click", () => {
     if (cart.lines.length && !confirm("Clear this order?")) return;
     cart = blank(); selected = null; refresh();
@@ -301,13 +281,13 @@
     const discount = { kind, value };
     if (form.target.value === "line" && selected !== null) cart.lines[selected].discount = discount;
     else cart.order_discount = discount;
-    cart.key = null;
+    cart.key = cart.addKey = null;
     refresh();
   });
   $("discount-form").querySelector("[data-remove]").addEventListener("click", () => {
     if ($("discount-form").target.value === "line" && selected !== null) cart.lines[selected].discount = null;
     else cart.order_discount = null;
-    cart.key = null;
+    cart.key = cart.addKey = null;
     $("discount-dialog").close();
     refresh();
   });
@@ -338,13 +318,13 @@
         return null;
       }
       if (result.ok) { cart.order = result.data; save(); return result.data; }
-      if (result.data.errors && result.data.errors.discount) {
-        const approver = await askApproval(result.data.errors.discount.join(" "));
+      if (errorCode(result.data) === "discount.approval_needed") {
+        const approver = await askApproval(errorText(result.data));
         if (!approver) return null;
         body = Object.assign(body, { approver });
         continue;
       }
-      showError(result.data.error);
+      showError(errorText(result.data));
       return null;
     }
   }
@@ -362,7 +342,7 @@
     $("pay-receipt").hidden = !done;
     $("pay-later").textContent = done ? "Close" : "Pay later";
     if (done) $("pay-receipt").href = root.dataset.receiptUrl.replace("00000000-0000-0000-0000-000000000000", order.uid) + "?print=1";
-    form.amount.value = exponent ? (order.balance_minor / 10 ** exponent).toFixed(exponent) : String(order.balance_minor);
+    form.amount.value = inputMoney(order.balance_minor);
     form.tendered.value = "";
     form.reference.value = "";
     form.tip.value = "";
@@ -373,7 +353,7 @@
     [["Half", part(2)], ["Third", part(3)], ["Quarter", part(4)], ["All", order.balance_minor]].forEach(([label, amount]) => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "btn btn--ghost"; b.textContent = label + " · " + formatMoney(amount);
-      b.onclick = () => { form.amount.value = exponent ? (amount / 10 ** exponent).toFixed(exponent) : String(amount); };
+      b.onclick = () => { form.amount.value = inputMoney(amount); };
       quick.appendChild(b);
     });
   }
@@ -411,7 +391,7 @@
       const result = await post(url, { table_id: Number(cell.dataset.tableId), version: moving.version });
       moving = null;
       $("floor-dialog").close();
-      showError(result.ok ? "" : result.data.error);
+      showError(result.ok ? "" : errorText(result.data));
       return;
     }
     if (cell.dataset.tab) {
@@ -422,7 +402,7 @@
       return;
     }
     cart.table = { id: Number(cell.dataset.tableId), name: cell.dataset.tableName };
-    cart.order_type = "dine_in"; cart.table_label = cell.dataset.tableName; cart.key = null;
+    cart.order_type = "dine_in"; cart.table_label = cell.dataset.tableName; cart.key = cart.addKey = null;
     $("floor-dialog").close();
     refresh();
   });
@@ -458,7 +438,7 @@
         const rush = document.createElement("button"); rush.type = "button"; rush.className = "btn btn--ghost"; rush.textContent = "Rush";
         rush.onclick = async () => {
           const result = await post(root.dataset.rushUrl.replace("/0/", "/" + tab.id + "/"), {});
-          rush.textContent = result.ok ? "Rushed" : (result.data.error || "Failed");
+          rush.textContent = result.ok ? "Rushed" : (errorText(result.data) || "Failed");
           rush.disabled = result.ok;
         };
         tr.children[4].append(rush);
@@ -470,11 +450,12 @@
   async function sendToTab() {
     const url = root.dataset.addUrl.replace("/0/", "/" + cart.addTo.id + "/");
     let result;
-    try { result = await post(url, Object.assign(payload(), { version: cart.addTo.version })); } catch (e) {
+    cart.addKey = cart.addKey || newKey(); save();
+    try { result = await post(url, Object.assign(payload(), { version: cart.addTo.version, idempotency_key: cart.addKey })); } catch (e) {
       showError("No connection: the items are kept here; press Pay again."); return;
     }
     if (!result.ok) {
-      showError(result.data.error + (result.status === 409 ? " (open Tabs to reload it)" : ""));
+      showError(errorText(result.data) + (result.status === 409 ? " (open Tabs to reload it)" : ""));
       if (result.status === 409) { cart.addTo = null; save(); renderAdding(); }
       return;
     }
@@ -516,7 +497,7 @@
     } catch (e) {
       $("pay-error").textContent = "No connection: press Take payment again; it will not charge twice."; $("pay-error").hidden = false; return;
     }
-    if (!result.ok) { $("pay-error").textContent = result.data.error; $("pay-error").hidden = false; return; }
+    if (!result.ok) { $("pay-error").textContent = errorText(result.data); $("pay-error").hidden = false; return; }
     cart.payKey = null;
     if (result.data.payment.tender === "qr") { waitForQr(result.data); return; }
     cart.order = result.data;
@@ -589,11 +570,11 @@
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
     if (event.key === "Escape" && typing) { document.activeElement.blur(); return; }
     if (typing || selected === null || !cart.lines[selected]) return;
-    if (event.key === "+") { cart.lines[selected].quantity += 1; cart.key = null; refresh(); }
+    if (event.key === "+") { cart.lines[selected].quantity += 1; cart.key = cart.addKey = null; refresh(); }
     if (event.key === "-") {
       cart.lines[selected].quantity -= 1;
       if (cart.lines[selected].quantity < 1) { cart.lines.splice(selected, 1); selected = null; }
-      cart.key = null; refresh();
+      cart.key = cart.addKey = null; refresh();
     }
   });
 
