@@ -201,3 +201,8 @@ def floor_plan(*, outlet) -> list:
     for area in areas:
         area.floor_tables = by_area[area.pk]
     return areas
+
+
+def payments_refund_due() -> QuerySet[Payment]:
+    """QR payments the provider captured after their order stopped taking money: to be given back."""
+    return Payment.objects.filter(status=Payment.Status.REFUND_DUE).select_related("order").order_by("created_at", "pk")

@@ -32,4 +32,5 @@ urlpatterns = [
     path("till/history/<int:pk>/", history.order_detail, name="order_detail"),
     path("shifts/<int:pk>/report/", reports.shift_report_view, name="shift_report"),
     path("supervisor/", supervisor.supervisor_console, name="supervisor"),
+    path("supervisor/payments/<int:pk>/refunded/", supervisor.payment_refunded, name="payment_refunded"),
 ]

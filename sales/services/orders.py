@@ -373,7 +373,8 @@ def payment_add(
         errors["reference"] = [_("Enter the card terminal's approval code.")]
     if errors:
         raise ServiceError("payment.invalid", _("The payment needs fixing."), fields=errors)
-    pricing = pricing_settings_for(tenant_settings(), ())  # cash rounding; cached, read before the transaction
+    # Cash rounding needs the settings (cached; read before the transaction); a card payment needs none.
+    pricing = pricing_settings_for(tenant_settings(), ()) if tender == Payment.Tender.CASH else None
     request = {"order": order.pk, "user": user.pk, "tender": tender, "amount": amount_minor,
                "tendered": tendered_minor, "tip": tip_minor, "reference": reference.strip()}  # fmt: skip
     with transaction.atomic():

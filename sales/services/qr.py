@@ -133,3 +133,18 @@ def payments_cancel_pending(*, order: Order, actor: User | None) -> int:
     for payment in pending:
         payment_transition(payment, "cancel", actor=actor)
     return len(pending)
+
+
+def payment_refund_given(*, payment: Payment, actor: User, note: str) -> Payment:
+    """A supervisor gave back a QR payment flagged `refund_due` (through the provider's portal, or in cash) and
+    records it: the flag clears, the audit says who and how."""
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("payment.note_missing", _("Say how the money was given back."), field="note")
+    with transaction.atomic():
+        order_lock(payment.order_id)
+        payment = payment_lock(payment.pk)
+        return payment_transition(
+            payment, "refunded", actor=actor, data={"note": note[:200]},
+            refused=_("This payment is not waiting to be given back."),
+        )  # fmt: skip

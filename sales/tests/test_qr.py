@@ -114,3 +114,35 @@ def test_a_capture_after_the_order_was_voided_is_not_kept_but_flagged_for_refund
     assert callback(qr_charge, body, provider.sign(body)).status_code == 200  # a replay changes nothing more
     with tenant_context(tenant.tenant):
         assert Order.objects.get(pk=order.pk).paid_minor == 0
+
+
+def test_a_supervisor_sees_the_money_to_give_back_and_records_it(qr_charge):
+    from accounts.models import Role
+    from sales.services.refunds import order_void
+
+    tenant = qr_charge["tenant"]
+    with tenant_context(tenant.tenant):
+        order_void(order=Order.objects.get(pk=qr_charge["order"]["id"]), user=tenant.users[Role.CASHIER],
+                   approved_by=tenant.users[Role.SUPERVISOR], reason="walked out")  # fmt: skip
+    provider = SimulatorProvider()
+    body = provider.callback_body(reference=qr_charge["reference"], status="paid",
+                                  amount_minor=qr_charge["order"]["total_minor"])  # fmt: skip
+    assert callback(qr_charge, body, provider.sign(body)).status_code == 200
+    supervisor = tenant.client(Role.SUPERVISOR)
+    console = supervisor.get("/supervisor/").content.decode()
+    assert 'data-testid="refund-due"' in console and qr_charge["reference"] in console
+    with tenant_context(tenant.tenant):
+        payment = Payment.objects.get(reference=qr_charge["reference"])
+    url = f"/supervisor/payments/{payment.pk}/refunded/"
+    assert qr_charge["client"].post(url, {"note": "x"}).status_code == 403  # a cashier cannot clear it
+    assert supervisor.post(url, {"note": ""}).status_code == 302  # refused with a message: nothing changed
+    with tenant_context(tenant.tenant):
+        assert Payment.objects.get(pk=payment.pk).status == "refund_due"
+    assert supervisor.post(url, {"note": "refunded in the provider portal"}).status_code == 302
+    with tenant_context(tenant.tenant):
+        assert Payment.objects.get(pk=payment.pk).status == Payment.Status.REFUNDED
+        from accounts.models import AuditEntry
+
+        entry = AuditEntry.objects.get(action="payment.refunded")
+        assert entry.actor == tenant.users[Role.SUPERVISOR] and entry.data["note"] == "refunded in the provider portal"
+    assert 'data-testid="refund-due"' not in supervisor.get("/supervisor/").content.decode()

@@ -359,8 +359,7 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
         return _bad(exc)
     except ValidationError as exc:
         return error_response(exc)
-    order.refresh_from_db()
-    body = order_json(order)
+    body = order_json(payment.order)  # the order as the payment left it (locked and saved by the service)
     body["payment"] = {
         "id": payment.pk,
         "tender": payment.tender,

@@ -1,0 +1,32 @@
+"""Exact query counts of the till's hot paths, as Zulip asserts them: a change that adds a query here must say
+why. Counted inside the test's transaction, where tenant_settings() reads the database (2 queries: sales settings
+and taxes); in production, outside a transaction, those come from the cache."""
+
+import json
+
+SIGNED_IN = 7  # SET search_path x2, the tenant's domain, session, user, this device's register and open shift
+
+
+def post_json(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_the_till_hot_paths_make_an_exact_number_of_queries(till, django_assert_num_queries):
+    client, teh = till["client"], till["teh"]
+    client.get("/till/")  # the first request of a client loads its session
+    # priced through the catalog: settings 2, products, their taxes, variants, option groups, outlet overrides
+    two_teas = [{"product_id": teh.pk, "quantity": 2}]
+    with django_assert_num_queries(SIGNED_IN + 7):
+        assert post_json(client, "/till/preview/", {"lines": two_teas}).status_code == 200
+    # + the key's claim, pricing, shift lock, order number, order, lines, recipes, remembered result, response
+    with django_assert_num_queries(SIGNED_IN + 17):
+        response = post_json(client, "/till/orders/", {"lines": two_teas, "idempotency_key": "hot-1"})
+    order = response.json()
+    pay = {"tender": "card", "amount_minor": 1_000, "reference": "A", "idempotency_key": "hot-2"}
+    # + the order, claim, shift lock, order lock, payment, order update, remembered result, response
+    with django_assert_num_queries(SIGNED_IN + 10):
+        assert post_json(client, f"/till/orders/{order['id']}/payments/", pay).status_code == 201
+    rest = {**pay, "amount_minor": order["total_minor"] - 1_000, "idempotency_key": "hot-3"}
+    # settling it: + the outbox event of "order.paid"
+    with django_assert_num_queries(SIGNED_IN + 11):
+        assert post_json(client, f"/till/orders/{order['id']}/payments/", rest).json()["status"] == "paid"
