@@ -7,11 +7,12 @@ from tenants.selectors import tenant_list_active
 
 
 @shared_task
-def run_for_each_tenant(task_name: str) -> int:
+def run_for_each_tenant(task_name: str, expires: float | None = None) -> int:
     """Queue `task_name` once in every live tenant's schema; returns how many were queued.
 
     Beat runs in the public schema, and a tenant task sent from there would run there. Sending it inside
-    tenant_context stamps the tenant's schema on the message, so the worker runs it in that schema.
+    tenant_context stamps the tenant's schema on the message, so the worker runs it in that schema. A frequent
+    job passes `expires` (seconds): while workers are down its messages expire instead of piling up.
     """
     from pos_project.celery import app
 
@@ -19,6 +20,6 @@ def run_for_each_tenant(task_name: str) -> int:
     queued = 0
     for tenant in tenant_list_active():
         with tenant_context(tenant):
-            task.delay()
+            task.apply_async(expires=expires)
         queued += 1
     return queued

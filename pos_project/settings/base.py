@@ -212,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pos_project.tasks.run_for_each_tenant",
         "schedule": 60.0,
         "args": ("core.tasks.relay_outbox",),
+        "kwargs": {"expires": 55},
+        "options": {"expires": 55},
     },
     "purge-outbox-events-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
