@@ -4,11 +4,13 @@ import threading
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from business.models import Outlet
 from catalog.models import Category, Product
+from core.models import OutboxEvent
 from pos_project.testing.locks import wait_for_lock_waiters
 from sales.models import Order, OrderCounter, OrderLine, Payment, Register, Shift
 from sales.services.orders import LineRequest, order_submit, payment_add
@@ -43,7 +45,7 @@ def test_the_same_order_and_payment_submitted_twice_at_once_make_one_each(commit
             category=Category.objects.create(name="Race"), name="Race tea", sku="RACE-1", price_minor=10_000
         )
         shift = shift_open(
-            register=register_create(outlet=Outlet.objects.get(code="MAIN"), name="Race"),
+            register=register_create(outlet=Outlet.objects.create(name="Race outlet", code="RACE-1"), name="Race"),
             user=cashier,
             opening_float_minor=0,
         )
@@ -80,9 +82,10 @@ def test_the_same_order_and_payment_submitted_twice_at_once_make_one_each(commit
             Payment.objects.filter(shift=shift).delete()
             OrderLine.objects.filter(order__shift=shift).delete()
             Order.objects.filter(shift=shift).delete()
-            OrderCounter.objects.all().delete()
+            OrderCounter.objects.filter(outlet__code="RACE-1").delete()
             Shift.objects.filter(pk=shift.pk).delete()
             Register.objects.filter(name="Race").delete()
+            Outlet.objects.filter(code="RACE-1").delete()
             Product.objects.filter(pk=product.pk).delete()
             Category.objects.filter(name="Race").delete()
 
@@ -96,11 +99,13 @@ def test_a_payment_racing_the_shift_close_waits_for_it_and_is_refused(committed_
         product = Product.objects.create(
             category=Category.objects.create(name="Close race"), name="Close tea", sku="RACE-CL", price_minor=10_000
         )
-        shift = shift_open(register=register_create(outlet=Outlet.objects.get(code="MAIN"), name="Close race"),
+        outlet = Outlet.objects.create(name="Close race outlet", code="RACE-2")  # its own numbering
+        shift = shift_open(register=register_create(outlet=outlet, name="Close race"),
                            user=cashier, opening_float_minor=0)  # fmt: skip
         order = order_submit(shift=shift, user=cashier, idempotency_key="close-race-order",
                              lines=[LineRequest(product.pk)])  # fmt: skip
     closing, release, outcome = threading.Event(), threading.Event(), {}
+    started = timezone.now()
 
     def close():
         try:
@@ -150,8 +155,10 @@ def test_a_payment_racing_the_shift_close_waits_for_it_and_is_refused(committed_
             Payment.objects.filter(shift=shift).delete()
             OrderLine.objects.filter(order__shift=shift).delete()
             Order.objects.filter(shift=shift).delete()
-            OrderCounter.objects.all().delete()
+            OrderCounter.objects.filter(outlet__code="RACE-2").delete()
             Shift.objects.filter(pk=shift.pk).delete()
             Register.objects.filter(name="Close race").delete()
+            Outlet.objects.filter(code="RACE-2").delete()
+            OutboxEvent.objects.filter(created_at__gte=started).delete()
             Product.objects.filter(pk=product.pk).delete()
             Category.objects.filter(name="Close race").delete()
