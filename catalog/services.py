@@ -1,7 +1,8 @@
 """Writes to the catalog. Each service validates everything first and reports all errors at once.
 
 SKUs are unique across products *and* variants. A unique index covers each table; the check across both runs
-under one transaction-scoped advisory lock, so two concurrent writers cannot both take the same SKU.
+under one transaction-scoped advisory lock of the tenant, so two concurrent writers cannot both take the same
+SKU.
 Price changes are audited (`catalog.price_change`) in the same transaction as the change.
 """
 
@@ -9,11 +10,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet, Tax
+from core.locks import advisory_xact_lock
 
 from .models import (
     Category,
@@ -27,14 +29,11 @@ from .models import (
 
 Errors = dict[str, list[str]]
 
-# pg_advisory_xact_lock key for "who may take a SKU" (any constant; shared by every SKU-writing service).
-SKU_LOCK_KEY = 7_301_001
-
 
 def sku_lock() -> None:
-    """Serialise SKU-taking writers until the end of the transaction (cheap; catalog edits are rare)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SKU_LOCK_KEY])
+    """Serialise the tenant's SKU-taking writers until the end of the transaction (cheap; catalog edits are
+    rare). Keyed by schema: one tenant's long import never makes another tenant's catalog wait."""
+    advisory_xact_lock("catalog.sku")
 
 
 def normalise_sku(sku: str) -> str:
