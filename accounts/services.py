@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from pos_project.errors import FORBIDDEN, ServiceError
 
-from .access import can, is_staff_role
+from .access import can, is_staff_role, limit_check, staff_users
 from .models import AuditEntry, User
 
 
@@ -56,7 +56,9 @@ def staff_create(
     password: str | None = None,
     must_change_password: bool = True,
 ) -> User:
-    """Create a staff member of the current tenant. Without a password, a one-time one is generated."""
+    """Create a staff member of the current tenant. Without a password, a one-time one is generated. The plan
+    may limit how many active staff a business has (`plan.limit_reached`)."""
+    limit_check("staff", staff_users().filter(is_active=True).count())
     username = (username or "").strip()
     errors: dict[str, list[str]] = {}
     if not username:

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.access import limit_check
 from accounts.models import User
 from accounts.services import audit_record
 from pos_project.errors import CONFLICT, ServiceError
@@ -12,6 +13,8 @@ from .models import Outlet, SalesSettings, Tax
 
 @transaction.atomic
 def outlet_create(*, name: str, code: str, address: str = "", phone: str = "") -> Outlet:
+    """A new outlet; the plan may limit how many active outlets a business has (`plan.limit_reached`)."""
+    limit_check("outlets", Outlet.objects.filter(is_active=True).count())
     name, code = (name or "").strip(), (code or "").strip().upper()
     errors: dict[str, list[str]] = {}
     if not name:
