@@ -5,14 +5,13 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from pos_project.errors import FORBIDDEN, ServiceError
 
-from .access import can, is_staff_role
+from .access import can, is_staff_role, limit_check, staff_users
 from .models import AuditEntry, User
 
 
@@ -41,6 +40,10 @@ def one_time_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def _not_a_role(role: str) -> str:
+    return _("“%(role)s” is not a staff role.") % {"role": role}
+
+
 @transaction.atomic
 def staff_create(
     *,
@@ -53,17 +56,21 @@ def staff_create(
     password: str | None = None,
     must_change_password: bool = True,
 ) -> User:
-    """Create a staff member of the current tenant. Without a password, a one-time one is generated."""
+    """Create a staff member of the current tenant. Without a password, a one-time one is generated. The plan
+    may limit how many active staff a business has (`plan.limit_reached`)."""
+    limit_check("staff", staff_users().filter(is_active=True).count())
     username = (username or "").strip()
     errors: dict[str, list[str]] = {}
     if not username:
-        errors["username"] = ["A username is required."]
+        errors["username"] = [_("A username is required.")]
     elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [f"The username “{username}” is already in use in this business."]
+        errors["username"] = [
+            _("The username “%(username)s” is already in use in this business.") % {"username": username}
+        ]
     if not is_staff_role(role):
-        errors["role"] = [f"“{role}” is not a staff role."]
+        errors["role"] = [_not_a_role(role)]
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("staff.invalid", _("The staff member needs fixing."), fields=errors)
     user = User(
         username=username,
         email=(email or "").strip().lower(),
@@ -83,9 +90,13 @@ def staff_update(*, user: User, actor: User, role: str, is_active: bool, first_n
                  last_name: str = "", email: str = "") -> User:  # fmt: skip
     """Change a staff member's role or access. Owners cannot lock themselves out."""
     if not is_staff_role(role):
-        raise ValidationError({"role": [f"“{role}” is not a staff role."]})
+        raise ServiceError("staff.role_unknown", _not_a_role(role), field="role")
     if user.pk == actor.pk and (role != user.role or not is_active):
-        raise ValidationError("You cannot change your own role or deactivate yourself; ask another owner.")
+        raise ServiceError(
+            "staff.self_change",
+            _("You cannot change your own role or deactivate yourself; ask another owner."),
+            status=FORBIDDEN,
+        )
     changes = {}
     if role != user.role:
         changes["role"] = [user.role, role]
@@ -126,9 +137,9 @@ def staff_set_pin(*, user: User, pin: str, actor: User) -> User:
     """Set the approval PIN: 4 to 8 digits, not all the same digit."""
     pin = (pin or "").strip()
     if not pin.isdigit() or not 4 <= len(pin) <= 8:
-        raise ValidationError({"pin": ["The PIN must be 4 to 8 digits."]})
+        raise ServiceError("staff.pin_invalid", _("The PIN must be 4 to 8 digits."), field="pin")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
-        raise ValidationError({"pin": ["That PIN is too easy to guess; choose another."]})
+        raise ServiceError("staff.pin_too_easy", _("That PIN is too easy to guess; choose another."), field="pin")
     user.pin_hash = make_password(pin)
     user.save(update_fields=["pin_hash"])
     audit_record(action="staff.set_pin", actor=actor, target=user.username)

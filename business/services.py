@@ -1,26 +1,30 @@
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from accounts.access import limit_check
 from accounts.models import User
 from accounts.services import audit_record
+from pos_project.errors import CONFLICT, ServiceError
 
 from .models import Outlet, SalesSettings, Tax
 
 
 @transaction.atomic
 def outlet_create(*, name: str, code: str, address: str = "", phone: str = "") -> Outlet:
+    """A new outlet; the plan may limit how many active outlets a business has (`plan.limit_reached`)."""
+    limit_check("outlets", Outlet.objects.filter(is_active=True).count())
     name, code = (name or "").strip(), (code or "").strip().upper()
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["An outlet needs a name."]
+        errors["name"] = [_("An outlet needs a name.")]
     if not code:
-        errors["code"] = ["An outlet needs a short code."]
+        errors["code"] = [_("An outlet needs a short code.")]
     elif Outlet.objects.filter(code__iexact=code).exists():
-        errors["code"] = [f"The code “{code}” is already used by another outlet."]
+        errors["code"] = [_("The code “%(code)s” is already used by another outlet.") % {"code": code}]
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("outlet.invalid", _("The outlet needs fixing."), fields=errors)
     return Outlet.objects.create(name=name, code=code, address=address.strip(), phone=phone.strip())
 
 
@@ -31,16 +35,22 @@ def _tax_service_conflict(*, inclusive: bool, applies_to_service_charge: bool, s
 
 @transaction.atomic
 def sales_settings_update(*, actor: User, **fields) -> SalesSettings:
-    settings, _ = SalesSettings.objects.select_for_update().get_or_create(pk=1)
+    settings, _created = SalesSettings.objects.select_for_update().get_or_create(pk=1)
     rate = fields.get("service_charge_rate", settings.service_charge_rate)
     if any(
         _tax_service_conflict(inclusive=t.inclusive, applies_to_service_charge=t.applies_to_service_charge,
                               service_charge_rate=rate)
         for t in Tax.objects.filter(is_active=True)
     ):  # fmt: skip
-        raise ValidationError({"service_charge_rate": [
-            "An inclusive tax is set to apply to the service charge; change that tax before adding a service charge."
-        ]})  # fmt: skip
+        raise ServiceError(
+            "sales_settings.service_charge_conflict",
+            _(
+                "An inclusive tax is set to apply to the service charge; change that tax before adding a service "
+                "charge."
+            ),
+            field="service_charge_rate",
+            status=CONFLICT,
+        )
     changes = {}
     for name, value in fields.items():
         old = getattr(settings, name)
@@ -60,21 +70,21 @@ def tax_save(*, actor: User, tax: Tax | None, code: str, name: str, rate: Decima
     code = (code or "").strip().upper()
     errors: dict[str, list[str]] = {}
     if not code:
-        errors["code"] = ["A tax needs a short code."]
+        errors["code"] = [_("A tax needs a short code.")]
     elif Tax.objects.filter(code__iexact=code).exclude(pk=getattr(tax, "pk", None)).exists():
-        errors["code"] = [f"The code “{code}” is already used."]
+        errors["code"] = [_("The code “%(code)s” is already used.") % {"code": code}]
     if not (name or "").strip():
-        errors["name"] = ["A tax needs a name."]
+        errors["name"] = [_("A tax needs a name.")]
     if rate is None or not Decimal(0) <= rate <= Decimal(100):
-        errors["rate"] = ["The rate is a percentage from 0 to 100."]
+        errors["rate"] = [_("The rate is a percentage from 0 to 100.")]
     service_rate = SalesSettings.objects.filter(pk=1).values_list("service_charge_rate", flat=True).first() or 0
     if _tax_service_conflict(inclusive=inclusive, applies_to_service_charge=applies_to_service_charge,
                              service_charge_rate=Decimal(service_rate)):  # fmt: skip
         errors["applies_to_service_charge"] = [
-            "A tax included in menu prices cannot also be charged on the service charge, which is added on top."
+            _("A tax included in menu prices cannot also be charged on the service charge, which is added on top.")
         ]
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("tax.invalid", _("The tax needs fixing."), fields=errors)
     old_rate = tax.rate if tax else None
     tax = tax or Tax()
     tax.code, tax.name, tax.rate = code, name.strip(), rate

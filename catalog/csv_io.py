@@ -22,13 +22,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Prefetch
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from business.models import Tax
+from pos_project.errors import ServiceError
 from pos_project.money import MoneyError, format_money, parse_amount
 
 from . import services
@@ -45,30 +46,44 @@ VARIANT_COLUMNS = ["variant", "variant_sku", "variant_barcode", "variant_price",
 COLUMNS = PRODUCT_COLUMNS + VARIANT_COLUMNS
 REQUIRED_COLUMNS = ["category", "name", "sku", "price"]
 COLUMN_HELP = [
-    ("category", _("Category name; made if it does not exist yet."), True),
-    ("name", _("Product name."), True),
-    ("sku", _("Product SKU: an existing SKU is updated, a new one created."), True),
-    ("price", _("Product price, as you would type it (e.g. 25.000)."), True),
-    ("barcode", _("Product barcode."), False),
-    ("taxes", _("Tax codes separated by spaces or |, e.g. PB1."), False),
-    ("description", _("Shown in the back office."), False),
-    ("archived", _("yes/no: taken off the till."), False),
-    ("variant", _("Variant name (Regular, Large); empty for a product without variants."), False),
-    ("variant_sku", _("Variant SKU (required when variant is set)."), False),
-    ("variant_barcode", _("Variant barcode."), False),
-    ("variant_price", _("Variant price (required when variant is set)."), False),
-    ("variant_archived", _("yes/no."), False),
+    ("category", gettext_lazy("Category name; made if it does not exist yet."), True),
+    ("name", gettext_lazy("Product name."), True),
+    ("sku", gettext_lazy("Product SKU: an existing SKU is updated, a new one created."), True),
+    ("price", gettext_lazy("Product price, as you would type it (e.g. 25.000)."), True),
+    ("barcode", gettext_lazy("Product barcode."), False),
+    ("taxes", gettext_lazy("Tax codes separated by spaces or |, e.g. PB1."), False),
+    ("description", gettext_lazy("Shown in the back office."), False),
+    ("archived", gettext_lazy("yes/no: taken off the till."), False),
+    ("variant", gettext_lazy("Variant name (Regular, Large); empty for a product without variants."), False),
+    ("variant_sku", gettext_lazy("Variant SKU (required when variant is set)."), False),
+    ("variant_barcode", gettext_lazy("Variant barcode."), False),
+    ("variant_price", gettext_lazy("Variant price (required when variant is set)."), False),
+    ("variant_archived", gettext_lazy("yes/no."), False),
 ]
 TRUE_WORDS = {"yes", "y", "1", "true", "x", "ja", "ya"}
 FALSE_WORDS = {"", "no", "n", "0", "false", "tidak"}
 
 
-class CsvImportError(Exception):
-    """The file was refused. `errors` are (line, message) pairs; line 0 means the file as a whole."""
+class CsvImportError(ServiceError):
+    """The file was refused (`catalog.import_invalid`). `errors` are (line, message) pairs; line 0 means the file
+    as a whole. As a ServiceError its messages sit on the form's `file` input, each with its line number."""
 
     def __init__(self, errors: list[tuple[int, str]]):
-        super().__init__(f"{len(errors)} error(s)")
         self.errors = errors
+        lines = [
+            _("Line %(line)s: %(problem)s") % {"line": line, "problem": problem} if line else problem
+            for line, problem in errors
+        ]
+        super().__init__(
+            "catalog.import_invalid",
+            ngettext(
+                "The file has %(count)d problem; nothing was imported.",
+                "The file has %(count)d problems; nothing was imported.",
+                len(errors),
+            )
+            % {"count": len(errors)},
+            fields={"file": lines},
+        )
 
 
 @dataclass
@@ -127,6 +142,14 @@ def _dialect(text: str) -> type[csv.Dialect]:
     return Dialect
 
 
+def _longer(column: str, max_length: int) -> str:
+    return _("The %(column)s is longer than %(max)s characters.") % {"column": column, "max": max_length}
+
+
+def _yes_or_no(column: str, value: str | None) -> str:
+    return _("%(column)s must be yes or no, not “%(value)s”.") % {"column": column, "value": value}
+
+
 def _bool(text: str) -> bool | None:
     word = text.strip().lower()
     if word in TRUE_WORDS:
@@ -140,25 +163,33 @@ def _parse(data: bytes, currency_code: str) -> tuple[list[_ProductRow], list[tup
     """Read and check every row; returns the products and every error found (nothing touches the database
     except the look-ups of existing SKUs and taxes, done once for the whole file)."""
     if len(data) > MAX_BYTES:
-        raise CsvImportError([(0, f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into parts.")])
+        raise CsvImportError(
+            [(0, _("The file is larger than %(mb)s MB. Split it into parts.") % {"mb": MAX_BYTES // (1024 * 1024)})]
+        )
     text = decode(data)
     if not text.strip():
-        raise CsvImportError([(0, "The file is empty.")])
+        raise CsvImportError([(0, _("The file is empty."))])
     reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise CsvImportError([(1, f"The header cannot be read: {exc}.")]) from None
+        raise CsvImportError([(1, _("The header cannot be read: %(error)s.") % {"error": exc})]) from None
     names = [h.strip().lower().replace(" ", "_") for h in header]
     errors: list[tuple[int, str]] = []
     unknown = [h for h in names if h and h not in COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if unknown:
-        errors.append((1, f"Unknown column(s): {', '.join(unknown)}. The columns are: {', '.join(COLUMNS)}."))
+        errors.append(
+            (
+                1,
+                _("Unknown column(s): %(unknown)s. The columns are: %(columns)s.")
+                % {"unknown": ", ".join(unknown), "columns": ", ".join(COLUMNS)},
+            )
+        )
     if missing:
-        errors.append((1, f"Missing column(s): {', '.join(missing)}."))
+        errors.append((1, _("Missing column(s): %(missing)s.") % {"missing": ", ".join(missing)}))
     if len(set(names) - {""}) != len([n for n in names if n]):
-        errors.append((1, "A column appears twice."))
+        errors.append((1, _("A column appears twice.")))
     if errors:
         raise CsvImportError(errors)
 
@@ -177,7 +208,9 @@ def _parse(data: bytes, currency_code: str) -> tuple[list[_ProductRow], list[tup
                 continue
             rows += 1
             if rows > MAX_ROWS:
-                raise CsvImportError([(line, f"The file has more than {MAX_ROWS:,} rows. Split it into parts.")])
+                raise CsvImportError(
+                    [(line, _("The file has more than %(max)s rows. Split it into parts.") % {"max": f"{MAX_ROWS:,}"})]
+                )
             row = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(names) if name}
             problems: list[str] = []
             product = _product_from(row, line, currency_code, taxes, problems)
@@ -194,27 +227,41 @@ def _parse(data: bytes, currency_code: str) -> tuple[list[_ProductRow], list[tup
                     ]
                     if differs:
                         columns = ", ".join(c.replace("_minor", "").replace("tax_codes", "taxes") for c in differs)
-                        problems.append(f"SKU {product.sku} is on line {known.line} with different {columns}.")
+                        problems.append(
+                            _("SKU %(sku)s is on line %(line)s with different %(columns)s.")
+                            % {"sku": product.sku, "line": known.line, "columns": columns}
+                        )
                     elif variant is None:
-                        problems.append(f"SKU {product.sku} is already on line {known.line}.")
+                        problems.append(
+                            _("SKU %(sku)s is already on line %(line)s.") % {"sku": product.sku, "line": known.line}
+                        )
                 if variant is not None and not problems:
                     if variant.sku in variant_lines:
-                        problems.append(f"Variant SKU {variant.sku} is already on line {variant_lines[variant.sku]}.")
+                        problems.append(
+                            _("Variant SKU %(sku)s is already on line %(line)s.")
+                            % {"sku": variant.sku, "line": variant_lines[variant.sku]}
+                        )
                     elif variant.sku in products:
                         problems.append(
-                            f"Variant SKU {variant.sku} is a product SKU on line {products[variant.sku].line}."
+                            _("Variant SKU %(sku)s is a product SKU on line %(line)s.")
+                            % {"sku": variant.sku, "line": products[variant.sku].line}
                         )
                     else:
                         variant_lines[variant.sku] = line
                         known.variants.append(variant)
             errors.extend((line, p) for p in problems)
     except csv.Error as exc:
-        errors.append((line, f"This line cannot be read as CSV: {exc}."))
+        errors.append((line, _("This line cannot be read as CSV: %(error)s.") % {"error": exc}))
     if rows == 0 and not errors:
-        raise CsvImportError([(0, "The file has a header but no rows.")])
+        raise CsvImportError([(0, _("The file has a header but no rows."))])
     for sku, product in products.items():
         if sku in variant_lines:
-            errors.append((product.line, f"SKU {sku} is also a variant SKU on line {variant_lines[sku]}."))
+            errors.append(
+                (
+                    product.line,
+                    _("SKU %(sku)s is also a variant SKU on line %(line)s.") % {"sku": sku, "line": variant_lines[sku]},
+                )
+            )
     errors.extend(_check_against_database(products))
     return list(products.values()), sorted(errors)
 
@@ -223,28 +270,28 @@ def _product_from(row: dict, line: int, currency_code: str, taxes: dict, problem
     sku = services.normalise_sku(row.get("sku", ""))
     name, category = row.get("name", ""), row.get("category", "")
     if not sku:
-        problems.append("The sku is empty.")
+        problems.append(_("The %(column)s is empty.") % {"column": "sku"})
     elif len(sku) > 40:
-        problems.append("The sku is longer than 40 characters.")
+        problems.append(_longer("sku", 40))
     if not name:
-        problems.append("The name is empty.")
+        problems.append(_("The %(column)s is empty.") % {"column": "name"})
     elif len(name) > 120:
-        problems.append("The name is longer than 120 characters.")
+        problems.append(_longer("name", 120))
     if not category:
-        problems.append("The category is empty.")
+        problems.append(_("The %(column)s is empty.") % {"column": "category"})
     elif len(category) > 80:
-        problems.append("The category is longer than 80 characters.")
+        problems.append(_longer("category", 80))
     price = _price(row.get("price", ""), "price", currency_code, problems)
     barcode = row.get("barcode", "")
     if len(barcode) > 64:
-        problems.append("The barcode is longer than 64 characters.")
+        problems.append(_longer("barcode", 64))
     codes = tuple(sorted({c.upper() for c in re.split(r"[\s|,;]+", row.get("taxes", "")) if c}))
     unknown = [c for c in codes if c not in taxes]
     if unknown:
-        problems.append(f"Unknown tax code(s): {', '.join(unknown)}.")
+        problems.append(_("Unknown tax code(s): %(codes)s.") % {"codes": ", ".join(unknown)})
     archived = _bool(row.get("archived", ""))
     if archived is None:
-        problems.append(f"archived must be yes or no, not “{row.get('archived')}”.")
+        problems.append(_yes_or_no("archived", row.get("archived")))
     if problems or price is None:
         return None
     return _ProductRow(
@@ -266,21 +313,21 @@ def _variant_from(row: dict, line: int, currency_code: str, problems: list[str])
     others = [row.get(c, "") for c in ("variant_sku", "variant_barcode", "variant_price")]
     if not name:
         if any(others):
-            problems.append("Variant columns are filled in but the variant name is empty.")
+            problems.append(_("Variant columns are filled in but the variant name is empty."))
         return None
     if len(name) > 80:
-        problems.append("The variant name is longer than 80 characters.")
+        problems.append(_("The variant name is longer than %(max)s characters.") % {"max": 80})
     if not sku:
-        problems.append("The variant_sku is empty (each variant needs its own SKU).")
+        problems.append(_("The variant_sku is empty (each variant needs its own SKU)."))
     elif len(sku) > 40:
-        problems.append("The variant_sku is longer than 40 characters.")
+        problems.append(_longer("variant_sku", 40))
     barcode = row.get("variant_barcode", "")
     if len(barcode) > 64:
-        problems.append("The variant_barcode is longer than 64 characters.")
+        problems.append(_longer("variant_barcode", 64))
     price = _price(row.get("variant_price", ""), "variant_price", currency_code, problems)
     archived = _bool(row.get("variant_archived", ""))
     if archived is None:
-        problems.append(f"variant_archived must be yes or no, not “{row.get('variant_archived')}”.")
+        problems.append(_yes_or_no("variant_archived", row.get("variant_archived")))
     if price is None or archived is None or not sku or len(name) > 80:
         return None
     return _VariantRow(line=line, name=name, sku=sku, barcode=barcode, price_minor=price, archived=archived)
@@ -288,15 +335,17 @@ def _variant_from(row: dict, line: int, currency_code: str, problems: list[str])
 
 def _price(text: str, column: str, currency_code: str, problems: list[str]) -> int | None:
     if not text:
-        problems.append(f"The {column} is empty.")
+        problems.append(_("The %(column)s is empty.") % {"column": column})
         return None
     try:
         value = parse_amount(text, currency_code)
     except MoneyError as exc:
-        problems.append(f"The {column} “{text}” is not a price: {exc}")
+        problems.append(
+            _("The %(column)s “%(text)s” is not a price: %(error)s") % {"column": column, "text": text, "error": exc}
+        )
         return None
     if value < 0:
-        problems.append(f"The {column} must be zero or more.")
+        problems.append(_("The %(column)s must be zero or more.") % {"column": column})
         return None
     return value
 
@@ -315,12 +364,12 @@ def _check_against_database(products: dict[str, _ProductRow]) -> list[tuple[int,
     }
     for sku, product in products.items():
         if sku in existing_variants:
-            errors.append((product.line, f"SKU {sku} is already used by a variant."))
+            errors.append((product.line, _("SKU %(sku)s is already used by a variant.") % {"sku": sku}))
     for sku, (product, variant) in variant_rows.items():
         if sku in existing_products:
-            errors.append((variant.line, f"Variant SKU {sku} is already used by a product."))
+            errors.append((variant.line, _("Variant SKU %(sku)s is already used by a product.") % {"sku": sku}))
         elif sku in existing_variants and existing_variants[sku][1] != existing_products.get(product.sku):
-            errors.append((variant.line, f"Variant SKU {sku} belongs to another product."))
+            errors.append((variant.line, _("Variant SKU %(sku)s belongs to another product.") % {"sku": sku}))
     return errors
 
 
@@ -337,7 +386,7 @@ def _bulk_update(model, objects: list, fields: list[str], batch_size: int = 2000
     with connection.cursor() as cursor:
         for start in range(0, len(objects), batch_size):
             batch = objects[start : start + batch_size]
-            values = ", ".join(f"({', '.join(casts)})" for _ in batch)
+            values = ", ".join(f"({', '.join(casts)})" for _row in batch)
             params = [p for obj in batch for p in (obj.pk, *(getattr(obj, c.attname) for c in columns))]
             cursor.execute(
                 f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model
@@ -358,7 +407,11 @@ def catalog_import(*, data: bytes, currency_code: str, actor: User | None = None
     if errors:
         raise CsvImportError(
             errors[:MAX_ERRORS_SHOWN]
-            + ([(0, f"… and {len(errors) - MAX_ERRORS_SHOWN} more.")] if len(errors) > MAX_ERRORS_SHOWN else [])
+            + (
+                [(0, _("… and %(count)s more.") % {"count": len(errors) - MAX_ERRORS_SHOWN})]
+                if len(errors) > MAX_ERRORS_SHOWN
+                else []
+            )
         )
     result = ImportResult()
     categories = {c.name.casefold(): c for c in Category.objects.all().order_by("is_archived", "pk")}
@@ -478,7 +531,3 @@ def catalog_export_lines(*, currency_code: str) -> Iterator[str]:
     yield "\ufeff"
     for row in catalog_export_rows(currency_code=currency_code):
         yield writer.writerow(row)
-
-
-def import_errors_as_validation_error(exc: CsvImportError) -> ValidationError:
-    return ValidationError([f"Line {line}: {msg}" if line else msg for line, msg in exc.errors])

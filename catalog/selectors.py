@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from business.models import Outlet, Tax
 
@@ -266,24 +267,32 @@ def catalog_lines_resolve(*, outlet_id: int, lines: Sequence[LineChoice]) -> Res
         where = f"lines.{index}"
         product = products.get(line.product_id)
         if product is None or product.is_archived:
-            errors[where].append(f"Line {index}: this product is not on the menu.")
+            errors[where].append(_("Line %(line)s: this product is not on the menu.") % {"line": index})
             continue
         variants = [v for v in product.variants.all() if not v.is_archived]
         variant = None
         if line.variant_id is not None:
             variant = next((v for v in variants if v.pk == line.variant_id), None)
             if variant is None:
-                errors[where].append(f"Line {index} ({product.name}): that size/variant is not available.")
+                errors[where].append(
+                    _("Line %(line)s (%(product)s): that size/variant is not available.")
+                    % {"line": index, "product": product.name}
+                )
                 continue
         elif variants:
-            errors[where].append(f"Line {index} ({product.name}): choose one of {', '.join(v.name for v in variants)}.")
+            errors[where].append(
+                _("Line %(line)s (%(product)s): choose one of %(choices)s.")
+                % {"line": index, "product": product.name, "choices": ", ".join(v.name for v in variants)}
+            )
             continue
         product_override = overrides.get((product.pk, None))
         variant_override = overrides.get((product.pk, variant.pk)) if variant else None
         if (product_override and not product_override.is_available) or (
             variant_override and not variant_override.is_available
         ):
-            errors[where].append(f"Line {index}: {product.name} is sold out at this outlet.")
+            errors[where].append(
+                _("Line %(line)s: %(product)s is sold out at this outlet.") % {"line": index, "product": product.name}
+            )
             continue
         base = variant.price_minor if variant else product.price_minor
         for override in (product_override if not variant else None, variant_override):
@@ -295,7 +304,10 @@ def catalog_lines_resolve(*, outlet_id: int, lines: Sequence[LineChoice]) -> Res
         for mid in line.modifier_ids:
             modifier = modifiers.get(mid)
             if modifier is None or modifier.is_archived or modifier.group_id not in groups:
-                errors[where].append(f"Line {index} ({product.name}): an option chosen does not belong to it.")
+                errors[where].append(
+                    _("Line %(line)s (%(product)s): an option chosen does not belong to it.")
+                    % {"line": index, "product": product.name}
+                )
                 continue
             per_group[modifier.group_id] += 1
             chosen.append(modifier)
@@ -303,11 +315,13 @@ def catalog_lines_resolve(*, outlet_id: int, lines: Sequence[LineChoice]) -> Res
             count = per_group.get(group.pk, 0)
             if count < group.min_choices:
                 errors[where].append(
-                    f"Line {index} ({product.name}): choose at least {group.min_choices} for “{group.name}”."
+                    _("Line %(line)s (%(product)s): choose at least %(count)s for “%(group)s”.")
+                    % {"line": index, "product": product.name, "count": group.min_choices, "group": group.name}
                 )
             if count > group.max_choices:
                 errors[where].append(
-                    f"Line {index} ({product.name}): choose at most {group.max_choices} for “{group.name}”."
+                    _("Line %(line)s (%(product)s): choose at most %(count)s for “%(group)s”.")
+                    % {"line": index, "product": product.name, "count": group.max_choices, "group": group.name}
                 )
         if where in errors:
             continue

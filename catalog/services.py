@@ -1,19 +1,22 @@
 """Writes to the catalog. Each service validates everything first and reports all errors at once.
 
 SKUs are unique across products *and* variants. A unique index covers each table; the check across both runs
-under one transaction-scoped advisory lock, so two concurrent writers cannot both take the same SKU.
+under one transaction-scoped advisory lock of the tenant, so two concurrent writers cannot both take the same
+SKU.
 Price changes are audited (`catalog.price_change`) in the same transaction as the change.
 """
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet, Tax
+from core.locks import advisory_xact_lock
+from pos_project.errors import ServiceError
 
 from .models import (
     Category,
@@ -27,14 +30,11 @@ from .models import (
 
 Errors = dict[str, list[str]]
 
-# pg_advisory_xact_lock key for "who may take a SKU" (any constant; shared by every SKU-writing service).
-SKU_LOCK_KEY = 7_301_001
-
 
 def sku_lock() -> None:
-    """Serialise SKU-taking writers until the end of the transaction (cheap; catalog edits are rare)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SKU_LOCK_KEY])
+    """Serialise the tenant's SKU-taking writers until the end of the transaction (cheap; catalog edits are
+    rare). Keyed by schema: one tenant's long import never makes another tenant's catalog wait."""
+    advisory_xact_lock("catalog.sku")
 
 
 def normalise_sku(sku: str) -> str:
@@ -56,16 +56,20 @@ def _add(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
+def _too_long(max_length: int) -> str:
+    return _("The name is too long (%(max)s characters at most).") % {"max": max_length}
+
+
 def _check_price(errors: Errors, field: str, value, *, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        _add(errors, field, "The price must be zero or more.")
+        _add(errors, field, _("The price must be zero or more."))
 
 
 def _check_sort_order(errors: Errors, value) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        _add(errors, "sort_order", "The sort order must be zero or more.")
+        _add(errors, "sort_order", _("The sort order must be zero or more."))
 
 
 def _audit_price(*, actor: User | None, target: str, old: int | None, new: int | None, **extra) -> None:
@@ -78,9 +82,9 @@ def _audit_price(*, actor: User | None, target: str, old: int | None, new: int |
 def _category_errors(name: str, sort_order: int) -> Errors:
     errors: Errors = {}
     if not name:
-        _add(errors, "name", "A category needs a name.")
-    elif len(name) > Category._meta.get_field("name").max_length:
-        _add(errors, "name", "The name is too long (80 characters at most).")
+        _add(errors, "name", _("A category needs a name."))
+    elif len(name) > (max_length := Category._meta.get_field("name").max_length):
+        _add(errors, "name", _too_long(max_length))
     _check_sort_order(errors, sort_order)
     return errors
 
@@ -89,7 +93,7 @@ def _category_errors(name: str, sort_order: int) -> Errors:
 def category_create(*, name: str, sort_order: int = 0) -> Category:
     name = (name or "").strip()
     if errors := _category_errors(name, sort_order):
-        raise ValidationError(errors)
+        raise ServiceError("category.invalid", _("The category needs fixing."), fields=errors)
     return Category.objects.create(name=name, sort_order=sort_order)
 
 
@@ -97,7 +101,7 @@ def category_create(*, name: str, sort_order: int = 0) -> Category:
 def category_update(*, category: Category, name: str, sort_order: int) -> Category:
     name = (name or "").strip()
     if errors := _category_errors(name, sort_order):
-        raise ValidationError(errors)
+        raise ServiceError("category.invalid", _("The category needs fixing."), fields=errors)
     category.name, category.sort_order = name, sort_order
     category.save(update_fields=["name", "sort_order"])
     return category
@@ -132,15 +136,19 @@ def _sellable_errors(
     if not name:
         _add(errors, "name", messages[0])
     elif len(name) > max_length["name"]:
-        _add(errors, "name", f"The name is too long ({max_length['name']} characters at most).")
+        _add(errors, "name", _too_long(max_length["name"]))
     if not sku:
         _add(errors, "sku", messages[1])
     elif len(sku) > max_length["sku"]:
-        _add(errors, "sku", f"The SKU is too long ({max_length['sku']} characters at most).")
+        _add(errors, "sku", _("The SKU is too long (%(max)s characters at most).") % {"max": max_length["sku"]})
     elif taken():
-        _add(errors, "sku", f"The SKU “{sku}” is already used.")
+        _add(errors, "sku", _("The SKU “%(sku)s” is already used.") % {"sku": sku})
     if len(barcode) > max_length["barcode"]:
-        _add(errors, "barcode", f"The barcode is too long ({max_length['barcode']} characters at most).")
+        _add(
+            errors,
+            "barcode",
+            _("The barcode is too long (%(max)s characters at most).") % {"max": max_length["barcode"]},
+        )
     _check_price(errors, "price_minor", price_minor)
     _check_sort_order(errors, sort_order)
     return errors
@@ -152,10 +160,10 @@ def _product_errors(
     errors = _sellable_errors(
         Product, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order,
         taken=lambda: sku_taken(sku, product=product),
-        messages=("A product needs a name.", "A product needs a SKU."),
+        messages=(_("A product needs a name."), _("A product needs a SKU.")),
     )  # fmt: skip
     if not isinstance(category, Category):
-        errors = {"category": ["Choose a category."], **errors}
+        errors = {"category": [_("Choose a category.")], **errors}
     return errors
 
 
@@ -183,7 +191,7 @@ def product_create(
         sort_order=sort_order,
     )
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("product.invalid", _("The product needs fixing."), fields=errors)
     product = Product.objects.create(
         category=category,
         name=name,
@@ -226,7 +234,7 @@ def product_update(
         sort_order=sort_order,
     )
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("product.invalid", _("The product needs fixing."), fields=errors)
     if locked.price_minor != price_minor:
         _audit_price(actor=actor, target=sku, old=locked.price_minor, new=price_minor)
     for field, value in {
@@ -270,7 +278,7 @@ def _variant_errors(
     return _sellable_errors(
         ProductVariant, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order,
         taken=lambda: sku_taken(sku, variant=variant),
-        messages=("A variant needs a name (e.g. Regular, Large).", "A variant needs its own SKU."),
+        messages=(_("A variant needs a name (e.g. Regular, Large)."), _("A variant needs its own SKU.")),
     )  # fmt: skip
 
 
@@ -284,7 +292,7 @@ def variant_create(
         variant=None, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order
     )
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("variant.invalid", _("The variant needs fixing."), fields=errors)
     return ProductVariant.objects.create(
         product=product, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order
     )
@@ -308,7 +316,7 @@ def variant_update(
         variant=locked, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order
     )
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("variant.invalid", _("The variant needs fixing."), fields=errors)
     if locked.price_minor != price_minor:
         _audit_price(actor=actor, target=sku, old=locked.price_minor, new=price_minor)
     variant.name, variant.sku, variant.barcode = name, sku, barcode
@@ -343,31 +351,41 @@ def _modifier_group_errors(
 ) -> Errors:
     errors: Errors = {}
     if not name:
-        _add(errors, "name", "A modifier group needs a name.")
-    elif len(name) > ModifierGroup._meta.get_field("name").max_length:
-        _add(errors, "name", "The name is too long (80 characters at most).")
+        _add(errors, "name", _("A modifier group needs a name."))
+    elif len(name) > (max_length := ModifierGroup._meta.get_field("name").max_length):
+        _add(errors, "name", _too_long(max_length))
     ints_ok = True
     for field, value in (("min_choices", min_choices), ("max_choices", max_choices)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            _add(errors, field, "Enter a whole number, zero or more.")
+            _add(errors, field, _("Enter a whole number, zero or more."))
             ints_ok = False
     if ints_ok:
         if max_choices < 1:
-            _add(errors, "max_choices", "At least one choice must be allowed.")
+            _add(errors, "max_choices", _("At least one choice must be allowed."))
         elif max_choices < min_choices:
-            _add(errors, "max_choices", "The maximum must be at least the minimum.")
+            _add(errors, "max_choices", _("The maximum must be at least the minimum."))
     _check_sort_order(errors, sort_order)
     active = [m for m in modifiers if not m.is_archived]
     for index, spec in enumerate(modifiers, start=1):
         name_ = (spec.name or "").strip()
         if not name_:
-            _add(errors, "modifiers", f"Modifier {index}: give it a name.")
-        elif len(name_) > Modifier._meta.get_field("name").max_length:
-            _add(errors, "modifiers", f"Modifier {index}: the name is too long (80 characters at most).")
+            _add(errors, "modifiers", _("Modifier %(index)s: give it a name.") % {"index": index})
+        elif len(name_) > (max_length := Modifier._meta.get_field("name").max_length):
+            _add(
+                errors,
+                "modifiers",
+                _("Modifier %(index)s: the name is too long (%(max)s characters at most).")
+                % {"index": index, "max": max_length},
+            )
         if not isinstance(spec.price_delta_minor, int) or spec.price_delta_minor < 0:
-            _add(errors, "modifiers", f"Modifier {index}: the extra price must be zero or more.")
+            _add(errors, "modifiers", _("Modifier %(index)s: the extra price must be zero or more.") % {"index": index})
     if ints_ok and min_choices > len(active):
-        _add(errors, "min_choices", f"At least {min_choices} choice(s) are required but the group has {len(active)}.")
+        _add(
+            errors,
+            "min_choices",
+            _("At least %(min)s choice(s) are required but the group has %(count)s.")
+            % {"min": min_choices, "count": len(active)},
+        )
     return errors
 
 
@@ -376,9 +394,9 @@ def _modifiers_save(group: ModifierGroup, modifiers: Sequence[ModifierSpec]) -> 
     errors: Errors = {}
     for index, spec in enumerate(modifiers, start=1):
         if spec.pk is not None and spec.pk not in existing:
-            _add(errors, "modifiers", f"Modifier {index} does not belong to this group.")
+            _add(errors, "modifiers", _("Modifier %(index)s does not belong to this group.") % {"index": index})
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("modifier_group.invalid", _("The modifier group needs fixing."), fields=errors)
     for position, spec in enumerate(modifiers):
         values = {
             "name": spec.name.strip(),
@@ -406,7 +424,7 @@ def modifier_group_create(
         name=name, min_choices=min_choices, max_choices=max_choices, sort_order=sort_order, modifiers=modifiers
     )
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("modifier_group.invalid", _("The modifier group needs fixing."), fields=errors)
     group = ModifierGroup.objects.create(
         name=name, min_choices=min_choices, max_choices=max_choices, sort_order=sort_order
     )
@@ -440,7 +458,7 @@ def modifier_group_update(
         modifiers=[*modifiers, *unlisted],
     )
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("modifier_group.invalid", _("The modifier group needs fixing."), fields=errors)
     group.name, group.min_choices, group.max_choices = name, min_choices, max_choices
     group.sort_order, group.is_archived = sort_order, is_archived
     group.save()
@@ -452,7 +470,9 @@ def modifier_group_update(
 def product_set_modifier_groups(*, product: Product, groups: Sequence[ModifierGroup]) -> None:
     """The groups asked for when this product is sold, in the given order."""
     if len({g.pk for g in groups}) != len(groups):
-        raise ValidationError({"modifier_groups": ["A modifier group is listed twice."]})
+        raise ServiceError(
+            "product.modifier_group_twice", _("A modifier group is listed twice."), field="modifier_groups"
+        )
     ProductModifierGroup.objects.filter(product=product).delete()
     ProductModifierGroup.objects.bulk_create(
         ProductModifierGroup(product=product, group=group, sort_order=index) for index, group in enumerate(groups)
@@ -479,10 +499,10 @@ def outlet_override_set(
     """
     errors: Errors = {}
     if variant is not None and variant.product_id != product.pk:
-        _add(errors, "variant", "This variant belongs to another product.")
+        _add(errors, "variant", _("This variant belongs to another product."))
     _check_price(errors, "price_minor", price_minor, allow_none=True)
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("outlet_override.invalid", _("The outlet's price needs fixing."), fields=errors)
     current = (
         OutletProductOverride.objects.select_for_update()
         .filter(outlet=outlet, product=product, variant=variant)

@@ -3,12 +3,12 @@ never reads sales' tables."""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from pos_project.errors import CONFLICT, ServiceError
 
 from .lock_objects import ticket_line_lock, ticket_lock
 from .models import Station, Ticket, TicketLine
@@ -153,7 +153,7 @@ def station_update(
     """Rename a station, change its timers and what it prepares (whole categories and single products)."""
     errors = _station_errors(outlet=station.outlet, name=name, amber=amber, red=red, exclude_pk=station.pk)
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("station.invalid", _("The station needs fixing."), fields=errors)
     station.name, station.amber_after_minutes, station.red_after_minutes = name.strip(), amber, red
     station.save(update_fields=["name", "amber_after_minutes", "red_after_minutes"])
     station.categories.set(category_ids)
@@ -164,7 +164,12 @@ def station_update(
 def station_delete(*, station: Station) -> None:
     """A station with tickets is kept (its history stays readable); one never used is deleted."""
     if Ticket.objects.filter(station=station).exists():
-        raise ValidationError(f"{station.name} has tickets, so it cannot be deleted; move its categories instead.")
+        raise ServiceError(
+            "station.has_tickets",
+            _("%(station)s has tickets, so it cannot be deleted; move its categories instead.")
+            % {"station": station.name},
+            status=CONFLICT,
+        )
     station.delete()
 
 
@@ -173,13 +178,13 @@ def _station_errors(*, outlet, name: str, amber, red, exclude_pk: int | None = N
     errors: dict[str, list[str]] = {}
     taken = Station.objects.filter(outlet=outlet, name__iexact=name).exclude(pk=exclude_pk)
     if not name:
-        errors["name"] = ["A station needs a name."]
+        errors["name"] = [_("A station needs a name.")]
     elif len(name) > 60:
-        errors["name"] = ["A station name has at most 60 characters."]
+        errors["name"] = [_("A station name has at most %(max)s characters.") % {"max": 60}]
     elif taken.exists():
-        errors["name"] = [f"{outlet} already has a station called “{name}”."]
+        errors["name"] = [_("%(outlet)s already has a station called “%(name)s”.") % {"outlet": outlet, "name": name}]
     if not (isinstance(amber, int) and isinstance(red, int) and 0 < amber < red <= 240):
-        errors["red_after_minutes"] = ["Amber comes before red: 1 ≤ amber < red ≤ 240 minutes."]
+        errors["red_after_minutes"] = [_("Amber comes before red: 1 ≤ amber < red ≤ 240 minutes.")]
     return errors
 
 
@@ -189,7 +194,7 @@ def station_create(
 ) -> Station:
     errors = _station_errors(outlet=outlet, name=name, amber=amber, red=red)
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("station.invalid", _("The station needs fixing."), fields=errors)
     station = Station.objects.create(outlet=outlet, name=name.strip(), amber_after_minutes=amber, red_after_minutes=red)
     station.categories.set(category_ids)
     station.products.set(product_ids or [])

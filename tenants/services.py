@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from accounts.access import owner_role
@@ -17,6 +18,7 @@ from billing.models import Plan
 from billing.selectors import plan_get_default
 from business.models import Outlet
 from business.services import outlet_create
+from pos_project.errors import ServiceError
 
 from .models import Domain, Tenant
 from .selectors import tenant_url
@@ -48,16 +50,31 @@ def schema_name_for(slug: str) -> str:
 def tenant_slug_validate(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug) or "--" in slug:
-        raise ValidationError(
-            "The address must be 3 to 30 characters: lowercase letters, digits and single hyphens, "
-            "starting with a letter and not ending with a hyphen.",
-            code="invalid",
+        raise ServiceError(
+            "tenant.slug_invalid",
+            _(
+                "The address must be 3 to 30 characters: lowercase letters, digits and single hyphens, "
+                "starting with a letter and not ending with a hyphen."
+            ),
+            field="slug",
         )
     if slug in RESERVED_SLUGS:
-        raise ValidationError(f"The address “{slug}” is reserved; please choose another.", code="reserved")
+        raise ServiceError(
+            "tenant.slug_reserved",
+            _("The address “%(slug)s” is reserved; please choose another.") % {"slug": slug},
+            field="slug",
+        )
     if Tenant.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=_host_for(slug)).exists():
-        raise ValidationError(f"The address “{slug}” is already taken; please choose another.", code="taken")
+        raise _slug_taken(slug)
     return slug
+
+
+def _slug_taken(slug: str) -> ServiceError:
+    return ServiceError(
+        "tenant.slug_taken",
+        _("The address “%(slug)s” is already taken; please choose another.") % {"slug": slug},
+        field="slug",
+    )
 
 
 def _host_for(slug: str) -> str:
@@ -86,16 +103,16 @@ def tenant_provision(
         errors["slug"] = exc.messages
     name = (name or "").strip()
     if not name:
-        errors["name"] = ["The business needs a name."]
+        errors["name"] = [_("The business needs a name.")]
     elif len(name) > 120:
-        errors["name"] = ["The name can be at most 120 characters."]
+        errors["name"] = [_("The name can be at most %(max)s characters.") % {"max": 120}]
     owner_email = (owner_email or "").strip().lower()
     try:
         validate_email(owner_email)
     except ValidationError:
-        errors["owner_email"] = [f"“{owner_email}” is not a valid e-mail address."]
+        errors["owner_email"] = [_("“%(email)s” is not a valid e-mail address.") % {"email": owner_email}]
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("tenant.invalid", _("The new business needs fixing."), fields=errors)
 
     password = secrets.token_urlsafe(12)
     try:
@@ -122,7 +139,7 @@ def tenant_provision(
                 )
     except IntegrityError as exc:
         # Two sign-ups racing for one address: the loser lands here, with nothing left behind.
-        raise ValidationError({"slug": [f"The address “{slug}” is already taken; please choose another."]}) from exc
+        raise _slug_taken(slug) from exc
     return ProvisionedTenant(
         tenant=tenant,
         domain=domain,

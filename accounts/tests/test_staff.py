@@ -132,3 +132,20 @@ def test_owner_sets_a_supervisors_pin_from_the_staff_page(tenant, owner):
     assert "Approval PIN set" in done.content.decode()
     with tenant_context(tenant.tenant):
         assert User.objects.get(pk=supervisor.pk).pin_hash
+
+
+def test_staff_refusals_carry_stable_codes(in_tenant):
+    from accounts.services import staff_create, staff_set_pin, staff_update
+    from pos_project.errors import ServiceError
+
+    owner = in_tenant.users[Role.ADMIN_TENANT]
+    with pytest.raises(ServiceError) as refused:
+        staff_create(username="OWNER", role="WIZARD", actor=owner)
+    assert refused.value.code == "staff.invalid" and set(refused.value.message_dict) == {"username", "role"}
+    assert refused.value.message_dict["role"] == ["“WIZARD” is not a staff role."]
+    with pytest.raises(ServiceError) as refused:
+        staff_update(user=owner, actor=owner, role=Role.CASHIER, is_active=True)
+    assert (refused.value.code, refused.value.status) == ("staff.self_change", 403)
+    with pytest.raises(ServiceError) as refused:
+        staff_set_pin(user=owner, pin="1111", actor=owner)
+    assert refused.value.code == "staff.pin_too_easy" and "pin" in refused.value.message_dict

@@ -160,3 +160,15 @@ def test_import_page_lists_errors_and_saves_nothing(tenant):
     with tenant_context(tenant.tenant):
         assert Product.objects.get(sku="BAG").price_minor == 15000
         assert not Product.objects.filter(sku__in=["A", "B"]).exists()
+
+
+def test_a_refused_file_is_a_service_error_with_every_line_on_the_file_input(in_tenant):
+    from pos_project.errors import error_body
+
+    with pytest.raises(csv_io.CsvImportError) as exc:
+        run(HEADER + "Coffee,,A,1,,,,,\nCoffee,B,B,x,,,,,\n")
+    body = error_body(exc.value)["error"]
+    assert body["code"] == "catalog.import_invalid"
+    assert body["fields"]["file"][0] == "Line 2: The name is empty."
+    assert body["fields"]["file"][1].startswith("Line 3: The price “x” is not a price")
+    assert exc.value.summary == "The file has 2 problems; nothing was imported."

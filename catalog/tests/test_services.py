@@ -25,6 +25,7 @@ def test_product_create_reports_every_error_at_once(in_tenant):
         services.product_create(category=None, name=" ", sku="taken", price_minor=-1, sort_order=-2)
     assert set(errors_of(exc)) == {"category", "name", "sku", "price_minor", "sort_order"}
     assert errors_of(exc)["sku"] == ["The SKU “TAKEN” is already used."]
+    assert (exc.value.code, exc.value.summary) == ("product.invalid", "The product needs fixing.")
 
 
 @pytest.mark.parametrize("price", [1.5, "100", True, None])

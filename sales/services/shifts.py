@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import limit_check
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
@@ -27,6 +28,8 @@ def business_date_now() -> date:
 
 @transaction.atomic
 def register_create(*, outlet: Outlet, name: str) -> Register:
+    """A new till; the plan may limit how many active registers a business has (`plan.limit_reached`)."""
+    limit_check("registers", Register.objects.filter(is_active=True).count())
     name = (name or "").strip()
     if not name:
         raise ServiceError("register.name_missing", _("A register needs a name."), field="name")

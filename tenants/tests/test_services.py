@@ -112,3 +112,16 @@ def test_provision_tenant_command_reports_errors_without_creating(db, django_db_
     with pytest.raises(CommandError, match="No plan “gold”"):
         call_command("provision_tenant", slug="gold-cafe", name="X", owner_email="o@x.example", plan="gold")
     assert not Tenant.objects.filter(slug__in=["admin", "gold-cafe"]).exists()
+
+
+def test_refusals_carry_stable_codes(tenant):
+    from pos_project.errors import ServiceError
+    from tenants.services import tenant_slug_validate
+
+    with pytest.raises(ServiceError) as excinfo:
+        tenant_provision(slug="admin", name=" ", owner_email="o@example.com")
+    assert excinfo.value.code == "tenant.invalid" and set(excinfo.value.message_dict) == {"slug", "name"}
+    for slug, code in [("a", "tenant.slug_invalid"), ("www", "tenant.slug_reserved"), ("alpha", "tenant.slug_taken")]:
+        with pytest.raises(ServiceError) as excinfo:
+            tenant_slug_validate(slug)
+        assert excinfo.value.code == code and "slug" in excinfo.value.message_dict
