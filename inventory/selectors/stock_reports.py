@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_CEILING, Decimal
 
+from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
@@ -211,11 +212,18 @@ def low_stock_rows(levels: Iterable[StockLevel]) -> list[StockLevel]:
 
 
 def stock_attention() -> dict[str, int]:
-    """What waits for a supervisor: adjustments to approve, transfers on their way, low items (3 counts)."""
+    """What waits for a supervisor: adjustments to approve, transfers on their way, low items (2 queries)."""
     from ..models import StockAdjustment, Transfer
 
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM {StockAdjustment._meta.db_table} WHERE status = %s), "  # noqa: S608
+            f"(SELECT count(*) FROM {Transfer._meta.db_table} WHERE status = %s)",
+            [StockAdjustment.Status.PENDING, Transfer.Status.SENT],
+        )
+        pending, in_transit = cursor.fetchone()
     return {
-        "pending": StockAdjustment.objects.filter(status=StockAdjustment.Status.PENDING).count(),
-        "in_transit": Transfer.objects.filter(status=Transfer.Status.SENT).count(),
+        "pending": pending,
+        "in_transit": in_transit,
         "low": StockLevel.objects.filter(LOW, item__is_archived=False).count(),
     }
