@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from business.models import Outlet
+from pos_project.errors import CONFLICT, ServiceError
 
 from ..models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
 from ..quantities import format_quantity
@@ -24,8 +25,13 @@ from ..quantities import format_quantity
 Kind = StockMovement.Kind
 
 
-class OutOfStock(ValidationError):
-    """A movement would take an item below zero where that is not allowed. The message names the items."""
+class OutOfStock(ServiceError):
+    """A movement would take items below zero where that is not allowed: `stock.insufficient`, a conflict with
+    what is on the shelf (409). One message per short item, each naming it."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("stock.insufficient", " ".join(messages), fields={"__all__": list(messages)},
+                         status=CONFLICT)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,25 +76,32 @@ def movements_post(
     if not lines:
         return []
     levels = _lock_levels(outlet_id, (line.item_id for line in lines))
-    items = StockItem.objects.in_bulk({line.item_id for line in lines})
+    # Items are read only for what this post needs: the cost of lines priced at the item's cost (sales), the
+    # names of short items. Documents price their lines themselves, so they skip the query.
+    items = StockItem.objects.in_bulk({line.item_id for line in lines if line.unit_cost is None})
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         totals[line.item_id] += line.quantity
     if block_negative:
         short = [
-            (items[item_id], levels[item_id].quantity)
+            (item_id, levels[item_id].quantity)
             for item_id, delta in totals.items()
             if delta < 0 and levels[item_id].quantity + delta < 0
         ]
         if short:
+            items |= StockItem.objects.in_bulk({item_id for item_id, _have in short} - items.keys())
             outlet = Outlet.objects.get(pk=outlet_id)
             raise OutOfStock(
                 [
-                    f"Out of stock: only {format_quantity(max(have, Decimal(0)))} {item.base_unit} of {item.name} "
-                    f"left at {outlet.name}."
-                    for item, have in short
-                ],
-                code="out_of_stock",
+                    _("Out of stock: only %(left)s %(unit)s of %(item)s left at %(outlet)s.")
+                    % {
+                        "left": format_quantity(max(have, Decimal(0))),
+                        "unit": items[item_id].base_unit,
+                        "item": items[item_id].name,
+                        "outlet": outlet.name,
+                    }
+                    for item_id, have in short
+                ]
             )
     movements = []
     for line in lines:

@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.models import Outlet
+from core.models import OutboxEvent
 from inventory.models import StockCount, StockCountLine, StockItem, StockLevel, StockMovement
 from inventory.services.counts import count_enter, count_start
 from inventory.services.stock import MovementLine, movements_post
@@ -115,6 +116,7 @@ def test_two_posts_at_once_post_the_count_once_and_two_starts_make_one_count(com
     finally:
         with tenant_context(alpha.tenant):
             AuditEntry.objects.filter(target__in=[f"CNT-{pk}" for pk in made]).delete()
+            OutboxEvent.objects.filter(name="stock_count.posted", payload__stock_count__in=made).delete()
             StockCountLine.objects.filter(count_id__in=made).delete()
             StockCount.objects.filter(pk__in=made).delete()
             StockMovement.objects.filter(item=item).delete()
