@@ -5,6 +5,11 @@ amounts in the same transaction. Levels are locked (SELECT … FOR UPDATE) in st
 selling the last unit at once queue on the row: the second sees the first's result and, under the "block"
 policy, is refused with a clear message instead of taking the level below zero. Locking in one order means two
 posts that touch the same items never deadlock.
+
+Being the one writer, it is also the one place that sees a level cross its reorder point: a post that takes an
+item at an outlet from above its (set) reorder point to at or below it emits `stock.low` (docs/adr/0008), in
+the same transaction. The levels are already locked and read here, so a post where nothing crosses costs no
+query more; a crossing costs one insert per item.
 """
 
 from collections import defaultdict
@@ -17,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from business.models import Outlet
+from core.outbox import event_emit
 from pos_project.errors import CONFLICT, ServiceError
 
 from ..models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
@@ -103,6 +109,7 @@ def movements_post(
                     for item_id, have in short
                 ]
             )
+    before = {item_id: level.quantity for item_id, level in levels.items()}
     movements = []
     for line in lines:
         level = levels[line.item_id]
@@ -126,7 +133,19 @@ def movements_post(
         )
     StockMovement.objects.bulk_create(movements, batch_size=1000)
     StockLevel.objects.bulk_update(list(levels.values()), ["quantity", "updated_at"], batch_size=1000)
+    _low_stock_emit(outlet_id, levels, before)
     return movements
+
+
+def _low_stock_emit(outlet_id: int, levels: dict[int, StockLevel], before: dict[int, Decimal]) -> None:
+    """`stock.low` for each item this post took from above its reorder point to at or below it. Only on the
+    crossing: a level already low that falls further, or one with no reorder point set, says nothing (the
+    daily digest and the low-stock page list every low level)."""
+    for item_id, level in levels.items():
+        point = level.reorder_point
+        if point > 0 and before[item_id] > point >= level.quantity:
+            event_emit("stock.low", {"item": item_id, "outlet": outlet_id, "level": format_quantity(level.quantity),
+                                     "reorder_point": format_quantity(point)})  # fmt: skip
 
 
 # --- Sales ---------------------------------------------------------------------------------------------
