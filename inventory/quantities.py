@@ -4,7 +4,9 @@ Shared by the stock services (which parse what was typed) and the selectors and 
 
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from pos_project.errors import ServiceError
 
 QTY_PLACES = Decimal("0.001")
 QTY_MAX = Decimal("99999999999")  # 14 digits, 3 of them decimals
@@ -17,22 +19,24 @@ def format_quantity(value: Decimal) -> str:
 
 
 def parse_quantity(text, *, allow_negative: bool = False, allow_zero: bool = False) -> Decimal:
-    """What a person typed (or a form sent) as a quantity, in base units with at most three decimals."""
+    """What a person typed (or a form sent) as a quantity, in base units with at most three decimals.
+
+    Refused with a ServiceError (`quantity.*`) whose one message callers fold into their own ("Line 3: …")."""
     raw = str(text if text is not None else "").strip().replace(",", ".")
     if not raw:
-        raise ValidationError("Enter a quantity.")
+        raise ServiceError("quantity.missing", _("Enter a quantity."))
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise ValidationError(f"“{text}” is not a number.") from None
-    if not value.is_finite():
-        raise ValidationError(f"“{text}” is not a number.")
+        value = None
+    if value is None or not value.is_finite():
+        raise ServiceError("quantity.not_a_number", _("“%(text)s” is not a number.") % {"text": text})
     if value != value.quantize(QTY_PLACES):
-        raise ValidationError("Use at most three decimals.")
+        raise ServiceError("quantity.too_precise", _("Use at most three decimals."))
     if abs(value) > QTY_MAX:
-        raise ValidationError("That quantity is too large.")
+        raise ServiceError("quantity.too_large", _("That quantity is too large."))
     if value < 0 and not allow_negative:
-        raise ValidationError("The quantity cannot be negative.")
+        raise ServiceError("quantity.negative", _("The quantity cannot be negative."))
     if value == 0 and not allow_zero:
-        raise ValidationError("The quantity cannot be zero.")
+        raise ServiceError("quantity.zero", _("The quantity cannot be zero."))
     return value.quantize(QTY_PLACES)

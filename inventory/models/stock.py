@@ -212,6 +212,8 @@ class StockAdjustment(models.Model):
         WASTE = "waste", "Waste"
 
     class Status(models.TextChoices):
+        # Only inside the transaction that submits it (inventory/transitions.py): it leaves posted or pending.
+        NEW = "new", "Being submitted"
         PENDING = "pending", "Waiting for approval"
         POSTED = "posted", "Posted"
         REJECTED = "rejected", "Rejected"
@@ -219,19 +221,27 @@ class StockAdjustment(models.Model):
     outlet = models.ForeignKey("business.Outlet", on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     note = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.POSTED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     value_minor = models.BigIntegerField(default=0)  # sum of |quantity × cost| of its lines
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
-    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"ADJ-{self.pk}"
+
+    # What pages show; what may be done next is the transition table's answer (inventory/transitions.py).
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
 
 
 class StockAdjustmentLine(models.Model):
@@ -269,7 +279,6 @@ class Transfer(models.Model):
     received_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -278,6 +287,19 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"TR-{self.pk}"
+
+    # What pages show; what may be done next is the transition table's answer (inventory/transitions.py).
+    @property
+    def is_in_transit(self) -> bool:
+        return self.status == self.Status.SENT
+
+    @property
+    def is_received(self) -> bool:
+        return self.status == self.Status.RECEIVED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
 
 
 class TransferLine(models.Model):
@@ -320,13 +342,21 @@ class PurchaseOrder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)  # the supplier got it by e-mail (sent once)
-    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"PO-{self.pk}"
+
+    # What pages show; what may be done next is the transition table's answer (inventory/transitions.py).
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
 
 
 class PurchaseOrderLine(models.Model):
@@ -356,7 +386,6 @@ class GoodsReceipt(models.Model):
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=200, blank=True)
-    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -402,6 +431,15 @@ class StockCount(models.Model):
 
     def __str__(self) -> str:
         return f"CNT-{self.pk}"
+
+    # What pages show; what may be done next is the transition table's answer (inventory/transitions.py).
+    @property
+    def is_posted(self) -> bool:
+        return self.status == self.Status.POSTED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
 
 
 class StockCountLine(models.Model):

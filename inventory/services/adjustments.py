@@ -8,24 +8,32 @@ negative level is itself a mistake.
 Who may post directly: supervisors and the owner. Anyone else's adjustment worth more than the tenant's
 `adjustment_approval_minor` waits (PENDING, no movements) for a supervisor or the owner other than its author;
 approving re-checks stock at that moment, because sales went on while it waited.
+
+A submission carries the form's key: a double submit claims the same key (core/idempotency.py) and gets the
+first adjustment back; the same key with other lines is refused (422). Statuses change only through the
+adjustment's transition table (inventory/transitions.py), which writes the audit entry and, once stock has
+moved, the `stock.adjusted` event. Locks: the key, the adjustment, then the levels (docs/adr/0007).
 """
 
 import csv
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.access import can
+from accounts.access import can, capability_check
 from accounts.models import User
-from accounts.services import audit_record
 from business.models import Outlet
+from core.idempotency import idempotency_claim
+from pos_project.errors import CONFLICT, FORBIDDEN, ServiceError
 from pos_project.money import round_minor
 
+from ..lock_objects import adjustment_lines_lock, adjustment_lock
 from ..models import StockAdjustment, StockAdjustmentLine, StockItem, StockLevel, StockMovement
 from ..quantities import format_quantity
+from ..transitions import ADJUSTMENT, adjustment_transition
 from .stock import MovementLine, OutOfStock, movements_post, stock_settings_get
 from .stock_lines import StockLineInput, lines_check, lines_normalise
 
@@ -54,28 +62,23 @@ def adjustment_csv_parse(text: str) -> list[AdjustmentLineInput]:
             continue  # a header row
         if len(fields) != 2 or not fields[0]:
             lines.append(AdjustmentLineInput(item=None, quantity="", line_number=number,
-                                             error="expected “sku,quantity”"))  # fmt: skip
+                                             error=_("expected “sku,quantity”")))  # fmt: skip
             continue
         lines.append(AdjustmentLineInput(item=fields[0], quantity=fields[1], line_number=number))
     return lines
 
 
-def _validated_lines(
-    lines: Sequence[AdjustmentLineInput | tuple],
-) -> list[tuple[int, StockItem, Decimal]]:
-    """(line number, item, signed quantity) for every line, or a ValidationError listing every bad line."""
-    lines = lines_normalise(lines)
+def _validated_lines(lines: list[AdjustmentLineInput]) -> tuple[list[tuple[int, StockItem, Decimal]], list[str]]:
+    """(line number, item, signed quantity) for every good line, and one message per bad one (or for the whole
+    batch: empty, too long)."""
     if not lines:
-        raise ValidationError("Add at least one line.", code="empty")
+        return [], [_("Add at least one line.")]
     if len(lines) > MAX_LINES:
-        raise ValidationError(
-            f"At most {MAX_LINES} lines per adjustment; this one has {len(lines)}. Split it in parts.",
-            code="too_many_lines",
-        )
-    result, errors = lines_check(lines, allow_negative=True)
-    if errors:
-        raise ValidationError(errors, code="bad_lines")
-    return result
+        return [], [
+            _("At most %(max)s lines per adjustment; this one has %(count)s. Split it in parts.")
+            % {"max": MAX_LINES, "count": len(lines)}
+        ]
+    return lines_check(lines, allow_negative=True)
 
 
 def _movement_kind(reason: str) -> str:
@@ -115,18 +118,19 @@ def _post(adjustment: StockAdjustment, lines: list[StockAdjustmentLine], numbers
             if left + line.quantity < 0:
                 item = items[item_id]
                 messages.append(
-                    f"Line {numbers[line.pk]}: only {format_quantity(max(left, Decimal(0)))} {item.base_unit} of "
-                    f"{item.name} left at {adjustment.outlet.name}; an adjustment cannot take out "
-                    f"{format_quantity(-line.quantity)} and leave stock below zero."
-                )
-        raise OutOfStock(messages or ["This adjustment would take stock below zero."], code="out_of_stock") from None
+                    _("Line %(line)s: only %(left)s %(unit)s of %(item)s left at %(outlet)s; an adjustment cannot "
+                      "take out %(out)s and leave stock below zero.")
+                    % {"line": numbers[line.pk], "left": format_quantity(max(left, Decimal(0))),
+                       "unit": item.base_unit, "item": item.name, "outlet": adjustment.outlet.name,
+                       "out": format_quantity(-line.quantity)}
+                )  # fmt: skip
+        raise OutOfStock(messages or [_("This adjustment would take stock below zero.")]) from None
 
 
-def _by_key(key: str) -> StockAdjustment | None:
-    return StockAdjustment.objects.filter(idempotency_key=key).first() if key else None
+def _fingerprint_lines(lines: Sequence[AdjustmentLineInput]) -> list:
+    return [[line.item, str(line.quantity), line.line_number, str(line.error)] for line in lines]
 
 
-@transaction.atomic
 def adjustment_submit(
     *,
     outlet: Outlet,
@@ -138,136 +142,117 @@ def adjustment_submit(
 ) -> StockAdjustment:
     """Record an adjustment of 1 to 1,000 lines and post it, or leave it waiting for approval.
 
-    `lines` are (item pk or SKU, quantity as typed) pairs or `AdjustmentLineInput`s. A retry with the same
-    idempotency key returns the first adjustment and changes nothing."""
-    key = (idempotency_key or "").strip()
-    if len(key) > 64:
-        raise ValidationError("The form's key is too long; reload the page.", code="bad_key")
-    existing = _by_key(key)
-    if existing is not None:
-        return existing
-    errors = []
-    if reason not in Reason.values:
-        errors.append("Choose a reason.")
-    if not outlet.is_active:
-        errors.append(f"{outlet.name} is closed; adjust stock at an open outlet.")
+    `lines` are (item pk or SKU, quantity as typed) pairs or `AdjustmentLineInput`s. With a key (the forms
+    send one per page load), a retry of the same submission returns the first adjustment and changes nothing,
+    and the key with another submission is refused (422). A refused submission keeps no key, so the form can
+    be corrected and sent again."""
+    lines = lines_normalise(lines)
     note = (note or "").strip()
-    if len(note) > 200:
-        errors.append("Keep the note under 200 characters.")
-    try:
-        checked = _validated_lines(lines)
-    except ValidationError as exc:
-        errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors, code="invalid")
+    request = {"outlet": outlet.pk, "user": user.pk, "reason": reason, "note": note,
+               "lines": _fingerprint_lines(lines)}  # fmt: skip
+    with transaction.atomic():
+        once = None  # without a key (a script, a page from before keys) the write is simply unprotected
+        if (idempotency_key or "").strip():
+            once = idempotency_claim(key=idempotency_key, action="adjustment.submit", request=request)
+        if once is not None and once.replayed:
+            return once.recall(StockAdjustment)
+        errors: dict[str, list[str]] = {}
+        if reason not in Reason.values:
+            errors["reason"] = [_("Choose a reason.")]
+        if not outlet.is_active:
+            errors["outlet"] = [_("%(outlet)s is closed; adjust stock at an open outlet.") % {"outlet": outlet.name}]
+        if len(note) > 200:
+            errors["note"] = [_("Keep the note under 200 characters.")]
+        checked, line_errors = _validated_lines(lines)
+        if line_errors:
+            errors["__all__"] = line_errors
+        if errors:
+            raise ServiceError("adjustment.invalid", _("The adjustment needs fixing."), fields=errors)
 
-    value = round_minor(sum((abs(quantity * item.cost) for _, item, quantity in checked), Decimal(0)))
-    threshold = stock_settings_get().adjustment_approval_minor
-    # Above the owner's threshold every adjustment but the owner's own waits for a second person (four eyes).
-    waits = threshold is not None and value > threshold and not can(user, "stock.adjust_unreviewed")
-    try:
-        with transaction.atomic():  # a racing retry with the same key loses here and gets the first one
-            adjustment = StockAdjustment.objects.create(
-                outlet=outlet,
-                reason=reason,
-                note=note,
-                status=Status.PENDING if waits else Status.POSTED,
-                value_minor=value,
-                created_by=user,
-                decided_by=None if waits else user,
-                decided_at=None if waits else timezone.now(),
-                idempotency_key=key or None,
-            )
-    except IntegrityError:
-        existing = _by_key(key)
-        if existing is None:
-            raise
-        return existing
-    saved = StockAdjustmentLine.objects.bulk_create(
-        [
-            StockAdjustmentLine(adjustment=adjustment, item=item, quantity=quantity, unit_cost=item.cost)
-            for _, item, quantity in checked
-        ],
-        batch_size=MAX_LINES,
-    )
-    if not waits:
-        _post(adjustment, saved, {line.pk: number for line, (number, _, _) in zip(saved, checked, strict=True)})
-    audit_record(
-        action="stock.adjustment_submit",
-        actor=user,
-        target=str(adjustment),
-        data={
-            "outlet": outlet.pk,
-            "reason": reason,
-            "lines": len(saved),
-            "value_minor": value,
-            "status": adjustment.status,
-        },  # fmt: skip
-    )
+        value = round_minor(sum((abs(quantity * item.cost) for _n, item, quantity in checked), Decimal(0)))
+        threshold = stock_settings_get().adjustment_approval_minor
+        # Above the owner's threshold every adjustment but the owner's own waits for a second person (four eyes).
+        waits = threshold is not None and value > threshold and not can(user, "stock.adjust_unreviewed")
+        adjustment = StockAdjustment.objects.create(
+            outlet=outlet, reason=reason, note=note, value_minor=value, created_by=user
+        )
+        saved = StockAdjustmentLine.objects.bulk_create(
+            [
+                StockAdjustmentLine(adjustment=adjustment, item=item, quantity=quantity, unit_cost=item.cost)
+                for _n, item, quantity in checked
+            ],
+            batch_size=MAX_LINES,
+        )
+        if not waits:
+            _post(adjustment, saved, {line.pk: number for line, (number, _i, _q) in zip(saved, checked, strict=True)})
+            adjustment.decided_by, adjustment.decided_at = user, timezone.now()
+        adjustment_transition(
+            adjustment,
+            "submit" if waits else "post",
+            actor=user,
+            also=() if waits else ("decided_by", "decided_at"),
+            data={
+                "outlet": outlet.pk,
+                "reason": reason,
+                "lines": len(saved),
+                "value_minor": value,
+                "status": Status.PENDING if waits else Status.POSTED,
+            },
+        )
+        if once is not None:
+            once.remember(adjustment)
     return adjustment
 
 
-def _may_decide(approver: User, verb: str) -> None:
-    if not can(approver, "stock.approve"):
-        raise ValidationError(f"Only a supervisor or the owner can {verb} adjustments.", code="not_allowed")
+def _may_decide(approver: User, message: str) -> None:
+    capability_check(approver, "stock.approve", message)
 
 
-def _not_own(adjustment: StockAdjustment, approver: User, verb: str) -> None:
+def _not_own(adjustment: StockAdjustment, approver: User, message: str) -> None:
+    """Four eyes: the second person is never the author."""
     if adjustment.created_by_id == approver.pk:
-        raise ValidationError(
-            f"You cannot {verb} your own adjustment: ask another supervisor or the owner.", code="own"
-        )
-
-
-def _locked(adjustment: StockAdjustment) -> StockAdjustment:
-    return StockAdjustment.objects.select_for_update(of=("self",)).select_related("outlet").get(pk=adjustment.pk)
+        raise ServiceError("adjustment.own", message, status=FORBIDDEN)
 
 
 @transaction.atomic
 def adjustment_approve(*, adjustment: StockAdjustment, approver: User) -> StockAdjustment:
     """Post a waiting adjustment. Pressing Approve twice is harmless: the second finds it posted and returns
     it; if stock fell meanwhile so that it would go below zero, it is refused and keeps waiting."""
-    _may_decide(approver, "approve")
-    adjustment = _locked(adjustment)
+    _may_decide(approver, _("Only a supervisor or the owner can approve adjustments."))
+    adjustment = adjustment_lock(adjustment.pk)
     if adjustment.status == Status.POSTED:
         return adjustment
-    if adjustment.status == Status.REJECTED:
-        raise ValidationError(f"{adjustment} was rejected; it cannot be approved.", code="rejected")
-    _not_own(adjustment, approver, "approve")
-    lines = list(adjustment.lines.order_by("pk"))
+    if not ADJUSTMENT.can_start(adjustment, "approve"):
+        raise ServiceError(
+            "adjustment.not_pending",
+            _("%(adjustment)s was rejected; it cannot be approved.") % {"adjustment": adjustment},
+            status=CONFLICT,
+        )
+    _not_own(adjustment, approver, _("You cannot approve your own adjustment: ask another supervisor or the owner."))
+    lines = adjustment_lines_lock(adjustment)
     _post(adjustment, lines, {line.pk: number for number, line in enumerate(lines, start=1)})
-    adjustment.status = Status.POSTED
-    adjustment.decided_by = approver
-    adjustment.decided_at = timezone.now()
-    adjustment.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_record(
-        action="stock.adjustment_approve",
-        actor=approver,
-        target=str(adjustment),
-        data={"outlet": adjustment.outlet_id, "lines": len(lines), "value_minor": adjustment.value_minor},
-    )
-    return adjustment
+    adjustment.decided_by, adjustment.decided_at = approver, timezone.now()
+    return adjustment_transition(adjustment, "approve", actor=approver, also=("decided_by", "decided_at"),
+                                 data={"outlet": adjustment.outlet_id, "lines": len(lines),
+                                       "value_minor": adjustment.value_minor})  # fmt: skip
 
 
 @transaction.atomic
 def adjustment_reject(*, adjustment: StockAdjustment, approver: User, comment: str = "") -> StockAdjustment:
     """Refuse a waiting adjustment: no stock moves. The comment goes to the audit log (the adjustment has no
     field for it). Rejecting twice is harmless."""
-    _may_decide(approver, "reject")
-    adjustment = _locked(adjustment)
+    _may_decide(approver, _("Only a supervisor or the owner can reject adjustments."))
+    adjustment = adjustment_lock(adjustment.pk)
     if adjustment.status == Status.REJECTED:
         return adjustment
-    if adjustment.status == Status.POSTED:
-        raise ValidationError(f"{adjustment} is already posted; correct it with a new adjustment.", code="posted")
-    _not_own(adjustment, approver, "reject")
-    adjustment.status = Status.REJECTED
-    adjustment.decided_by = approver
-    adjustment.decided_at = timezone.now()
-    adjustment.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_record(
-        action="stock.adjustment_reject",
-        actor=approver,
-        target=str(adjustment),
-        data={"outlet": adjustment.outlet_id, "value_minor": adjustment.value_minor, "comment": comment[:200]},
-    )
-    return adjustment
+    if not ADJUSTMENT.can_start(adjustment, "reject"):
+        raise ServiceError(
+            "adjustment.not_pending",
+            _("%(adjustment)s is already posted; correct it with a new adjustment.") % {"adjustment": adjustment},
+            status=CONFLICT,
+        )
+    _not_own(adjustment, approver, _("You cannot reject your own adjustment: ask another supervisor or the owner."))
+    adjustment.decided_by, adjustment.decided_at = approver, timezone.now()
+    return adjustment_transition(adjustment, "reject", actor=approver, also=("decided_by", "decided_at"),
+                                 data={"outlet": adjustment.outlet_id, "value_minor": adjustment.value_minor,
+                                       "comment": comment[:200]})  # fmt: skip

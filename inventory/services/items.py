@@ -8,13 +8,14 @@ it appears on a supplier's invoice, and stored per base unit with six decimals (
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
 from catalog.models import Category, Product
 from catalog.services import normalise_sku
+from pos_project.errors import CONFLICT, ServiceError
 from pos_project.money import round_minor
 
 from ..models import RecipeComponent, StockItem, StockLevel, StockSettings, Supplier
@@ -64,48 +65,48 @@ def _clean(data: StockItemData, *, item: StockItem | None) -> tuple[dict, Errors
     barcode = (data.barcode or "").strip()
     purchase_unit = (data.purchase_unit or "").strip() or data.base_unit
     if not name:
-        _add(errors, "name", "A stock item needs a name.")
+        _add(errors, "name", _("A stock item needs a name."))
     elif len(name) > 120:
-        _add(errors, "name", "The name is too long (120 characters at most).")
+        _add(errors, "name", _("The name is too long (120 characters at most)."))
     if not sku:
-        _add(errors, "sku", "A stock item needs a SKU.")
+        _add(errors, "sku", _("A stock item needs a SKU."))
     elif len(sku) > 40:
-        _add(errors, "sku", "The SKU is too long (40 characters at most).")
+        _add(errors, "sku", _("The SKU is too long (40 characters at most)."))
     elif StockItem.objects.filter(sku=sku).exclude(pk=item.pk if item else None).exists():
-        _add(errors, "sku", f"The SKU “{sku}” is already used by another stock item.")
+        _add(errors, "sku", _sku_taken(sku))
     if len(barcode) > 64:
-        _add(errors, "barcode", "The barcode is too long (64 characters at most).")
+        _add(errors, "barcode", _("The barcode is too long (64 characters at most)."))
     if data.kind not in StockItem.Kind.values:
-        _add(errors, "kind", "Choose whether the item is sold as it is or is an ingredient.")
+        _add(errors, "kind", _("Choose whether the item is sold as it is or is an ingredient."))
     if data.base_unit not in StockItem.Unit.values:
-        _add(errors, "base_unit", "Choose pieces, grams or millilitres.")
+        _add(errors, "base_unit", _("Choose pieces, grams or millilitres."))
     elif item is not None and data.base_unit != item.base_unit and _in_use(item):
-        _add(errors, "base_unit", "The base unit cannot change once the item has stock movements or is in a recipe.")
+        _add(errors, "base_unit", _("The base unit cannot change once the item has stock movements or is in a recipe."))
     if len(purchase_unit) > 20:
-        _add(errors, "purchase_unit", "The purchase unit is too long (20 characters at most).")
+        _add(errors, "purchase_unit", _("The purchase unit is too long (20 characters at most)."))
     factor = data.purchase_factor
     if factor is None or not factor.is_finite() or factor <= 0:
-        _add(errors, "purchase_factor", "The number of base units in a purchase unit must be more than zero.")
+        _add(errors, "purchase_factor", _("The number of base units in a purchase unit must be more than zero."))
     elif factor != factor.quantize(QTY_PLACES) or factor > QTY_MAX:
-        _add(errors, "purchase_factor", "Use at most three decimals and a sensible size.")
+        _add(errors, "purchase_factor", _("Use at most three decimals and a sensible size."))
     cost_minor = data.cost_per_purchase_minor
     if cost_minor is None or cost_minor < 0:
-        _add(errors, "cost", "The cost must be zero or more.")
+        _add(errors, "cost", _("The cost must be zero or more."))
     elif cost_minor > MINOR_MAX:
-        _add(errors, "cost", "That cost is too large.")
+        _add(errors, "cost", _("That cost is too large."))
     if (
         data.default_supplier is not None
         and data.default_supplier.is_archived
         and (item is None or item.default_supplier_id != data.default_supplier.pk)
     ):
-        _add(errors, "default_supplier", "That supplier is archived.")
+        _add(errors, "default_supplier", _("That supplier is archived."))
     if errors:
         return {}, errors
     cost = cost_per_base_unit(cost_minor, factor)
     if item is not None and factor == item.purchase_factor and cost_minor == cost_per_purchase_unit(item):
         cost = item.cost  # unchanged on the form: keep the exact cost receiving worked out, not a rounded one
     if cost > COST_MAX:
-        _add(errors, "cost", "That cost is too large.")
+        _add(errors, "cost", _("That cost is too large."))
     fields = {
         "name": name,
         "sku": sku,
@@ -125,20 +126,28 @@ def _in_use(item: StockItem) -> bool:
     return item.movements.exists() or item.used_in.exists() or RecipeComponent.objects.filter(replaces=item).exists()
 
 
+def _sku_taken(sku: str) -> str:
+    return _("The SKU “%(sku)s” is already used by another stock item.") % {"sku": sku}
+
+
+def _refused(errors: Errors) -> ServiceError:
+    return ServiceError("stock_item.invalid", _("The stock item needs fixing."), fields=errors)
+
+
 def _save(item: StockItem) -> None:
     """Save under a savepoint: a racing writer that took the SKU first gets the same clear message."""
     try:
         with transaction.atomic():
             item.save()
     except IntegrityError:
-        raise ValidationError({"sku": f"The SKU “{item.sku}” is already used by another stock item."}) from None
+        raise ServiceError("stock_item.sku_taken", _sku_taken(item.sku), field="sku", status=CONFLICT) from None
 
 
 @transaction.atomic
 def stock_item_create(*, data: StockItemData, actor: User | None = None) -> StockItem:
     fields, errors = _clean(data, item=None)
     if errors:
-        raise ValidationError(errors)
+        raise _refused(errors)
     item = StockItem(**fields)
     _save(item)
     audit_record(action="stock_item.create", actor=actor, target=item.sku, data={"name": item.name})
@@ -151,7 +160,7 @@ def stock_item_update(*, item: StockItem, data: StockItemData, actor: User | Non
     locked = StockItem.objects.select_for_update().get(pk=item.pk)
     fields, errors = _clean(data, item=locked)
     if errors:
-        raise ValidationError(errors)
+        raise _refused(errors)
     old_cost = locked.cost
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -191,14 +200,14 @@ def stock_item_reorder_set(*, item: StockItem, settings: list[ReorderSetting]) -
     for s in settings:
         for field, value in (("reorder_point", s.reorder_point), ("reorder_quantity", s.reorder_quantity)):
             if value is None or not value.is_finite() or value < 0:
-                _add(errors, f"{field}_{s.outlet_id}", "Enter zero or more.")
+                _add(errors, f"{field}_{s.outlet_id}", _("Enter zero or more."))
             elif value != value.quantize(QTY_PLACES) or value > QTY_MAX:
-                _add(errors, f"{field}_{s.outlet_id}", "Use at most three decimals and a sensible size.")
+                _add(errors, f"{field}_{s.outlet_id}", _("Use at most three decimals and a sensible size."))
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("stock_level.invalid", _("The reorder settings need fixing."), fields=errors)
     levels = []
     for s in sorted(settings, key=lambda s: s.outlet_id):
-        level, _ = StockLevel.objects.get_or_create(item_id=item.pk, outlet_id=s.outlet_id)
+        level, _created = StockLevel.objects.get_or_create(item_id=item.pk, outlet_id=s.outlet_id)
         level.reorder_point, level.reorder_quantity = s.reorder_point, s.reorder_quantity
         level.save(update_fields=["reorder_point", "reorder_quantity", "updated_at"])
         levels.append(level)
@@ -221,10 +230,12 @@ def stock_item_for_product(*, product: Product, actor: User | None = None) -> St
         item = StockItem.objects.select_for_update().filter(sku=product.sku).first()
         if item is not None:
             if item.kind != StockItem.Kind.PRODUCT or (item.product_id and item.product_id != product.pk):
-                raise ValidationError(
-                    f"The stock item {item.name} already uses the SKU “{product.sku}”. Change its SKU first, "
-                    "or add it to the recipe by hand."
-                )
+                raise ServiceError(
+                    "stock_item.sku_taken",
+                    _("The stock item %(item)s already uses the SKU “%(sku)s”. Change its SKU first, or add it to "
+                      "the recipe by hand.") % {"item": item.name, "sku": product.sku},
+                    status=CONFLICT,
+                )  # fmt: skip
             item.product = product
             item.save(update_fields=["product"])
         else:
@@ -262,13 +273,13 @@ def stock_settings_update(
     till may sell what the books say is gone)."""
     errors: Errors = {}
     if negative_stock not in StockSettings.NegativeStock.values:
-        _add(errors, "negative_stock", "Choose what happens when a sale would take stock below zero.")
+        _add(errors, "negative_stock", _("Choose what happens when a sale would take stock below zero."))
     if cost_method not in StockSettings.CostMethod.values:
-        _add(errors, "cost_method", "Choose how stock is valued.")
+        _add(errors, "cost_method", _("Choose how stock is valued."))
     if adjustment_approval_minor is not None and not 0 <= adjustment_approval_minor <= MINOR_MAX:
-        _add(errors, "adjustment_approval_minor", "The threshold must be zero or more (leave it empty for never).")
+        _add(errors, "adjustment_approval_minor", _("The threshold must be zero or more (leave it empty for never)."))
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("stock_settings.invalid", _("The stock settings need fixing."), fields=errors)
     settings = StockSettings.objects.select_for_update().get(pk=stock_settings_get().pk)
     new = {
         "negative_stock": negative_stock,
@@ -278,7 +289,7 @@ def stock_settings_update(
     }
     changes = {f: [getattr(settings, f), v] for f, v in new.items() if getattr(settings, f) != v}
     if changes:
-        for field, (_, value) in changes.items():
+        for field, (_old, value) in changes.items():
             setattr(settings, field, value)
         settings.save(update_fields=list(changes))
         audit_record(action="stock_settings.update", actor=actor, target="stock settings", data=changes)

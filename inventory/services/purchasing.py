@@ -3,9 +3,12 @@
 A purchase order is written in each item's purchase unit (a kg of beans, a case of 24) at a cost per purchase
 unit, in minor units. Stock only moves when goods arrive: each delivery is a GoodsReceipt, posted through the
 ledger as RECEIVING movements at the PO's outlet in base units (quantity × purchase_factor). A PO goes
-draft → sent → partial → received, or is cancelled while nothing has arrived. Every receipt carries the form's
-idempotency key, so a double submit posts once. Receiving also re-prices the items by the tenant's cost method
-("last" purchase cost, or the weighted "average" of what is on hand and what arrived), in Decimal, never float.
+draft → sent → partial → received, or is cancelled while nothing has arrived (inventory/transitions.py, which
+also writes the audit entries and the `purchase_order.sent` / `purchase_order.received` events). Every receipt
+claims the form's idempotency key (core/idempotency.py), so a double submit posts once. Receiving also re-prices
+the items by the tenant's cost method ("last" purchase cost, or the weighted "average" of what is on hand and
+what arrived), in Decimal, never float. Locks: the key, the order, its lines, the items, then the levels
+(docs/adr/0007).
 """
 
 from collections import defaultdict
@@ -19,13 +22,16 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
-from core.outbox import event_emit
+from core.idempotency import idempotency_claim
+from pos_project.errors import CONFLICT, ServiceError
 from pos_project.money import MoneyError, parse_amount
 
+from ..lock_objects import outlet_queue_lock, purchase_order_lines_lock, purchase_order_lock, stock_items_lock
 from ..models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -39,6 +45,7 @@ from ..models import (
 )
 from ..quantities import QTY_MAX, QTY_PLACES, format_quantity, parse_quantity
 from ..selectors.purchasing import OPEN_STATUSES, outstanding
+from ..transitions import PURCHASE_ORDER, purchase_order_transition
 from .stock import MovementLine, movements_post, stock_settings_get
 
 Status = PurchaseOrder.Status
@@ -62,29 +69,33 @@ def _supplier_clean(
         "phone": (phone or "").strip(),
         "notes": (notes or "").strip(),
     }
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     if not data["name"]:
-        errors["name"] = "Enter the supplier's name."
+        errors["name"] = [_("Enter the supplier's name.")]
     elif len(data["name"]) > 120:
-        errors["name"] = "Keep the name under 120 characters."
+        errors["name"] = [_("Keep the name under 120 characters.")]
     elif Supplier.objects.filter(name__iexact=data["name"]).exclude(pk=exclude_pk).exists():
-        errors["name"] = f"A supplier called “{data['name']}” already exists."
+        errors["name"] = [_duplicate_message(data["name"])]
     if data["email"]:
         try:
             validate_email(data["email"])
         except ValidationError:
-            errors["email"] = f"“{data['email']}” is not an e-mail address."
+            errors["email"] = [_("“%(email)s” is not an e-mail address.") % {"email": data["email"]}]
     if len(data["contact_name"]) > 120:
-        errors["contact_name"] = "Keep the contact name under 120 characters."
+        errors["contact_name"] = [_("Keep the contact name under 120 characters.")]
     if len(data["phone"]) > 40:
-        errors["phone"] = "Keep the phone number under 40 characters."
+        errors["phone"] = [_("Keep the phone number under 40 characters.")]
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("supplier.invalid", _("The supplier needs fixing."), fields=errors)
     return data
 
 
-def _duplicate_name(name: str) -> ValidationError:
-    return ValidationError({"name": f"A supplier called “{name}” already exists."})
+def _duplicate_message(name: str) -> str:
+    return _("A supplier called “%(name)s” already exists.") % {"name": name}
+
+
+def _duplicate_name(name: str) -> ServiceError:
+    return ServiceError("supplier.name_taken", _duplicate_message(name), field="name", status=CONFLICT)
 
 
 @transaction.atomic
@@ -169,14 +180,15 @@ def _base_quantity(item: StockItem, quantity: Decimal) -> Decimal | None:
 
 
 def _parse_cost(text: str, currency: str) -> Decimal:
+    """A cost as typed, in minor units; refused with one clause to fold into a line's message."""
     try:
         minor = parse_amount(text, currency)
     except MoneyError as exc:
-        raise ValidationError(str(exc).rstrip(".")) from None
+        raise ServiceError("cost.invalid", str(exc).rstrip(".")) from None
     if minor < 0:
-        raise ValidationError("the cost cannot be negative")
+        raise ServiceError("cost.negative", _("the cost cannot be negative"))
     if minor > COST_MAX:
-        raise ValidationError("that cost is too large")
+        raise ServiceError("cost.too_large", _("that cost is too large"))
     return Decimal(minor)
 
 
@@ -191,18 +203,18 @@ def default_unit_cost(item: StockItem) -> Decimal:
     return (item.cost * item.purchase_factor).quantize(COST_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _checked_lines(lines: Sequence[POLineInput], currency: str) -> list[_CheckedLine]:
-    """Every filled-in row checked, or one ValidationError listing every bad row by its number."""
+def _checked_lines(lines: Sequence[POLineInput], currency: str) -> tuple[list[_CheckedLine], list[str]]:
+    """Every filled-in row checked, and one message per bad row by its number (or for the whole order)."""
     numbered = [
         (line.row or number, line)
         for number, line in enumerate(lines, start=1)
         if line.item_id or (line.quantity or "").strip() or (line.unit_cost or "").strip()
     ]
     if not numbered:
-        raise ValidationError("Add at least one line: an item and a quantity.", code="empty")
+        return [], [_("Add at least one line: an item and a quantity.")]
     if len(numbered) > MAX_LINES:
-        raise ValidationError(f"At most {MAX_LINES} lines per order; split it in two.", code="too_many_lines")
-    items = StockItem.objects.in_bulk({line.item_id for _, line in numbered if line.item_id})
+        return [], [_("At most %(max)s lines per order; split it in two.") % {"max": MAX_LINES}]
+    items = StockItem.objects.in_bulk({line.item_id for _n, line in numbered if line.item_id})
     errors: list[str] = []
     seen: dict[int, int] = {}
     checked = []
@@ -210,62 +222,61 @@ def _checked_lines(lines: Sequence[POLineInput], currency: str) -> list[_Checked
         problems: list[str] = []
         item = items.get(line.item_id) if line.item_id else None
         if item is None:
-            problems.append("unknown stock item" if line.item_id else "choose an item")
+            problems.append(_("unknown stock item") if line.item_id else _("choose an item"))
         elif item.is_archived:
-            problems.append(f"{item.name} is archived")
+            problems.append(_("%(item)s is archived") % {"item": item.name})
             item = None
         elif item.pk in seen:
-            problems.append(f"{item.name} is already on line {seen[item.pk]}")
+            problems.append(_("%(item)s is already on line %(line)s") % {"item": item.name, "line": seen[item.pk]})
             item = None
         else:
             seen[item.pk] = number
         quantity = cost = None
         try:
             quantity = parse_quantity(line.quantity)
-        except ValidationError as exc:
+        except ServiceError as exc:
             problems.extend(_clause(m) for m in exc.messages)
         if item is not None and quantity is not None and _base_quantity(item, quantity) is None:
             problems.append(
-                f"{format_quantity(quantity)} {item.purchase_unit} is not a whole number of thousandths of a "
-                f"{item.base_unit}; round the quantity"
+                _("%(quantity)s %(unit)s is not a whole number of thousandths of a %(base)s; round the quantity")
+                % {"quantity": format_quantity(quantity), "unit": item.purchase_unit, "base": item.base_unit}
             )
         if (line.unit_cost or "").strip():
             try:
                 cost = _parse_cost(line.unit_cost, currency)
-            except ValidationError as exc:
-                problems.append(f"unit cost: {exc.messages[0]}")
+            except ServiceError as exc:
+                problems.append(_("unit cost: %(problem)s") % {"problem": exc.messages[0]})
         elif item is not None:
             cost = default_unit_cost(item)
         if problems:
             text = "; ".join(problems)
-            errors.append(f"Line {number}: {text[0].upper()}{text[1:]}.")
+            text = text[0].upper() + text[1:]
+            errors.append(_("Line %(number)s: %(problems)s.") % {"number": number, "problems": text})
         elif item is not None and quantity is not None and cost is not None:
             checked.append(_CheckedLine(item=item, quantity=quantity, unit_cost=cost))
-    if errors:
-        raise ValidationError(errors, code="bad_lines")
-    return checked
+    return checked, errors
 
 
 def _header_errors(*, supplier: Supplier, outlet: Outlet, note: str) -> list[str]:
     errors = []
     if supplier.is_archived:
-        errors.append(f"{supplier.name} is archived; restore the supplier or choose another.")
+        errors.append(
+            _("%(supplier)s is archived; restore the supplier or choose another.") % {"supplier": supplier.name}
+        )
     if not outlet.is_active:
-        errors.append(f"{outlet.name} is closed; order for an open outlet.")
+        errors.append(_("%(outlet)s is closed; order for an open outlet.") % {"outlet": outlet.name})
     if len(note) > NOTE_MAX:
-        errors.append(f"Keep the note under {NOTE_MAX} characters.")
+        errors.append(_("Keep the note under %(max)s characters.") % {"max": NOTE_MAX})
     return errors
 
 
 def _validate(*, supplier, outlet, note, lines, currency) -> list[_CheckedLine]:
+    """The order's lines checked, or one ServiceError with every problem of the header and the lines."""
     errors = _header_errors(supplier=supplier, outlet=outlet, note=note)
-    checked: list[_CheckedLine] = []
-    try:
-        checked = _checked_lines(lines, currency)
-    except ValidationError as exc:
-        errors.extend(exc.messages)
+    checked, line_errors = _checked_lines(lines, currency)
+    errors += line_errors
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise ServiceError("purchase_order.invalid", _("The purchase order needs fixing."), fields={"__all__": errors})
     return checked
 
 
@@ -275,7 +286,6 @@ def _save_lines(po: PurchaseOrder, checked: Sequence[_CheckedLine]) -> None:
     )
 
 
-@transaction.atomic
 def purchase_order_create(
     *,
     supplier: Supplier,
@@ -287,34 +297,31 @@ def purchase_order_create(
     note: str = "",
     idempotency_key: str = "",
 ) -> PurchaseOrder:
-    """Write a draft order. The same form sent twice (its key) returns the first draft."""
-    key = (idempotency_key or "").strip()[:64]
-    existing = PurchaseOrder.objects.filter(idempotency_key=key).first() if key else None
-    if existing is not None:
-        return existing
+    """Write a draft order. The same form sent twice (its key) returns the first draft; the key with another
+    form is refused (422)."""
     note = (note or "").strip()
-    checked = _validate(supplier=supplier, outlet=outlet, note=note, lines=lines, currency=currency)
-    try:
-        with transaction.atomic():  # a racing twin with the same key loses here and gets the first draft
-            po = PurchaseOrder.objects.create(
-                supplier=supplier,
-                outlet=outlet,
-                expected_on=expected_on,
-                note=note,
-                created_by=user,
-                idempotency_key=key or None,
-            )
-    except IntegrityError:
-        existing = PurchaseOrder.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing
-    _save_lines(po, checked)
+    request = {"supplier": supplier.pk, "outlet": outlet.pk, "user": user.pk, "currency": currency,
+               "expected_on": expected_on, "note": note,
+               "lines": [[line.item_id, line.quantity, line.unit_cost, line.row] for line in lines]}  # fmt: skip
+    with transaction.atomic():
+        once = None  # without a key (a script, a page from before keys) the write is simply unprotected
+        if (idempotency_key or "").strip():
+            once = idempotency_claim(key=idempotency_key, action="purchase_order.create", request=request)
+        if once is not None and once.replayed:
+            return once.recall(PurchaseOrder)
+        checked = _validate(supplier=supplier, outlet=outlet, note=note, lines=lines, currency=currency)
+        po = PurchaseOrder.objects.create(
+            supplier=supplier, outlet=outlet, expected_on=expected_on, note=note, created_by=user
+        )
+        _save_lines(po, checked)
+        if once is not None:
+            once.remember(po)
     return po
 
 
-def _locked(po: PurchaseOrder) -> PurchaseOrder:
-    return PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier", "outlet").get(pk=po.pk)
+def _state_refused(po: PurchaseOrder, code: str, message: str) -> ServiceError:
+    """A move the order's status does not allow: a conflict with its state (409)."""
+    return ServiceError(code, message % {"po": po, "status": po.get_status_display().lower()}, status=CONFLICT)
 
 
 @transaction.atomic
@@ -329,9 +336,9 @@ def purchase_order_update(
     note: str = "",
 ) -> PurchaseOrder:
     """Rewrite a draft: header and lines. Once sent, the supplier has it: it can only be received or cancelled."""
-    po = _locked(purchase_order)
-    if po.status != Status.DRAFT:
-        raise ValidationError(f"{po} is {po.get_status_display().lower()}; only a draft can be edited.", code="state")
+    po = purchase_order_lock(purchase_order.pk)
+    if not PURCHASE_ORDER.can_start(po, "edit"):
+        raise _state_refused(po, "purchase_order.not_draft", _("%(po)s is %(status)s; only a draft can be edited."))
     note = (note or "").strip()
     if supplier.pk == po.supplier_id:
         supplier = po.supplier  # the locked row: its archived flag is current
@@ -348,42 +355,36 @@ def purchase_order_update(
 
 @transaction.atomic
 def purchase_order_send(*, purchase_order: PurchaseOrder, user: User) -> PurchaseOrder:
-    """Draft → sent, and e-mail it to the supplier (when they have an address). Sending twice is harmless."""
-    po = _locked(purchase_order)
+    """Draft → sent; the supplier's e-mail (when they have an address) hangs off the `purchase_order.sent` event
+    the move writes (inventory/subscribers.py). Sending twice is harmless: the second finds it sent."""
+    po = purchase_order_lock(purchase_order.pk)
     if po.status in (Status.SENT, Status.PARTIAL, Status.RECEIVED):
         return po
-    if po.status == Status.CANCELLED:
-        raise ValidationError(f"{po} was cancelled; it cannot be sent.", code="state")
+    if not PURCHASE_ORDER.can_start(po, "send"):
+        raise _state_refused(po, "purchase_order.cancelled", _("%(po)s was cancelled; it cannot be sent."))
     if not po.lines.exists():
-        raise ValidationError(f"{po} has no lines; add what to order first.", code="empty")
+        raise ServiceError("purchase_order.empty", _("%(po)s has no lines; add what to order first.") % {"po": po})
     if po.supplier.is_archived:
-        raise ValidationError(f"{po.supplier.name} is archived; restore the supplier first.", code="archived")
-    po.status = Status.SENT
+        raise ServiceError(
+            "supplier.archived",
+            _("%(supplier)s is archived; restore the supplier first.") % {"supplier": po.supplier.name},
+            status=CONFLICT,
+        )
     po.sent_at = timezone.now()
-    po.save(update_fields=["status", "sent_at"])
-    audit_record(
-        action="stock.purchase_order_send",
-        actor=user,
-        target=str(po),
-        data={"supplier": po.supplier_id, "email": po.supplier.email},
-    )
-    # The e-mail to the supplier hangs off this event (inventory/subscribers.py), queued after the commit.
-    event_emit("purchase_order.sent", {"purchase_order": po.pk})
-    return po
+    return purchase_order_transition(po, "send", actor=user, also=("sent_at",), data={"supplier": po.supplier_id})
 
 
 @transaction.atomic
 def purchase_order_cancel(*, purchase_order: PurchaseOrder, user: User) -> PurchaseOrder:
     """A draft or sent order with nothing received can be cancelled; cancelling twice is harmless."""
-    po = _locked(purchase_order)
+    po = purchase_order_lock(purchase_order.pk)
     if po.status == Status.CANCELLED:
         return po
-    if po.status not in (Status.DRAFT, Status.SENT) or po.receipts.exists():
-        raise ValidationError(f"Goods have already arrived against {po}; it cannot be cancelled.", code="state")
-    po.status = Status.CANCELLED
-    po.save(update_fields=["status"])
-    audit_record(action="stock.purchase_order_cancel", actor=user, target=str(po), data={"supplier": po.supplier_id})
-    return po
+    if not PURCHASE_ORDER.can_start(po, "cancel") or po.receipts.exists():
+        raise _state_refused(
+            po, "purchase_order.has_receipts", _("Goods have already arrived against %(po)s; it cannot be cancelled.")
+        )
+    return purchase_order_transition(po, "cancel", actor=user, data={"supplier": po.supplier_id})
 
 
 # --- Receiving ----------------------------------------------------------------------------------------------------
@@ -397,10 +398,6 @@ class ReceiptLineInput:
     po_line_id: int
     quantity: str
     unit_cost: str = ""
-
-
-def _receipt_by_key(key: str) -> GoodsReceipt | None:
-    return GoodsReceipt.objects.filter(idempotency_key=key).first() if key else None
 
 
 def new_item_cost(
@@ -428,15 +425,19 @@ class _ReceivedLine:
 
 
 def _checked_receipt(
-    po: PurchaseOrder, lines: Sequence[ReceiptLineInput], currency: str, allow_over: bool
+    po: PurchaseOrder,
+    po_lines: Sequence[PurchaseOrderLine],
+    lines: Sequence[ReceiptLineInput],
+    currency: str,
+    allow_over: bool,
 ) -> list[_ReceivedLine]:
-    po_lines = {line.pk: line for line in po.lines.select_related("item").order_by("pk")}
+    by_id = {line.pk: line for line in po_lines}
     errors: list[str] = []
     result = []
     for entry in lines:
-        po_line = po_lines.get(entry.po_line_id)
+        po_line = by_id.get(entry.po_line_id)
         if po_line is None:
-            errors.append(f"A line of the form is not on {po}; reload the page.")
+            errors.append(_("A line of the form is not on %(po)s; reload the page.") % {"po": po})
             continue
         item = po_line.item
         if not (entry.quantity or "").strip():
@@ -445,7 +446,7 @@ def _checked_receipt(
         quantity = cost = None
         try:
             quantity = parse_quantity(entry.quantity, allow_zero=True)
-        except ValidationError as exc:
+        except ServiceError as exc:
             problems.extend(_clause(m) for m in exc.messages)
         if quantity == 0:
             continue
@@ -453,33 +454,35 @@ def _checked_receipt(
             left = outstanding(po_line)
             if quantity > left and not allow_over:
                 problems.append(
-                    f"{format_quantity(quantity)} {item.purchase_unit} is more than the {format_quantity(left)} "
-                    f"still to come; tick “Accept more than ordered” if the supplier really delivered more"
-                )
+                    _("%(quantity)s %(unit)s is more than the %(left)s still to come; tick “Accept more than "
+                      "ordered” if the supplier really delivered more")
+                    % {"quantity": format_quantity(quantity), "unit": item.purchase_unit,
+                       "left": format_quantity(left)}
+                )  # fmt: skip
             elif _base_quantity(item, quantity) is None:
-                problems.append("that quantity does not convert to whole thousandths of a base unit")
+                problems.append(_("that quantity does not convert to whole thousandths of a base unit"))
         if (entry.unit_cost or "").strip():
             try:
                 cost = _parse_cost(entry.unit_cost, currency)
-            except ValidationError as exc:
-                problems.append(f"unit cost: {exc.messages[0]}")
+            except ServiceError as exc:
+                problems.append(_("unit cost: %(problem)s") % {"problem": exc.messages[0]})
         else:
             cost = po_line.unit_cost
         if problems:
-            errors.append(f"{item.name}: {'; '.join(problems)}.")
+            errors.append(_("%(item)s: %(problems)s.") % {"item": item.name, "problems": "; ".join(problems)})
         else:
             result.append(_ReceivedLine(po_line, quantity, cost, _base_quantity(item, quantity)))
     if errors:
-        raise ValidationError(errors, code="bad_lines")
+        raise ServiceError("goods_receipt.invalid", _("The delivery needs fixing."), fields={"__all__": errors})
     if not result:
-        raise ValidationError("Enter the quantity that arrived for at least one line.", code="empty")
+        raise ServiceError("goods_receipt.empty", _("Enter the quantity that arrived for at least one line."))
     return result
 
 
 def _reprice(received: Sequence[_ReceivedLine]) -> list[StockItem]:
     """New costs for the received items, from the stock on hand before this delivery moves it."""
     item_ids = sorted(r.po_line.item_id for r in received)
-    items = {i.pk: i for i in StockItem.objects.select_for_update().filter(pk__in=item_ids).order_by("pk")}
+    items = stock_items_lock(item_ids)
     on_hand = dict(
         StockLevel.objects.filter(item_id__in=item_ids)
         .values("item_id")
@@ -499,14 +502,13 @@ def _reprice(received: Sequence[_ReceivedLine]) -> list[StockItem]:
     return list(items.values())
 
 
-def _status_after(po: PurchaseOrder) -> str:
-    lines = list(po.lines.all())
-    if all(line.quantity_received >= line.quantity for line in lines):
+def _status_after(po_lines: Sequence[PurchaseOrderLine]) -> str:
+    """Received in full once every line has all it ordered; partly received until then."""
+    if all(line.quantity_received >= line.quantity for line in po_lines):
         return Status.RECEIVED
-    return Status.PARTIAL if any(line.quantity_received > 0 for line in lines) else po.status
+    return Status.PARTIAL
 
 
-@transaction.atomic
 def goods_receive(
     *,
     purchase_order: PurchaseOrder,
@@ -521,68 +523,65 @@ def goods_receive(
     received quantities, the PO's status and the items' costs, all in one transaction.
 
     More than is still outstanding is refused unless `allow_over` (the person confirmed an over-delivery).
-    The same idempotency key returns the first receipt and posts nothing more: the PO row is locked first,
-    so a twin submitted at the same moment waits, then finds the first receipt."""
-    key = (idempotency_key or "").strip()
-    if not key:
-        raise ValidationError("The form's key is missing; reload the page.", code="bad_key")
-    if len(key) > 64:
-        raise ValidationError("The form's key is too long; reload the page.", code="bad_key")
-    existing = _receipt_by_key(key)
-    if existing is not None:
-        return existing
-    po = _locked(purchase_order)
-    existing = _receipt_by_key(key)
-    if existing is not None:
-        return existing
-    if po.status not in (Status.SENT, Status.PARTIAL):
-        reason = {
-            Status.DRAFT: f"{po} is still a draft; send it before receiving against it.",
-            Status.RECEIVED: f"{po} has been received in full.",
-            Status.CANCELLED: f"{po} was cancelled.",
-        }[po.status]
-        raise ValidationError(reason, code="state")
+    The key is claimed first: the same delivery sent again returns the first receipt and posts nothing more (a
+    twin submitted at the same moment waits on the key, then gets the first receipt); the key with another
+    delivery is refused (422)."""
     note = (note or "").strip()
-    if len(note) > 200:
-        raise ValidationError("Keep the note under 200 characters.", code="note")
-    received = _checked_receipt(po, lines, currency, allow_over)
-    receipt = GoodsReceipt.objects.create(purchase_order=po, received_by=user, note=note, idempotency_key=key)
-    receipt_lines = GoodsReceiptLine.objects.bulk_create(
-        [
-            GoodsReceiptLine(receipt=receipt, po_line=r.po_line, quantity=r.quantity, unit_cost=r.unit_cost)
-            for r in received
-        ]  # fmt: skip
-    )
-    items = _reprice(received)
-    movements_post(
-        outlet_id=po.outlet_id,
-        kind=StockMovement.Kind.RECEIVING,
-        lines=[
-            MovementLine(
-                item_id=r.po_line.item_id,
-                quantity=r.base_quantity,
-                unit_cost=(r.unit_cost / r.po_line.item.purchase_factor).quantize(COST_PLACES, rounding=ROUND_HALF_UP),
-                source_line_id=saved.pk,
-            )
-            for r, saved in zip(received, receipt_lines, strict=True)
-        ],
-        user=user,
-        source_type="receipt",
-        source_id=receipt.pk,
-        note=f"{po} from {po.supplier.name}",
-    )
-    StockItem.objects.bulk_update(items, ["cost"])
-    for r in received:
-        r.po_line.quantity_received += r.quantity
-    PurchaseOrderLine.objects.bulk_update([r.po_line for r in received], ["quantity_received"])
-    po.status = _status_after(po)
-    po.save(update_fields=["status"])
-    audit_record(
-        action="stock.goods_receive",
-        actor=user,
-        target=str(po),
-        data={"receipt": receipt.pk, "lines": len(received), "status": po.status, "over": allow_over},
-    )
+    request = {"purchase_order": purchase_order.pk, "user": user.pk, "currency": currency, "note": note,
+               "allow_over": allow_over,
+               "lines": [[line.po_line_id, line.quantity, line.unit_cost] for line in lines]}  # fmt: skip
+    with transaction.atomic():
+        once = idempotency_claim(key=idempotency_key, action="goods_receipt.receive", request=request)
+        if once.replayed:
+            return once.recall(GoodsReceipt)
+        po = purchase_order_lock(purchase_order.pk)
+        if not PURCHASE_ORDER.can_start(po, "receive"):
+            reason = {
+                Status.DRAFT: _("%(po)s is still a draft; send it before receiving against it."),
+                Status.RECEIVED: _("%(po)s has been received in full."),
+                Status.CANCELLED: _("%(po)s was cancelled."),
+            }[po.status]
+            raise _state_refused(po, "purchase_order.not_receivable", reason)
+        if len(note) > 200:
+            raise ServiceError("goods_receipt.note_too_long", _("Keep the note under 200 characters."), field="note")
+        po_lines = purchase_order_lines_lock(po)
+        received = _checked_receipt(po, po_lines, lines, currency, allow_over)
+        receipt = GoodsReceipt.objects.create(purchase_order=po, received_by=user, note=note)
+        receipt_lines = GoodsReceiptLine.objects.bulk_create(
+            [
+                GoodsReceiptLine(receipt=receipt, po_line=r.po_line, quantity=r.quantity, unit_cost=r.unit_cost)
+                for r in received
+            ]  # fmt: skip
+        )
+        items = _reprice(received)
+        movements_post(
+            outlet_id=po.outlet_id,
+            kind=StockMovement.Kind.RECEIVING,
+            lines=[
+                MovementLine(
+                    item_id=r.po_line.item_id,
+                    quantity=r.base_quantity,
+                    unit_cost=(r.unit_cost / r.po_line.item.purchase_factor).quantize(
+                        COST_PLACES, rounding=ROUND_HALF_UP
+                    ),
+                    source_line_id=saved.pk,
+                )
+                for r, saved in zip(received, receipt_lines, strict=True)
+            ],
+            user=user,
+            source_type="receipt",
+            source_id=receipt.pk,
+            note=f"{po} from {po.supplier.name}",
+        )
+        StockItem.objects.bulk_update(items, ["cost"])
+        for r in received:
+            r.po_line.quantity_received += r.quantity
+        PurchaseOrderLine.objects.bulk_update([r.po_line for r in received], ["quantity_received"])
+        after = _status_after(po_lines)
+        purchase_order_transition(po, "receive", actor=user, to=after,
+                                  data={"receipt": receipt.pk, "lines": len(received), "status": after,
+                                        "over": allow_over})  # fmt: skip
+        once.remember(receipt)
     return receipt
 
 
@@ -610,7 +609,7 @@ def purchase_orders_suggest(*, outlet: Outlet, user: User) -> Suggestion:
 
     Items already on an open order for the outlet are left out, so pressing the button twice makes no second
     set of drafts (the outlet row is locked to queue a twin press behind the first)."""
-    Outlet.objects.select_for_update().filter(pk=outlet.pk).first()
+    outlet_queue_lock(outlet.pk)
     levels = (
         StockLevel.objects.filter(
             outlet=outlet, reorder_point__gt=0, quantity__lte=F("reorder_point"), item__is_archived=False

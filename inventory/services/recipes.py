@@ -7,13 +7,14 @@ item's quantity when its own is zero. These services keep the rows in the shape 
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
 from catalog.models import Modifier, Product, ProductVariant
+from pos_project.errors import ServiceError
 
 from ..models import RecipeComponent, StockItem
 from ..quantities import QTY_MAX, QTY_PLACES, format_quantity
@@ -42,7 +43,9 @@ def recipe_component_add(
     allowed on a swap (`replaces`), meaning "as much as the swapped item"."""
     owners = [o for o in (product, variant, modifier) if o is not None]
     if len(owners) != 1:
-        raise ValidationError("A recipe line belongs to exactly one product, variant or modifier.")
+        raise ServiceError(
+            "recipe.owner_invalid", _("A recipe line belongs to exactly one product, variant or modifier.")
+        )
     # Lock the owner: two people adding the same item at once queue here, and the second sees the duplicate.
     owner_model = type(owners[0])
     owner_model.objects.select_for_update().filter(pk=owners[0].pk).first()
@@ -52,30 +55,32 @@ def recipe_component_add(
         errors.setdefault(field, []).append(message)
 
     if item.is_archived:
-        add("item", f"{item.name} is archived; restore it before using it in a recipe.")
+        add("item", _("%(item)s is archived; restore it before using it in a recipe.") % {"item": item.name})
     if quantity is None or not quantity.is_finite() or quantity < 0 or (quantity == 0 and replaces is None):
-        add("quantity", "The quantity must be more than zero.")
+        add("quantity", _("The quantity must be more than zero."))
     elif quantity != quantity.quantize(QTY_PLACES) or quantity > QTY_MAX:
-        add("quantity", "Use at most three decimals and a sensible size.")
+        add("quantity", _("Use at most three decimals and a sensible size."))
     if replaces is not None:
         if modifier is None:
-            add("replaces", "Only a modifier can swap one item for another.")
+            add("replaces", _("Only a modifier can swap one item for another."))
         elif replaces.pk == item.pk:
-            add("replaces", "An item cannot replace itself.")
+            add("replaces", _("An item cannot replace itself."))
         elif quantity == 0 and replaces.base_unit != item.base_unit:
             add(
                 "quantity",
-                f"{item.name} is counted in {item.base_unit} and {replaces.name} in {replaces.base_unit}: "
-                "give the quantity of the new item.",
-            )
+                _("%(item)s is counted in %(unit)s and %(replaced)s in %(replaced_unit)s: give the quantity of the "
+                  "new item.") % {"item": item.name, "unit": item.base_unit, "replaced": replaces.name,
+                                   "replaced_unit": replaces.base_unit},
+            )  # fmt: skip
     owner_filter = Q(product=product) if product else Q(variant=variant) if variant else Q(modifier=modifier)
     existing = RecipeComponent.objects.filter(owner_filter)
     if existing.filter(item=item).exists():
-        add("item", f"{item.name} is already in this recipe; remove it first to change the quantity.")
+        add("item", _("%(item)s is already in this recipe; remove it first to change the quantity.") % {
+            "item": item.name})  # fmt: skip
     elif replaces is not None and modifier is not None and existing.filter(replaces=replaces).exists():
-        add("replaces", f"Something already replaces {replaces.name} for this modifier.")
+        add("replaces", _("Something already replaces %(item)s for this modifier.") % {"item": replaces.name})
     if errors:
-        raise ValidationError(errors)
+        raise ServiceError("recipe.invalid", _("The recipe line needs fixing."), fields=errors)
     component = RecipeComponent.objects.create(
         product=product, variant=variant, modifier=modifier, item=item, quantity=quantity, replaces=replaces
     )
@@ -96,7 +101,7 @@ def recipe_component_add(
 def recipe_component_remove(*, component: RecipeComponent, actor: User | None = None) -> bool:
     """Remove one line; removing one already gone does nothing (a double click is harmless). Sales already made
     keep the usage they stored, so refunds still return what was taken."""
-    deleted, _ = RecipeComponent.objects.filter(pk=component.pk).delete()
+    deleted, _rows = RecipeComponent.objects.filter(pk=component.pk).delete()
     if deleted:
         audit_record(
             action="recipe.component_remove",

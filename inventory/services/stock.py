@@ -5,6 +5,11 @@ amounts in the same transaction. Levels are locked (SELECT … FOR UPDATE) in st
 selling the last unit at once queue on the row: the second sees the first's result and, under the "block"
 policy, is refused with a clear message instead of taking the level below zero. Locking in one order means two
 posts that touch the same items never deadlock.
+
+Being the one writer, it is also the one place that sees a level cross its reorder point: a post that takes an
+item at an outlet from above its (set) reorder point to at or below it emits `stock.low` (docs/adr/0008), in
+the same transaction. The levels are already locked and read here, so a post where nothing crosses costs no
+query more; a crossing costs one insert per item.
 """
 
 from collections import defaultdict
@@ -12,11 +17,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from business.models import Outlet
+from core.outbox import event_emit
+from pos_project.errors import CONFLICT, ServiceError
 
 from ..models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
 from ..quantities import format_quantity
@@ -24,8 +31,13 @@ from ..quantities import format_quantity
 Kind = StockMovement.Kind
 
 
-class OutOfStock(ValidationError):
-    """A movement would take an item below zero where that is not allowed. The message names the items."""
+class OutOfStock(ServiceError):
+    """A movement would take items below zero where that is not allowed: `stock.insufficient`, a conflict with
+    what is on the shelf (409). One message per short item, each naming it."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("stock.insufficient", " ".join(messages), fields={"__all__": list(messages)},
+                         status=CONFLICT)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,26 +82,34 @@ def movements_post(
     if not lines:
         return []
     levels = _lock_levels(outlet_id, (line.item_id for line in lines))
-    items = StockItem.objects.in_bulk({line.item_id for line in lines})
+    # Items are read only for what this post needs: the cost of lines priced at the item's cost (sales), the
+    # names of short items. Documents price their lines themselves, so they skip the query.
+    items = StockItem.objects.in_bulk({line.item_id for line in lines if line.unit_cost is None})
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         totals[line.item_id] += line.quantity
     if block_negative:
         short = [
-            (items[item_id], levels[item_id].quantity)
+            (item_id, levels[item_id].quantity)
             for item_id, delta in totals.items()
             if delta < 0 and levels[item_id].quantity + delta < 0
         ]
         if short:
+            items |= StockItem.objects.in_bulk({item_id for item_id, _have in short} - items.keys())
             outlet = Outlet.objects.get(pk=outlet_id)
             raise OutOfStock(
                 [
-                    f"Out of stock: only {format_quantity(max(have, Decimal(0)))} {item.base_unit} of {item.name} "
-                    f"left at {outlet.name}."
-                    for item, have in short
-                ],
-                code="out_of_stock",
+                    _("Out of stock: only %(left)s %(unit)s of %(item)s left at %(outlet)s.")
+                    % {
+                        "left": format_quantity(max(have, Decimal(0))),
+                        "unit": items[item_id].base_unit,
+                        "item": items[item_id].name,
+                        "outlet": outlet.name,
+                    }
+                    for item_id, have in short
+                ]
             )
+    before = {item_id: level.quantity for item_id, level in levels.items()}
     movements = []
     for line in lines:
         level = levels[line.item_id]
@@ -113,7 +133,19 @@ def movements_post(
         )
     StockMovement.objects.bulk_create(movements, batch_size=1000)
     StockLevel.objects.bulk_update(list(levels.values()), ["quantity", "updated_at"], batch_size=1000)
+    _low_stock_emit(outlet_id, levels, before)
     return movements
+
+
+def _low_stock_emit(outlet_id: int, levels: dict[int, StockLevel], before: dict[int, Decimal]) -> None:
+    """`stock.low` for each item this post took from above its reorder point to at or below it. Only on the
+    crossing: a level already low that falls further, or one with no reorder point set, says nothing (the
+    daily digest and the low-stock page list every low level)."""
+    for item_id, level in levels.items():
+        point = level.reorder_point
+        if point > 0 and before[item_id] > point >= level.quantity:
+            event_emit("stock.low", {"item": item_id, "outlet": outlet_id, "level": format_quantity(level.quantity),
+                                     "reorder_point": format_quantity(point)})  # fmt: skip
 
 
 # --- Sales ---------------------------------------------------------------------------------------------

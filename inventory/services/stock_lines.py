@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from ..models import StockItem
 from ..quantities import parse_quantity
@@ -52,12 +53,12 @@ def _item_of(line: StockLineInput, by_id: dict, by_sku: dict, problems: list[str
     if isinstance(line.item, int):
         item = by_id.get(line.item)
         if item is None:
-            problems.append("unknown stock item")
+            problems.append(_("unknown stock item"))
         return item
     sku = (line.item or "").strip()
     item = by_sku.get(sku)
     if item is None:
-        problems.append(f"no stock item with SKU “{sku}”" if sku else "choose an item")
+        problems.append(_("no stock item with SKU “%(sku)s”") % {"sku": sku} if sku else _("choose an item"))
     return item
 
 
@@ -77,10 +78,13 @@ def lines_check(
         if not line.error:
             item = _item_of(line, by_id, by_sku, problems)
             if item is not None and item.is_archived:
-                problems.append(f"{item.name} ({item.sku}) is archived")
+                problems.append(_("%(name)s (%(sku)s) is archived") % {"name": item.name, "sku": item.sku})
                 item = None
             if item is not None and item.pk in seen:
-                problems.append(f"{item.name} ({item.sku}) is already on line {seen[item.pk]}")
+                problems.append(
+                    _("%(name)s (%(sku)s) is already on line %(line)s")
+                    % {"name": item.name, "sku": item.sku, "line": seen[item.pk]}
+                )
                 item = None
             elif item is not None:
                 seen[item.pk] = line.line_number
@@ -91,7 +95,10 @@ def lines_check(
         if problems:
             text = "; ".join(problems)
             text = text[0].upper() + text[1:]
-            errors.append(f"Line {line.line_number}: {text}." if labelled else f"{text}.")
+            if labelled:
+                errors.append(_("Line %(number)s: %(problems)s.") % {"number": line.line_number, "problems": text})
+            else:
+                errors.append(_("%(problems)s.") % {"problems": text})
         else:
             good.append((line.line_number, item, quantity))
     return good, errors

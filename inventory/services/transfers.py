@@ -1,28 +1,33 @@
 """Transfers: stock moving from one outlet to another.
 
-draft → sent → received, or cancelled. A draft moves nothing. Sending takes the stock out of the source
-(`TRANSFER_OUT`, never below zero: you cannot send what the shelf does not hold) and freezes each line's unit
-cost, so the value in transit and any loss on the way are priced at what the goods cost when they left.
-Receiving puts what actually arrived into the destination (`TRANSFER_IN`); whatever was sent and did not arrive
-is the line's discrepancy and stays out of both outlets. Cancelling a sent transfer returns the stock to the
-source. Each transition locks the transfer row first, so a double click or two people pressing Receive at once
-find the state the first one left and cannot post twice.
-A retried "create" (same idempotency key) returns the first transfer: the key is unique in the table.
+draft → sent → received, or cancelled (inventory/transitions.py). A draft moves nothing. Sending takes the
+stock out of the source (`TRANSFER_OUT`, never below zero: you cannot send what the shelf does not hold) and
+freezes each line's unit cost, so the value in transit and any loss on the way are priced at what the goods cost
+when they left. Receiving puts what actually arrived into the destination (`TRANSFER_IN`); whatever was sent and
+did not arrive is the line's discrepancy and stays out of both outlets. Cancelling a sent transfer returns the
+stock to the source. Each transition locks the transfer row first, then its lines, then (in the ledger) the
+levels (docs/adr/0007), so a double click or two people pressing Receive at once find the state the first one
+left and cannot post twice.
+A retried "create" (the form's key, core/idempotency.py) returns the first transfer.
 """
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
+from core.idempotency import idempotency_claim
+from pos_project.errors import CONFLICT, ServiceError
 
+from ..lock_objects import transfer_lines_lock, transfer_lock
 from ..models import StockItem, StockMovement, Transfer, TransferLine
 from ..quantities import format_quantity, parse_quantity
+from ..transitions import TRANSFER, transfer_transition
 from .stock import MovementLine, movements_post
 from .stock_lines import StockLineInput, lines_check, lines_normalise
 
@@ -38,65 +43,64 @@ TransferLineInput = StockLineInput  # one row as submitted: a stock item's pk or
 # --- Validation -------------------------------------------------------------------------------------------------
 
 
-def _checked_lines(lines: Sequence[TransferLineInput | tuple]) -> tuple[list[tuple[StockItem, Decimal]], list[str]]:
+def _checked_lines(lines: list[TransferLineInput]) -> tuple[list[tuple[StockItem, Decimal]], list[str]]:
     """(item, quantity) per good line, and one message per bad line (all of them, by line number)."""
-    lines = lines_normalise(lines)
     if not lines:
-        return [], ["Add at least one line."]
+        return [], [_("Add at least one line.")]
     if len(lines) > MAX_LINES:
-        return [], [f"At most {MAX_LINES} lines per transfer; this one has {len(lines)}. Split it in two."]
+        return [], [
+            _("At most %(max)s lines per transfer; this one has %(count)s. Split it in two.")
+            % {"max": MAX_LINES, "count": len(lines)}
+        ]
     good, errors = lines_check(lines)
-    return [(item, quantity) for _, item, quantity in good], errors
+    return [(item, quantity) for _n, item, quantity in good], errors
 
 
 def _outlet_errors(from_outlet: Outlet | None, to_outlet: Outlet | None) -> list[str]:
     errors = []
     if from_outlet is None:
-        errors.append("Choose the outlet the stock leaves from.")
+        errors.append(_("Choose the outlet the stock leaves from."))
     elif not from_outlet.is_active:
-        errors.append(f"{from_outlet.name} is closed; it cannot send stock.")
+        errors.append(_("%(outlet)s is closed; it cannot send stock.") % {"outlet": from_outlet.name})
     if to_outlet is None:
-        errors.append("Choose the outlet the stock goes to.")
+        errors.append(_("Choose the outlet the stock goes to."))
     elif not to_outlet.is_active:
-        errors.append(f"{to_outlet.name} is closed; it cannot receive stock.")
+        errors.append(_("%(outlet)s is closed; it cannot receive stock.") % {"outlet": to_outlet.name})
     if from_outlet is not None and to_outlet is not None and from_outlet.pk == to_outlet.pk:
-        errors.append("Choose two different outlets: a transfer cannot go to the outlet it leaves from.")
+        errors.append(_("Choose two different outlets: a transfer cannot go to the outlet it leaves from."))
     return errors
 
 
 def _note_errors(note: str) -> list[str]:
-    return ["Keep the note under 200 characters."] if len(note) > 200 else []
+    return [_("Keep the note under 200 characters.")] if len(note) > 200 else []
+
+
+def _refused(errors: list[str]) -> ServiceError:
+    """Every problem at once, in the order the person reads the form."""
+    return ServiceError("transfer.invalid", _("The transfer needs fixing."), fields={"__all__": errors})
 
 
 # --- Helpers ----------------------------------------------------------------------------------------------------
-
-
-def _locked(transfer: Transfer) -> Transfer:
-    return (
-        Transfer.objects.select_for_update(of=("self",))
-        .select_related("from_outlet", "to_outlet", "received_by")
-        .get(pk=transfer.pk)
-    )
-
-
-def _by_key(key: str) -> Transfer | None:
-    return Transfer.objects.filter(idempotency_key=key).first() if key else None
 
 
 def _note(transfer: Transfer) -> str:
     return f"{transfer}: {transfer.from_outlet.name} → {transfer.to_outlet.name}"
 
 
-def _state_error(transfer: Transfer, verb: str) -> ValidationError:
-    return ValidationError(
-        f"{transfer} is {transfer.get_status_display().lower()}; it cannot be {verb}.", code="bad_state"
+def _state_refused(transfer: Transfer, code: str, message: str) -> ServiceError:
+    """A move the transfer's status does not allow: a conflict with its state (409)."""
+    return ServiceError(
+        code, message % {"transfer": transfer, "status": transfer.get_status_display().lower()}, status=CONFLICT
     )
+
+
+def _fingerprint_lines(lines: Sequence[TransferLineInput]) -> list:
+    return [[line.item, str(line.quantity), line.line_number, str(line.error)] for line in lines]
 
 
 # --- Services ---------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def transfer_create(
     *,
     from_outlet: Outlet | None,
@@ -107,43 +111,39 @@ def transfer_create(
     idempotency_key: str = "",
 ) -> Transfer:
     """A draft transfer of 1 to 500 lines; nothing moves yet. Every problem is reported at once and nothing is
-    saved. A retry with the same idempotency key returns the first transfer."""
-    key = (idempotency_key or "").strip()
-    if len(key) > 64:
-        raise ValidationError("The form's key is too long; reload the page.", code="bad_key")
-    existing = _by_key(key)
-    if existing is not None:
-        return existing
+    saved. With a key, a retry of the same form returns the first transfer, and the key with another form is
+    refused (422)."""
+    lines = lines_normalise(lines)
     note = (note or "").strip()
-    checked, line_errors = _checked_lines(lines)
-    errors = _outlet_errors(from_outlet, to_outlet) + _note_errors(note) + line_errors
-    if errors:
-        raise ValidationError(errors, code="invalid")
-    try:
-        with transaction.atomic():  # a racing retry with the same key loses here and gets the first one
-            transfer = Transfer.objects.create(
-                from_outlet=from_outlet, to_outlet=to_outlet, note=note, created_by=user, idempotency_key=key or None
-            )
-    except IntegrityError:
-        existing = _by_key(key)
-        if existing is None:
-            raise
-        return existing
-    TransferLine.objects.bulk_create(
-        [TransferLine(transfer=transfer, item=item, quantity=quantity) for item, quantity in checked]
-    )
-    audit_record(
-        action="stock.transfer_create",
-        actor=user,
-        target=str(transfer),
-        data={
-            "transfer": transfer.pk,
-            "from": from_outlet.pk,
-            "to": to_outlet.pk,
-            "lines": len(checked),
-            "idempotency_key": key,
-        },
-    )
+    request = {"from": from_outlet.pk if from_outlet else None, "to": to_outlet.pk if to_outlet else None,
+               "user": user.pk, "note": note, "lines": _fingerprint_lines(lines)}  # fmt: skip
+    with transaction.atomic():
+        once = None  # without a key (a script, a page from before keys) the write is simply unprotected
+        if (idempotency_key or "").strip():
+            once = idempotency_claim(key=idempotency_key, action="transfer.create", request=request)
+        if once is not None and once.replayed:
+            return once.recall(Transfer)
+        checked, line_errors = _checked_lines(lines)
+        errors = _outlet_errors(from_outlet, to_outlet) + _note_errors(note) + line_errors
+        if errors:
+            raise _refused(errors)
+        transfer = Transfer.objects.create(from_outlet=from_outlet, to_outlet=to_outlet, note=note, created_by=user)
+        TransferLine.objects.bulk_create(
+            [TransferLine(transfer=transfer, item=item, quantity=quantity) for item, quantity in checked]
+        )
+        audit_record(
+            action="stock.transfer_create",
+            actor=user,
+            target=str(transfer),
+            data={
+                "transfer": transfer.pk,
+                "from_outlet": from_outlet.pk,
+                "to_outlet": to_outlet.pk,
+                "lines": len(checked),
+            },
+        )
+        if once is not None:
+            once.remember(transfer)
     return transfer
 
 
@@ -156,27 +156,24 @@ def transfer_update_lines(
     note: str | None = None,
 ) -> Transfer:
     """Replace a draft's lines (and note, if given). Once sent, the lines are what left the shelf: refused."""
-    transfer = _locked(transfer)
-    if transfer.status != Status.DRAFT:
-        raise _state_error(transfer, "changed")
-    checked, errors = _checked_lines(lines)
+    transfer = transfer_lock(transfer.pk)
+    if not TRANSFER.can_start(transfer, "edit"):
+        raise _state_refused(transfer, "transfer.not_draft", _("%(transfer)s is %(status)s; it cannot be changed."))
+    checked, errors = _checked_lines(lines_normalise(lines))
     if note is not None:
         note = note.strip()
         errors = _note_errors(note) + errors
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise _refused(errors)
     transfer.lines.all().delete()
     TransferLine.objects.bulk_create(
         [TransferLine(transfer=transfer, item=item, quantity=quantity) for item, quantity in checked]
     )
-    if note is not None and note != transfer.note:
+    changed = note is not None and note != transfer.note
+    if changed:
         transfer.note = note
-        transfer.save(update_fields=["note"])
-    audit_record(
-        action="stock.transfer_update", actor=user, target=str(transfer), data={"transfer": transfer.pk,
-                                                                               "lines": len(checked)}
-    )  # fmt: skip
-    return transfer
+    return transfer_transition(transfer, "edit", actor=user, also=("note",) if changed else (),
+                               data={"transfer": transfer.pk, "lines": len(checked)})  # fmt: skip
 
 
 @transaction.atomic
@@ -184,17 +181,17 @@ def transfer_send(*, transfer: Transfer, user: User) -> Transfer:
     """Take the lines out of the source and mark the transfer in transit. Refused, with nothing saved, if the
     source holds less than any line (the message names every short item). Sending twice is harmless: the
     second press finds it sent and returns it."""
-    transfer = _locked(transfer)
+    transfer = transfer_lock(transfer.pk)
     if transfer.status == Status.SENT:
         return transfer
-    if transfer.status != Status.DRAFT:
-        raise _state_error(transfer, "sent")
+    if not TRANSFER.can_start(transfer, "send"):
+        raise _state_refused(transfer, "transfer.not_draft", _("%(transfer)s is %(status)s; it cannot be sent."))
     errors = _outlet_errors(transfer.from_outlet, transfer.to_outlet)
-    lines = list(transfer.lines.select_related("item").order_by("pk"))
+    lines = transfer_lines_lock(transfer)
     if not lines:
-        errors.append("Add at least one line before sending.")
+        errors.append(_("Add at least one line before sending."))
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise _refused(errors)
     for line in lines:
         line.unit_cost = line.item.cost
     TransferLine.objects.bulk_update(lines, ["unit_cost"])
@@ -208,47 +205,42 @@ def transfer_send(*, transfer: Transfer, user: User) -> Transfer:
         note=_note(transfer),
         block_negative=True,
     )
-    transfer.status = Status.SENT
-    transfer.sent_by = user
-    transfer.sent_at = timezone.now()
-    transfer.save(update_fields=["status", "sent_by", "sent_at"])
-    audit_record(
-        action="stock.transfer_send",
-        actor=user,
-        target=str(transfer),
-        data={"transfer": transfer.pk, "from": transfer.from_outlet_id, "to": transfer.to_outlet_id,
-              "lines": len(lines)},
-    )  # fmt: skip
-    return transfer
+    transfer.sent_by, transfer.sent_at = user, timezone.now()
+    return transfer_transition(transfer, "send", actor=user, also=("sent_by", "sent_at"),
+                               data={"transfer": transfer.pk, "from_outlet": transfer.from_outlet_id,
+                                     "to_outlet": transfer.to_outlet_id, "lines": len(lines)})  # fmt: skip
 
 
 def _received_quantities(lines: list[TransferLine], received: Mapping) -> dict[int, Decimal]:
-    """What arrived per line, or a ValidationError listing every bad line. Every line must be given."""
+    """What arrived per line, or a ServiceError listing every bad line. Every line must be given."""
     wanted = {int(k): v for k, v in received.items() if str(k).isdigit()}
     known = {line.pk for line in lines}
     errors = []
     if len(wanted) != len(received) or set(wanted) - known:
-        errors.append("Some quantities are for lines that are not on this transfer; reload the page.")
+        errors.append(_("Some quantities are for lines that are not on this transfer; reload the page."))
     result = {}
     for number, line in enumerate(lines, start=1):
-        label = f"Line {number} ({line.item.name})"
+        label = {"number": number, "item": line.item.name}
         if line.pk not in wanted:
-            errors.append(f"{label}: enter the quantity that arrived (0 if none did).")
+            errors.append(_("Line %(number)s (%(item)s): enter the quantity that arrived (0 if none did).") % label)
             continue
         try:
             quantity = parse_quantity(wanted[line.pk], allow_zero=True)
-        except ValidationError as exc:
-            errors.append(f"{label}: {' '.join(exc.messages)}")
+        except ServiceError as exc:
+            errors.append(_("Line %(number)s (%(item)s): %(problem)s") % {**label, "problem": " ".join(exc.messages)})
             continue
         if quantity > line.quantity:
             errors.append(
-                f"{label}: {format_quantity(quantity)} {line.item.base_unit} is more than the "
-                f"{format_quantity(line.quantity)} sent; receive at most what was sent."
-            )
+                _("Line %(number)s (%(item)s): %(quantity)s %(unit)s is more than the %(sent)s sent; receive at "
+                  "most what was sent.")
+                % {**label, "quantity": format_quantity(quantity), "unit": line.item.base_unit,
+                   "sent": format_quantity(line.quantity)}
+            )  # fmt: skip
             continue
         result[line.pk] = quantity
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise ServiceError("transfer.receipt_invalid", _("The quantities received need fixing."),
+                           fields={"__all__": errors})  # fmt: skip
     return result
 
 
@@ -257,23 +249,24 @@ def transfer_receive(*, transfer: Transfer, user: User, received: Mapping[int | 
     """Put what arrived into the destination: in full, in part, or nothing of a line. More than was sent is
     refused. A second identical submission (a double click, or two people receiving the same delivery) returns
     the first result; a different one is refused with who received it."""
-    transfer = _locked(transfer)
-    lines = list(transfer.lines.select_related("item").order_by("pk"))
+    transfer = transfer_lock(transfer.pk)
+    lines = transfer_lines_lock(transfer)
     if transfer.status == Status.RECEIVED:
         try:
             quantities = _received_quantities(lines, received)
-        except ValidationError:
+        except ServiceError:
             quantities = {}
         if quantities and all(quantities[line.pk] == line.quantity_received for line in lines):
             return transfer
-        who = transfer.received_by.get_username() if transfer.received_by else "someone"
-        raise ValidationError(
-            f"{transfer} was already received by {who} at {timezone.localtime(transfer.received_at):%H:%M}; "
-            "nothing was changed.",
-            code="already_received",
+        who = transfer.received_by.get_username() if transfer.received_by else _("someone")
+        raise ServiceError(
+            "transfer.already_received",
+            _("%(transfer)s was already received by %(who)s at %(time)s; nothing was changed.")
+            % {"transfer": transfer, "who": who, "time": f"{timezone.localtime(transfer.received_at):%H:%M}"},
+            status=CONFLICT,
         )
-    if transfer.status != Status.SENT:
-        raise _state_error(transfer, "received")
+    if not TRANSFER.can_start(transfer, "receive"):
+        raise _state_refused(transfer, "transfer.not_sent", _("%(transfer)s is %(status)s; it cannot be received."))
     quantities = _received_quantities(lines, received)
     for line in lines:
         line.quantity_received = quantities[line.pk]
@@ -287,37 +280,36 @@ def transfer_receive(*, transfer: Transfer, user: User, received: Mapping[int | 
         source_id=transfer.pk,
         note=_note(transfer),
     )
-    transfer.status = Status.RECEIVED
-    transfer.received_by = user
-    transfer.received_at = timezone.now()
-    transfer.save(update_fields=["status", "received_by", "received_at"])
+    transfer.received_by, transfer.received_at = user, timezone.now()
     short = [line for line in lines if line.discrepancy]
-    audit_record(
-        action="stock.transfer_receive",
+    return transfer_transition(
+        transfer,
+        "receive",
         actor=user,
-        target=str(transfer),
+        also=("received_by", "received_at"),
         data={
             "transfer": transfer.pk,
-            "to": transfer.to_outlet_id,
+            "to_outlet": transfer.to_outlet_id,
             "lines": len(lines),
             "discrepancies": {str(line.item_id): format_quantity(line.discrepancy) for line in short},
         },
     )
-    return transfer
 
 
 @transaction.atomic
 def transfer_cancel(*, transfer: Transfer, user: User) -> Transfer:
     """Drop a draft (nothing moved) or call back a sent transfer (its stock returns to the source with a
     transfer-in there). A received transfer is history: refused. Cancelling twice is harmless."""
-    transfer = _locked(transfer)
+    transfer = transfer_lock(transfer.pk)
     if transfer.status == Status.CANCELLED:
         return transfer
-    if transfer.status == Status.RECEIVED:
-        raise _state_error(transfer, "cancelled")
+    if not TRANSFER.can_start(transfer, "cancel"):
+        raise _state_refused(
+            transfer, "transfer.not_cancellable", _("%(transfer)s is %(status)s; it cannot be cancelled.")
+        )
     was = transfer.status
     if was == Status.SENT:
-        lines = list(transfer.lines.order_by("pk"))
+        lines = transfer_lines_lock(transfer)
         movements_post(
             outlet_id=transfer.from_outlet_id,
             kind=Kind.TRANSFER_IN,
@@ -328,13 +320,7 @@ def transfer_cancel(*, transfer: Transfer, user: User) -> Transfer:
             reason="cancelled",
             note=f"{transfer} cancelled: back to {transfer.from_outlet.name}",
         )
-    transfer.status = Status.CANCELLED
     transfer.cancelled_at, transfer.cancelled_by = timezone.now(), user
-    transfer.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    audit_record(
-        action="stock.transfer_cancel",
-        actor=user,
-        target=str(transfer),
-        data={"transfer": transfer.pk, "was": was, "returned_to_source": was == Status.SENT},
-    )
-    return transfer
+    return transfer_transition(transfer, "cancel", actor=user, also=("cancelled_at", "cancelled_by"),
+                               data={"transfer": transfer.pk, "was": was,
+                                     "returned_to_source": was == Status.SENT})  # fmt: skip

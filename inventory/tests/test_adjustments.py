@@ -5,7 +5,9 @@ import re
 import time
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
+from core.models import OutboxEvent
 from inventory.models import StockAdjustment, StockAdjustmentLine, StockItem, StockLevel, StockMovement, StockSettings
 from inventory.services.adjustments import (
     AdjustmentLineInput,
@@ -176,6 +179,7 @@ def test_an_adjustment_may_not_take_stock_below_zero(in_tenant, outlet):
         f"Line 2: only 200 g of Beans left at {outlet.name}; an adjustment cannot take out 250 and leave stock "
         "below zero."
     ]
+    assert (exc.value.code, exc.value.status) == ("stock.insufficient", 409)
     _nothing_saved()
     assert level_of(beans, outlet) == Decimal(200) and level_of(cups, outlet) == Decimal(0)
     # Exactly to zero is fine, and waste is posted as waste.
@@ -197,6 +201,53 @@ def test_the_same_key_twice_gives_the_first_adjustment_and_moves_stock_once(in_t
     assert level_of(item, outlet) == Decimal(3)
     assert AuditEntry.objects.filter(action="stock.adjustment_submit").count() == 1
     assert_ledger_consistent()
+
+
+def test_the_same_key_with_other_lines_is_refused_and_changes_nothing(in_tenant, outlet):
+    supervisor = in_tenant.users[Role.SUPERVISOR]
+    item = stock_item()
+    first = adjustment_submit(outlet=outlet, user=supervisor, reason="correction", lines=[(item.pk, "3")],
+                              idempotency_key="reused-key")  # fmt: skip
+    with pytest.raises(ValidationError) as exc:
+        adjustment_submit(outlet=outlet, user=supervisor, reason="correction", lines=[(item.pk, "30")],
+                          idempotency_key="reused-key")  # fmt: skip
+    assert (exc.value.code, exc.value.status) == ("idempotency.key_reused", 422)
+    assert list(StockAdjustment.objects.values_list("pk", flat=True)) == [first.pk]
+    assert level_of(item, outlet) == Decimal(3)
+    assert_ledger_consistent()
+
+
+def test_a_refused_submission_keeps_no_key_so_the_corrected_form_goes_through(in_tenant, outlet):
+    owner = in_tenant.users[Role.ADMIN_TENANT]
+    item = stock_item(sku="FIXED")
+    with pytest.raises(ValidationError):
+        adjustment_submit(outlet=outlet, user=owner, reason="correction", lines=[("FIXD", "2")], idempotency_key="k")
+    fixed = adjustment_submit(outlet=outlet, user=owner, reason="correction", lines=[("FIXED", "2")],
+                              idempotency_key="k")  # fmt: skip
+    assert fixed.status == Status.POSTED and level_of(item, outlet) == Decimal(2)
+
+
+def test_stock_adjusted_is_emitted_when_stock_moves_and_only_then(in_tenant, outlet):
+    cashier, supervisor = in_tenant.users[Role.CASHIER], in_tenant.users[Role.SUPERVISOR]
+    _threshold(1_000)
+    item = stock_item(cost="100")
+    _stock(item, outlet, "50")
+    posted = adjustment_submit(outlet=outlet, user=cashier, reason="waste", lines=[(item.pk, "-2")])
+    waiting = adjustment_submit(outlet=outlet, user=cashier, reason="theft", lines=[(item.pk, "-20")])
+    rejected = adjustment_submit(outlet=outlet, user=cashier, reason="theft", lines=[(item.pk, "-30")])
+    adjustment_reject(adjustment=rejected, approver=supervisor, comment="Found them")
+    assert [e.payload["adjustment"] for e in OutboxEvent.objects.filter(name="stock.adjusted")] == [posted.pk]
+    adjustment_approve(adjustment=waiting, approver=supervisor)
+    events = list(OutboxEvent.objects.filter(name="stock.adjusted").order_by("pk"))
+    assert [e.payload for e in events] == [
+        {"adjustment": posted.pk, "outlet": outlet.pk, "reason": "waste", "value_minor": 200, "lines": 1,
+         "status": "posted", "from": "new", "to": "posted"},
+        {"adjustment": waiting.pk, "outlet": outlet.pk, "reason": "theft", "value_minor": 2_000, "lines": 1,
+         "from": "pending", "to": "posted"},
+    ]  # fmt: skip
+    # The reject's comment stays in the audit log: events carry no free text.
+    assert not OutboxEvent.objects.exclude(name="stock.adjusted").filter(payload__adjustment=rejected.pk).exists()
+    assert AuditEntry.objects.get(action="stock.adjustment_reject").data["to"] == "rejected"
 
 
 def test_approval_threshold_flow(in_tenant, outlet):
@@ -353,16 +404,15 @@ def test_the_single_form_shows_a_clear_message_when_stock_would_go_negative(tena
     assert_ledger_consistent()
 
 
-def test_the_eleventh_submission_in_a_minute_gets_429_with_the_wait(tenant, in_tenant, outlet):
+def test_the_eleventh_submission_in_a_minute_gets_429_with_the_wait(tenant, in_tenant, outlet, monkeypatch):
     item = stock_item(sku="RATE")
     client = tenant.client(Role.SUPERVISOR)
     request = RequestFactory().post("/")
     request.user = in_tenant.users[Role.SUPERVISOR]
-    with tenant_context(tenant.tenant):
-        left = get_usage(request, group=adjustment_views.RATE_GROUP, key="user", rate=adjustment_views.RATE,
-                         method="POST")["time_left"]  # fmt: skip
-    if left < 8:  # django-ratelimit counts in fixed windows: start all eleven inside one
-        time.sleep(left + 0.5)
+    # django-ratelimit counts in fixed windows by its own clock: stopped here, all eleven fall inside one window
+    # however slowly the machine runs them (instead of sleeping until a fresh window starts).
+    stopped = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: stopped))
     for _ in range(10):
         assert _post_one(client, outlet, "RATE", "1").status_code == 302
     response = _post_one(client, outlet, "RATE", "1")

@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
 from catalog.models import Category
+from core.models import OutboxEvent
 from inventory.models import StockCount, StockCountLine, StockItem, StockLevel, StockMovement
 from inventory.selectors.counts import count_review
 from inventory.services.counts import count_cancel, count_enter, count_post, count_scan, count_start
@@ -109,7 +110,7 @@ def test_a_count_can_take_stock_below_what_the_books_say_but_never_posts_twice(s
     count_post(count=count, user=owner_user)
     with pytest.raises(ValidationError) as exc:
         count_post(count=count, user=owner_user)
-    assert exc.value.code == "already_posted"
+    assert exc.value.code == "stock_count.posted" and exc.value.status == 409
     assert StockMovement.objects.filter(source_type="count", source_id=count.pk).count() == 1
     assert level_of(shelf["beans"], shelf["outlet"]) == D(0)
     assert AuditEntry.objects.filter(action="stock.count_post").count() == 1
@@ -135,6 +136,49 @@ def test_scanning_a_barcode_or_sku_adds_to_the_counted_quantity(shelf, owner_use
     assert again.replayed and again.line.counted == D(3)
     assert _line(count, shelf["milk"]).counted == D(3)
     assert StockMovement.objects.filter(kind=StockMovement.Kind.COUNT).count() == 0  # nothing moves until posted
+
+
+def test_a_count_scan_retried_with_redis_down_is_counted_once(shelf, owner_user, settings):
+    """The retry of a scan (the same key) adds nothing, whether or not Redis is up: the key is claimed in the
+    database, in the scan's own transaction (docs/adr/0006)."""
+    count = count_start(outlet=shelf["outlet"], user=owner_user)
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    key = uuid.uuid4().hex
+    first = count_scan(count=count, code="8990001", quantity="2", idempotency_key=key)
+    again = count_scan(count=count, code="8990001", quantity="2", idempotency_key=key)
+    assert (first.added, first.replayed) == (D(2), False)
+    assert (again.added, again.replayed) == (D(0), True)
+    assert _line(count, shelf["milk"]).counted == D(2)
+
+
+def test_a_scan_key_reused_for_another_scan_is_refused_and_counts_nothing(shelf, owner_user):
+    count = count_start(outlet=shelf["outlet"], user=owner_user)
+    key = uuid.uuid4().hex
+    count_scan(count=count, code="8990001", idempotency_key=key)
+    with pytest.raises(ValidationError) as exc:
+        count_scan(count=count, code="CUP-12", idempotency_key=key)
+    assert (exc.value.code, exc.value.status) == ("idempotency.key_reused", 422)
+    assert (_line(count, shelf["milk"]).counted, _line(count, shelf["cups"]).counted) == (D(1), None)
+
+
+def test_a_refused_scan_keeps_no_key(shelf, owner_user):
+    count = count_start(outlet=shelf["outlet"], user=owner_user)
+    key = uuid.uuid4().hex
+    with pytest.raises(ValidationError, match="No item on this count sheet"):
+        count_scan(count=count, code="899000", idempotency_key=key)  # a digit short
+    assert count_scan(count=count, code="8990001", idempotency_key=key).added == D(1)
+
+
+def test_posting_announces_stock_count_posted(shelf, owner_user):
+    count = count_start(outlet=shelf["outlet"], user=owner_user)
+    count_enter(count=count, entries={_line(count, shelf["milk"]).pk: "8"})
+    count_post(count=count, user=owner_user)
+    event = OutboxEvent.objects.get(name="stock_count.posted")
+    assert event.payload == {
+        "stock_count": count.pk, "outlet": shelf["outlet"].pk, "category": None,
+        "lines_moved": 1, "value_minor": -25, "variances": {str(shelf["milk"].pk): "-2"},
+        "from": "open", "to": "posted",
+    }  # fmt: skip
 
 
 def test_an_unknown_code_or_bad_quantity_is_refused_with_a_message_and_changes_nothing(shelf, owner_user):

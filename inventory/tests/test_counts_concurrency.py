@@ -1,22 +1,23 @@
 """Two supervisors, in two separate processes, press Post on the same count at the same moment (and two press
-Start at one outlet at once). The test holds the row they lock while both processes reach it, then lets go:
-the count posts once, and only one count is started."""
+Start at one outlet at once). The test holds the row they lock until PostgreSQL shows both processes waiting on
+it, then lets go: the count posts once, and only one count is started."""
 
 import json
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.models import Outlet
+from core.models import OutboxEvent
 from inventory.models import StockCount, StockCountLine, StockItem, StockLevel, StockMovement
 from inventory.services.counts import count_enter, count_start
 from inventory.services.stock import MovementLine, movements_post
 from inventory.tests.stock_helpers import assert_ledger_consistent
+from pos_project.testing.locks import wait_for_lock_waiters
 from pos_project.testing.processes import child_env
 
 WORKER = """
@@ -45,9 +46,9 @@ with tenant_context(Tenant.objects.get(schema_name=schema)):
 """
 
 
-def _race(alpha, action: str, target_id: int, hold) -> tuple[list[dict], int]:
-    """Start two workers while `hold()` keeps the contended row locked; return their outcomes and how many
-    were seen waiting on a lock at once."""
+def _race(alpha, action: str, target_id: int, hold, table: str) -> tuple[list[dict], bool]:
+    """Start two workers while `hold()` keeps the contended row (of `table`) locked; return their outcomes and
+    whether both were seen waiting on it at once."""
     with tenant_context(alpha.tenant), transaction.atomic():
         hold()
         workers = [
@@ -70,16 +71,13 @@ def _race(alpha, action: str, target_id: int, hold) -> tuple[list[dict], int]:
         ]
         for worker in workers:
             assert worker.stdout.readline().strip() == "ready"
-        time.sleep(1.0)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            waiting = cursor.fetchone()[0]
+        both_waiting = wait_for_lock_waiters(2, query_contains=table, timeout=30)
     outcomes = []
     for worker in workers:
         out, err = worker.communicate(timeout=60)
         assert out.strip(), err
         outcomes.append(json.loads(out.strip().splitlines()[-1]))
-    return outcomes, waiting
+    return outcomes, both_waiting
 
 
 def test_two_posts_at_once_post_the_count_once_and_two_starts_make_one_count(committed_db):
@@ -93,10 +91,11 @@ def test_two_posts_at_once_post_the_count_once_and_two_starts_make_one_count(com
         count_enter(count=count, entries={count.lines.get(item=item).pk: "3"})
     made: list[int] = [count.pk]
     try:
-        outcomes, waiting = _race(
-            alpha, "post", count.pk, lambda: StockCount.objects.select_for_update().get(pk=count.pk)
-        )
-        assert waiting >= 2, "both posts should have been waiting on the count at once"
+        outcomes, both_waiting = _race(
+            alpha, "post", count.pk, lambda: StockCount.objects.select_for_update().get(pk=count.pk),
+            "inventory_stockcount",
+        )  # fmt: skip
+        assert both_waiting, "both posts should have been waiting on the count at once"
         assert sorted(json.dumps(o) for o in outcomes) == sorted(
             [json.dumps({"ok": 1}), json.dumps({"error": ["This count has been posted; it can no longer be changed."]})]
         )
@@ -106,17 +105,18 @@ def test_two_posts_at_once_post_the_count_once_and_two_starts_make_one_count(com
             assert AuditEntry.objects.filter(action="stock.count_post", target=str(count)).count() == 1
             assert_ledger_consistent()
 
-        outcomes, waiting = _race(
-            alpha, "start", outlet.pk, lambda: Outlet.objects.select_for_update().get(pk=outlet.pk)
+        outcomes, both_waiting = _race(
+            alpha, "start", outlet.pk, lambda: Outlet.objects.select_for_update().get(pk=outlet.pk), "business_outlet"
         )
         made += [o["ok"] for o in outcomes if "ok" in o]
-        assert waiting >= 2, "both starts should have been waiting on the outlet at once"
+        assert both_waiting, "both starts should have been waiting on the outlet at once"
         assert len(made) == 2, outcomes
         refused = [o for o in outcomes if "error" in o]
         assert len(refused) == 1 and "There is already an open count at" in refused[0]["error"][0]
     finally:
         with tenant_context(alpha.tenant):
             AuditEntry.objects.filter(target__in=[f"CNT-{pk}" for pk in made]).delete()
+            OutboxEvent.objects.filter(name="stock_count.posted", payload__stock_count__in=made).delete()
             StockCountLine.objects.filter(count_id__in=made).delete()
             StockCount.objects.filter(pk__in=made).delete()
             StockMovement.objects.filter(item=item).delete()

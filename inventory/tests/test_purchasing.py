@@ -259,7 +259,8 @@ def test_sending_emits_purchase_order_sent_whose_subscriber_queues_the_e_mail_if
         purchase_order_send(purchase_order=po, user=owner_user)  # sent already: no second event
     assert len(callbacks) == 1  # the relay kick
     event = OutboxEvent.objects.get(name="purchase_order.sent")
-    assert event.payload == {"purchase_order": po.pk}
+    assert event.payload == {"purchase_order": po.pk, "supplier": shop["supplier"].pk, "outlet": shop["outlet"].pk,
+                             "from": "draft", "to": "sent"}  # fmt: skip
 
     silent = supplier_create(name="No Mail Supplier")
     draft = purchase_order_create(supplier=silent, outlet=shop["outlet"], user=owner_user, currency="IDR",
@@ -400,6 +401,44 @@ def test_a_receipt_sent_twice_with_the_same_key_posts_once(shop, owner_user):
     assert level_of(beans, shop["outlet"]) == D(2000)
     assert po.lines.get(item=beans).quantity_received == D(2)
     assert_ledger_consistent()
+
+
+def test_a_receipt_key_reused_for_another_delivery_is_refused_and_posts_nothing(shop, owner_user):
+    beans, milk = shop["beans"], shop["milk"]
+    po = purchase_order_send(purchase_order=_draft(shop, owner_user), user=owner_user)
+    first = _receive(po, owner_user, {beans: "2"}, key="delivery-7")
+    with pytest.raises(ValidationError) as exc:
+        _receive(po, owner_user, {milk: "1"}, key="delivery-7")
+    assert (exc.value.code, exc.value.status) == ("idempotency.key_reused", 422)
+    assert list(GoodsReceipt.objects.values_list("pk", flat=True)) == [first.pk]
+    assert level_of(milk, shop["outlet"]) == 0 and po.lines.get(item=milk).quantity_received == 0
+    assert_ledger_consistent()
+
+
+def test_long_keys_are_never_cut_short(shop, owner_user):
+    """Two forms whose keys share their first 64 characters are two orders (the old code cut keys to 64 and
+    answered the second with the first)."""
+    stem = "k" * 64
+    first = _draft(shop, owner_user, idempotency_key=stem + "-first")
+    second = _draft(shop, owner_user, lines=[POLineInput(item_id=shop["milk"].pk, quantity="1")],
+                    idempotency_key=stem + "-second")  # fmt: skip
+    assert first.pk != second.pk and PurchaseOrder.objects.count() == 2
+    assert _draft(shop, owner_user, idempotency_key=stem + "-first").pk == first.pk  # a retry still replays
+
+
+def test_each_delivery_announces_purchase_order_received(shop, owner_user):
+    beans, milk = shop["beans"], shop["milk"]
+    po = purchase_order_send(purchase_order=_draft(shop, owner_user), user=owner_user)
+    partial = _receive(po, owner_user, {beans: "3"})
+    full = _receive(po, owner_user, {beans: "2", milk: "2"})
+    events = [e.payload for e in OutboxEvent.objects.filter(name="purchase_order.received").order_by("pk")]
+    head = {"purchase_order": po.pk, "supplier": shop["supplier"].pk, "outlet": shop["outlet"].pk, "over": False}
+    assert events == [
+        {**head, "receipt": partial.pk, "lines": 1, "status": "partial", "from": "sent", "to": "partial"},
+        {**head, "receipt": full.pk, "lines": 2, "status": "received", "from": "partial", "to": "received"},
+    ]
+    actions = AuditEntry.objects.filter(target=str(po)).order_by("pk").values_list("action", flat=True)
+    assert list(actions) == ["stock.purchase_order_send", "stock.goods_receive", "stock.goods_receive"]
 
 
 def test_the_receive_page_posts_once_and_explains_bad_input(tenant):

@@ -1,15 +1,15 @@
 """Two cashiers, in two separate processes, sell the last unit at the same moment under the "block" policy.
 
-The test holds the item's stock row locked while both processes start and reach their sale, so both are
-truly waiting on PostgreSQL at once; then it lets go. Exactly one sale may succeed."""
+The test holds the item's stock row locked until PostgreSQL shows both processes waiting (never a sleep and a
+hope): the first on the stock row, the second queued behind the first on the day's order counter. Both are truly
+inside their sale at once; then it lets go. Exactly one sale may succeed."""
 
 import json
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
@@ -18,6 +18,7 @@ from catalog.models import Category, Product
 from inventory.models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
 from inventory.services.stock import MovementLine, movements_post
 from inventory.tests.stock_helpers import assert_ledger_consistent
+from pos_project.testing.locks import lock_waiters, wait_for_lock_waiters
 from pos_project.testing.processes import child_env
 from sales.models import Order, OrderCounter, OrderLine, Register, Shift
 from sales.services.shifts import register_create, shift_open
@@ -64,6 +65,7 @@ def test_two_processes_sell_the_last_unit_and_exactly_one_succeeds(committed_db)
             )  # fmt: skip
             for n in (1, 2)
         ]
+        counters = dict(OrderCounter.objects.values_list("pk", "last_number"))
     try:
         with tenant_context(alpha.tenant), transaction.atomic():
             StockLevel.objects.select_for_update().get(item=item, outlet=outlet)  # both sellers will queue on it
@@ -88,12 +90,12 @@ def test_two_processes_sell_the_last_unit_and_exactly_one_succeeds(committed_db)
             ]
             for seller in sellers:
                 assert seller.stdout.readline().strip() == "ready"
-            time.sleep(1.0)  # both are now inside order_submit, blocked on the stock row this test holds
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-                waiting = cursor.fetchone()[0]
+            # Both are now inside order_submit: one blocked on the stock row this test holds, one behind it.
+            both_waiting = wait_for_lock_waiters(2, timeout=30)
+            on_the_stock_row = lock_waiters("inventory_stocklevel")
         outcomes = [json.loads(seller.communicate(timeout=60)[0].strip().splitlines()[-1]) for seller in sellers]
-        assert waiting >= 2, "both sellers should have been waiting on the lock at once"
+        assert both_waiting, "both sellers should have been waiting at once"
+        assert on_the_stock_row >= 1, "a seller should have been waiting on the stock row"
         sold = [o for o in outcomes if "ok" in o]
         refused = [o for o in outcomes if "error" in o]
         assert len(sold) == 1 and len(refused) == 1, outcomes
@@ -106,7 +108,11 @@ def test_two_processes_sell_the_last_unit_and_exactly_one_succeeds(committed_db)
         with tenant_context(alpha.tenant):
             OrderLine.objects.filter(order__shift__in=shifts).delete()
             Order.objects.filter(shift__in=shifts).delete()
-            OrderCounter.objects.all().delete()
+            # The day's order numbers go back to where they were, not to zero: other tests may have left orders
+            # committed (the browser tests do), and a counter behind them would hand out their numbers again.
+            OrderCounter.objects.exclude(pk__in=counters).delete()
+            for pk, last_number in counters.items():
+                OrderCounter.objects.filter(pk=pk).update(last_number=last_number)
             StockMovement.objects.filter(item=item).delete()
             StockLevel.objects.filter(item=item).delete()
             RecipeComponent.objects.filter(item=item).delete()

@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role
 from business.selectors import outlet_default
+from core.models import OutboxEvent
 from inventory.models import StockItem, StockLevel, StockMovement, Transfer, TransferLine
 from inventory.selectors.transfers import in_transit_quantities, transfer_list
 from inventory.services.stock import MovementLine, OutOfStock, movements_post
@@ -270,6 +271,43 @@ def test_a_retried_create_with_the_same_key_returns_the_first_transfer(shop):
     assert _draft(shop, idempotency_key=uuid.uuid4().hex).pk != first.pk
 
 
+def test_the_same_key_with_another_form_is_refused_and_saves_nothing(shop):
+    key = uuid.uuid4().hex
+    first = _draft(shop, idempotency_key=key)
+    with pytest.raises(ValidationError) as exc:
+        _draft(shop, lines=[("TR-CUPS", "1")], idempotency_key=key)
+    assert (exc.value.code, exc.value.status) == ("idempotency.key_reused", 422)
+    assert list(Transfer.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_each_move_is_announced_with_the_outlets_and_what_went_missing(shop):
+    transfer = transfer_send(transfer=_draft(shop), user=shop["owner"])
+    lines = {line.item_id: line.pk for line in transfer.lines.all()}
+    received = {lines[shop["milk"].pk]: "3900", lines[shop["beans"].pk]: "1000", lines[shop["cups"].pk]: "20"}
+    transfer_receive(transfer=transfer, user=shop["supervisor"], received=received)
+    dropped = transfer_cancel(transfer=_draft(shop), user=shop["owner"])
+    events = {e.name: e.payload for e in OutboxEvent.objects.filter(name__startswith="transfer.")}
+    route = {"from_outlet": shop["main"].pk, "to_outlet": shop["harbour"].pk}
+    assert events == {
+        "transfer.sent": {"transfer": transfer.pk, **route, "lines": 3, "from": "draft", "to": "sent"},
+        "transfer.received": {"transfer": transfer.pk, **route, "lines": 3, "from": "sent", "to": "received",
+                              "discrepancies": {str(shop["milk"].pk): "100"}},
+        "transfer.cancelled": {"transfer": dropped.pk, **route, "was": "draft", "returned_to_source": False,
+                               "from": "draft", "to": "cancelled"},
+    }  # fmt: skip
+
+
+def test_a_role_without_the_capability_cannot_move_a_transfer(shop, in_tenant):
+    transfer = _draft(shop)
+    with pytest.raises(ValidationError) as exc:
+        transfer_send(transfer=transfer, user=in_tenant.users[Role.CASHIER])
+    assert (exc.value.code, exc.value.status) == ("access.denied", 403)
+    transfer.refresh_from_db()
+    assert transfer.status == Status.DRAFT and not _movements(transfer).exists()
+    assert level_of(shop["milk"], shop["main"]) == D(10000)
+    assert_ledger_consistent()
+
+
 def test_draft_lines_can_be_replaced_until_the_transfer_is_sent(shop):
     transfer = _draft(shop)
     transfer_update_lines(transfer=transfer, user=shop["owner"], lines=[("TR-CUPS", "5")], note="Only cups")
@@ -342,6 +380,7 @@ def test_two_people_receiving_at_once_post_once(committed_db):
     finally:
         with tenant_context(alpha.tenant):
             AuditEntry.objects.filter(target=str(transfer), action__startswith="stock.transfer").delete()
+            OutboxEvent.objects.filter(name__startswith="transfer.", payload__transfer=transfer.pk).delete()
             StockMovement.objects.filter(item=item).delete()
             StockLevel.objects.filter(item=item).delete()
             Transfer.objects.filter(pk=transfer.pk).delete()

@@ -22,12 +22,18 @@ from django_ratelimit.core import get_usage
 
 from accounts.access import can, capability_required
 from business.selectors import outlet_default, outlet_list
+from core.idempotency import KEY_MAX
 from pos_project.forms import form_add_service_errors
 from pos_project.money import round_minor
 
 from ..models import StockAdjustment
 from ..selectors import adjustments as selectors
 from ..services import adjustments as services
+from ..transitions import ADJUSTMENT
+
+# The statuses a person can find an adjustment in (NEW lives only inside the transaction that submits it).
+LISTED_STATUSES = [(value, label) for value, label in StockAdjustment.Status.choices
+                   if value != StockAdjustment.Status.NEW]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +51,7 @@ class _AdjustmentForm(forms.Form):
     note = forms.CharField(max_length=200, required=False, label=gettext_lazy("Note"))
     # Hidden; a form sent twice carries the same key and makes one adjustment. Optional so a form without it
     # (an old tab) still works, just without that protection.
-    key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=KEY_MAX, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,7 +149,7 @@ def _submit(request: HttpRequest, form: _AdjustmentForm, lines) -> StockAdjustme
 
 
 def _done(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
-    if adjustment.status == StockAdjustment.Status.PENDING:
+    if adjustment.is_pending:
         messages.success(request, _("%(adj)s is waiting for a supervisor's approval.") % {"adj": adjustment})
     else:
         messages.success(request, _("%(adj)s posted.") % {"adj": adjustment})
@@ -158,7 +164,7 @@ def _done(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
 @capability_required("stock.adjust")
 def adjustment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    status = status if status in StockAdjustment.Status.values else ""
+    status = status if status in dict(LISTED_STATUSES) else ""
     outlet = request.GET.get("outlet", "")
     outlet_id = int(outlet) if outlet.isdigit() else None
     page = Paginator(selectors.adjustment_list(status=status, outlet_id=outlet_id), PER_PAGE).get_page(
@@ -169,7 +175,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "outlet_id": outlet_id,
         "outlets": outlet_list(active_only=False),
-        "statuses": StockAdjustment.Status.choices,
+        "statuses": LISTED_STATUSES,
     }
     return render(request, "inventory/stock/adjustments_list.html", context)
 
@@ -224,11 +230,14 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = [
         (line, round_minor(abs(line.quantity * line.unit_cost))) for line in selectors.adjustment_lines(adjustment)
     ]
+    actions = ADJUSTMENT.allowed(adjustment, request.user)
     context = {
         "adjustment": adjustment,
         "lines": lines,
-        "can_decide": adjustment.status == StockAdjustment.Status.PENDING
-        and adjustment.created_by_id != request.user.pk,
+        "actions": actions,
+        # Four eyes: the author of a waiting adjustment sees it wait for someone else.
+        "can_decide": bool(actions.get("approve")) and adjustment.created_by_id != request.user.pk,
+        "waiting": ADJUSTMENT.can_start(adjustment, "approve"),
     }
     return render(request, "inventory/stock/adjustments_detail.html", context)
 
@@ -249,7 +258,7 @@ def _back(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
 @capability_required("stock.approve")
 def adjustment_approve(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = _detail_or_404(pk)
-    was_pending = adjustment.status == StockAdjustment.Status.PENDING
+    was_pending = adjustment.is_pending
     try:
         adjustment = services.adjustment_approve(adjustment=adjustment, approver=request.user)
     except ValidationError as exc:

@@ -20,12 +20,14 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required
 from business.selectors import outlet_list
 from catalog.models import Category
+from core.idempotency import KEY_MAX
 from pos_project.forms import form_add_service_errors
 
 from ..models import StockCount
 from ..quantities import format_quantity
 from ..selectors import counts as selectors
 from ..services import counts as services
+from ..transitions import STOCK_COUNT
 
 LINES_PER_PAGE = 100  # well under Django's 1,000-field limit for one POST (two fields a line)
 COUNTS_PER_PAGE = 50
@@ -46,7 +48,7 @@ class CountStartForm(forms.Form):
 class ScanForm(forms.Form):
     code = forms.CharField(max_length=64, label=gettext_lazy("Barcode or SKU"))
     quantity = forms.CharField(max_length=20, required=False, label=gettext_lazy("Quantity"))
-    key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    key = forms.CharField(max_length=KEY_MAX, required=False, widget=forms.HiddenInput)
 
 
 def _count_or_404(pk: int) -> StockCount:
@@ -144,7 +146,7 @@ def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "blind": blind,
         "error_list": error_list,
         "scan_form": ScanForm(initial={"key": uuid.uuid4().hex, "quantity": "1"}),
-        "is_open": count.status == StockCount.Status.OPEN,
+        "actions": STOCK_COUNT.allowed(count, request.user),
     }
     return render(request, "inventory/stock/counts_detail.html", context, status=400 if error_list else 200)
 
@@ -189,7 +191,7 @@ def count_scan(request: HttpRequest, pk: int) -> HttpResponse:
         "scan_note": note if result is not None else "",
         "line": result.line if result is not None else None,
         "blind": request.POST.get("blind") == "1",
-        "is_open": True,
+        "actions": STOCK_COUNT.allowed(count, request.user),
     }
     # 200 even for a refused scan: htmx swaps only 2xx answers, and the refusal is shown in the scan box.
     return render(request, "inventory/stock/counts_detail.html#scan-response", context)
@@ -208,8 +210,7 @@ def count_review(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.count_review(count)
     for line in review.lines:
         _decorate(line)
-    context = {"count": count, "review": review,
-               "is_open": count.status == StockCount.Status.OPEN}  # fmt: skip
+    context = {"count": count, "review": review, "actions": STOCK_COUNT.allowed(count, request.user)}
     return render(request, "inventory/stock/counts_review.html", context)
 
 
@@ -220,7 +221,7 @@ def count_post(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         movements = services.count_post(count=count, user=request.user)
     except ValidationError as exc:
-        if exc.code == "already_posted":  # a double click: it was posted once, that is what was meant
+        if getattr(exc, "code", None) == "stock_count.posted":  # a double click: posted once, as was meant
             messages.info(request, _("%(count)s was already posted.") % {"count": count})
             return redirect("inventory:count_review", pk=count.pk)
         messages.error(request, " ".join(exc.messages))

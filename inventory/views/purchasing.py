@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required
 from business.selectors import outlet_default, outlet_list
+from core.idempotency import KEY_MAX
 from pos_project.forms import form_add_service_errors
 from pos_project.money import format_money, round_minor
 
@@ -25,6 +26,7 @@ from ..models import PurchaseOrder, Supplier
 from ..quantities import format_quantity
 from ..selectors import purchasing as selectors
 from ..services import purchasing as services
+from ..transitions import PURCHASE_ORDER
 
 PER_PAGE = 50
 BLANK_ROWS = 5
@@ -113,7 +115,7 @@ class PurchaseOrderForm(forms.Form):
                                   widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     note = forms.CharField(required=False, max_length=services.NOTE_MAX, label=gettext_lazy("Note for the supplier"),
                            widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=KEY_MAX)
 
     def __init__(self, *args, current_supplier: Supplier | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,7 +231,7 @@ def _po_or_404(pk: int) -> PurchaseOrder:
 @capability_required("stock.purchase")
 def purchase_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
-    if po.status != PurchaseOrder.Status.DRAFT:
+    if not PURCHASE_ORDER.can_start(po, "edit"):
         messages.error(request, _("%(po)s has been sent; only a draft can be edited.") % {"po": po})
         return redirect("inventory:purchase_order_detail", pk=po.pk)
     if request.method != "POST":
@@ -272,7 +274,6 @@ def purchase_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("stock.purchase")
 def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
-    Status = PurchaseOrder.Status
     receipts = selectors.purchase_order_receipts(po)
     for receipt in receipts:
         receipt.rows = [
@@ -288,10 +289,7 @@ def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "doc": selectors.purchase_order_document(po),
         "po": po,
         "receipts": receipts,
-        "can_edit": po.status == Status.DRAFT,
-        "can_send": po.status == Status.DRAFT,
-        "can_receive": po.status in (Status.SENT, Status.PARTIAL),
-        "can_cancel": po.status in (Status.DRAFT, Status.SENT) and not receipts,
+        "actions": PURCHASE_ORDER.allowed(po, request.user),
     }
     return render(request, "inventory/stock/purchasing_po_detail.html", context)
 
@@ -300,7 +298,7 @@ def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("stock.purchase")
 def purchase_order_send(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
-    was_draft = po.status == PurchaseOrder.Status.DRAFT
+    was_draft = PURCHASE_ORDER.can_start(po, "send")
     try:
         po = services.purchase_order_send(purchase_order=po, user=request.user)
     except ValidationError as exc:
@@ -376,7 +374,7 @@ def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, text)
             return redirect("inventory:purchase_order_detail", pk=po.pk)
     else:
-        if po.status not in (PurchaseOrder.Status.SENT, PurchaseOrder.Status.PARTIAL):
+        if not PURCHASE_ORDER.can_start(po, "receive"):
             messages.error(request, _("%(po)s is %(status)s: nothing to receive.")
                            % {"po": po, "status": po.get_status_display().lower()})  # fmt: skip
             return redirect("inventory:purchase_order_detail", pk=po.pk)

@@ -25,6 +25,7 @@ from ..models import Transfer
 from ..quantities import format_quantity
 from ..selectors import transfers as selectors
 from ..services import transfers as services
+from ..transitions import TRANSFER
 
 PER_PAGE = 50
 EMPTY_ROWS = 3
@@ -119,7 +120,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
         "from_outlet": int(v) if (v := request.POST.get("from_outlet", "")).isdigit() else None,
         "to_outlet": int(v) if (v := request.POST.get("to_outlet", "")).isdigit() else None,
         "note": request.POST.get("note", "")[:400],
-        "key": request.POST.get("key", "")[:64],
+        "key": request.POST.get("key", ""),  # never cut short: a cut key could meet another form's
     }
     try:
         transfer = services.transfer_create(
@@ -140,7 +141,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
 @capability_required("stock.transfer")
 def transfer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = _get_or_404(pk)
-    if transfer.status != Status.DRAFT:
+    if not TRANSFER.can_start(transfer, "edit"):
         messages.error(request, _("%(tr)s has left the draft stage; its lines cannot change.") % {"tr": transfer})
         return redirect("inventory:transfer_detail", pk=transfer.pk)
     template = "inventory/stock/transfers_form.html"
@@ -191,7 +192,8 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lines": lines,
         "total_value": sum(row["value"] for row in lines),
         "total_discrepancy_value": sum(row["discrepancy_value"] for row in lines),
-        "cancelled_by": transfer.cancelled_by if transfer.status == Status.CANCELLED else "",
+        "cancelled_by": transfer.cancelled_by if transfer.is_cancelled else "",
+        "actions": TRANSFER.allowed(transfer, request.user),
     }
     return render(request, "inventory/stock/transfers_detail.html", context)
 
@@ -200,13 +202,13 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("stock.transfer")
 def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = _get_or_404(pk)
-    was = transfer.status
+    was_draft = TRANSFER.can_start(transfer, "send")
     try:
         transfer = services.transfer_send(transfer=transfer, user=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        text = _("%(tr)s sent: the stock left %(outlet)s.") if was == Status.DRAFT else _("%(tr)s is already sent.")
+        text = _("%(tr)s sent: the stock left %(outlet)s.") if was_draft else _("%(tr)s is already sent.")
         messages.success(request, text % {"tr": transfer, "outlet": transfer.from_outlet.name})
     return redirect("inventory:transfer_detail", pk=transfer.pk)
 
@@ -215,15 +217,15 @@ def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("stock.transfer")
 def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = _get_or_404(pk)
-    was = transfer.status
+    was_in_transit, was_cancellable = transfer.is_in_transit, TRANSFER.can_start(transfer, "cancel")
     try:
         transfer = services.transfer_cancel(transfer=transfer, user=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        if was == Status.SENT:
+        if was_in_transit:
             text = _("%(tr)s cancelled: the stock is back at %(outlet)s.")
-        elif was == Status.DRAFT:
+        elif was_cancellable:
             text = _("%(tr)s cancelled; no stock moved.")
         else:
             text = _("%(tr)s is already cancelled.")
@@ -245,7 +247,7 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
             if key.startswith("received-")
         }
         typed.update({int(k): v for k, v in received.items() if k.isdigit()})
-        was = transfer.status
+        was_in_transit = transfer.is_in_transit
         try:
             transfer = services.transfer_receive(transfer=transfer, user=request.user, received=received)
         except ValidationError as exc:
@@ -253,15 +255,17 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
             transfer = _get_or_404(pk)  # the state another person may have left it in
             lines = list(selectors.transfer_lines(transfer))
         else:
-            text = _("%(tr)s received at %(outlet)s.") if was == Status.SENT else _("%(tr)s was already received.")
+            text = _("%(tr)s received at %(outlet)s.") if was_in_transit else _("%(tr)s was already received.")
             messages.success(request, text % {"tr": transfer, "outlet": transfer.to_outlet.name})
             # The back office goes back to the transfer; the receiving outlet stays on its receipt.
             if can(request.user, "backoffice.view"):
                 return redirect("inventory:transfer_detail", pk=transfer.pk)
             return redirect("inventory:transfer_receive", pk=transfer.pk)
-    rows = _priced([(line, Decimal(0), Decimal(0)) for line in lines]) if transfer.status != Status.SENT else []
+    actions = TRANSFER.allowed(transfer, request.user)
+    rows = _priced([(line, Decimal(0), Decimal(0)) for line in lines]) if transfer.is_received else []
     context = {
         "transfer": transfer,
+        "actions": actions,
         "lines": [(line, format_quantity(line.quantity), typed[line.pk]) for line in lines],
         "received_rows": rows,
         "errors": errors,

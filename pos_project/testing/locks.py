@@ -6,8 +6,13 @@ from django.db import connection
 
 
 def lock_waiters(query_contains: str = "") -> int:
-    """How many other backends of this database are waiting on a lock (whose query mentions the text)."""
+    """How many other backends of this database are waiting on a lock (whose query mentions the text).
+
+    PostgreSQL reads pg_stat_activity once per transaction and serves that snapshot until it ends, so a test
+    polling from inside its own transaction (holding the lock the others wait for) would never see them arrive:
+    the snapshot is dropped before each read."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND wait_event_type = 'Lock' AND query ILIKE %s",

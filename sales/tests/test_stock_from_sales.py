@@ -131,7 +131,7 @@ def test_the_till_shows_the_out_of_stock_message(till, tenant):
         RecipeComponent.objects.create(product=till["teh"], item=bottle, quantity=Decimal(1))
     body = {"lines": [{"product_id": till["teh"].pk, "quantity": 1}], "idempotency_key": "oos-1"}
     response = till["client"].post("/till/orders/", json.dumps(body), content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json()["error"]["code"] == "stock.insufficient"
     assert "Out of stock: only 0 pcs of Teh bottle left" in response.json()["error"]["message"]
 
 

@@ -455,8 +455,10 @@
       showError("No connection: the items are kept here; press Pay again."); return;
     }
     if (!result.ok) {
-      showError(errorText(result.data) + (result.status === 409 ? " (open Tabs to reload it)" : ""));
-      if (result.status === 409) { cart.addTo = null; save(); renderAdding(); }
+      // A 409 here means the tab changed elsewhere, except running out of stock: the tab is still the one to add to.
+      const stale = result.status === 409 && !(result.data.error && result.data.error.code === "stock.insufficient");
+      showError(errorText(result.data) + (stale ? " (open Tabs to reload it)" : ""));
+      if (stale) { cart.addTo = null; save(); renderAdding(); }
       return;
     }
     cart = blank(); selected = null; refresh(); renderAdding();
