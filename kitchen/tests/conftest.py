@@ -23,4 +23,4 @@ def kitchen(in_tenant):
                            categories=[food], products=[nasi])  # fmt: skip
     bar = StationFactory(outlet=outlet, name="Bar", amber_after_minutes=3, red_after_minutes=6,
                          categories=[drinks], products=[teh])  # fmt: skip
-    return {"outlet": outlet, "grill": grill, "bar": bar, "food": food, "drinks": drinks, "fixture": in_tenant}
+    return {"outlet": outlet, "grill": grill, "bar": bar, "food": food, "drinks": drinks}

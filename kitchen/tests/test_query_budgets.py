@@ -16,7 +16,7 @@ _order_ids = itertools.count(800_000)
 
 def _send_orders(kitchen, n: int, start: int) -> None:
     """n orders as the till sends them: the grill's part (2 × nasi goreng, pedas; kerupuk) and the bar's (es teh),
-    every fifth one rushed. Two tickets and three lines an order, written in three queries per batch."""
+    every fifth one rushed. Two tickets and three lines an order, written in two queries however many."""
     tickets, lines = [], []
     for i in range(start, start + n):
         order = {"order_id": next(_order_ids), "order_number": i + 1, "is_rush": i % 5 == 0, "table_label": f"{i}"}
