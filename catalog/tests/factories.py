@@ -1,10 +1,20 @@
-"""Small helpers that build catalog rows through the services (so tests exercise the real validation)."""
+"""Catalog test data, two ways.
+
+- The helper functions (`category`, `product`, `variant`, `outlet`, `tax`) build rows through the catalog's
+  services, so the catalog's own tests exercise the real validation (SKU checks, audit of prices).
+- The factory_boy factories (`CategoryFactory`, `ProductFactory`, ...) write rows straight to the tables: test
+  data for other apps' tests, with none of the services' rules or queries. Use them inside a tenant schema
+  (`in_tenant` or `tenant_context`).
+"""
 
 import itertools
 
+import factory
+from factory.django import DjangoModelFactory
+
 from business.models import Outlet, Tax
 from catalog import services
-from catalog.models import Category, Product, ProductVariant
+from catalog.models import Category, Modifier, ModifierGroup, Product, ProductModifierGroup, ProductVariant
 
 _seq = itertools.count(1)
 
@@ -49,3 +59,80 @@ def outlet(code: str = "") -> Outlet:
 
 def tax(code: str = "PB1", rate: int = 10) -> Tax:
     return Tax.objects.get_or_create(code=code, defaults={"name": code, "rate": rate})[0]
+
+
+# --- factory_boy factories: rows written directly ------------------------------------------------------
+
+
+class CategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(DjangoModelFactory):
+    """`ProductFactory(taxes=[pb1], modifier_groups=[sugar, extras])` links taxes and modifier groups (in order)."""
+
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    category = factory.SubFactory(CategoryFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    sku = factory.Sequence(lambda n: f"FP-{n}")  # SKUs are unique across products and variants
+    price_minor = 25000
+
+    @factory.post_generation
+    def taxes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.taxes.set(extracted)
+
+    @factory.post_generation
+    def modifier_groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            ProductModifierGroup.objects.bulk_create(
+                ProductModifierGroup(product=self, group=group, sort_order=i) for i, group in enumerate(extracted)
+            )
+
+
+class ProductVariantFactory(DjangoModelFactory):
+    class Meta:
+        model = ProductVariant
+
+    product = factory.SubFactory(ProductFactory)
+    name = factory.Sequence(lambda n: f"Size {n}")
+    sku = factory.Sequence(lambda n: f"FV-{n}")
+    price_minor = 30000
+
+
+class ModifierGroupFactory(DjangoModelFactory):
+    """`ModifierGroupFactory(modifiers=["Normal", ("Extra shot", 8000)])` adds its modifiers (name or
+    (name, price delta)), in that order."""
+
+    class Meta:
+        model = ModifierGroup
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Modifier group {n}")
+    min_choices = 0
+    max_choices = 1
+
+    @factory.post_generation
+    def modifiers(self, create, extracted, **kwargs):
+        if not (create and extracted):
+            return
+        specs = [(spec, 0) if isinstance(spec, str) else spec for spec in extracted]
+        Modifier.objects.bulk_create(
+            Modifier(group=self, name=name, price_delta_minor=delta, sort_order=i)
+            for i, (name, delta) in enumerate(specs)
+        )
+
+
+class ModifierFactory(DjangoModelFactory):
+    class Meta:
+        model = Modifier
+
+    group = factory.SubFactory(ModifierGroupFactory)
+    name = factory.Sequence(lambda n: f"Modifier {n}")
+    price_delta_minor = 0
