@@ -33,6 +33,8 @@ from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Literal
 
+from django.utils.translation import gettext as _
+
 from pos_project.money import MoneyError, currency, round_minor
 
 DiscountKind = Literal["percent", "amount"]
@@ -52,9 +54,11 @@ def _is_int(value: object) -> bool:
 def _check_percent(value: object, what: str) -> None:
     """Percentages are Decimal (or int) in 0..100; a float would smuggle binary rounding into money."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal) or not Decimal(value).is_finite():
-        raise PricingError(f"{what} must be a Decimal percentage, got {value!r}.")
+        raise PricingError(_("%(what)s must be a Decimal percentage, got %(value)r.") % {"what": what, "value": value})
     if not 0 <= value <= 100:
-        raise PricingError(f"{what} must be between 0 and 100 percent, got {value}.")
+        raise PricingError(
+            _("%(what)s must be between 0 and 100 percent, got %(value)s.") % {"what": what, "value": value}
+        )
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,8 @@ class TaxRule:
 
     def __post_init__(self) -> None:
         if not self.code:
-            raise PricingError("A tax needs a code.")
-        _check_percent(self.rate, f"The rate of tax {self.code}")
+            raise PricingError(_("A tax needs a code."))
+        _check_percent(self.rate, _("The rate of tax %(code)s") % {"code": self.code})
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,16 @@ class Discount:
 
     def __post_init__(self) -> None:
         if self.kind == "percent":
-            _check_percent(self.value, "A percent discount")
+            _check_percent(self.value, _("A percent discount"))
         elif self.kind == "amount":
             if not _is_int(self.value):
-                raise PricingError(f"An amount discount is a whole number of minor units, got {self.value!r}.")
+                raise PricingError(
+                    _("An amount discount is a whole number of minor units, got %(value)r.") % {"value": self.value}
+                )
             if self.value < 0:
-                raise PricingError(f"An amount discount cannot be negative, got {self.value}.")
+                raise PricingError(_("An amount discount cannot be negative, got %(value)s.") % {"value": self.value})
         else:
-            raise PricingError(f"A discount is “percent” or “amount”, not “{self.kind}”.")
+            raise PricingError(_("A discount is “percent” or “amount”, not “%(kind)s”.") % {"kind": self.kind})
 
     def amount_off(self, base_minor: int) -> int:
         """What this discount takes off `base_minor`, never more than the base (steps 2 and 3)."""
@@ -107,21 +113,29 @@ class PricingSettings:
             currency(self.currency)
         except MoneyError as exc:
             raise PricingError(str(exc)) from None
-        _check_percent(self.service_charge_rate, "The service charge rate")
+        _check_percent(self.service_charge_rate, _("The service charge rate"))
         codes = [tax.code for tax in self.taxes]
         if len(set(codes)) != len(codes):
-            raise PricingError(f"Tax codes must be unique, got {', '.join(codes)}.")
+            raise PricingError(_("Tax codes must be unique, got %(codes)s.") % {"codes": ", ".join(codes)})
         if self.service_charge_rate:
             for tax in self.taxes:
                 if tax.inclusive and tax.applies_to_service_charge:
                     raise PricingError(
-                        f"Tax {tax.code} is included in menu prices, so it cannot also apply to the service "
-                        "charge, which is added on top: make it exclusive or untick “applies to service charge”."
+                        _(
+                            "Tax %(code)s is included in menu prices, so it cannot also apply to the service "
+                            "charge, which is added on top: make it exclusive or untick “applies to service charge”."
+                        )
+                        % {"code": tax.code}
                     )
         if not _is_int(self.cash_rounding_unit) or self.cash_rounding_unit < 1:
-            raise PricingError(f"The cash rounding unit must be a whole number ≥ 1, got {self.cash_rounding_unit!r}.")
+            raise PricingError(
+                _("The cash rounding unit must be a whole number ≥ 1, got %(unit)r.")
+                % {"unit": self.cash_rounding_unit}
+            )
         if self.cash_rounding_mode not in ("nearest", "up", "down"):
-            raise PricingError(f"Cash rounding is “nearest”, “up” or “down”, not “{self.cash_rounding_mode}”.")
+            raise PricingError(
+                _("Cash rounding is “nearest”, “up” or “down”, not “%(mode)s”.") % {"mode": self.cash_rounding_mode}
+            )
 
     @property
     def service_charge_taxable_by(self) -> tuple[str, ...]:
@@ -139,13 +153,20 @@ class LineInput:
 
     def __post_init__(self) -> None:
         if not _is_int(self.quantity) or self.quantity < 1:
-            raise PricingError(f"Line {self.key}: the quantity must be a whole number ≥ 1, got {self.quantity!r}.")
+            raise PricingError(
+                _("Line %(line)s: the quantity must be a whole number ≥ 1, got %(quantity)r.")
+                % {"line": self.key, "quantity": self.quantity}
+            )
         if not _is_int(self.unit_price_minor) or self.unit_price_minor < 0:
             raise PricingError(
-                f"Line {self.key}: the unit price must be whole minor units ≥ 0, got {self.unit_price_minor!r}."
+                _("Line %(line)s: the unit price must be whole minor units ≥ 0, got %(price)r.")
+                % {"line": self.key, "price": self.unit_price_minor}
             )
         if len(set(self.tax_codes)) != len(self.tax_codes):
-            raise PricingError(f"Line {self.key}: a tax is named twice in {', '.join(self.tax_codes)}.")
+            raise PricingError(
+                _("Line %(line)s: a tax is named twice in %(codes)s.")
+                % {"line": self.key, "codes": ", ".join(self.tax_codes)}
+            )
 
 
 @dataclass(frozen=True)
@@ -218,7 +239,9 @@ def _allocate(total: int, weights: Sequence[Fraction | int]) -> list[int]:
         return [0] * len(weights)
     weight_sum = sum(weights, Fraction(0))
     if weight_sum <= 0:
-        raise PricingError(f"Cannot split {total} over nothing.")  # callers never get here: no base, no amount
+        raise PricingError(
+            _("Cannot split %(total)s over nothing.") % {"total": total}
+        )  # callers never get here: no base, no amount
     exact = [total * Fraction(w) / weight_sum for w in weights]
     parts = [math.floor(x) for x in exact]
     by_remainder = sorted(range(len(parts)), key=lambda i: (parts[i] - exact[i], i))
@@ -234,11 +257,13 @@ def order_totals_compute(
     rules = {tax.code: tax for tax in settings.taxes}
     keys = [line.key for line in lines]
     if len(set(keys)) != len(keys):
-        raise PricingError("Line keys must be unique.")
+        raise PricingError(_("Line keys must be unique."))
     for line in lines:
         unknown = [code for code in line.tax_codes if code not in rules]
         if unknown:
-            raise PricingError(f"Line {line.key}: unknown tax code(s) {', '.join(unknown)}.")
+            raise PricingError(
+                _("Line %(line)s: unknown tax code(s) %(codes)s.") % {"line": line.key, "codes": ", ".join(unknown)}
+            )
 
     # Steps 1-3: discounts.
     gross = [line.quantity * line.unit_price_minor for line in lines]
@@ -268,7 +293,9 @@ def order_totals_compute(
     pretax = [n - sum(t.values()) for n, t in zip(net, line_taxes, strict=True)]
     for line, amount in zip(lines, pretax, strict=True):
         if amount < 0:  # only reachable with several inclusive taxes on a line of a few minor units
-            raise PricingError(f"Line {line.key}: its inclusive taxes come to more than its price.")
+            raise PricingError(
+                _("Line %(line)s: its inclusive taxes come to more than its price.") % {"line": line.key}
+            )
 
     # Step 5: service charge on the pre-tax amounts.
     service_minor = _round(Fraction(sum(pretax)) * Fraction(settings.service_charge_rate) / 100)
@@ -320,7 +347,9 @@ def cash_due(total_minor: int, settings: PricingSettings) -> tuple[int, int]:
     The adjustment is recorded on the payment (Payment.rounding_minor) so the drawer still balances.
     """
     if not _is_int(total_minor) or total_minor < 0:
-        raise PricingError(f"Cash rounding takes an amount owed (whole minor units ≥ 0), got {total_minor!r}.")
+        raise PricingError(
+            _("Cash rounding takes an amount owed (whole minor units ≥ 0), got %(total)r.") % {"total": total_minor}
+        )
     unit = settings.cash_rounding_unit
     whole, rest = divmod(total_minor, unit)
     mode = settings.cash_rounding_mode
