@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -44,22 +45,40 @@ class TaxSetting:
     is_active: bool
 
 
-@dataclass(frozen=True)
+class _Business:
+    """A business setting, read (from the cache, else the database) only when first asked for."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, settings, owner=None):
+        if settings is None:
+            return self
+        return settings.business[self.name]
+
+
 class TenantSettings:
     """What every sale, page and receipt of a business needs to know about it, read in one place.
 
-    Currency and time zone belong to the tenant (public schema); the rest is the business's sales settings
-    and taxes. Amounts are formatted with `money()`, the one formatter (pos_project/money.py)."""
+    Currency and time zone belong to the tenant (public schema, already loaded with the request); the rest is
+    the business's sales settings and taxes, read on first use. Amounts are formatted with `money()`, the one
+    formatter (pos_project/money.py)."""
 
-    currency: str
-    timezone: str
-    service_charge_rate: Decimal
-    cash_rounding_unit: int
-    cash_rounding_mode: str
-    discount_limit_percent: Decimal
-    receipt_header: str
-    receipt_footer: str
-    taxes: tuple[TaxSetting, ...]  # every tax, active or not: orders keep the rules they were sold with
+    service_charge_rate: Decimal = _Business()
+    cash_rounding_unit: int = _Business()
+    cash_rounding_mode: str = _Business()
+    discount_limit_percent: Decimal = _Business()
+    receipt_header: str = _Business()
+    receipt_footer: str = _Business()
+    taxes: tuple[TaxSetting, ...] = _Business()  # every tax, active or not: orders keep the rules they were sold with
+
+    def __init__(self, *, currency: str, timezone: str) -> None:
+        self.currency = currency
+        self.timezone = timezone
+
+    @cached_property
+    def business(self) -> dict:
+        return _business_settings_cached()
 
     @property
     def currency_format(self) -> Currency:
@@ -93,25 +112,27 @@ def _business_settings() -> dict:
     }
 
 
-def tenant_settings() -> TenantSettings:
-    """The current tenant's settings, cached in Redis (per schema, through the tenant-aware key function).
+def _business_settings_cached() -> dict:
+    """Inside a transaction from the database and not cached: that transaction may have changed the settings,
+    or may roll back. Outside, from the cache (per schema, through the tenant-aware key function), filled from the
+    database on a miss; with Redis down, simply from the database."""
+    if connection.in_atomic_block:
+        return _business_settings()
+    business = cache.get(_CACHE_KEY)
+    if business is None:
+        business = _business_settings()
+        cache.set(_CACHE_KEY, business, _CACHE_SECONDS)
+    return business
 
-    Read inside a transaction it comes from the database and is not cached: that transaction may have changed
-    the settings, or may roll back. Writes forget the cached copy when they commit (`tenant_settings_forget`),
-    and a cached copy lives 5 minutes at most. With Redis down it simply reads the database."""
+
+def tenant_settings() -> TenantSettings:
+    """The current tenant's settings. Currency and time zone cost nothing; the business settings are read once,
+    on first use, and cached per tenant. Writes forget the cached copy when they commit
+    (`tenant_settings_forget`), and a cached copy lives 5 minutes at most."""
     tenant = connection.tenant
     if not getattr(tenant, "currency", None):
         raise RuntimeError("tenant_settings() needs a tenant's schema (tenant_context or a tenant request)")
-    business = None if connection.in_atomic_block else cache.get(_CACHE_KEY)
-    if business is None:
-        business = _business_settings()
-        if not connection.in_atomic_block:
-            cache.set(_CACHE_KEY, business, _CACHE_SECONDS)
-    return TenantSettings(
-        currency=tenant.currency,
-        timezone=tenant.timezone,
-        **business,
-    )
+    return TenantSettings(currency=tenant.currency, timezone=tenant.timezone)
 
 
 def tenant_settings_forget() -> None:

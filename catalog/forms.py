@@ -4,38 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from business.models import Outlet, Tax
-from pos_project.money import MoneyError, format_money, parse_amount
+from pos_project.forms import MoneyField
 
 from . import csv_io
 from .models import Category, ModifierGroup
-
-
-class MoneyField(forms.CharField):
-    """A price as people type it in the tenant's currency ("25.000", "4.50"), cleaned to minor units."""
-
-    default_error_messages = {"negative": _("The price must be zero or more.")}
-
-    def __init__(self, *args, currency: str = "IDR", **kwargs):
-        self.currency = currency
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        try:
-            amount = parse_amount(text, self.currency)
-        except MoneyError as exc:
-            raise forms.ValidationError(str(exc)) from None
-        if amount < 0:
-            raise forms.ValidationError(self.error_messages["negative"], code="negative")
-        return amount
-
-
-def money_initial(amount_minor: int | None, currency: str) -> str:
-    """A stored amount shown in an input the way it is typed back ("25.000"), without the symbol."""
-    return "" if amount_minor is None else format_money(amount_minor, currency, symbol=False)
 
 
 class CategoryForm(forms.Form):

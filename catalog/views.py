@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required
 from business.models import Outlet
-from pos_project.forms import form_add_service_errors
+from business.selectors import tenant_settings
+from pos_project.forms import form_add_service_errors, money_initial
 
 from . import csv_io, selectors, services
 from .forms import (
@@ -25,15 +26,10 @@ from .forms import (
     OverrideForm,
     ProductForm,
     VariantForm,
-    money_initial,
 )
 from .models import Category, ModifierGroup, Product, ProductVariant
 
 PRODUCTS_PER_PAGE = 50
-
-
-def _currency(request: HttpRequest) -> str:
-    return request.tenant.currency
 
 
 def _status(*forms) -> int:
@@ -132,7 +128,7 @@ def _product_save(request: HttpRequest, data: dict, groups: list, product: Produ
 
 @capability_required("catalog.edit")
 def product_create(request: HttpRequest) -> HttpResponse:
-    form = ProductForm(request.POST or None, currency=_currency(request))
+    form = ProductForm(request.POST or None, currency=tenant_settings().currency)
     if request.method == "POST" and form.is_valid():
         product = _product_form_save(request, form, None)
         if product is not None:
@@ -142,7 +138,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 
 
 def _product_page(request, product, *, form=None, variant_form=None, override_form=None) -> HttpResponse:
-    currency = _currency(request)
+    currency = tenant_settings().currency
     if form is None:
         form = ProductForm(
             currency=currency,
@@ -176,7 +172,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
     if request.method != "POST":
         return _product_page(request, product)
-    form = ProductForm(request.POST, currency=_currency(request))
+    form = ProductForm(request.POST, currency=tenant_settings().currency)
     if form.is_valid() and _product_form_save(request, form, product) is not None:
         messages.success(request, _("Saved %(name)s.") % {"name": product.name})
         return redirect("catalog:product_edit", pk=product.pk)
@@ -207,7 +203,7 @@ def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
     if request.method != "POST":
         return redirect(reverse("catalog:product_edit", args=[product.pk]) + "#variants")
-    form = VariantForm(request.POST, currency=_currency(request), prefix="variant")
+    form = VariantForm(request.POST, currency=tenant_settings().currency, prefix="variant")
     if form.is_valid():
         try:
             variant = services.variant_create(product=product, **form.cleaned_data)
@@ -222,7 +218,7 @@ def variant_add(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("catalog.edit")
 def variant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     variant = get_object_or_404(ProductVariant.objects.select_related("product"), pk=pk)
-    currency = _currency(request)
+    currency = tenant_settings().currency
     initial = {
         "name": variant.name,
         "sku": variant.sku,
@@ -259,7 +255,7 @@ def product_override_set(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(Product.objects.select_related("category"), pk=pk)
     if request.method != "POST":
         return redirect(reverse("catalog:product_edit", args=[product.pk]) + "#outlets")
-    form = OverrideForm(request.POST, currency=_currency(request), prefix="override")
+    form = OverrideForm(request.POST, currency=tenant_settings().currency, prefix="override")
     if form.is_valid():
         data = form.cleaned_data
         variant = None
@@ -310,7 +306,7 @@ def _modifier_specs(formset) -> list[services.ModifierSpec]:
 
 
 def _modifier_group_page(request: HttpRequest, group: ModifierGroup | None) -> HttpResponse:
-    currency = _currency(request)
+    currency = tenant_settings().currency
     initial, modifiers_initial = None, []
     if group is not None:
         initial = {
@@ -371,7 +367,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = csv_io.catalog_import(
-                data=form.cleaned_data["file"].read(), currency_code=_currency(request), actor=request.user
+                data=form.cleaned_data["file"].read(), currency_code=tenant_settings().currency, actor=request.user
             )
         except csv_io.CsvImportError as exc:
             errors = exc.errors
@@ -388,7 +384,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
 
 @capability_required("catalog.edit")
 def catalog_export(request: HttpRequest) -> StreamingHttpResponse:
-    lines = csv_io.catalog_export_lines(currency_code=_currency(request))
+    lines = csv_io.catalog_export_lines(currency_code=tenant_settings().currency)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="catalog-{request.tenant.schema_name}-{stamp}.csv"'

@@ -2,6 +2,10 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from business.selectors import tenant_settings
+from pos_project.money import MoneyError, format_money, parse_amount
 
 
 def form_add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -11,3 +15,31 @@ def form_add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class MoneyField(forms.CharField):
+    """A price as people type it in the tenant's currency ("25.000", "4.50"), cleaned to minor units."""
+
+    default_error_messages = {"negative": _("The price must be zero or more.")}
+
+    def __init__(self, *args, currency: str | None = None, **kwargs):
+        self.currency = currency  # None: the current tenant's (never a guessed one)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            amount = parse_amount(text, self.currency or tenant_settings().currency)
+        except MoneyError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if amount < 0:
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        return amount
+
+
+def money_initial(amount_minor: int | None, currency: str) -> str:
+    """A stored amount shown in an input the way it is typed back ("25.000"), without the symbol."""
+    return "" if amount_minor is None else format_money(amount_minor, currency, symbol=False)

@@ -80,9 +80,13 @@ def test_tenant_settings_are_read_once_cached_per_tenant_and_forgotten_on_change
     alpha, beta = committed_db
     with tenant_context(alpha.tenant):
         tenant_settings_forget()
-        assert tenant_settings().currency == alpha.tenant.currency
+        with CaptureQueriesContext(connection) as first:
+            assert tenant_settings().currency == alpha.tenant.currency  # the tenant's own: no query
+            assert tenant_settings().receipt_footer is not None  # the business's: read once, then cached
+        assert len(first.captured_queries) == 2  # sales settings, taxes
         with CaptureQueriesContext(connection) as cached:
             again = tenant_settings()
+            assert again.taxes is not None and again.service_charge_rate is not None
         assert len(cached.captured_queries) == 0
         tax = Tax.objects.create(code="TSX", name="Cache check", rate=Decimal(3))
         try:

@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required
-from catalog.forms import MoneyField, money_initial
+from business.selectors import tenant_settings
 from catalog.models import ModifierGroup, Product
 from catalog.services import normalise_sku
-from pos_project.forms import form_add_service_errors
+from pos_project.forms import MoneyField, form_add_service_errors, money_initial
 
 from ..models import RecipeComponent, StockItem, StockSettings
 from ..quantities import format_quantity, parse_quantity
@@ -197,7 +197,7 @@ def stock_item_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("stock.setup")
 def stock_item_create(request: HttpRequest) -> HttpResponse:
-    currency = request.tenant.currency
+    currency = tenant_settings().currency
     initial = {"kind": StockItem.Kind.INGREDIENT, "base_unit": StockItem.Unit.PCS, "purchase_factor": "1", "cost": "0"}
     form = StockItemForm(request.POST or None, currency=currency, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -217,7 +217,7 @@ def stock_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = item_selectors.stock_item_get(pk)
     if item is None:
         raise Http404
-    currency = request.tenant.currency
+    currency = tenant_settings().currency
     section = request.POST.get("section") if request.method == "POST" else None
     levels = item_selectors.stock_item_levels(item)
     form = StockItemForm(
@@ -474,7 +474,7 @@ class StockSettingsForm(forms.Form):
 
 @capability_required("stock.setup")
 def stock_settings(request: HttpRequest) -> HttpResponse:
-    currency = request.tenant.currency
+    currency = tenant_settings().currency
     current = stock_settings_get()
     initial = {
         "negative_stock": current.negative_stock,

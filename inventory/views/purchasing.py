@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required
-from business.selectors import outlet_default, outlet_list
+from business.selectors import outlet_default, outlet_list, tenant_settings
 from core.idempotency import KEY_MAX
 from pos_project.forms import form_add_service_errors
 from pos_project.money import format_money, round_minor
@@ -32,13 +32,9 @@ PER_PAGE = 50
 BLANK_ROWS = 5
 
 
-def _currency(request: HttpRequest) -> str:
-    return request.tenant.currency
-
-
 def _money_text(request: HttpRequest, cost) -> str:
     """A cost as it is typed back into a form (no symbol, the currency's separators)."""
-    return format_money(round_minor(cost), _currency(request), symbol=False)
+    return format_money(round_minor(cost), tenant_settings().currency, symbol=False)
 
 
 def _service_errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -208,7 +204,7 @@ def purchase_order_create(request: HttpRequest) -> HttpResponse:
                 outlet=data["outlet"],
                 user=request.user,
                 lines=_line_inputs(rows),
-                currency=_currency(request),
+                currency=tenant_settings().currency,
                 expected_on=data["expected_on"],
                 note=data["note"],
                 idempotency_key=data["key"],
@@ -256,7 +252,7 @@ def purchase_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 supplier=data["supplier"],
                 outlet=data["outlet"],
                 lines=_line_inputs(rows),
-                currency=_currency(request),
+                currency=tenant_settings().currency,
                 expected_on=data["expected_on"],
                 note=data["note"],
             )
@@ -336,7 +332,7 @@ def purchase_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def purchase_order_print(request: HttpRequest, pk: int) -> HttpResponse:
     po = _po_or_404(pk)
     context = {"doc": selectors.purchase_order_document(po), "po": po, "tenant": request.tenant,
-               "currency": _currency(request)}  # fmt: skip
+               "currency": tenant_settings().currency}  # fmt: skip
     return render(request, "inventory/stock/purchasing_po_print.html", context)
 
 
@@ -362,7 +358,7 @@ def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
                 lines=[
                     services.ReceiptLineInput(po_line_id=pk, quantity=q, unit_cost=c) for pk, (q, c) in values.items()
                 ],
-                currency=_currency(request),
+                currency=tenant_settings().currency,
                 idempotency_key=key,
                 note=note,
                 allow_over=allow_over,

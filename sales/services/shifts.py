@@ -21,9 +21,7 @@ from ..transitions import shift_transition
 
 def business_date_now() -> date:
     """Today in the business's own time zone: an order at 00:30 in Jakarta belongs to that day, not UTC's."""
-    tenant = getattr(connection, "tenant", None)
-    zone = ZoneInfo(getattr(tenant, "timezone", None) or "UTC")
-    return datetime.now(tz=zone).date()
+    return datetime.now(tz=ZoneInfo(connection.tenant.timezone)).date()
 
 
 @transaction.atomic
