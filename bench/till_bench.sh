@@ -14,6 +14,8 @@ python=${PYTHON:-$here/.venv/bin/python}
 name=$(basename "$repo" | tr -c 'a-zA-Z0-9\n' '_')
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/pos_bench_$name}
 export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/7}
+# Twenty tills sign in from one address per run, several runs a minute: lift the sign-in limits for the bench.
+export LOGIN_RATE_LIMIT=10000/m LOGIN_RATE_LIMIT_PER_IP=10000/m
 export RATELIMIT_IP_META_KEY=REMOTE_ADDR SECRET_KEY=bench-only BEHIND_TLS=false DEBUG=false LOG_LEVEL=WARNING ALLOWED_HOSTS=.localhost
 export DJANGO_SETTINGS_MODULE=pos_project.settings.production
 
