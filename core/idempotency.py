@@ -21,15 +21,14 @@ and purged daily by `core.tasks.purge_idempotency_keys`.
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +122,33 @@ def idempotency_claim(*, key: str, action: str, request: Mapping[str, Any]) -> C
     )
 
 
+def idempotent_write(
+    *,
+    key: str | None,
+    action: str,
+    request: Mapping[str, Any],
+    model: type[M],
+    write: Callable[[], M],
+    required: bool = True,
+) -> M:
+    """Run `write` once per key: in one transaction that starts with the claim, remembering what it made; a retry
+    gets that back (`model`). The usual shape of a keyed service:
+
+        return idempotent_write(key=idempotency_key, action="order.merge", request={...}, model=Order,
+                                write=lambda: _merge(target=target, source=source, user=user))
+
+    With `required=False` a call without a key (a script, a form from before keys) simply runs unprotected."""
+    with transaction.atomic():
+        if not required and not (key or "").strip():
+            return write()
+        once = idempotency_claim(key=key or "", action=action, request=request)
+        if once.replayed:
+            return once.recall(model)
+        result = write()
+        once.remember(result)
+        return result
+
+
 def idempotent_response(*, key: str, status: int, body: Any) -> tuple[int, Any]:
     """The response an HTTP endpoint gives for a keyed write: the first one it gave for this key.
 
@@ -137,13 +163,6 @@ def idempotent_response(*, key: str, status: int, body: Any) -> tuple[int, Any]:
     if stored is None or stored[0] is None:
         return status, body
     return stored[0], stored[1]
-
-
-def result_object(claim: Claim) -> models.Model | None:
-    """The remembered object whatever its model (for callers that do not know it)."""
-    if not claim.result_model or claim.result_pk is None:
-        return None
-    return claim.recall(apps.get_model(claim.result_model))
 
 
 def idempotency_purge(*, now=None) -> int:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.access import can, capability_check
 from accounts.models import User
 from business.models import Outlet
-from core.idempotency import idempotency_claim
+from core.idempotency import idempotent_write
 from pos_project.errors import CONFLICT, FORBIDDEN, ServiceError
 from pos_project.money import round_minor
 
@@ -150,12 +150,8 @@ def adjustment_submit(
     note = (note or "").strip()
     request = {"outlet": outlet.pk, "user": user.pk, "reason": reason, "note": note,
                "lines": _fingerprint_lines(lines)}  # fmt: skip
-    with transaction.atomic():
-        once = None  # without a key (a script, a page from before keys) the write is simply unprotected
-        if (idempotency_key or "").strip():
-            once = idempotency_claim(key=idempotency_key, action="adjustment.submit", request=request)
-        if once is not None and once.replayed:
-            return once.recall(StockAdjustment)
+
+    def write() -> StockAdjustment:
         errors: dict[str, list[str]] = {}
         if reason not in Reason.values:
             errors["reason"] = [_("Choose a reason.")]
@@ -199,9 +195,17 @@ def adjustment_submit(
                 "status": Status.PENDING if waits else Status.POSTED,
             },
         )
-        if once is not None:
-            once.remember(adjustment)
-    return adjustment
+        return adjustment
+
+    # Without a key (a script, a page from before keys) the write simply runs unprotected.
+    return idempotent_write(
+        key=idempotency_key,
+        action="adjustment.submit",
+        request=request,
+        model=StockAdjustment,
+        write=write,
+        required=False,
+    )
 
 
 def _may_decide(approver: User, message: str) -> None:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
-from core.idempotency import idempotency_claim
+from core.idempotency import idempotent_write
 from pos_project.errors import CONFLICT, ServiceError
 from pos_project.money import MoneyError, parse_amount
 
@@ -303,20 +303,24 @@ def purchase_order_create(
     request = {"supplier": supplier.pk, "outlet": outlet.pk, "user": user.pk, "currency": currency,
                "expected_on": expected_on, "note": note,
                "lines": [[line.item_id, line.quantity, line.unit_cost, line.row] for line in lines]}  # fmt: skip
-    with transaction.atomic():
-        once = None  # without a key (a script, a page from before keys) the write is simply unprotected
-        if (idempotency_key or "").strip():
-            once = idempotency_claim(key=idempotency_key, action="purchase_order.create", request=request)
-        if once is not None and once.replayed:
-            return once.recall(PurchaseOrder)
+
+    def write() -> PurchaseOrder:
         checked = _validate(supplier=supplier, outlet=outlet, note=note, lines=lines, currency=currency)
         po = PurchaseOrder.objects.create(
             supplier=supplier, outlet=outlet, expected_on=expected_on, note=note, created_by=user
         )
         _save_lines(po, checked)
-        if once is not None:
-            once.remember(po)
-    return po
+        return po
+
+    # Without a key (a script, a page from before keys) the write simply runs unprotected.
+    return idempotent_write(
+        key=idempotency_key,
+        action="purchase_order.create",
+        request=request,
+        model=PurchaseOrder,
+        write=write,
+        required=False,
+    )
 
 
 def _state_refused(po: PurchaseOrder, code: str, message: str) -> ServiceError:
@@ -530,10 +534,8 @@ def goods_receive(
     request = {"purchase_order": purchase_order.pk, "user": user.pk, "currency": currency, "note": note,
                "allow_over": allow_over,
                "lines": [[line.po_line_id, line.quantity, line.unit_cost] for line in lines]}  # fmt: skip
-    with transaction.atomic():
-        once = idempotency_claim(key=idempotency_key, action="goods_receipt.receive", request=request)
-        if once.replayed:
-            return once.recall(GoodsReceipt)
+
+    def write() -> GoodsReceipt:
         po = purchase_order_lock(purchase_order.pk)
         if not PURCHASE_ORDER.can_start(po, "receive"):
             reason = {
@@ -581,8 +583,11 @@ def goods_receive(
         purchase_order_transition(po, "receive", actor=user, to=after,
                                   data={"receipt": receipt.pk, "lines": len(received), "status": after,
                                         "over": allow_over})  # fmt: skip
-        once.remember(receipt)
-    return receipt
+        return receipt
+
+    return idempotent_write(
+        key=idempotency_key, action="goods_receipt.receive", request=request, model=GoodsReceipt, write=write
+    )
 
 
 # --- Suggesting orders from low stock ----------------------------------------------------------------------------

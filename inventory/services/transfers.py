@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
-from core.idempotency import idempotency_claim
+from core.idempotency import idempotent_write
 from pos_project.errors import CONFLICT, ServiceError
 
 from ..lock_objects import transfer_lines_lock, transfer_lock
@@ -117,12 +117,8 @@ def transfer_create(
     note = (note or "").strip()
     request = {"from": from_outlet.pk if from_outlet else None, "to": to_outlet.pk if to_outlet else None,
                "user": user.pk, "note": note, "lines": _fingerprint_lines(lines)}  # fmt: skip
-    with transaction.atomic():
-        once = None  # without a key (a script, a page from before keys) the write is simply unprotected
-        if (idempotency_key or "").strip():
-            once = idempotency_claim(key=idempotency_key, action="transfer.create", request=request)
-        if once is not None and once.replayed:
-            return once.recall(Transfer)
+
+    def write() -> Transfer:
         checked, line_errors = _checked_lines(lines)
         errors = _outlet_errors(from_outlet, to_outlet) + _note_errors(note) + line_errors
         if errors:
@@ -142,9 +138,12 @@ def transfer_create(
                 "lines": len(checked),
             },
         )
-        if once is not None:
-            once.remember(transfer)
-    return transfer
+        return transfer
+
+    # Without a key (a script, a page from before keys) the write simply runs unprotected.
+    return idempotent_write(
+        key=idempotency_key, action="transfer.create", request=request, model=Transfer, write=write, required=False
+    )
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from business.selectors import TaxSetting, TenantSettings, tenant_settings
 from catalog.selectors import LineChoice, ResolvedLine, catalog_lines_resolve, product_category_ids
-from core.idempotency import idempotency_claim
+from core.idempotency import idempotent_write
 from inventory.services.stock import SoldLine, stock_consume_for_sale
 from kitchen.services import KitchenLine, SentOrder, tickets_create, tickets_handed_over, tickets_rush
 from pos_project.errors import CONFLICT, ServiceError
@@ -279,10 +279,9 @@ def order_submit(
         "discount": [order_discount.kind, str(order_discount.value)] if order_discount else None,
         "send": send_to_kitchen, "rush": rush,
     }  # fmt: skip
-    with transaction.atomic():
-        once = idempotency_claim(key=idempotency_key, action="order.submit", request=request)
-        if once.replayed:
-            return once.recall(Order)
+
+    def write() -> Order:
+        nonlocal shift
         if table is not None:
             busy = Order.objects.filter(table=table, status=Order.Status.OPEN).first()
             if table.area.outlet_id != shift.outlet_id or not table.is_active:
@@ -341,8 +340,9 @@ def order_submit(
                 target=f"order {order.number}",
                 data={"cashier": user.username, "items": needs_approval, "discount_minor": totals.discount_minor},
             )
-        once.remember(order)
-    return order
+        return order
+
+    return idempotent_write(key=idempotency_key, action="order.submit", request=request, model=Order, write=write)
 
 
 def payment_add(
@@ -377,10 +377,9 @@ def payment_add(
     pricing = pricing_settings_for(tenant_settings(), ()) if tender == Payment.Tender.CASH else None
     request = {"order": order.pk, "user": user.pk, "tender": tender, "amount": amount_minor,
                "tendered": tendered_minor, "tip": tip_minor, "reference": reference.strip()}  # fmt: skip
-    with transaction.atomic():
-        once = idempotency_claim(key=idempotency_key, action="payment.add", request=request)
-        if once.replayed:
-            return once.recall(Payment)
+
+    def write() -> Payment:
+        nonlocal order, tendered_minor
         shift = shift_lock(order.shift_id)
         order = order_lock(order.pk)
         if not ORDER.can_start(order, "pay"):
@@ -431,8 +430,9 @@ def payment_add(
             order_transition(order, "pay", actor=user, also=("paid_minor",))
         else:
             order.save(update_fields=["paid_minor", "updated_at"])
-        once.remember(payment)
-    return payment
+        return payment
+
+    return idempotent_write(key=idempotency_key, action="payment.add", request=request, model=Payment, write=write)
 
 
 def _take_stock(order: Order, created: list[OrderLine], requests: list[LineRequest], user: User) -> None:
@@ -581,10 +581,9 @@ def order_add_lines(
     settings = tenant_settings()
     request = {"order": order.pk, "user": user.pk, "lines": _lines_fingerprint(lines), "version": expected_version,
                "rush": rush}  # fmt: skip
-    with transaction.atomic():
-        once = idempotency_claim(key=idempotency_key, action="order.add_lines", request=request)
-        if once.replayed:
-            return once.recall(Order)
+
+    def write() -> Order:
+        nonlocal order
         order = order_lock(order.pk)
         if not ORDER.can_start(order, "add_items"):
             raise ServiceError(
@@ -666,8 +665,9 @@ def order_add_lines(
             target=f"order {order.number}",
             data={"lines": len(priced), "version": order.version},
         )
-        once.remember(order)
-    return order
+        return order
+
+    return idempotent_write(key=idempotency_key, action="order.add_lines", request=request, model=Order, write=write)
 
 
 def order_rush(*, order: Order) -> int:

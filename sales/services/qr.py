@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.idempotency import idempotency_claim
+from core.idempotency import idempotent_write
 from pos_project.errors import CONFLICT, NOT_FOUND, ServiceError
 
 from ..lock_objects import order_lock, payment_lock, payments_lock
@@ -25,42 +25,43 @@ def qr_payment_start(*, order: Order, user: User, amount_minor: int, idempotency
     """Ask the provider for a charge and record it as pending; the order is not paid until the callback."""
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         raise ServiceError("payment.amount_invalid", _("The amount must be more than zero."), field="amount_minor")
-    with transaction.atomic():
-        once = idempotency_claim(
-            key=idempotency_key, action="payment.qr_start", request={"order": order.pk, "amount": amount_minor}
-        )
-        if once.replayed:
-            payment = once.recall(Payment)
-        else:
-            order = order_lock(order.pk)
-            if order.status != Order.Status.OPEN:
-                raise ServiceError(
-                    "order.not_open",
-                    _("Order #%(number)s takes no more payments.") % {"number": order.number},
-                    status=CONFLICT,
-                )
-            pending = Payment.objects.filter(order=order, status=Payment.Status.PENDING).aggregate(
-                total=Sum("amount_minor", default=0)
-            )["total"]
-            balance = order.total_minor - order.paid_minor - pending
-            if amount_minor > balance:
-                raise ServiceError(
-                    "payment.over_balance",
-                    _("That is more than the %(balance)s still owed.") % {"balance": balance},
-                    field="amount_minor",
-                )
-            payment = Payment.objects.create(
-                order=order,
-                shift_id=order.shift_id,
-                tender=Payment.Tender.QR,
-                status=Payment.Status.PENDING,
-                amount_minor=amount_minor,
-                created_by=user,
-            )
-            once.remember(payment)
+    payment = idempotent_write(
+        key=idempotency_key,
+        action="payment.qr_start",
+        model=Payment,
+        request={"order": order.pk, "amount": amount_minor},
+        write=lambda: _pending_payment(order=order, user=user, amount_minor=amount_minor),
+    )
     if payment.status == Payment.Status.PENDING and not payment.reference:
         _ask_provider(payment)
     return payment
+
+
+def _pending_payment(*, order: Order, user: User, amount_minor: int) -> Payment:
+    """The charge as we record it before asking the provider: pending, for what is still owed."""
+    order = order_lock(order.pk)
+    if order.status != Order.Status.OPEN:
+        raise ServiceError(
+            "order.not_open", _("Order #%(number)s takes no more payments.") % {"number": order.number}, status=CONFLICT
+        )
+    pending = Payment.objects.filter(order=order, status=Payment.Status.PENDING).aggregate(
+        total=Sum("amount_minor", default=0)
+    )["total"]
+    balance = order.total_minor - order.paid_minor - pending
+    if amount_minor > balance:
+        raise ServiceError(
+            "payment.over_balance",
+            _("That is more than the %(balance)s still owed.") % {"balance": balance},
+            field="amount_minor",
+        )
+    return Payment.objects.create(
+        order=order,
+        shift_id=order.shift_id,
+        tender=Payment.Tender.QR,
+        status=Payment.Status.PENDING,
+        amount_minor=amount_minor,
+        created_by=user,
+    )
 
 
 def _ask_provider(payment: Payment) -> None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import can
 from accounts.models import User
-from core.idempotency import idempotency_claim
+from core.idempotency import idempotent_write
 from inventory.models import StockMovement
 from pos_project.errors import CONFLICT, ServiceError
 
@@ -322,18 +322,14 @@ def order_refund(
     _check_approver(approved_by, errors, "order.refund", _("A refund needs a supervisor's or owner's approval."))
     wanted = _check_lines(lines, errors)
     _refuse(errors, "order.refund_invalid")
-    with transaction.atomic():
-        once = idempotency_claim(
-            key=idempotency_key,
-            action="order.refund",
-            request={"order": order.pk, "lines": wanted, "shift": shift.pk, "return_to_stock": return_to_stock},
-        )
-        if once.replayed:
-            return once.recall(Refund)
-        refund = _refund(order=order, user=user, approved_by=approved_by, reason=reason, wanted=wanted,
-                         shift=shift, return_to_stock=return_to_stock)  # fmt: skip
-        once.remember(refund)
-    return refund
+    return idempotent_write(
+        key=idempotency_key,
+        action="order.refund",
+        model=Refund,
+        request={"order": order.pk, "lines": wanted, "shift": shift.pk, "return_to_stock": return_to_stock},
+        write=lambda: _refund(order=order, user=user, approved_by=approved_by, reason=reason, wanted=wanted,
+                              shift=shift, return_to_stock=return_to_stock),
+    )  # fmt: skip
 
 
 def _refund(

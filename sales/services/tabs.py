@@ -1,13 +1,12 @@
 """Merging two tabs and splitting one bill by items. Lines keep their sold-at prices; both sides' totals are
 computed again. The orders are locked by id, then their payments (sales/lock_objects.py)."""
 
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.idempotency import idempotency_claim
+from core.idempotency import idempotent_write
 from pos_project.errors import CONFLICT, ServiceError
 
 from ..lock_objects import orders_lock, payments_lock
@@ -29,14 +28,9 @@ def _lock_open(*orders: Order, action: str) -> dict[int, Order]:
 
 def order_merge(*, target: Order, source: Order, user: User, idempotency_key: str) -> Order:
     """Keyed: a double-posted merge answers with the merged tab, not "no longer open"."""
-    with transaction.atomic():
-        once = idempotency_claim(key=idempotency_key, action="order.merge",
-                                 request={"target": target.pk, "source": source.pk})  # fmt: skip
-        if once.replayed:
-            return once.recall(Order)
-        merged = _merge(target=target, source=source, user=user)
-        once.remember(merged)
-    return merged
+    return idempotent_write(key=idempotency_key, action="order.merge", model=Order,
+                            request={"target": target.pk, "source": source.pk},
+                            write=lambda: _merge(target=target, source=source, user=user))  # fmt: skip
 
 
 def _merge(*, target: Order, source: Order, user: User) -> Order:
@@ -78,14 +72,9 @@ def _merge(*, target: Order, source: Order, user: User) -> Order:
 def order_split(*, order: Order, user: User, quantities: dict[int, int], idempotency_key: str) -> Order:
     """Move the chosen quantities of lines to a new bill (its own number, same shift and table). Keyed: a
     double-posted split makes one new bill."""
-    with transaction.atomic():
-        once = idempotency_claim(key=idempotency_key, action="order.split",
-                                 request={"order": order.pk, "quantities": quantities})  # fmt: skip
-        if once.replayed:
-            return once.recall(Order)
-        new = _split(order=order, user=user, quantities=quantities)
-        once.remember(new)
-    return new
+    return idempotent_write(key=idempotency_key, action="order.split", model=Order,
+                            request={"order": order.pk, "quantities": quantities},
+                            write=lambda: _split(order=order, user=user, quantities=quantities))  # fmt: skip
 
 
 def _split(*, order: Order, user: User, quantities: dict[int, int]) -> Order:

@@ -17,6 +17,20 @@ from sales.services.orders import LineRequest, order_submit, payment_add
 from sales.services.shifts import register_create, shift_close, shift_open
 
 
+def _clean_up_race(alpha, shift, outlet_code: str, register_name: str, *, since=None) -> None:
+    """What a committed race test made: its shift's money and orders, its outlet, register and events."""
+    with tenant_context(alpha.tenant):
+        Payment.objects.filter(shift=shift).delete()
+        OrderLine.objects.filter(order__shift=shift).delete()
+        Order.objects.filter(shift=shift).delete()
+        OrderCounter.objects.filter(outlet__code=outlet_code).delete()
+        Shift.objects.filter(pk=shift.pk).delete()
+        Register.objects.filter(name=register_name).delete()
+        Outlet.objects.filter(code=outlet_code).delete()
+        if since is not None:
+            OutboxEvent.objects.filter(created_at__gte=since).delete()
+
+
 def _race(n: int, fn) -> tuple[list, list]:
     results, errors, barrier = [], [], threading.Barrier(n)
 
@@ -78,14 +92,8 @@ def test_the_same_order_and_payment_submitted_twice_at_once_make_one_each(commit
             assert Payment.objects.filter(order_id=orders[0]).count() == 1
             assert Order.objects.get(pk=orders[0]).status == Order.Status.PAID
     finally:
+        _clean_up_race(alpha, shift, "RACE-1", "Race")
         with tenant_context(alpha.tenant):
-            Payment.objects.filter(shift=shift).delete()
-            OrderLine.objects.filter(order__shift=shift).delete()
-            Order.objects.filter(shift=shift).delete()
-            OrderCounter.objects.filter(outlet__code="RACE-1").delete()
-            Shift.objects.filter(pk=shift.pk).delete()
-            Register.objects.filter(name="Race").delete()
-            Outlet.objects.filter(code="RACE-1").delete()
             Product.objects.filter(pk=product.pk).delete()
             Category.objects.filter(name="Race").delete()
 
@@ -151,14 +159,7 @@ def test_a_payment_racing_the_shift_close_waits_for_it_and_is_refused(committed_
         release.set()
         closer.join(30)
         payer.join(30)
+        _clean_up_race(alpha, shift, "RACE-2", "Close race", since=started)
         with tenant_context(alpha.tenant):
-            Payment.objects.filter(shift=shift).delete()
-            OrderLine.objects.filter(order__shift=shift).delete()
-            Order.objects.filter(shift=shift).delete()
-            OrderCounter.objects.filter(outlet__code="RACE-2").delete()
-            Shift.objects.filter(pk=shift.pk).delete()
-            Register.objects.filter(name="Close race").delete()
-            Outlet.objects.filter(code="RACE-2").delete()
-            OutboxEvent.objects.filter(created_at__gte=started).delete()
             Product.objects.filter(pk=product.pk).delete()
             Category.objects.filter(name="Close race").delete()
