@@ -216,6 +216,15 @@ def feature_enabled(feature: str) -> bool:
     return True
 
 
+# What a plan counts, as people call it.
+LIMIT_LABELS = {
+    "outlets": _("outlets"),
+    "staff": _("staff accounts"),
+    "registers": _("registers"),
+    "products": _("products"),
+}
+
+
 def limit_check(limit: str, current_count: int) -> None:
     """Refuse creating one more of something the plan counts (outlets, staff, registers, products) when
     `current_count` already reaches the plan's limit: a ServiceError `plan.limit_reached` (403) that says so.
@@ -225,7 +234,7 @@ def limit_check(limit: str, current_count: int) -> None:
         raise ServiceError(
             "plan.limit_reached",
             _("Your plan allows %(max)d %(what)s. Upgrade the plan or add an add-on to have more.")
-            % {"max": maximum, "what": limit},
+            % {"max": maximum, "what": LIMIT_LABELS.get(limit, limit)},
             status=FORBIDDEN,
         )
 

@@ -11,7 +11,7 @@ TS = Ticket.Status
 
 TICKET = StateMachine(
     Ticket,
-    describe=lambda t: _("Ticket #%(number)s at %(station)s") % {"number": t.order_number, "station": t.station_id},
+    describe=lambda t: _("Ticket #%(number)s") % {"number": t.order_number},
     payload=lambda t: {"ticket": t.pk, "order": t.order_id, "order_number": t.order_number, "station": t.station_id},
     moves=[
         # The order's every station bumped is what the till's ready strip shows; subscribers hear each bump.

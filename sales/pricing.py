@@ -54,7 +54,7 @@ def _is_int(value: object) -> bool:
 def _check_percent(value: object, what: str) -> None:
     """Percentages are Decimal (or int) in 0..100; a float would smuggle binary rounding into money."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal) or not Decimal(value).is_finite():
-        raise PricingError(_("%(what)s must be a Decimal percentage, got %(value)r.") % {"what": what, "value": value})
+        raise PricingError(_("%(what)s must be a Decimal percentage, got %(value)s.") % {"what": what, "value": value})
     if not 0 <= value <= 100:
         raise PricingError(
             _("%(what)s must be between 0 and 100 percent, got %(value)s.") % {"what": what, "value": value}
@@ -86,7 +86,7 @@ class Discount:
         elif self.kind == "amount":
             if not _is_int(self.value):
                 raise PricingError(
-                    _("An amount discount is a whole number of minor units, got %(value)r.") % {"value": self.value}
+                    _("An amount discount is a whole number of minor units, got %(value)s.") % {"value": self.value}
                 )
             if self.value < 0:
                 raise PricingError(_("An amount discount cannot be negative, got %(value)s.") % {"value": self.value})
@@ -129,7 +129,7 @@ class PricingSettings:
                     )
         if not _is_int(self.cash_rounding_unit) or self.cash_rounding_unit < 1:
             raise PricingError(
-                _("The cash rounding unit must be a whole number ≥ 1, got %(unit)r.")
+                _("The cash rounding unit must be a whole number ≥ 1, got %(unit)s.")
                 % {"unit": self.cash_rounding_unit}
             )
         if self.cash_rounding_mode not in ("nearest", "up", "down"):
@@ -154,12 +154,12 @@ class LineInput:
     def __post_init__(self) -> None:
         if not _is_int(self.quantity) or self.quantity < 1:
             raise PricingError(
-                _("Line %(line)s: the quantity must be a whole number ≥ 1, got %(quantity)r.")
+                _("Line %(line)s: the quantity must be a whole number ≥ 1, got %(quantity)s.")
                 % {"line": self.key, "quantity": self.quantity}
             )
         if not _is_int(self.unit_price_minor) or self.unit_price_minor < 0:
             raise PricingError(
-                _("Line %(line)s: the unit price must be whole minor units ≥ 0, got %(price)r.")
+                _("Line %(line)s: the unit price must be whole minor units ≥ 0, got %(price)s.")
                 % {"line": self.key, "price": self.unit_price_minor}
             )
         if len(set(self.tax_codes)) != len(self.tax_codes):
@@ -348,7 +348,7 @@ def cash_due(total_minor: int, settings: PricingSettings) -> tuple[int, int]:
     """
     if not _is_int(total_minor) or total_minor < 0:
         raise PricingError(
-            _("Cash rounding takes an amount owed (whole minor units ≥ 0), got %(total)r.") % {"total": total_minor}
+            _("Cash rounding takes an amount owed (whole minor units ≥ 0), got %(total)s.") % {"total": total_minor}
         )
     unit = settings.cash_rounding_unit
     whole, rest = divmod(total_minor, unit)

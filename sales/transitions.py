@@ -104,7 +104,7 @@ def _close_capability(shift: Shift, actor: User | None) -> str:
 
 SHIFT = StateMachine(
     Shift,
-    describe=lambda shift: _("Shift %(pk)s on %(register)s") % {"pk": shift.pk, "register": shift.register_id},
+    describe=lambda shift: _("Shift %(pk)s") % {"pk": shift.pk},
     payload=lambda shift: {
         "shift": shift.pk,
         "register": shift.register_id,
