@@ -259,6 +259,14 @@ def test_the_receipt_as_esc_pos_bytes_for_a_thermal_printer(till):
     assert max(len(line) for line in printable) <= 32
 
 
+def _form_keys(client, order_id: int) -> list[str]:
+    """The idempotency keys the order page's forms carry, in page order (what a browser would send)."""
+    import re
+
+    page = client.get(f"/till/history/{order_id}/").content.decode()
+    return re.findall(r'<input type="hidden" name="key" value="([^"]+)">', page)
+
+
 def test_split_and_merge_from_the_order_page(till):
     client, teh = till["client"], till["teh"]
     first = post_json(
@@ -266,14 +274,18 @@ def test_split_and_merge_from_the_order_page(till):
     ).json()
     with tenant_context(till["tenant"].tenant):
         line = Order.objects.get(pk=first["id"]).lines.get()
-    split = {"action": "split", f"q{line.pk}": "1", "key": "split-page"}
+    split = {"action": "split", f"q{line.pk}": "1", "key": _form_keys(client, first["id"])[0]}
     assert client.post(f"/till/history/{first['id']}/", split).status_code == 302
     with tenant_context(till["tenant"].tenant):
         new = Order.objects.exclude(pk=first["id"]).get()
         assert new.lines.get().quantity == 1 and Order.objects.get(pk=first["id"]).lines.get().quantity == 2
     page = client.get(f"/till/history/{first['id']}/").content.decode()
     assert f"#{new.number}" in page  # offered for merging
-    merge = {"action": "merge", "source": new.pk, "key": "merge-page"}
+    keys = _form_keys(client, first["id"])
+    assert len(keys) == 2  # each form of the page carries the key it is sent with: the items form and the merge
+    merge = {"action": "merge", "source": new.pk, "key": keys[1]}
+    assert client.post(f"/till/history/{first['id']}/", merge).status_code == 302
+    # The merge sent twice (a double tap) answers as the first did and changes nothing more.
     assert client.post(f"/till/history/{first['id']}/", merge).status_code == 302
     with tenant_context(till["tenant"].tenant):
         assert Order.objects.get(pk=first["id"]).total_minor == 34_650  # 3 × 10.000 + 1.500 + 3.150 again
