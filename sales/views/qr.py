@@ -47,7 +47,10 @@ def simulator_phone(request: HttpRequest, reference: str) -> HttpResponse:
         # As the provider would: a signed call to our callback (in-process here).
         result = provider_callback_request(body, provider.sign(body))
         payment.refresh_from_db()
-    return render(request, "sales/qr_simulator.html", {"payment": payment, "result": result})
+    # The provider knows nothing of a charge the till called off: the customer's phone can still pay it.
+    awaiting = payment.status in (Payment.Status.PENDING, Payment.Status.CANCELLED)
+    context = {"payment": payment, "result": result, "awaiting_customer": awaiting}
+    return render(request, "sales/qr_simulator.html", context)
 
 
 def provider_callback_request(body: bytes, signature: str) -> str:
