@@ -55,6 +55,6 @@ def simulator_phone(request: HttpRequest, reference: str) -> HttpResponse:
 
 def provider_callback_request(body: bytes, signature: str) -> str:
     try:
-        return qr_payment_callback(body=body, signature=signature).status
+        return qr_payment_callback(body=body, signature=signature).get_status_display()
     except ValidationError as exc:
         return " ".join(exc.messages)
