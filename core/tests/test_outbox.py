@@ -100,6 +100,28 @@ def test_several_events_in_one_transaction_queue_one_kick(
     assert len(messages) == 1 and json.loads(messages[0])["headers"]["_schema_name"] == in_tenant.schema
 
 
+def test_commits_within_the_window_share_one_relay_sent_that_long_after(
+    in_tenant, kick_queue, published, settings, django_capture_on_commit_callbacks
+):
+    """A busy till commits several times a second: one relay, due at the end of the window, serves them all
+    (each commit paid a Redis SET NX, not a broker publish); once the window is over the next commit kicks."""
+    from django.core.cache import cache
+
+    settings.OUTBOX_KICK_COALESCE_SECONDS = 1
+    cache.delete(f"outbox-kick:{in_tenant.schema}")
+    for order in (1, 2, 3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            event_emit("test.kick", {"order": order})
+    assert published == [("core.tasks.relay_outbox", in_tenant.schema)]
+    with celery_app.connection_for_write() as conn:
+        messages = conn.default_channel.client.lrange(kick_queue, 0, -1)
+    assert len(messages) == 1 and json.loads(messages[0])["headers"]["eta"]  # sent to run after the window
+    cache.delete(f"outbox-kick:{in_tenant.schema}")  # the window is over
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event_emit("test.kick", {"order": 4})
+    assert len(published) == 2
+
+
 def test_a_kick_rolled_back_with_a_savepoint_is_replaced_by_the_next_event(
     in_tenant, django_capture_on_commit_callbacks
 ):

@@ -233,6 +233,8 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(env("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
 OUTBOX_RETENTION_DAYS = int(env("OUTBOX_RETENTION_DAYS", "30"))
 # Seconds a relay kick may wait for the broker (connect, then each send) before giving up to beat's next relay.
 OUTBOX_KICK_TIMEOUT = float(env("OUTBOX_KICK_TIMEOUT", "0.05"))
+# Commits of one tenant within this many seconds share one relay (core/outbox.py _kick_coalesce_seconds).
+OUTBOX_KICK_COALESCE_SECONDS = int(env("OUTBOX_KICK_COALESCE_SECONDS", "1"))
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

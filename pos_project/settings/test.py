@@ -25,3 +25,5 @@ QR_SIMULATOR_ENABLED = True
 # Worker processes started by core/tests/test_outbox_worker.py also load that test's outbox subscribers.
 if os.environ.get("OUTBOX_TEST_SUBSCRIBERS"):
     INSTALLED_APPS = [*INSTALLED_APPS, "core.tests.outbox_app"]  # noqa: F405
+# Every commit kicks its own relay in tests, so a test never waits for another test's coalescing window.
+OUTBOX_KICK_COALESCE_SECONDS = 0
