@@ -37,6 +37,7 @@ from pos_project.errors import CONFLICT, UNPROCESSABLE, ServiceError
 from .models import IdempotencyKey
 
 KEY_MAX = 255
+_TABLE = IdempotencyKey._meta.db_table
 M = TypeVar("M", bound=models.Model)
 
 
@@ -76,9 +77,12 @@ class Claim:
         return model._default_manager.filter(pk=self.result_pk).first()
 
     def remember(self, obj: models.Model) -> None:
-        """Name the object this call made, for a retry to get back (one UPDATE, in the write's transaction)."""
+        """Name the object this call made, for a retry to get back (one UPDATE, in the write's transaction).
+        Plain SQL: it runs on every keyed write of the till, and the ORM's query building cost more than it."""
         self.result_model, self.result_pk = obj._meta.label_lower, obj.pk
-        IdempotencyKey.objects.filter(pk=self.pk).update(result_model=self.result_model, result_pk=obj.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {_TABLE} SET result_model = %s, result_pk = %s WHERE id = %s",  # noqa: S608
+                           [self.result_model, obj.pk, self.pk])  # fmt: skip
 
 
 def idempotency_claim(*, key: str, action: str, request: Mapping[str, Any]) -> Claim:
@@ -90,7 +94,7 @@ def idempotency_claim(*, key: str, action: str, request: Mapping[str, Any]) -> C
     with connection.cursor() as cursor:
         # Waits for a concurrent transaction holding the same key, then inserts nothing if it committed.
         cursor.execute(
-            f"INSERT INTO {IdempotencyKey._meta.db_table} (key, action, fingerprint, result_model, created_at) "  # noqa: S608
+            f"INSERT INTO {_TABLE} (key, action, fingerprint, result_model, created_at) "  # noqa: S608
             "VALUES (%s, %s, %s, '', %s) ON CONFLICT (key) DO NOTHING RETURNING id",
             [key, action, digest, timezone.now()],
         )
@@ -155,10 +159,14 @@ def idempotent_response(*, key: str, status: int, body: Any) -> tuple[int, Any]:
     The first call stores `status` and `body` (one UPDATE); a retry gets the stored pair back, even when the
     object has changed since, exactly as Stripe replays a response."""
     key = (key or "").strip()
-    if IdempotencyKey.objects.filter(key=key, response_status__isnull=True).update(
-        response_status=status, response_body=body
-    ):
-        return status, body
+    with connection.cursor() as cursor:  # plain SQL for the same reason as Claim.remember
+        cursor.execute(
+            f"UPDATE {_TABLE} SET response_status = %s, response_body = %s "  # noqa: S608
+            "WHERE key = %s AND response_status IS NULL",
+            [status, json.dumps(body, cls=DjangoJSONEncoder), key],
+        )
+        if cursor.rowcount:
+            return status, body
     stored = IdempotencyKey.objects.filter(key=key).values_list("response_status", "response_body").first()
     if stored is None or stored[0] is None:
         return status, body
