@@ -116,6 +116,20 @@ def in_tenant(tenant):
 
 
 @pytest.fixture(autouse=True)
+def _no_live_version_from_another_test():
+    """Redis is not rolled back with a test's transaction: a kitchen live version (kitchen/live.py) left by one
+    test would make the next serve that test's cached display. Each test starts without one."""
+    from django.core.cache import cache
+
+    from kitchen.live import KEY
+
+    for schema in ("t_alpha", "t_beta"):
+        with schema_context(schema):
+            cache.delete(KEY)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_after_each_test():
     """Requests leave the shared connection on the last tenant's schema; start every test from public."""
     yield

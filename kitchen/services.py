@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pos_project.errors import CONFLICT, ServiceError
 
+from .live import live_changed
 from .lock_objects import ticket_line_lock, ticket_lock
 from .models import Station, Ticket, TicketLine
 from .transitions import ticket_transition
@@ -86,6 +87,8 @@ def tickets_create(
             for line in routed[station.pk]
         )
         tickets.append(ticket)
+    if tickets:
+        live_changed()
     return tickets
 
 
@@ -96,6 +99,7 @@ def ticket_bump(*, ticket: Ticket, actor: User | None) -> Ticket:
     if ticket.status == Ticket.Status.BUMPED:
         return ticket
     ticket.bumped_at = timezone.now()
+    live_changed()
     return ticket_transition(ticket, "bump", actor=actor, also=("bumped_at", "changed_at"))
 
 
@@ -104,6 +108,7 @@ def ticket_recall(*, ticket: Ticket, actor: User | None) -> Ticket:
     """Back on the display: bumped by mistake."""
     ticket = ticket_lock(ticket.pk)
     ticket.bumped_at = None
+    live_changed()
     return ticket_transition(
         ticket, "recall", actor=actor, also=("bumped_at", "changed_at"),
         refused=_("Only a bumped ticket can be recalled."),
@@ -117,6 +122,7 @@ def ticket_line_toggle(*, line: TicketLine) -> TicketLine:
     line.is_done = not line.is_done
     line.save(update_fields=["is_done"])
     Ticket.objects.filter(pk=line.ticket_id).update(changed_at=timezone.now())
+    live_changed()
     return line
 
 
@@ -129,21 +135,29 @@ def tickets_void_lines(*, order_id: int, order_line_ids: list[int] | None = None
     ticket_ids = set(lines.values_list("ticket_id", flat=True))
     count = lines.update(is_voided=True)
     Ticket.objects.filter(pk__in=ticket_ids).update(changed_at=timezone.now())
+    if count:
+        live_changed()
     return count
 
 
 def tickets_rush(*, order_id: int) -> int:
     """The till asks for an order first: its tickets still being made jump to the front of every display."""
-    return Ticket.objects.filter(order_id=order_id, status=Ticket.Status.NEW, is_rush=False).update(
+    moved = Ticket.objects.filter(order_id=order_id, status=Ticket.Status.NEW, is_rush=False).update(
         is_rush=True, changed_at=timezone.now()
     )
+    if moved:
+        live_changed()
+    return moved
 
 
 def tickets_handed_over(*, order_id: int) -> int:
     """The order left the pass: it leaves the expo view."""
-    return Ticket.objects.filter(order_id=order_id, handed_over_at__isnull=True).update(
+    handed = Ticket.objects.filter(order_id=order_id, handed_over_at__isnull=True).update(
         handed_over_at=timezone.now(), changed_at=timezone.now()
     )
+    if handed:
+        live_changed()
+    return handed
 
 
 @transaction.atomic

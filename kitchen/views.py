@@ -14,6 +14,7 @@ from business.models import Outlet
 from business.selectors import outlet_default, outlet_list
 
 from . import services
+from .live import PREFIX, live_version
 from .models import Station, Ticket, TicketLine
 from .selectors import (
     display_version,
@@ -86,7 +87,7 @@ def _shared_partial(request: HttpRequest, version: str, outlet, station: Station
     """The tickets partial of one version, rendered once and shared by every display showing it (the cache is
     per tenant): a change makes a hundred displays fetch it at once, and only the first renders it. Nothing in
     it depends on who asks (tickets age in the browser)."""
-    key = f"kds:partial:{station.pk if station else 'all'}:{get_language()}:{version}"
+    key = f"kds:partial:{outlet.pk}:{station.pk if station else 'all'}:{get_language()}:{version}"
     html = cache.get(key)
     if html is None:
         html = _tickets_partial(request, outlet, station).content
@@ -101,7 +102,10 @@ def display_poll(request: HttpRequest) -> HttpResponse:
     outlet = station.outlet if station else _outlet(request)
     if outlet is None:
         return _conditional(request, "none", lambda: _tickets_partial(request))
-    version = display_version(outlet_id=outlet.pk, station_id=station.pk if station else None)
+    # The tenant's live version (kitchen/live.py) when Redis answers, else a fingerprint from the database.
+    live = live_version()
+    station_id = station.pk if station else None
+    version = PREFIX + live if live else display_version(outlet_id=outlet.pk, station_id=station_id)
     return _conditional(request, version, lambda: _shared_partial(request, version, outlet, station))
 
 
@@ -146,9 +150,10 @@ def expo(request: HttpRequest) -> HttpResponse:
 @capability_required("kitchen.use")
 def expo_poll(request: HttpRequest) -> HttpResponse:
     outlet = _outlet(request)
+    live = live_version()
     return _conditional(
         request,
-        expo_version(outlet_id=outlet.pk),
+        PREFIX + live if live else expo_version(outlet_id=outlet.pk),
         lambda: render(request, "kitchen/_expo.html", {"orders": expo_orders(outlet_id=outlet.pk)}),
     )
 

@@ -1,12 +1,41 @@
+import copy
+import threading
+import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
+from django.db import connection
 from django.shortcuts import render
 from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 
+# Host -> (expires at, tenant), per process. Every request looked its tenant up in the public schema (a query and
+# two search_path switches); a tenant's row changes rarely. A change made in this process clears the cache at
+# once (tenants/apps.py); other processes see it within TENANT_CACHE_SECONDS.
+_by_host: dict[str, tuple[float, object]] = {}
+_by_host_lock = threading.Lock()
+
+
+def tenant_cache_clear() -> None:
+    with _by_host_lock:
+        _by_host.clear()
+
 
 class TenantMiddleware(TenantMainMiddleware):
     """Host name -> tenant -> search_path, with friendly pages for unknown and deactivated businesses."""
+
+    def get_tenant(self, domain_model, hostname):
+        seconds = getattr(settings, "TENANT_CACHE_SECONDS", 30)
+        now = time.monotonic()
+        hit = _by_host.get(hostname)
+        if hit is None or hit[0] <= now:
+            tenant = super().get_tenant(domain_model, hostname)  # DoesNotExist for an unknown host: never cached
+            if seconds <= 0 or connection.in_atomic_block:  # a transaction's read may yet roll back (tests)
+                return tenant
+            with _by_host_lock:
+                _by_host[hostname] = hit = (now + seconds, tenant)
+        # A copy per request: the middleware sets attributes on it (domain_url) and requests run in threads.
+        return copy.copy(hit[1])
 
     def no_tenant_found(self, request, hostname):
         return render(request, "errors/no_tenant.html", {"hostname": hostname}, status=404)

@@ -149,3 +149,24 @@ def test_staff_refusals_carry_stable_codes(in_tenant):
     with pytest.raises(ServiceError) as refused:
         staff_set_pin(user=owner, pin="1111", actor=owner)
     assert refused.value.code == "staff.pin_too_easy" and "pin" in refused.value.message_dict
+
+
+def test_passwords_are_hashed_with_argon2id_at_owasps_minimum_and_old_hashes_are_upgraded(settings):
+    """The production hasher (tests use a fast one): Argon2id, m=19 MiB, t=2, p=1; a hash with Django's default
+    parameters is accepted and re-hashed to these."""
+    import argon2
+    from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, make_password
+
+    from accounts.hashers import Argon2idOwaspHasher
+
+    settings.PASSWORD_HASHERS = [
+        "accounts.hashers.Argon2idOwaspHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+    encoded = make_password("correct-horse-battery")
+    params = argon2.extract_parameters(encoded.removeprefix("argon2"))
+    assert (params.type, params.memory_cost, params.time_cost, params.parallelism) == (argon2.Type.ID, 19456, 2, 1)
+    old = Argon2PasswordHasher().encode("correct-horse-battery", Argon2PasswordHasher().salt())
+    upgraded = []
+    assert check_password("correct-horse-battery", old, setter=lambda raw: upgraded.append(make_password(raw)))
+    assert upgraded and Argon2idOwaspHasher().must_update(old) and not Argon2idOwaspHasher().must_update(upgraded[0])

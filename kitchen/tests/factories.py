@@ -6,6 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from business.tests.factories import OutletFactory
+from kitchen.live import live_changed
 from kitchen.models import Station, Ticket, TicketLine
 
 
@@ -62,3 +63,4 @@ class TicketFactory(DjangoModelFactory):
             return
         specs = [{}] if extracted is None else [{}] * extracted if isinstance(extracted, int) else extracted
         TicketLine.objects.bulk_create(TicketLineFactory.build(ticket=self, **{**kwargs, **spec}) for spec in specs)
+        live_changed()  # as tickets_create does: the displays' live version moves (kitchen/live.py)

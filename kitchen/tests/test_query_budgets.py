@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import Role
 from catalog.tests.factories import ProductFactory
+from kitchen.live import live_changed
 from kitchen.models import Ticket, TicketLine
 from kitchen.services import ticket_bump
 
@@ -30,6 +31,7 @@ def _send_orders(kitchen, n: int, start: int) -> None:
         ]
     Ticket.objects.bulk_create(tickets)  # PostgreSQL returns the new keys: the lines below can point at them
     TicketLine.objects.bulk_create(lines)
+    live_changed()  # as tickets_create does: the displays' live version moves
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,9 @@ TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # Set search_path once per connection and tenant switch, not before every query.
 TENANT_LIMIT_SET_CALLS = True
+# A host's tenant is looked up once per process every this many seconds (tenants/middleware.py); a deactivated
+# business is refused by every process within this time.
+TENANT_CACHE_SECONDS = int(env("TENANT_CACHE_SECONDS", "30"))
 ROOT_URLCONF = "pos_project.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "pos_project.urls_public"
 
@@ -104,6 +107,8 @@ MIDDLEWARE = [
     "pos_project.health.HealthCheckMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "tenants.middleware.TenantMiddleware",
+    # An unchanged poll of a kitchen display or the till's ready strip is answered here (kitchen/live.py).
+    "kitchen.live.LivePollMiddleware",
     "pos_project.logging.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -174,8 +179,10 @@ CACHES = {
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "pos.cache"
 
-# Sessions live in each tenant's own schema: a session made on tenant A does not exist on tenant B.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in each tenant's own schema (a session made on tenant A does not exist on tenant B), read through
+# the tenant-prefixed cache: a signed-in request reads Redis, not PostgreSQL. With Redis down they are read from
+# the database, so the till keeps selling.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(12 * 60 * 60)))  # one long shift
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -238,10 +245,12 @@ OUTBOX_KICK_COALESCE_SECONDS = int(env("OUTBOX_KICK_COALESCE_SECONDS", "1"))
 
 # --- Auth -------------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idOwaspHasher",  # Argon2id at OWASP's minimum: see accounts/hashers.py
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,8 @@ from business.models import Outlet
 from business.selectors import outlet_default, tenant_settings
 from catalog.selectors import category_get, category_list, category_products, product_get_by_code, product_search
 from core.idempotency import idempotent_response
+from kitchen.live import live_etag, live_version
+from kitchen.selectors import orders_ready
 from pos_project.errors import ServiceError, bad_request, error_response
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
@@ -56,10 +58,15 @@ def current_register(request: HttpRequest) -> Register | None:
 
 
 def current_shift(request: HttpRequest) -> Shift | None:
-    register = current_register(request)
-    if register is None:
+    """The open shift of this device's register (one query: every till request asks)."""
+    register_id = request.session.get(SESSION_REGISTER)
+    if register_id is None:
         return None
-    return Shift.objects.filter(register=register, status=Shift.Status.OPEN).select_related("register__outlet").first()
+    return (
+        Shift.objects.filter(register_id=register_id, register__is_active=True, status=Shift.Status.OPEN)
+        .select_related("register__outlet")
+        .first()
+    )
 
 
 def _outlet(request: HttpRequest, shift: Shift | None) -> Outlet | None:
@@ -419,26 +426,32 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_GET
 @capability_required("till.use")
-def till_ready(request: HttpRequest) -> JsonResponse:
-    """Orders the kitchen has finished (every station bumped) and nobody has handed over yet."""
-    from kitchen.selectors import orders_ready
+def till_ready(request: HttpRequest) -> HttpResponse:
+    """Orders the kitchen has finished (every station bumped) and nobody has handed over yet. Polled every few
+    seconds: it answers 304 while the kitchen's live version has not moved (kitchen/live.py), mostly before
+    this view is even reached."""
+    live = live_version()
+    etag = live_etag(live) if live else None
+    if etag and request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = JsonResponse({"ready": _ready_orders(current_shift(request))})
+    if etag:
+        response["ETag"], response["Cache-Control"] = etag, "no-cache"
+    return response
 
-    shift = current_shift(request)
+
+def _ready_orders(shift: Shift | None) -> list[dict]:
     if shift is None:
-        return JsonResponse({"ready": []})
+        return []
     waiting = Order.objects.filter(
         outlet_id=shift.outlet_id, sent_to_kitchen_at__isnull=False, served_at__isnull=True
-    ).exclude(status=Order.Status.VOIDED)
+    ).exclude(status__in=(Order.Status.VOIDED, Order.Status.MERGED))  # a merged tab's lines live on elsewhere
     ids = orders_ready(outlet_id=shift.outlet_id, order_ids=list(waiting.values_list("pk", flat=True)[:200]))
     ready = waiting.filter(pk__in=ids).order_by("sent_to_kitchen_at")
-    return JsonResponse(
-        {
-            "ready": [
-                {"id": o.pk, "number": o.number, "table_label": o.table_label, "customer_name": o.customer_name}
-                for o in ready
-            ]
-        }
-    )
+    return [
+        {"id": o.pk, "number": o.number, "table_label": o.table_label, "customer_name": o.customer_name} for o in ready
+    ]
 
 
 @require_POST
