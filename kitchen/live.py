@@ -1,46 +1,58 @@
 """Live updates for polling screens (the kitchen display, the expo, the till's ready strip): docs/adr/0011.
 
-One version per tenant in Redis names "the kitchen as it is now". Every change a polling screen shows goes
-through kitchen's services, which move the version (at once and again when the change commits). A screen polls
-with the ETag of its last answer, `"lv-<version>"`; while the version has not moved, `LivePollMiddleware`
-answers 304 before sessions, users or the database are touched. When it moved, the view renders (once per
-version and screen kind, shared through the tenant's cache) and answers the new ETag. With Redis down there is
-no version: the middleware steps aside and the views fall back to fingerprints read from the database.
+Each outlet has two versions in Redis: KITCHEN names "the outlet's tickets as they are now" (the displays and the
+expo show it) and READY names "the outlet's orders ready to hand over" (the tills' ready strip). Every change a
+screen shows goes through a service that moves the versions it touches (at once, and again when the change
+commits). A screen polls with the ETag of its last answer, `"lv-<topic><outlet>-<version>"`; while that version
+has not moved, `LivePollMiddleware` answers 304 before sessions, users or the database are touched. When it
+moved, the view renders and answers the new ETag. A till's strip therefore does not refresh when a ticket is
+merely made or a line ticked, and one outlet's kitchen never refreshes another outlet's screens. With Redis down
+there is no version: the middleware steps aside and the views fall back to fingerprints read from the database.
 """
 
+import re
 import uuid
 
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponseNotModified
 
-KEY = "live:kitchen"
+KITCHEN = "k"  # the tickets of an outlet: kitchen displays and the expo
+READY = "r"  # the orders of an outlet ready to hand over: the tills' ready strip
 SECONDS = 600  # a version nobody moved for 10 minutes is replaced: every screen refreshes once, cheaply
 PREFIX = "lv-"
-# The polling endpoints that may be answered early (their paths, as the tenant URL conf has them).
-POLL_PATHS = frozenset({"/kitchen/poll/", "/kitchen/expo/poll/", "/till/ready/"})
+# The polling endpoints that may be answered early (their paths as the tenant URL conf has them) and the
+# version each one shows.
+POLL_PATHS = {"/kitchen/poll/": KITCHEN, "/kitchen/expo/poll/": KITCHEN, "/till/ready/": READY}
+_HELD = re.compile(r'^"lv-([kr])(\d{1,12})-([0-9a-f]{12})"$')
 
 
-def live_version() -> str | None:
-    """The current version, made on first use; None when Redis cannot be reached."""
-    version = cache.get(KEY)
+def _key(topic: str, outlet_id: int) -> str:
+    return f"live:{topic}:{outlet_id}"
+
+
+def live_version(topic: str, outlet_id: int) -> str | None:
+    """The outlet's current version of `topic`, made on first use; None when Redis cannot be reached."""
+    key = _key(topic, outlet_id)
+    version = cache.get(key)
     if version is None:
-        cache.add(KEY, uuid.uuid4().hex[:12], SECONDS)
-        version = cache.get(KEY)
+        cache.add(key, uuid.uuid4().hex[:12], SECONDS)
+        version = cache.get(key)
     return version
 
 
-def live_etag(version: str) -> str:
-    return f'"{PREFIX}{version}"'
+def live_etag(topic: str, outlet_id: int, version: str) -> str:
+    return f'"{PREFIX}{topic}{outlet_id}-{version}"'
 
 
-def live_changed() -> None:
-    """Something a polling screen shows changed: move the version now (a screen polling before the commit
-    renders what it can see, under the new version) and again when the change commits (so no screen keeps
-    a version whose content it read before the commit)."""
+def live_changed(outlet_id: int, *topics: str) -> None:
+    """Something the outlet's screens show changed (`topics`: KITCHEN, READY or both; both when none is named).
+    The versions move now (a screen polling before the commit renders what it can see, under the new version)
+    and again when the change commits (so no screen keeps a version whose content it read before the commit)."""
+    keys = [_key(topic, outlet_id) for topic in topics or (KITCHEN, READY)]
 
     def move() -> None:
-        cache.set(KEY, uuid.uuid4().hex[:12], SECONDS)
+        cache.set_many({key: uuid.uuid4().hex[:12] for key in keys}, SECONDS)
 
     move()
     transaction.on_commit(move)
@@ -49,20 +61,19 @@ def live_changed() -> None:
 class LivePollMiddleware:
     """Answer an unchanged poll with 304 before sessions, users or the database: a poll that finds nothing new
     should cost next to nothing. Placed right after the tenant middleware (the cache key is the tenant's). A
-    304 tells only that an ETag the caller already holds is still current; everything else goes to the view,
-    which checks who is asking."""
+    304 tells only that an ETag the caller already holds (a random version it was given) is still current;
+    everything else goes to the view, which checks who is asking."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method == "GET" and request.path_info in POLL_PATHS:
-            held = request.headers.get("If-None-Match", "")
-            if held.startswith(f'"{PREFIX}'):
-                version = cache.get(KEY)
-                if version is not None and held == live_etag(version):
-                    response = HttpResponseNotModified()
-                    response["ETag"] = held
-                    response["Cache-Control"] = "no-cache"
-                    return response
+        topic = POLL_PATHS.get(request.path_info)
+        if topic is not None and request.method == "GET":
+            held = _HELD.match(request.headers.get("If-None-Match", ""))
+            if held is not None and held[1] == topic and cache.get(_key(topic, int(held[2]))) == held[3]:
+                response = HttpResponseNotModified()
+                response["ETag"] = held[0]
+                response["Cache-Control"] = "no-cache"
+                return response
         return self.get_response(request)

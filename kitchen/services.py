@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pos_project.errors import CONFLICT, ServiceError
 
-from .live import live_changed
+from .live import KITCHEN, READY, live_changed
 from .lock_objects import ticket_line_lock, ticket_lock
 from .models import Station, Ticket, TicketLine
 from .transitions import ticket_transition
@@ -88,8 +88,13 @@ def tickets_create(
         )
         tickets.append(ticket)
     if tickets:
-        live_changed()
+        # A first send adds an order that is not ready yet; an add-on may take a ready order off the till's strip.
+        live_changed(order.outlet_id, *((KITCHEN, READY) if is_addon else (KITCHEN,)))
     return tickets
+
+
+def _outlet_of(ticket: Ticket) -> int:
+    return Station.objects.values_list("outlet_id", flat=True).get(pk=ticket.station_id)
 
 
 @transaction.atomic
@@ -99,7 +104,7 @@ def ticket_bump(*, ticket: Ticket, actor: User | None) -> Ticket:
     if ticket.status == Ticket.Status.BUMPED:
         return ticket
     ticket.bumped_at = timezone.now()
-    live_changed()
+    live_changed(_outlet_of(ticket), KITCHEN, READY)  # the order's last station bumping makes it ready
     return ticket_transition(ticket, "bump", actor=actor, also=("bumped_at", "changed_at"))
 
 
@@ -108,7 +113,7 @@ def ticket_recall(*, ticket: Ticket, actor: User | None) -> Ticket:
     """Back on the display: bumped by mistake."""
     ticket = ticket_lock(ticket.pk)
     ticket.bumped_at = None
-    live_changed()
+    live_changed(_outlet_of(ticket), KITCHEN, READY)
     return ticket_transition(
         ticket, "recall", actor=actor, also=("bumped_at", "changed_at"),
         refused=_("Only a bumped ticket can be recalled."),
@@ -122,11 +127,11 @@ def ticket_line_toggle(*, line: TicketLine) -> TicketLine:
     line.is_done = not line.is_done
     line.save(update_fields=["is_done"])
     Ticket.objects.filter(pk=line.ticket_id).update(changed_at=timezone.now())
-    live_changed()
+    live_changed(Station.objects.filter(tickets__pk=line.ticket_id).values_list("outlet_id", flat=True).get(), KITCHEN)
     return line
 
 
-def tickets_void_lines(*, order_id: int, order_line_ids: list[int] | None = None) -> int:
+def tickets_void_lines(*, outlet_id: int, order_id: int, order_line_ids: list[int] | None = None) -> int:
     """Strike lines out on every station that has them (all of the order's when `order_line_ids` is None).
     Tickets still being made show them with a VOID mark; returns how many lines were struck."""
     lines = TicketLine.objects.filter(ticket__order_id=order_id, is_voided=False)
@@ -136,27 +141,27 @@ def tickets_void_lines(*, order_id: int, order_line_ids: list[int] | None = None
     count = lines.update(is_voided=True)
     Ticket.objects.filter(pk__in=ticket_ids).update(changed_at=timezone.now())
     if count:
-        live_changed()
+        live_changed(outlet_id, KITCHEN, READY)  # a voided order leaves the till's ready strip
     return count
 
 
-def tickets_rush(*, order_id: int) -> int:
+def tickets_rush(*, outlet_id: int, order_id: int) -> int:
     """The till asks for an order first: its tickets still being made jump to the front of every display."""
     moved = Ticket.objects.filter(order_id=order_id, status=Ticket.Status.NEW, is_rush=False).update(
         is_rush=True, changed_at=timezone.now()
     )
     if moved:
-        live_changed()
+        live_changed(outlet_id, KITCHEN)
     return moved
 
 
-def tickets_handed_over(*, order_id: int) -> int:
+def tickets_handed_over(*, outlet_id: int, order_id: int) -> int:
     """The order left the pass: it leaves the expo view."""
     handed = Ticket.objects.filter(order_id=order_id, handed_over_at__isnull=True).update(
         handed_over_at=timezone.now(), changed_at=timezone.now()
     )
     if handed:
-        live_changed()
+        live_changed(outlet_id, KITCHEN, READY)
     return handed
 
 

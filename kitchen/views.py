@@ -14,7 +14,7 @@ from business.models import Outlet
 from business.selectors import outlet_default, outlet_list
 
 from . import services
-from .live import PREFIX, live_version
+from .live import KITCHEN, live_etag, live_version
 from .models import Station, Ticket, TicketLine
 from .selectors import (
     display_version,
@@ -66,7 +66,6 @@ def _tickets_partial(request: HttpRequest, outlet=None, station: Station | None 
 
 def _conditional(request: HttpRequest, etag: str, render_body) -> HttpResponse:
     """Answer 304 when the display already shows this version (its If-None-Match), else the partial."""
-    etag = f'"{etag}"'
     response = HttpResponseNotModified() if request.headers.get("If-None-Match") == etag else render_body()
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
@@ -101,12 +100,16 @@ def display_poll(request: HttpRequest) -> HttpResponse:
     station = _station(request)
     outlet = station.outlet if station else _outlet(request)
     if outlet is None:
-        return _conditional(request, "none", lambda: _tickets_partial(request))
-    # The tenant's live version (kitchen/live.py) when Redis answers, else a fingerprint from the database.
-    live = live_version()
+        return _conditional(request, '"none"', lambda: _tickets_partial(request))
+    # The outlet's live version (kitchen/live.py) when Redis answers, else a fingerprint from the database.
+    live = live_version(KITCHEN, outlet.pk)
     station_id = station.pk if station else None
-    version = PREFIX + live if live else display_version(outlet_id=outlet.pk, station_id=station_id)
-    return _conditional(request, version, lambda: _shared_partial(request, version, outlet, station))
+    etag = (
+        live_etag(KITCHEN, outlet.pk, live)
+        if live
+        else f'"{display_version(outlet_id=outlet.pk, station_id=station_id)}"'
+    )
+    return _conditional(request, etag, lambda: _shared_partial(request, etag.strip('"'), outlet, station))
 
 
 @require_POST
@@ -150,10 +153,10 @@ def expo(request: HttpRequest) -> HttpResponse:
 @capability_required("kitchen.use")
 def expo_poll(request: HttpRequest) -> HttpResponse:
     outlet = _outlet(request)
-    live = live_version()
+    live = live_version(KITCHEN, outlet.pk)
     return _conditional(
         request,
-        PREFIX + live if live else expo_version(outlet_id=outlet.pk),
+        live_etag(KITCHEN, outlet.pk, live) if live else f'"{expo_version(outlet_id=outlet.pk)}"',
         lambda: render(request, "kitchen/_expo.html", {"orders": expo_orders(outlet_id=outlet.pk)}),
     )
 

@@ -63,4 +63,6 @@ class TicketFactory(DjangoModelFactory):
             return
         specs = [{}] if extracted is None else [{}] * extracted if isinstance(extracted, int) else extracted
         TicketLine.objects.bulk_create(TicketLineFactory.build(ticket=self, **{**kwargs, **spec}) for spec in specs)
-        live_changed()  # as tickets_create does: the displays' live version moves (kitchen/live.py)
+        live_changed(
+            self.station.outlet_id
+        )  # as tickets_create does: the displays' live version moves (kitchen/live.py)

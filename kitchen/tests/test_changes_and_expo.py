@@ -19,8 +19,8 @@ def test_rush_tickets_come_first_in_arrival_order(kitchen):
     first, second, third = (TicketFactory(station=kitchen["grill"], is_rush=n == 2) for n in (1, 2, 3))
     order_of = lambda: [t.pk for t in tickets_open(outlet_id=kitchen["outlet"].pk)]  # noqa: E731
     assert order_of() == [second.pk, first.pk, third.pk]
-    assert tickets_rush(order_id=third.order_id) == 1
-    assert tickets_rush(order_id=third.order_id) == 0  # asked twice: already rushed
+    assert tickets_rush(outlet_id=kitchen["outlet"].pk, order_id=third.order_id) == 1
+    assert tickets_rush(outlet_id=kitchen["outlet"].pk, order_id=third.order_id) == 0  # asked twice: already rushed
     assert order_of() == [second.pk, third.pk, first.pk]  # both rushed, in arrival order, then the rest
 
 
@@ -49,7 +49,9 @@ def test_expo_shows_each_station_part_and_ready_when_all_are_bumped(kitchen, ten
     ticket_bump(ticket=Ticket.objects.get(station=kitchen["bar"]), actor=tenant.users[Role.KITCHEN])
     poll = tenant.client(Role.KITCHEN).get("/kitchen/expo/poll/").content.decode()
     assert "READY" in poll and "2/2 stations done" in poll
-    tickets_handed_over(order_id=grill_ticket.order_id)  # what the till's "served" calls
+    tickets_handed_over(
+        outlet_id=kitchen["outlet"].pk, order_id=grill_ticket.order_id
+    )  # what the till's "served" calls
     assert expo_orders(outlet_id=kitchen["outlet"].pk) == []
 
 

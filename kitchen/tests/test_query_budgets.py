@@ -31,7 +31,7 @@ def _send_orders(kitchen, n: int, start: int) -> None:
         ]
     Ticket.objects.bulk_create(tickets)  # PostgreSQL returns the new keys: the lines below can point at them
     TicketLine.objects.bulk_create(lines)
-    live_changed()  # as tickets_create does: the displays' live version moves
+    live_changed(kitchen["grill"].outlet_id)  # as tickets_create does: the displays' live version moves
 
 
 @pytest.mark.parametrize(

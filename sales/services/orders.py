@@ -684,13 +684,13 @@ def order_rush(*, order: Order) -> int:
             _("Order #%(number)s has not been sent to the kitchen yet.") % {"number": order.number},
             status=CONFLICT,
         )
-    return tickets_rush(order_id=order.pk)
+    return tickets_rush(outlet_id=order.outlet_id, order_id=order.pk)
 
 
 @transaction.atomic
 def order_mark_served(*, order: Order) -> Order:
     """The order was handed to the guest: it leaves the till's ready strip and the kitchen's expo view."""
     if Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=timezone.now()):
-        tickets_handed_over(order_id=order.pk)
+        tickets_handed_over(outlet_id=order.outlet_id, order_id=order.pk)
     order.refresh_from_db(fields=["served_at"])
     return order

@@ -71,7 +71,7 @@ def _void_in_kitchen(order: Order, line_ids: list[int] | None) -> None:
     if order.sent_to_kitchen_at is not None:
         from kitchen.services import tickets_void_lines
 
-        tickets_void_lines(order_id=order.pk, order_line_ids=line_ids)
+        tickets_void_lines(outlet_id=order.outlet_id, order_id=order.pk, order_line_ids=line_ids)
 
 
 def order_line_void(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.idempotency import idempotent_write
+from kitchen.live import READY, live_changed
 from pos_project.errors import CONFLICT, ServiceError
 
 from ..lock_objects import orders_lock, payments_lock
@@ -66,6 +67,8 @@ def _merge(*, target: Order, source: Order, user: User) -> Order:
                      also=("paid_minor", "void_reason", "voided_at", "voided_by", "subtotal_minor", "discount_minor",
                            "service_charge_minor", "tax_minor", "tax_included_minor", "total_minor",
                            "tax_breakdown", "version"))  # fmt: skip
+    if source.sent_to_kitchen_at is not None:
+        live_changed(source.outlet_id, READY)  # a merged tab leaves the tills' ready strip
     return target
 
 

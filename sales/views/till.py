@@ -26,7 +26,7 @@ from business.models import Outlet
 from business.selectors import outlet_default, tenant_settings
 from catalog.selectors import category_get, category_list, category_products, product_get_by_code, product_search
 from core.idempotency import idempotent_response
-from kitchen.live import live_etag, live_version
+from kitchen.live import READY, live_etag, live_version
 from kitchen.selectors import orders_ready
 from pos_project.errors import ServiceError, bad_request, error_response
 from sales.escpos import receipt_escpos
@@ -428,14 +428,15 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
 @capability_required("till.use")
 def till_ready(request: HttpRequest) -> HttpResponse:
     """Orders the kitchen has finished (every station bumped) and nobody has handed over yet. Polled every few
-    seconds: it answers 304 while the kitchen's live version has not moved (kitchen/live.py), mostly before
+    seconds: it answers 304 while the outlet's ready version has not moved (kitchen/live.py), mostly before
     this view is even reached."""
-    live = live_version()
-    etag = live_etag(live) if live else None
+    shift = current_shift(request)
+    live = live_version(READY, shift.outlet_id) if shift else None
+    etag = live_etag(READY, shift.outlet_id, live) if live else None
     if etag and request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     else:
-        response = JsonResponse({"ready": _ready_orders(current_shift(request))})
+        response = JsonResponse({"ready": _ready_orders(shift)})
     if etag:
         response["ETag"], response["Cache-Control"] = etag, "no-cache"
     return response

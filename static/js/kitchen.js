@@ -1,5 +1,5 @@
-// Kitchen display and expo: poll every 1.5 s with the ETag of the last answer (an unchanged display costs a 304
-// and one small query), say plainly when the connection is gone, and age the tickets here, every few seconds,
+// Kitchen display and expo: poll every 1.5 s with the ETag of the last answer (an unchanged display is answered
+// 304 from one Redis read, before any session or database work: docs/adr/0011), say plainly when the connection is gone, and age the tickets here, every few seconds,
 // so a 304 never leaves a stale timer or colour.
 (function () {
   const live = document.getElementById("kds-live"), offline = document.getElementById("kds-offline");

@@ -602,8 +602,9 @@
       strip.hidden = data.ready.length === 0;
     } catch (e) { /* offline: try again at the next tick */ }
   }
-  setInterval(() => pollReady(false), 3000);
-  pollReady(true);
+  // Every 1.5 s after the previous answer (never two in flight), so a ticket the kitchen finishes shows within
+  // about 2 s; an unchanged answer costs the server well under a millisecond (docs/adr/0011).
+  (async function readyLoop() { await pollReady(false); setTimeout(readyLoop, 1500); })();
 
   refresh();
   renderAdding();
