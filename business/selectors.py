@@ -80,6 +80,12 @@ class TenantSettings:
     def business(self) -> dict:
         return _business_settings_cached()
 
+    def loaded(self) -> "TenantSettings":
+        """These settings with the business part read now: a service about to open a transaction calls this
+        first, since inside one they are read from the database (twice), outside from the cache."""
+        self.business  # noqa: B018 - read for its side effect
+        return self
+
     @property
     def currency_format(self) -> Currency:
         return currency(self.currency)

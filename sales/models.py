@@ -150,7 +150,9 @@ class Order(models.Model):
     outlet = models.ForeignKey("business.Outlet", on_delete=models.PROTECT, related_name="orders")
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="orders")
     business_date = models.DateField()
-    number = models.PositiveIntegerField()
+    # Taken as the sale's last statement (order_number_assign), so an outlet's tills do not queue on its counter
+    # while a sale writes; NULL only inside the transaction that makes the order, never seen by anyone else.
+    number = models.PositiveIntegerField(null=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     order_type = models.CharField(max_length=10, choices=Type.choices, default=Type.TAKEAWAY)
     table_label = models.CharField(max_length=20, blank=True)

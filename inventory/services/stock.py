@@ -1,23 +1,24 @@
 """The stock ledger: the one way stock changes.
 
 Every change goes through `movements_post`, which adds immutable movements and moves the levels by the same
-amounts in the same transaction. Levels are locked (SELECT … FOR UPDATE) in stock-item order, so two tills
+amounts in the same transaction. Levels are moved by one upsert that locks them in stock-item order, so two tills
 selling the last unit at once queue on the row: the second sees the first's result and, under the "block"
 policy, is refused with a clear message instead of taking the level below zero. Locking in one order means two
 posts that touch the same items never deadlock.
 
 Being the one writer, it is also the one place that sees a level cross its reorder point: a post that takes an
 item at an outlet from above its (set) reorder point to at or below it emits `stock.low` (docs/adr/0008), in
-the same transaction. The levels are already locked and read here, so a post where nothing crosses costs no
-query more; a crossing costs one insert per item.
+the same transaction. The upsert returns the new levels, so a post where nothing crosses costs no query more; a
+crossing costs one insert per item.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -53,13 +54,42 @@ def stock_settings_get() -> StockSettings:
     return settings if settings is not None else StockSettings.objects.create()
 
 
-def _lock_levels(outlet_id: int, item_ids: Iterable[int]) -> dict[int, StockLevel]:
-    ids = sorted(set(item_ids))
-    StockLevel.objects.bulk_create(
-        [StockLevel(item_id=i, outlet_id=outlet_id) for i in ids], ignore_conflicts=True, batch_size=1000
-    )
-    levels = StockLevel.objects.select_for_update().filter(outlet_id=outlet_id, item_id__in=ids).order_by("item_id")
-    return {level.item_id: level for level in levels}
+@dataclass(frozen=True)
+class _Moved:
+    """A level as one post left it, with what the post needs of its item."""
+
+    quantity: Decimal
+    reorder_point: Decimal
+    cost: Decimal
+    name: str
+    base_unit: str
+
+
+def _move_levels(outlet_id: int, totals: dict[int, Decimal]) -> dict[int, _Moved]:
+    """Add each item's total to its level at the outlet, creating missing levels, in ONE statement: an upsert
+    whose row locks are taken in item order (docs/adr/0007) and held to the end of the transaction, returning
+    the new quantities and the items' costs. It replaces a create-missing, a SELECT … FOR UPDATE, an item read
+    and an UPDATE, each of which a till paid for on every sale."""
+    ids = sorted(totals)
+    level, item = StockLevel._meta.db_table, StockItem._meta.db_table
+    rows = ", ".join(["(%s, %s::numeric)"] * len(ids))
+    sql = f"""
+        WITH moved AS (
+            INSERT INTO {level} AS l (item_id, outlet_id, quantity, reorder_point, reorder_quantity, updated_at)
+            SELECT v.item_id, %s, v.delta, 0, 0, %s FROM (VALUES {rows}) AS v (item_id, delta) ORDER BY v.item_id
+            ON CONFLICT (item_id, outlet_id)
+            DO UPDATE SET quantity = l.quantity + EXCLUDED.quantity, updated_at = EXCLUDED.updated_at
+            RETURNING l.item_id, l.quantity, l.reorder_point
+        )
+        SELECT m.item_id, m.quantity, m.reorder_point, i.cost, i.name, i.base_unit
+        FROM moved m JOIN {item} i ON i.id = m.item_id
+    """  # noqa: S608 - table names from the models; every value is a parameter
+    params: list = [outlet_id, timezone.now()]
+    for item_id in ids:
+        params += [item_id, totals[item_id]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: _Moved(*row[1:]) for row in cursor.fetchall()}
 
 
 @transaction.atomic
@@ -76,68 +106,64 @@ def movements_post(
     block_negative: bool = False,
 ) -> list[StockMovement]:
     """Add one movement per line and move the levels by the same amounts. With `block_negative`, any item that
-    would end below zero stops the whole post (nothing is saved) with an `OutOfStock` naming every such item;
-    otherwise the movement is saved with `went_negative` set, for the low-stock list to flag."""
+    would end below zero stops the whole post (nothing is saved: the savepoint rolls back the levels already
+    moved) with an `OutOfStock` naming every such item; otherwise the movement is saved with `went_negative`
+    set, for the low-stock list to flag."""
     lines = [line for line in lines if line.quantity]
     if not lines:
         return []
-    levels = _lock_levels(outlet_id, (line.item_id for line in lines))
-    # Items are read only for what this post needs: the cost of lines priced at the item's cost (sales), the
-    # names of short items. Documents price their lines themselves, so they skip the query.
-    items = StockItem.objects.in_bulk({line.item_id for line in lines if line.unit_cost is None})
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         totals[line.item_id] += line.quantity
+    levels = _move_levels(outlet_id, totals)
+    before = {item_id: moved.quantity - totals[item_id] for item_id, moved in levels.items()}
     if block_negative:
         short = [
-            (item_id, levels[item_id].quantity)
+            (item_id, before[item_id])
             for item_id, delta in totals.items()
-            if delta < 0 and levels[item_id].quantity + delta < 0
+            if delta < 0 and levels[item_id].quantity < 0
         ]
         if short:
-            items |= StockItem.objects.in_bulk({item_id for item_id, _have in short} - items.keys())
             outlet = Outlet.objects.get(pk=outlet_id)
             raise OutOfStock(
                 [
                     _("Out of stock: only %(left)s %(unit)s of %(item)s left at %(outlet)s.")
                     % {
                         "left": format_quantity(max(have, Decimal(0))),
-                        "unit": items[item_id].base_unit,
-                        "item": items[item_id].name,
+                        "unit": levels[item_id].base_unit,
+                        "item": levels[item_id].name,
                         "outlet": outlet.name,
                     }
                     for item_id, have in short
                 ]
             )
-    before = {item_id: level.quantity for item_id, level in levels.items()}
+    balance = dict(before)
     movements = []
     for line in lines:
-        level = levels[line.item_id]
-        level.quantity += line.quantity
+        balance[line.item_id] += line.quantity
         movements.append(
             StockMovement(
                 item_id=line.item_id,
                 outlet_id=outlet_id,
                 kind=kind,
                 quantity=line.quantity,
-                balance_after=level.quantity,
-                unit_cost=items[line.item_id].cost if line.unit_cost is None else line.unit_cost,
+                balance_after=balance[line.item_id],
+                unit_cost=levels[line.item_id].cost if line.unit_cost is None else line.unit_cost,
                 reason=reason,
                 note=note[:200],
                 user=user,
                 source_type=source_type,
                 source_id=source_id,
                 source_line_id=line.source_line_id,
-                went_negative=line.quantity < 0 and level.quantity < 0,
+                went_negative=line.quantity < 0 and balance[line.item_id] < 0,
             )
         )
     StockMovement.objects.bulk_create(movements, batch_size=1000)
-    StockLevel.objects.bulk_update(list(levels.values()), ["quantity", "updated_at"], batch_size=1000)
     _low_stock_emit(outlet_id, levels, before)
     return movements
 
 
-def _low_stock_emit(outlet_id: int, levels: dict[int, StockLevel], before: dict[int, Decimal]) -> None:
+def _low_stock_emit(outlet_id: int, levels: dict[int, _Moved], before: dict[int, Decimal]) -> None:
     """`stock.low` for each item this post took from above its reorder point to at or below it. Only on the
     crossing: a level already low that falls further, or one with no reorder point set, says nothing (the
     daily digest and the low-stock page list every low level)."""
@@ -153,7 +179,7 @@ def _low_stock_emit(outlet_id: int, levels: dict[int, StockLevel], before: dict[
 
 @dataclass(frozen=True)
 class SoldLine:
-    order_line_id: int
+    order_line_id: int | None  # None while the order line is not written yet (`stock_usage_for_sale`)
     product_id: int | None
     variant_id: int | None
     modifier_ids: tuple[int, ...] = ()
@@ -214,21 +240,33 @@ def usage_per_unit(line: SoldLine, recipes: _Recipes) -> dict[int, Decimal]:
     return {item: qty for item, qty in usage.items() if qty}
 
 
-def stock_consume_for_sale(
-    *, outlet_id: int, order_id: int, lines: Sequence[SoldLine], user: User | None
-) -> dict[int, dict[str, str]]:
-    """Take what the lines use out of the outlet's stock, in the caller's transaction (the order's). Returns
-    each order line's usage per unit, for the order to keep so a refund gives back exactly that. Under the
-    "block" policy a line that would take stock below zero raises `OutOfStock` and the order is not made."""
-    if not lines:
-        return {}
+def stock_usage_for_sale(lines: Sequence[SoldLine]) -> list[dict[str, str]]:
+    """What one unit of each line takes, in the lines' order, as the order line keeps it (item id and quantity as
+    text), read in one query. Called before the order's lines are written, so they are written with it."""
     recipes = _recipes_for(lines)
-    usages = {line.order_line_id: usage_per_unit(line, recipes) for line in lines}
+    return [{str(item): format_quantity(qty) for item, qty in usage_per_unit(line, recipes).items()} for line in lines]
+
+
+def stock_consume_for_sale(
+    *,
+    outlet_id: int,
+    order_id: int,
+    lines: Sequence[SoldLine],
+    user: User | None,
+    usages: Sequence[dict[str, str]] | None = None,
+) -> None:
+    """Take what the lines use out of the outlet's stock, in the caller's transaction (the order's): `usages`
+    as the order lines keep them (`stock_usage_for_sale`), read here when not given. Under the "block" policy a
+    line that would take stock below zero raises `OutOfStock` (a ValidationError naming it) and the order is
+    not made."""
+    if usages is None:
+        usages = stock_usage_for_sale(lines)
     movement_lines = [
-        MovementLine(item_id=item_id, quantity=-(per_unit * line.quantity), source_line_id=line.order_line_id)
-        for line in lines
-        for item_id, per_unit in usages[line.order_line_id].items()
-    ]
+        MovementLine(item_id=int(item_id), quantity=-(Decimal(per_unit) * line.quantity),
+                     source_line_id=line.order_line_id)
+        for line, usage in zip(lines, usages, strict=True)
+        for item_id, per_unit in usage.items()
+    ]  # fmt: skip
     if movement_lines:
         policy = stock_settings_get().negative_stock
         movements_post(
@@ -240,11 +278,6 @@ def stock_consume_for_sale(
             source_id=order_id,
             block_negative=policy == StockSettings.NegativeStock.BLOCK,
         )
-    return {
-        line_id: {str(item): format_quantity(qty) for item, qty in usage.items()}
-        for line_id, usage in usages.items()
-        if usage
-    }
 
 
 def stock_return_for_order(

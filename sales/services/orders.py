@@ -16,7 +16,7 @@ from accounts.services import audit_record
 from business.selectors import TaxSetting, TenantSettings, tenant_settings
 from catalog.selectors import LineChoice, ResolvedLine, catalog_lines_resolve, product_category_ids
 from core.idempotency import idempotent_write
-from inventory.services.stock import SoldLine, stock_consume_for_sale
+from inventory.services.stock import SoldLine, stock_consume_for_sale, stock_usage_for_sale
 from kitchen.services import KitchenLine, SentOrder, tickets_create, tickets_handed_over, tickets_rush
 from pos_project.errors import CONFLICT, ServiceError
 
@@ -33,7 +33,7 @@ from ..pricing import (
     order_totals_compute,
 )
 from ..transitions import ORDER, order_transition
-from .shifts import business_date_now, order_number_next
+from .shifts import business_date_now, order_number_assign
 
 MAX_LINES = 200
 MAX_QUANTITY = 999
@@ -133,9 +133,10 @@ def _totals_fields(totals: OrderTotals) -> dict:
     }
 
 
-def _line_row(order: Order, position: int, p: _PricedLine, t) -> OrderLine:
-    """The snapshot row of a priced cart line."""
+def _line_row(order: Order, position: int, p: _PricedLine, t, *, stock_usage: dict[str, str]) -> OrderLine:
+    """The snapshot row of a priced cart line, with what one unit takes from stock (for refunds to give back)."""
     return OrderLine(
+        stock_usage=stock_usage,
         order=order,
         position=position,
         product_id=p.item.product_id,
@@ -272,7 +273,7 @@ def order_submit(
         errors["table_label"] = [_("A dine-in order needs a table number.")]
     if errors:
         raise ServiceError("order.invalid", _("The order needs fixing."), fields=errors)
-    settings = tenant_settings()  # cached: read before the transaction
+    settings = tenant_settings().loaded()  # from the cache, before the transaction
     request = {
         "shift": shift.pk, "user": user.pk, "lines": _lines_fingerprint(lines), "order_type": order_type,
         "table": table.pk if table else None, "table_label": table_label.strip(), "customer": customer_name.strip(),
@@ -308,11 +309,14 @@ def order_submit(
         if not shift.is_open:
             raise ServiceError("shift.closed", _("This shift is closed; open a shift to sell."), status=CONFLICT)
         business_date = business_date_now()
+        usages = _stock_usages(priced)
+        # Contended rows last: the order and its lines first (new rows nobody else waits on), then the stock
+        # levels (shared by the outlet's tills), then the outlet's order number, so both are held for as short
+        # as possible before the commit (docs/adr/0007).
         order = Order.objects.create(
             outlet_id=shift.outlet_id,
             shift=shift,
             business_date=business_date,
-            number=order_number_next(outlet_id=shift.outlet_id, business_date=business_date),
             order_type=order_type,
             table_label=table_label.strip()[:20],
             table=table,
@@ -326,11 +330,12 @@ def order_submit(
         )
         created = OrderLine.objects.bulk_create(
             [
-                _line_row(order, position, p, t)
-                for position, (p, t) in enumerate(zip(priced, totals.lines, strict=True), start=1)
+                _line_row(order, position, p, t, stock_usage=usage)
+                for position, (p, t, usage) in enumerate(zip(priced, totals.lines, usages, strict=True), start=1)
             ]
         )
-        _take_stock(order, created, [p.request for p in priced], user)
+        _take_stock(order, created, user)
+        order.number = order_number_assign(order_id=order.pk, outlet_id=order.outlet_id, business_date=business_date)
         if send_to_kitchen:
             _send_to_kitchen(order, created, is_addon=False, is_rush=rush, categories=_categories_of(priced))
         if needs_approval:
@@ -435,29 +440,32 @@ def payment_add(
     return idempotent_write(key=idempotency_key, action="payment.add", request=request, model=Payment, write=write)
 
 
-def _take_stock(order: Order, created: list[OrderLine], requests: list[LineRequest], user: User) -> None:
-    """Take the lines' ingredients out of the outlet's stock in the order's transaction; keep what each unit
-    took on its line so a refund gives back exactly that. Under the "block" policy an item that would go
-    below zero raises OutOfStock (a ValidationError naming it) and the order is not made."""
-    usage = stock_consume_for_sale(
+def _stock_usages(priced: list[_PricedLine]) -> list[dict[str, str]]:
+    """What one unit of each priced line takes from stock, read before its line is written."""
+    return stock_usage_for_sale(
+        [
+            SoldLine(order_line_id=None, product_id=p.item.product_id, variant_id=p.item.variant_id,
+                     modifier_ids=tuple(p.request.modifier_ids), quantity=p.request.quantity)
+            for p in priced
+        ]
+    )  # fmt: skip
+
+
+def _take_stock(order: Order, created: list[OrderLine], user: User) -> None:
+    """Take the new lines' stock (their `stock_usage`, kept on the line so a refund gives back exactly that).
+    Under the "block" policy an item that would go below zero raises OutOfStock (a ValidationError naming it)
+    and the order is not made."""
+    stock_consume_for_sale(
         outlet_id=order.outlet_id,
         order_id=order.pk,
         lines=[
-            SoldLine(
-                order_line_id=line.pk,
-                product_id=line.product_id,
-                variant_id=line.variant_id,
-                modifier_ids=tuple(request.modifier_ids),
-                quantity=line.quantity,
-            )
-            for line, request in zip(created, requests, strict=True)
+            SoldLine(order_line_id=line.pk, product_id=line.product_id, variant_id=line.variant_id,
+                     quantity=line.quantity)
+            for line in created
         ],
+        usages=[line.stock_usage for line in created],
         user=user,
-    )
-    if usage:
-        for line in created:
-            line.stock_usage = usage.get(line.pk, {})
-        OrderLine.objects.bulk_update([line for line in created if line.stock_usage], ["stock_usage"])
+    )  # fmt: skip
 
 
 def _categories_of(priced: list[_PricedLine]) -> dict[int, int]:
@@ -578,7 +586,7 @@ def order_add_lines(
     A retry of a call that succeeded (same key) gets the tab back, and the items are never added twice."""
     if not lines:
         raise ServiceError("order.empty", _("Nothing to add."), field="lines")
-    settings = tenant_settings()
+    settings = tenant_settings().loaded()  # from the cache, before the transaction
     request = {"order": order.pk, "user": user.pk, "lines": _lines_fingerprint(lines), "version": expected_version,
                "rush": rush}  # fmt: skip
 
@@ -640,10 +648,14 @@ def order_add_lines(
             line.gross_minor, line.discount_minor, line.net_minor = t.gross_minor, t.discount_minor, t.net_minor
         OrderLine.objects.bulk_update(existing, ["gross_minor", "discount_minor", "net_minor"])
         start = order.lines.aggregate(m=Max("position"))["m"] or 0
+        usages = _stock_usages(priced)
         created = OrderLine.objects.bulk_create(
-            [_line_row(order, start + i, p, by_key[f"n{i - 1}"]) for i, p in enumerate(priced, start=1)]
+            [
+                _line_row(order, start + i, p, by_key[f"n{i - 1}"], stock_usage=usages[i - 1])
+                for i, p in enumerate(priced, start=1)
+            ]
         )
-        _take_stock(order, created, [p.request for p in priced], user)
+        _take_stock(order, created, user)
         # Items added to a tab the kitchen already has arrive as an add-on ticket; a tab never sent goes whole.
         was_sent = order.sent_to_kitchen_at is not None
         _send_to_kitchen(
