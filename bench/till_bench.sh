@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/till_load.py at 1 and 20 tills against gunicorn (deploy/gunicorn.conf.py: 3 workers x 4 threads),
+# bench/till_load.py at 1 and 20 tills against gunicorn (deploy/gunicorn.conf.py of the checkout measured),
 # production settings, on the machine's PostgreSQL and Redis. Run it for two checkouts in the same hour to
 # compare them:
 #
@@ -22,7 +22,7 @@ export DJANGO_SETTINGS_MODULE=pos_project.settings.production
 psql "${DATABASE_URL%/*}/postgres" -qtc "SELECT 1 FROM pg_database WHERE datname='${DATABASE_URL##*/}'" | grep -q 1 \
   || psql "${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE ${DATABASE_URL##*/}"
 cd "$repo"
-"$python" bench/till_load.py setup --tills 20 >/dev/null
+"$python" bench/till_load.py setup --tills 20 --with-stock >/dev/null
 "$python" manage.py collectstatic --noinput -v 0
 "$python" -m gunicorn --config deploy/gunicorn.conf.py --bind "127.0.0.1:$port" --access-logfile /dev/null \
   --max-requests 0 pos_project.wsgi:application >/tmp/till_bench_gunicorn.log 2>&1 &
@@ -30,5 +30,6 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
 for _ in $(seq 1 60); do curl -sf -H 'Host: bench.localhost' "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
 echo "== $repo ($(git -C "$repo" rev-parse --short HEAD))"
-"$python" bench/till_load.py run --base-url "http://127.0.0.1:$port" --tills 1 --orders 100
-"$python" bench/till_load.py run --base-url "http://127.0.0.1:$port" --tills 20 --orders 25
+# The load itself comes from this checkout's script, so two checkouts are measured by the same client.
+"$python" "$here/bench/till_load.py" run --base-url "http://127.0.0.1:$port" --tills 1 --orders 100 --send
+"$python" "$here/bench/till_load.py" run --base-url "http://127.0.0.1:$port" --tills 20 --orders 25 --send

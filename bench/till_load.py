@@ -3,15 +3,19 @@
     # once, against the database the server uses (creates tenant `bench`, N cashiers, a menu):
     DATABASE_URL=... REDIS_URL=... python bench/till_load.py setup --tills 20 [--with-stock]
     # the load (HTTP only; loopback only):
-    python bench/till_load.py run --base-url http://127.0.0.1:8000 --host bench.localhost --tills 20 --orders 30
+    python bench/till_load.py run --base-url http://127.0.0.1:8000 --tills 20 --orders 30 [--send]
 
-Each till signs in as its own cashier, opens a shift on its own register, then submits orders of three lines
-and pays each by card, timing submit and submit+pay. At the end it closes its shift. It prints orders/s and
-p50/p95 latencies, and exits non-zero when any request failed.
+Each till signs in as its own cashier over one keep-alive connection, opens a shift on its own register, then
+submits orders of three lines (sent to the kitchen with --send) and pays each by card, timing submit and
+submit+pay. At the end it closes its shift and, with the same clients and sessions, measures the bare-Django
+floor (requests/s of /floor/, a view that does nothing behind the whole middleware stack, on the same server),
+so orders/s can be read as a multiple of it. It prints orders/s, p50/p95 latencies and that ratio, and exits
+non-zero when any request failed.
 """
 
 import argparse
-import http.cookiejar
+import http.client
+import http.cookies
 import json
 import os
 import random
@@ -96,28 +100,46 @@ def _stock_recipes() -> None:
 
 
 class Till:
+    """One browser: its own cookies and one keep-alive connection, as a till's browser holds."""
+
     def __init__(self, base: str, host: str, username: str):
         self.base, self.host, self.username = base, host, username
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        parsed = urllib.parse.urlparse(base)
+        self.address = (parsed.hostname, parsed.port or 80)
+        self.cookies: dict[str, str] = {}
+        self.connection = http.client.HTTPConnection(*self.address, timeout=30)
 
     def _csrf(self) -> str:
-        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+        return self.cookies.get("csrftoken", "")
 
     def request(self, method: str, path: str, data=None, *, json_body=None) -> tuple[int, bytes]:
         headers = {"Host": self.host, "Referer": f"http://{self.host}{path}", "X-CSRFToken": self._csrf()}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if json_body is not None:
             body, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
         elif data is not None:
             data = {**data, "csrfmiddlewaretoken": self._csrf()}
             body, headers["Content-Type"] = urllib.parse.urlencode(data).encode(), "application/x-www-form-urlencoded"
-        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)  # noqa: S310
-        try:
-            with self.opener.open(req, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
+        for attempt in (1, 2):  # the server may close an idle keep-alive connection; reconnect once
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                payload = response.read()
+                break
+            except (http.client.HTTPException, ConnectionError, OSError):
+                self.connection.close()
+                self.connection = http.client.HTTPConnection(*self.address, timeout=30)
+                if attempt == 2:
+                    raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar = http.cookies.SimpleCookie(header)
+            for name, morsel in jar.items():
+                self.cookies[name] = morsel.value
+        if response.status in (301, 302, 303) and method == "GET":
+            return self.request("GET", urllib.parse.urlparse(response.headers["Location"]).path)
+        return response.status, payload
 
     def sign_in_and_open_shift(self) -> None:
         self.request("GET", "/login/")
@@ -155,8 +177,8 @@ def run(args) -> int:
                 return
             lines = [{"product_id": first_id + rng.randrange(50), "quantity": rng.randint(1, 3)} for _ in range(3)]
             started = time.perf_counter()
-            status, body = till.request("POST", "/till/orders/",
-                                        json_body={"lines": lines, "idempotency_key": uuid.uuid4().hex})  # fmt: skip
+            cart = {"lines": lines, "idempotency_key": uuid.uuid4().hex, "send": args.send}
+            status, body = till.request("POST", "/till/orders/", json_body=cart)
             submitted = time.perf_counter()
             if status != 201:
                 with lock:
@@ -182,6 +204,7 @@ def run(args) -> int:
     elapsed = time.perf_counter() - started
     for till in tills:
         till.close_shift()
+    floor = _floor(tills, args.floor_seconds) if args.floor_seconds else 0.0
 
     def pct(values, q):
         return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
@@ -191,10 +214,34 @@ def run(args) -> int:
     if count:
         print(f"submit      p50 {pct(submit_times, 50):7.1f} ms   p95 {pct(submit_times, 95):7.1f} ms")
         print(f"submit+pay  p50 {pct(round_trips, 50):7.1f} ms   p95 {pct(round_trips, 95):7.1f} ms")
+    if floor:
+        ratio = count / elapsed / floor
+        print(f"bare Django (/floor/, {args.tills} clients, same server): {floor:.0f} req/s"
+              f" -> orders/s = {ratio:.3f} x floor")  # fmt: skip
     if errors:
         print(f"{len(errors)} failed requests, first: {errors[:3]}", file=sys.stderr)
         return 1
     return 0
+
+
+def _floor(tills: list[Till], seconds: float) -> float:
+    """Requests/s of the bare-Django floor (/floor/) from the same clients on the same server, right
+    after the tills: what the machine serves when a request does next to nothing."""
+    done = [0] * len(tills)
+    deadline = time.monotonic() + seconds
+
+    def hammer(index: int, till: Till) -> None:
+        while time.monotonic() < deadline:
+            till.request("GET", "/floor/")
+            done[index] += 1
+
+    threads = [threading.Thread(target=hammer, args=(i, till)) for i, till in enumerate(tills)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.perf_counter() - started)
 
 
 def main() -> int:
@@ -209,6 +256,8 @@ def main() -> int:
     r.add_argument("--tills", type=int, default=1)
     r.add_argument("--orders", type=int, default=30, help="orders per till")
     r.add_argument("--max-seconds", type=float, default=120)
+    r.add_argument("--send", action="store_true", help="send each order to the kitchen, as a café's till does")
+    r.add_argument("--floor-seconds", type=float, default=5, help="measure the bare-Django floor after (0: skip)")
     args = parser.parse_args()
     if urllib.parse.urlparse(getattr(args, "base_url", "http://127.0.0.1")).hostname not in ("127.0.0.1", "localhost"):
         parser.error("load is only ever sent to this machine (127.0.0.1 / localhost)")

@@ -57,6 +57,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+def floor(request: HttpRequest) -> HttpResponse:
+    """The bare-Django floor of the load tests: a tenant's view that does nothing, behind the whole middleware
+    stack (tenant, session, user, CSRF), so a request type's cost reads as a multiple of the least any page
+    costs on the same server (loadtest/, bench/till_load.py)."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
 def readyz(request: HttpRequest) -> HttpResponse:
     ok, results = readiness()
     failing = [name for name, result in results.items() if not result["ok"]]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("business.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", health.metrics, name="metrics"),
+    path("floor/", health.floor, name="floor"),
 ]
 
 handler403 = "pos_project.error_pages.forbidden"

@@ -24,6 +24,17 @@ def test_healthz_answers_on_every_host(db, tenant, host):
     assert response.json() == {"status": "ok"}
 
 
+def test_the_floor_view_does_nothing_behind_the_whole_stack(tenant, django_assert_max_num_queries):
+    """The load tests' bare-Django floor: on a tenant's host, through every middleware, and no work of its own."""
+    client = Client(HTTP_HOST=tenant.host)
+    client.get("/floor/")  # the tenant by host is cached in the process from here on
+    with django_assert_max_num_queries(2):  # SET search_path, twice (tenant routing, then the view)
+        response = client.get("/floor/")
+    assert response.status_code == 200 and response.content == b"ok"
+    assert response["X-Frame-Options"] == "DENY"  # the middleware stack did run
+    assert Client(HTTP_HOST="unknown.example").get("/floor/").status_code == 404
+
+
 @pytest.mark.parametrize("host", ["pos.test", "alpha.pos.test", "beta.pos.test"])
 def test_readyz_reports_every_part_ready(tenant, other_tenant, host, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):  # SET search_path + SELECT 1
