@@ -9,7 +9,7 @@ export PORT
 # pip's global config on some machines points at local mirrors that do not exist; those warnings are noise.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format bench-provision chromium vendor messages clean
+.PHONY: run test lint format bench-provision chromium vendor messages clean loadtest
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -70,6 +70,18 @@ messages: $(VENV)/.installed
 	  $(BIN)/python manage.py makemessages -l id --ignore=.venv --ignore=var --ignore=staticfiles --ignore=test-artifacts
 	DATABASE_URL=$${DATABASE_URL:-postgresql://unused/x} REDIS_URL=$${REDIS_URL:-redis://unused} \
 	  $(BIN)/python manage.py compilemessages --ignore=.venv
+
+## A measured load run (loadtest/run.py): USERS users on USERS/10 tenants for DURATION against this checkout,
+## report in loadtest-report/. Uses DATABASE_URL/REDIS_URL when given, else the embedded servers (database
+## pos_loadtest). E.g. make loadtest USERS=500 DURATION=10m; LOADTEST_ARGS="--repo /work/baseline --nice".
+USERS ?= 100
+TENANTS ?= $(shell echo $$(( ($(USERS) + 9) / 10 )))
+DURATION ?= 3m
+LOADTEST_ARGS ?=
+loadtest: $(VENV)/.installed requirements-loadtest.txt
+	$(PIP) -r requirements-loadtest.txt 2>&1 | grep -v "is ignored" || true
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bin/with_services.py --database pos_loadtest -- \
+	  python loadtest/run.py --users $(USERS) --tenants $(TENANTS) --duration $(DURATION) $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts
