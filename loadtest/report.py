@@ -223,7 +223,10 @@ def tables(data: dict) -> list[tuple[str, list[str], list[list[str]], str]]:
         )
     )
     probe = data["probe"]
-    out.append(("Floor: /healthz (gunicorn + WSGI + the health middleware, no tenant, no database)",
+    floor_title = {"/healthz": "/healthz (gunicorn + WSGI + the health middleware, no tenant, no database)"}.get(
+        floor.get("path", "/healthz"), floor.get("path", "")
+    )
+    out.append((f"Floor: {floor_title}",
                 ["measure", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"], [
         ["one client alone, 3 s, after the load (the 'floor p50' above)", _f(floor.get("single_rps"), 0),
          _f(floor.get("single_p50"), 2), _f(floor.get("single_p95"), 2), "–", "0"],

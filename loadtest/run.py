@@ -198,9 +198,9 @@ class WaitSampler(threading.Thread):
 class FloorProbe(threading.Thread):
     """/healthz once a second during the load: what the bare stack answers in while the server is busy."""
 
-    def __init__(self, port: int, host: str) -> None:
+    def __init__(self, port: int, host: str, path: str) -> None:
         super().__init__(daemon=True)
-        self.port, self.host = port, host
+        self.port, self.host, self.path = port, host, path
         self.times: list[float] = []
         self.errors = 0
         self.stopping = threading.Event()
@@ -210,7 +210,7 @@ class FloorProbe(threading.Thread):
         while not self.stopping.wait(1.0):
             started = time.perf_counter()
             try:
-                conn.request("GET", FLOOR_PATH, headers={"Host": self.host})
+                conn.request("GET", self.path, headers={"Host": self.host})
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -223,7 +223,7 @@ class FloorProbe(threading.Thread):
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
 
 
-def floor_burst(port: int, host: str, clients: int, duration: float) -> dict:
+def floor_burst(port: int, host: str, clients: int, duration: float, path: str = FLOOR_PATH) -> dict:
     """Closed loop: `clients` keep-alive connections asking /healthz back to back for `duration` seconds."""
     times: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
@@ -235,7 +235,7 @@ def floor_burst(port: int, host: str, clients: int, duration: float) -> dict:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                conn.request("GET", FLOOR_PATH, headers={"Host": host})
+                conn.request("GET", path, headers={"Host": host})
                 response = conn.getresponse()
                 response.read()
                 if response.status == 200:
@@ -253,7 +253,7 @@ def floor_burst(port: int, host: str, clients: int, duration: float) -> dict:
     until = time.perf_counter() + 3
     while time.perf_counter() < until:
         started = time.perf_counter()
-        conn.request("GET", FLOOR_PATH, headers={"Host": host})
+        conn.request("GET", path, headers={"Host": host})
         conn.getresponse().read()
         single.append((time.perf_counter() - started) * 1000)
     conn.close()
@@ -266,10 +266,11 @@ def floor_burst(port: int, host: str, clients: int, duration: float) -> dict:
         thread.join()
     elapsed = time.perf_counter() - started
     every = sorted(t for chunk in times for t in chunk)
-    return {"clients": clients, "seconds": round(elapsed, 1), "requests": len(every), "errors": sum(errors),
-            "rps": len(every) / elapsed if elapsed else 0, "p50": report.pct(every, 50), "p95": report.pct(every, 95),
-            "p99": report.pct(every, 99), "single_rps": len(single) / 3, "single_p50": report.pct(single, 50),
-            "single_p95": report.pct(single, 95)}  # fmt: skip
+    result = {"path": path, "clients": clients, "seconds": round(elapsed, 1), "requests": len(every)}
+    result.update(errors=sum(errors), rps=len(every) / elapsed if elapsed else 0, p50=report.pct(every, 50),
+                  p95=report.pct(every, 95), p99=report.pct(every, 99), single_rps=len(single) / 3,
+                  single_p50=report.pct(single, 50), single_p95=report.pct(single, 95))  # fmt: skip
+    return result
 
 
 # --- database ---------------------------------------------------------------------------------------------
@@ -363,6 +364,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--error-budget", type=float, default=0.1, help="%% of requests; fails at or above it")
     parser.add_argument("--floor-clients", type=int, default=32)
     parser.add_argument("--floor-seconds", type=float, default=10)
+    parser.add_argument(
+        "--floor-path",
+        default=FLOOR_PATH,
+        help="the floor view: /healthz (before tenant routing; every checkout has it) or a tenant "
+        "view behind the whole middleware stack such as /floor/ where the checkout has one",
+    )
     parser.add_argument("--port", type=int, help="default: a free one")
     parser.add_argument("--out", type=Path, default=ROOT / "loadtest-report")
     parser.add_argument("--skip-setup", action="store_true", help="tenants are already there (faster reruns)")
@@ -465,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
 
         cpu = CpuSampler({"gunicorn": gunicorn.pid, "celery worker": worker.pid, "celery beat": beat.pid})
         waits = WaitSampler(database_url)
-        probe = FloorProbe(port, host)
+        probe = FloorProbe(port, host, args.floor_path)
         samplers = [cpu, waits, probe]
         for sampler in samplers:
             sampler.start()
@@ -533,9 +540,11 @@ def run_floor(args: argparse.Namespace, port: int, host: str) -> dict:
     """The floor burst in its own (niced) process, so its client threads never share a GIL with anything."""
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import run; "
-        "print(json.dumps(run.floor_burst(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))))"
+        "print(json.dumps(run.floor_burst(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), "
+        "sys.argv[6])))"
     )
-    command = [sys.executable, "-c", code, str(HERE), str(port), host, str(args.floor_clients), str(args.floor_seconds)]
+    command = [sys.executable, "-c", code, str(HERE), str(port), host, str(args.floor_clients),
+               str(args.floor_seconds), args.floor_path]  # fmt: skip
     if args.nice:
         command = ["nice", "-n", str(args.nice), *command]
     done = subprocess.run(  # noqa: S603 - this interpreter
