@@ -434,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     samplers: list[threading.Thread] = []
     # SIGTERM ends the run like Ctrl-C: through the finally below, which stops everything started.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background (SIG_IGN)
     try:
         database_ensure(database_url)
         redis_flush(redis_url)
