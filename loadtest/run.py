@@ -9,8 +9,8 @@ setup_platform`), provisions the tenants (loadtest/setup.py, run with the checko
 gunicorn with the checkout's deploy/gunicorn.conf.py and production settings, a Celery worker and beat (as the
 Procfile does), waits for /healthz, and runs loadtest/locustfile.py headless (Locust always from this
 checkout). Meanwhile it samples the CPU of each process group every second and PostgreSQL's wait events
-every 0.5 s, and probes /healthz once a second (the floor under load). After the load, with the server still
-up, it measures the bare floor: /healthz from 32 keep-alive clients for 10 s.
+every 0.5 s, and probes the floor view (/floor/) once a second (the floor under load). After the load, with the
+server still up, it measures the bare floor: /floor/ from 32 keep-alive clients for 10 s.
 
 Writes loadtest-report/<time>-<label>/ (Locust's csv and html, summary.md, report.html, logs) and exits
 non-zero when the overall p95 is at or over --p95-budget ms or more than --error-budget % of requests failed.
@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))
 
 import report  # noqa: E402 - loadtest/report.py, beside this file
 
-FLOOR_PATH = "/healthz"
+FLOOR_PATH = "/floor/"
 
 
 def log(message: str) -> None:
@@ -196,7 +196,7 @@ class WaitSampler(threading.Thread):
 
 
 class FloorProbe(threading.Thread):
-    """/healthz once a second during the load: what the bare stack answers in while the server is busy."""
+    """The floor view once a second during the load: what the bare stack answers in while the server is busy."""
 
     def __init__(self, port: int, host: str, path: str) -> None:
         super().__init__(daemon=True)
@@ -224,7 +224,7 @@ class FloorProbe(threading.Thread):
 
 
 def floor_burst(port: int, host: str, clients: int, duration: float, path: str = FLOOR_PATH) -> dict:
-    """Closed loop: `clients` keep-alive connections asking /healthz back to back for `duration` seconds."""
+    """Closed loop: `clients` keep-alive connections asking the floor view back to back for `duration` seconds."""
     times: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     deadline = time.perf_counter() + duration
@@ -367,8 +367,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--floor-path",
         default=FLOOR_PATH,
-        help="the floor view: /healthz (before tenant routing; every checkout has it) or a tenant "
-        "view behind the whole middleware stack such as /floor/ where the checkout has one",
+        help="the floor view: /floor/ (a tenant view that does nothing, behind the whole middleware stack) or, "
+        "for a checkout without it, /healthz (answered before tenant routing, so a lower floor)",
     )
     parser.add_argument("--port", type=int, help="default: a free one")
     parser.add_argument("--out", type=Path, default=ROOT / "loadtest-report")
@@ -503,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
             spy.wait(timeout=120)
         for sampler in (cpu, waits, probe):
             sampler.stopping.set()
-        log("load done; measuring the floor (/healthz, closed loop) ...")
+        log(f"load done; measuring the floor ({args.floor_path}, closed loop) ...")
         floor = run_floor(args, port, host)
         top = statements(database_url, "top") if pg_statements else None
         restarts["after_floor"] = report.gunicorn_restarts(out / "gunicorn.log", workers)["restarts"]
