@@ -12,6 +12,7 @@ there is no version: the middleware steps aside and the views fall back to finge
 
 import re
 import uuid
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -56,6 +57,22 @@ def live_changed(outlet_id: int, *topics: str) -> None:
 
     move()
     transaction.on_commit(move)
+
+
+def live_changed_if(outlet_id: int, topic: str, condition: Callable[[], bool]) -> None:
+    """Move `topic`'s version when the change commits, if `condition()` then holds (read after the commit, so of
+    two changes committing side by side the later one always sees both: a bump of an order's last open ticket
+    makes it ready whichever station taps first). A condition that cannot be read moves it anyway."""
+
+    def move_if() -> None:
+        try:
+            changed = condition()
+        except Exception:  # noqa: BLE001 - a screen refreshing once too often is the safe side
+            changed = True
+        if changed:
+            cache.set(_key(topic, outlet_id), uuid.uuid4().hex[:12], SECONDS)
+
+    transaction.on_commit(move_if)
 
 
 class LivePollMiddleware:

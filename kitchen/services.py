@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pos_project.errors import CONFLICT, ServiceError
 
-from .live import KITCHEN, READY, live_changed
+from .live import KITCHEN, READY, live_changed, live_changed_if
 from .lock_objects import ticket_line_lock, ticket_lock
 from .models import Station, Ticket, TicketLine
 from .transitions import ticket_transition
@@ -93,6 +93,10 @@ def tickets_create(
     return tickets
 
 
+def _open_tickets(order_id: int):
+    return Ticket.objects.filter(order_id=order_id, status=Ticket.Status.NEW)
+
+
 def _outlet_of(ticket: Ticket) -> int:
     return Station.objects.values_list("outlet_id", flat=True).get(pk=ticket.station_id)
 
@@ -104,7 +108,10 @@ def ticket_bump(*, ticket: Ticket, actor: User | None) -> Ticket:
     if ticket.status == Ticket.Status.BUMPED:
         return ticket
     ticket.bumped_at = timezone.now()
-    live_changed(_outlet_of(ticket), KITCHEN, READY)  # the order's last station bumping makes it ready
+    outlet_id = _outlet_of(ticket)
+    live_changed(outlet_id, KITCHEN)
+    # The tills' ready strip moves only when the order's last open ticket is bumped: it is ready now.
+    live_changed_if(outlet_id, READY, lambda: not _open_tickets(ticket.order_id).exists())
     return ticket_transition(ticket, "bump", actor=actor, also=("bumped_at", "changed_at"))
 
 
@@ -113,7 +120,10 @@ def ticket_recall(*, ticket: Ticket, actor: User | None) -> Ticket:
     """Back on the display: bumped by mistake."""
     ticket = ticket_lock(ticket.pk)
     ticket.bumped_at = None
-    live_changed(_outlet_of(ticket), KITCHEN, READY)
+    outlet_id = _outlet_of(ticket)
+    live_changed(outlet_id, KITCHEN)
+    # The strip moves only when the order was ready (this is now its only open ticket): it leaves the strip.
+    live_changed_if(outlet_id, READY, lambda: not _open_tickets(ticket.order_id).exclude(pk=ticket.pk).exists())
     return ticket_transition(
         ticket, "recall", actor=actor, also=("bumped_at", "changed_at"),
         refused=_("Only a bumped ticket can be recalled."),

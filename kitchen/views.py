@@ -64,6 +64,19 @@ def _tickets_partial(request: HttpRequest, outlet=None, station: Station | None 
     return render(request, "kitchen/_tickets.html", _context(outlet, station))
 
 
+def _tap_answer(request: HttpRequest) -> HttpResponse:
+    """The display's tickets after its own tap (bump, recall, line done), with the ETag of the version it shows:
+    the display keeps polling from there, so its next poll is a 304 instead of fetching what it just got. The
+    version is read before the tickets (the tap has committed), so the answer is never older than its ETag."""
+    station = _station(request)
+    outlet = station.outlet if station else _outlet(request)
+    live = live_version(KITCHEN, outlet.pk) if outlet else None
+    response = _tickets_partial(request, outlet, station)
+    if live:
+        response["ETag"], response["Cache-Control"] = live_etag(KITCHEN, outlet.pk, live), "no-cache"
+    return response
+
+
 def _conditional(request: HttpRequest, etag: str, render_body) -> HttpResponse:
     """Answer 304 when the display already shows this version (its If-None-Match), else the partial."""
     response = HttpResponseNotModified() if request.headers.get("If-None-Match") == etag else render_body()
@@ -116,7 +129,7 @@ def display_poll(request: HttpRequest) -> HttpResponse:
 @capability_required("kitchen.use")
 def bump(request: HttpRequest, pk: int) -> HttpResponse:
     services.ticket_bump(ticket=get_object_or_404(Ticket, pk=pk), actor=request.user)
-    return _tickets_partial(request)
+    return _tap_answer(request)
 
 
 @require_POST
@@ -124,14 +137,14 @@ def bump(request: HttpRequest, pk: int) -> HttpResponse:
 def recall(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk, status=Ticket.Status.BUMPED)
     services.ticket_recall(ticket=ticket, actor=request.user)
-    return _tickets_partial(request)
+    return _tap_answer(request)
 
 
 @require_POST
 @capability_required("kitchen.use")
 def line_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     services.ticket_line_toggle(line=get_object_or_404(TicketLine, pk=pk))
-    return _tickets_partial(request)
+    return _tap_answer(request)
 
 
 @capability_required("kitchen.use")

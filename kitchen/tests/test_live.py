@@ -92,3 +92,18 @@ def test_with_redis_down_displays_still_poll_from_the_database(bar, settings):
     _send(alpha, 4, station)
     changed = display.get("/kitchen/poll/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200 and "Live tea" in changed.content.decode()
+
+
+def test_a_displays_own_tap_answers_its_version_so_the_next_poll_is_unchanged(bar):
+    """A bump's answer is the display's tickets after the bump, with the ETag of that version: the display polls
+    on from it (static/js/kitchen.js) and gets a 304 instead of fetching again what the tap just gave it."""
+    alpha, station, _ = bar
+    display = alpha.client(Role.KITCHEN)
+    ticket = _send(alpha, 7, station)
+    answer = display.post(f"/kitchen/tickets/{ticket.pk}/bump/?station={station.pk}")
+    assert answer.status_code == 200 and answer["ETag"].startswith(f'"lv-k{station.outlet_id}-')
+    with CaptureQueriesContext(connection) as queries:
+        again = display.get(f"/kitchen/poll/?station={station.pk}", HTTP_IF_NONE_MATCH=answer["ETag"])
+    assert again.status_code == 304 and queries.captured_queries == []
+    _send(alpha, 8, station)  # somebody else's change still reaches it
+    assert display.get(f"/kitchen/poll/?station={station.pk}", HTTP_IF_NONE_MATCH=answer["ETag"]).status_code == 200

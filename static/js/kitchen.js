@@ -26,9 +26,13 @@
     } catch (e) { offline.hidden = false; }
     setTimeout(poll, 1500);
   }
-  // A tap (bump, line done, recall) swaps the tickets through htmx: age them and forget the ETag so the next
-  // poll fetches the fresh version for this display.
-  document.body.addEventListener("htmx:afterSwap", () => { etag = null; age(); });
+  // A tap (bump, line done, recall) swaps the tickets through htmx; its answer names the version it shows (or
+  // none, with Redis down): poll on from there, so the next poll is a 304 unless something else changed.
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    const xhr = event.detail && event.detail.xhr;
+    etag = xhr ? xhr.getResponseHeader("ETag") : null;
+    age();
+  });
   document.body.addEventListener("htmx:sendError", () => { offline.hidden = false; });
   age();
   setInterval(age, 5000);
