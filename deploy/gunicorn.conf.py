@@ -7,12 +7,18 @@ import os
 from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# Inside a container os.cpu_count() reports the host's CPUs, not the container's limit: set it explicitly.
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-# Threads let a worker keep nginx's keep-alive connections and overlap database waits. Each thread holds its own
-# PostgreSQL connection (CONN_MAX_AGE), so connections per web container = workers x threads.
+# Workers x threads per core count, chosen by measurement (docs/adr/0012): requests are CPU-bound Python, so one
+# process per core plus one to run while the others wait on PostgreSQL, and 4 threads each to overlap those
+# waits and hold nginx's keep-alive connections. Inside a container os.cpu_count() reports the host's CPUs, not
+# the container's limit: say WEB_CORES (or set WEB_CONCURRENCY / WEB_THREADS outright).
+PROFILES = {1: (2, 4), 2: (3, 4), 4: (5, 4)}
+cores = int(os.environ.get("WEB_CORES", "2"))
+_workers, _threads = PROFILES.get(cores, (cores + 1, 4))
+workers = int(os.environ.get("WEB_CONCURRENCY", _workers))
+# Each thread holds its own PostgreSQL connection (CONN_MAX_AGE), so connections per web container = workers x
+# threads (2 cores: 12; 4 cores: 20).
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS", _threads))
 # A till request is short (a sale is a few queries); one stuck past this is killed rather than holding a worker.
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 # Shorter than compose's stop_grace_period (35 s) so in-flight sales finish before the container is killed.
