@@ -12,7 +12,7 @@ what the browser does, request for request:
   cash or card. Beside it, in its own greenlet like the page's timer, the ready strip polls /till/ready/ 1.5 s
   after each answer with If-None-Match, and marks its own ready orders served.
 - Kitchen display (static/js/kitchen.js): its station's display, /kitchen/poll/ 1.5 s after each answer with
-  the last ETag (a bump's answer replaces the tickets and forgets the ETag, as htmx's swap does), and bumps
+  the last ETag (a bump's answer replaces the tickets and names its version, which the next poll holds), and bumps
   each ticket 20-40 s after it arrived.
 - Supervisor and owner: their pages, 5-15 s apart.
 
@@ -356,7 +356,8 @@ class KitchenDisplay(Staff):
             if answer.status_code == 200:
                 BUMPED[(self.tenant, number)] = time.time()
                 self.show(answer.text or "")
-                self.etag = None  # htmx swapped the tickets: the next poll fetches this display's version
+                # htmx swapped the tickets; kitchen.js polls on from the version the answer names (none: fetch)
+                self.etag = answer.headers.get("ETag")
 
 
 class Supervisor(Staff):
