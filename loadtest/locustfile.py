@@ -125,6 +125,8 @@ class Staff(FastHttpUser):
             problem = None
             if response.status_code not in expect:
                 problem = f"{response.status_code} {(response.text or '')[:160]!r}"
+                if not response.status_code:  # no answer: say what the connection did
+                    problem += f" {response.error!r}"[:200]
             elif check:
                 problem = check(response)
             if problem:
