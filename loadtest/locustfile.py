@@ -44,7 +44,11 @@ POLL_SECONDS = 1.5  # both screens: 1.5 s after the previous answer
 THINK_ORDER = (10.0, 30.0)  # a cashier's time per order, spent tapping products
 THINK_PAGE = (5.0, 15.0)  # a supervisor's or owner's time on a page
 BUMP_AFTER = (20.0, 40.0)  # a ticket's time on the display before the kitchen bumps it
-SYNTHETIC = ("FLOW", "LIVE")  # request types that are not HTTP requests
+SYNTHETIC = ("FLOW", "LIVE")
+# Each user keeps its connections open, as a browser does with the server it talks to. In production nginx
+# stands between them and opens one connection to gunicorn per request (deploy/nginx/nginx.conf has no upstream
+# keep-alive); LOADTEST_CONNECTION_CLOSE=1 sends every request on its own connection, as nginx would.
+CONNECTION_CLOSE = os.environ.get("LOADTEST_CONNECTION_CLOSE", "") == "1"  # request types that are not HTTP requests
 
 # --- shared state of this Locust process ------------------------------------------------------------------
 _slots: dict[str, itertools.count] = defaultdict(itertools.count)
@@ -108,6 +112,8 @@ class Staff(FastHttpUser):
         """One request with the tenant's Host header, redirects not followed (the browser's next request is
         its own entry), named by type (`name_for_status` renames by the answer, e.g. 304 vs 200)."""
         all_headers = {"Host": self.hostport, **(headers or {})}
+        if CONNECTION_CLOSE:
+            all_headers["Connection"] = "close"
         if method != "GET":
             all_headers.setdefault("Origin", self.origin)
             all_headers.setdefault("Referer", self.origin + "/")
