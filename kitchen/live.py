@@ -60,9 +60,10 @@ def live_changed(outlet_id: int, *topics: str) -> None:
 
 
 def live_changed_if(outlet_id: int, topic: str, condition: Callable[[], bool]) -> None:
-    """Move `topic`'s version when the change commits, if `condition()` then holds (read after the commit, so of
-    two changes committing side by side the later one always sees both: a bump of an order's last open ticket
-    makes it ready whichever station taps first). A condition that cannot be read moves it anyway."""
+    """Move `topic`'s version if `condition()` holds: now, as `live_changed` does, and again when the change
+    commits, read afresh then, so of two changes committing side by side the later one always sees both (a bump
+    of an order's last open ticket makes it ready whichever station taps first). A condition that cannot be read
+    moves it anyway."""
 
     def move_if() -> None:
         try:
@@ -72,6 +73,7 @@ def live_changed_if(outlet_id: int, topic: str, condition: Callable[[], bool]) -
         if changed:
             cache.set(_key(topic, outlet_id), uuid.uuid4().hex[:12], SECONDS)
 
+    move_if()
     transaction.on_commit(move_if)
 
 

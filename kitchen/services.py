@@ -108,11 +108,12 @@ def ticket_bump(*, ticket: Ticket, actor: User | None) -> Ticket:
     if ticket.status == Ticket.Status.BUMPED:
         return ticket
     ticket.bumped_at = timezone.now()
+    ticket = ticket_transition(ticket, "bump", actor=actor, also=("bumped_at", "changed_at"))
     outlet_id = _outlet_of(ticket)
     live_changed(outlet_id, KITCHEN)
     # The tills' ready strip moves only when the order's last open ticket is bumped: it is ready now.
     live_changed_if(outlet_id, READY, lambda: not _open_tickets(ticket.order_id).exists())
-    return ticket_transition(ticket, "bump", actor=actor, also=("bumped_at", "changed_at"))
+    return ticket
 
 
 @transaction.atomic
@@ -120,14 +121,15 @@ def ticket_recall(*, ticket: Ticket, actor: User | None) -> Ticket:
     """Back on the display: bumped by mistake."""
     ticket = ticket_lock(ticket.pk)
     ticket.bumped_at = None
+    ticket = ticket_transition(
+        ticket, "recall", actor=actor, also=("bumped_at", "changed_at"),
+        refused=_("Only a bumped ticket can be recalled."),
+    )  # fmt: skip
     outlet_id = _outlet_of(ticket)
     live_changed(outlet_id, KITCHEN)
     # The strip moves only when the order was ready (this is now its only open ticket): it leaves the strip.
     live_changed_if(outlet_id, READY, lambda: not _open_tickets(ticket.order_id).exclude(pk=ticket.pk).exists())
-    return ticket_transition(
-        ticket, "recall", actor=actor, also=("bumped_at", "changed_at"),
-        refused=_("Only a bumped ticket can be recalled."),
-    )  # fmt: skip
+    return ticket
 
 
 @transaction.atomic

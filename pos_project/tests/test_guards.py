@@ -16,7 +16,8 @@ from pos_project.testing.snapshots import schema_snapshot
 
 # Pages that must answer without a role: signing in and out, the root redirect, operations endpoints.
 # The QR callback is signed by the provider; the simulator page plays the customer's phone (off in production).
-PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "metrics", "qr_callback", "qr_simulator"}
+PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "metrics", "qr_callback", "qr_simulator",
+                "floor"}  # fmt: skip
 ROLES = [Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN]
 
 
