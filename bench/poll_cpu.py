@@ -134,9 +134,12 @@ def run(args) -> int:
         }
     )
     till.request(conn, "POST", "/till/shift/open/", body=form)  # fmt: skip
-    # The floor: /healthz is answered by the first middleware, before tenant routing (gunicorn, WSGI, one view).
-    cpu_ms, rate, statuses = measure(kitchen, "/healthz", args.polls, port, None)
-    rows = [("floor: /healthz", cpu_ms, rate, statuses)]
+    # Two floors: /healthz is answered by the first middleware, before tenant routing (gunicorn, WSGI, one view);
+    # /floor/ is a tenant view that does nothing behind the whole middleware stack, with the kitchen's session.
+    rows = []
+    for path in ("/healthz", "/floor/"):
+        cpu_ms, rate, statuses = measure(kitchen, path, args.polls, port, None)
+        rows.append((f"floor: {path}", cpu_ms, rate, statuses))
     for name, session, path in (("kitchen poll", kitchen, "/kitchen/poll/"), ("ready poll", till, "/till/ready/")):
         response, _ = session.request(session._conn(), "GET", path)
         etag = response.headers.get("ETag")
