@@ -190,6 +190,14 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["outlet", "business_date", "number"], name="sales_order_number_unique"),
         ]
+        indexes = [
+            # The tills' ready strip (sales.selectors.orders_ready_to_hand_over) reads sent orders not handed over.
+            models.Index(
+                fields=["outlet", "sent_to_kitchen_at"],
+                name="order_waiting_handover",
+                condition=models.Q(served_at__isnull=True, sent_to_kitchen_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.number} {self.business_date:%Y-%m-%d}"

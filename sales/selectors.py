@@ -1,13 +1,15 @@
 """Reads of the till: shift reports (X mid-shift, Z at close) and order history."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
 from business.models import Outlet
+from kitchen.selectors import orders_ready
 
 from .models import CashMovement, Order, Payment, Refund, Shift
 
@@ -206,3 +208,24 @@ def floor_plan(*, outlet) -> list:
 def payments_refund_due() -> QuerySet[Payment]:
     """QR payments the provider captured after their order stopped taking money: to be given back."""
     return Payment.objects.filter(status=Payment.Status.REFUND_DUE).select_related("order").order_by("created_at", "pk")
+
+
+READY_WINDOW = timedelta(hours=12)  # an order sent longer ago and never handed over is not "ready" any more
+READY_MAX = 50
+
+
+def orders_ready_to_hand_over(*, outlet_id: int) -> list[dict]:
+    """The till's ready strip: orders of the outlet the kitchen has finished (every station bumped) and nobody
+    has handed over yet, oldest first. Only orders sent in the last 12 hours count, newest first when more
+    are waiting: an order nobody marked served stays on the strip for a shift, not for ever, and yesterday's
+    never crowd out today's. Three queries, on the partial index of orders not handed over."""
+    since = timezone.now() - READY_WINDOW
+    waiting = Order.objects.filter(outlet_id=outlet_id, sent_to_kitchen_at__gte=since, served_at__isnull=True)
+    waiting = waiting.exclude(status__in=(Order.Status.VOIDED, Order.Status.MERGED))  # a merged tab lives on elsewhere
+    candidates = list(waiting.order_by("-sent_to_kitchen_at").values_list("pk", flat=True)[:200])
+    ready = orders_ready(outlet_id=outlet_id, order_ids=candidates)
+    rows = Order.objects.filter(pk__in=ready).order_by("sent_to_kitchen_at")[:READY_MAX]
+    return [
+        {"id": o.pk, "number": o.number, "table_label": o.table_label, "customer_name": o.customer_name}
+        for o in rows.only("pk", "number", "table_label", "customer_name")
+    ]

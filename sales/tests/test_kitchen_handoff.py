@@ -3,8 +3,10 @@ struck out, rush, ready and served. These go through the sales services (they te
 kitchen's own behaviour is tested in kitchen/tests with tickets from its factories."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
@@ -13,6 +15,8 @@ from catalog.services import category_create, product_create
 from kitchen.models import Station, Ticket, TicketLine
 from kitchen.selectors import expo_orders, tickets_open
 from kitchen.services import ticket_bump, ticket_recall
+from sales.models import Order
+from sales.selectors import orders_ready_to_hand_over
 from sales.services.orders import LineRequest, order_add_lines, order_mark_served, order_submit
 from sales.services.refunds import order_line_void, order_void
 from sales.services.shifts import register_create, shift_open
@@ -178,3 +182,25 @@ def test_bumped_orders_show_ready_on_the_till_until_served(till, tenant):
     assert [(o["number"], o["table_label"]) for o in ready] == [(ticket.order_number, "9")]
     assert client.post(f"/till/orders/{ready[0]['id']}/served/").status_code == 200
     assert client.get("/till/ready/").json()["ready"] == []
+
+
+def test_an_order_nobody_handed_over_leaves_the_strip_after_a_shift(kitchen):
+    """The strip read every sent order never marked served, from any day: in a café that rarely presses
+    "served" they piled up on every till and every poll read them all. Now only the last 12 hours count."""
+    stale = send(kitchen, [LineRequest(kitchen["menu"]["teh"].pk)], "stale")
+    long_ago = timezone.now() - timedelta(days=2)
+    Order.objects.bulk_create(
+        [
+            Order(outlet=stale.outlet, shift=stale.shift, business_date=stale.business_date - timedelta(days=2),
+                  number=1000 + n, created_by=stale.created_by, sent_to_kitchen_at=long_ago)
+            for n in range(50)
+        ]
+    )  # fmt: skip
+    Order.objects.filter(pk=stale.pk).update(sent_to_kitchen_at=long_ago)
+    cook = kitchen["fixture"].users[Role.KITCHEN]
+    for ticket in Ticket.objects.filter(order_id=stale.pk):
+        ticket_bump(ticket=ticket, actor=cook)
+    today = send(kitchen, [LineRequest(kitchen["menu"]["nasi"].pk)], "today")
+    for ticket in Ticket.objects.filter(order_id=today.pk):
+        ticket_bump(ticket=ticket, actor=cook)
+    assert [o["number"] for o in orders_ready_to_hand_over(outlet_id=today.outlet_id)] == [today.number]

@@ -28,12 +28,11 @@ from business.selectors import outlet_default, tenant_settings
 from catalog.selectors import category_get, category_list, category_products, product_get_by_code, product_search
 from core.idempotency import idempotent_response
 from kitchen.live import READY, live_etag, live_version
-from kitchen.selectors import orders_ready
 from pos_project.errors import ServiceError, bad_request, error_response
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
-from sales.selectors import order_open_tabs
+from sales.selectors import order_open_tabs, orders_ready_to_hand_over
 from sales.services.orders import (
     LineRequest,
     order_add_lines,
@@ -459,16 +458,7 @@ def _shared_ready_orders(shift: Shift, etag: str) -> list[dict]:
 
 
 def _ready_orders(shift: Shift | None) -> list[dict]:
-    if shift is None:
-        return []
-    waiting = Order.objects.filter(
-        outlet_id=shift.outlet_id, sent_to_kitchen_at__isnull=False, served_at__isnull=True
-    ).exclude(status__in=(Order.Status.VOIDED, Order.Status.MERGED))  # a merged tab's lines live on elsewhere
-    ids = orders_ready(outlet_id=shift.outlet_id, order_ids=list(waiting.values_list("pk", flat=True)[:200]))
-    ready = waiting.filter(pk__in=ids).order_by("sent_to_kitchen_at")
-    return [
-        {"id": o.pk, "number": o.number, "table_label": o.table_label, "customer_name": o.customer_name} for o in ready
-    ]
+    return orders_ready_to_hand_over(outlet_id=shift.outlet_id) if shift else []
 
 
 @require_POST
