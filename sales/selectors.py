@@ -4,7 +4,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -229,3 +230,37 @@ def orders_ready_to_hand_over(*, outlet_id: int) -> list[dict]:
         {"id": o.pk, "number": o.number, "table_label": o.table_label, "customer_name": o.customer_name}
         for o in rows.only("pk", "number", "table_label", "customer_name")
     ]
+
+
+SHIFT_CACHE_SECONDS = 60
+
+
+def _shift_key(register_id: int) -> str:
+    return f"till:shift:{register_id}"
+
+
+def shift_open_on_register(*, register_id: int) -> Shift | None:
+    """The open shift of a register, with its register and outlet: what every till request asks first. From the
+    cache (per tenant and register; any save of a shift, register or outlet forgets it, and an entry lives a
+    minute at most), else one query: building that query and its three objects cost a ready-strip poll more CPU
+    than the rest of it. Only an open shift is kept; services lock the shift and check it again before they
+    write, so a copy a moment old can never sell on a closed shift."""
+    key = _shift_key(register_id)
+    shift = cache.get(key)
+    if shift is None:
+        shift = (
+            Shift.objects.filter(register_id=register_id, register__is_active=True, status=Shift.Status.OPEN)
+            .select_related("register__outlet")
+            .first()
+        )
+        if shift is not None and not connection.in_atomic_block:  # what a transaction read may roll back
+            cache.set(key, shift, SHIFT_CACHE_SECONDS)
+    return shift
+
+
+def shift_cache_forget(*, register_ids) -> None:
+    """Forget the cached open shift of these registers, now and again when the change commits."""
+    keys = [_shift_key(register_id) for register_id in register_ids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))

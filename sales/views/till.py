@@ -32,7 +32,7 @@ from pos_project.errors import ServiceError, bad_request, error_response
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
-from sales.selectors import order_open_tabs, orders_ready_to_hand_over
+from sales.selectors import order_open_tabs, orders_ready_to_hand_over, shift_open_on_register
 from sales.services.orders import (
     LineRequest,
     order_add_lines,
@@ -58,15 +58,11 @@ def current_register(request: HttpRequest) -> Register | None:
 
 
 def current_shift(request: HttpRequest) -> Shift | None:
-    """The open shift of this device's register (one query: every till request asks)."""
+    """The open shift of this device's register (every till request asks: cached, sales.selectors)."""
     register_id = request.session.get(SESSION_REGISTER)
     if register_id is None:
         return None
-    return (
-        Shift.objects.filter(register_id=register_id, register__is_active=True, status=Shift.Status.OPEN)
-        .select_related("register__outlet")
-        .first()
-    )
+    return shift_open_on_register(register_id=register_id)
 
 
 def _outlet(request: HttpRequest, shift: Shift | None) -> Outlet | None:
