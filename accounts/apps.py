@@ -6,15 +6,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Staff accounts"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from pos_project.caching import forget_on_write
 
         from . import signals  # noqa: F401
         from .backends import user_cache_forget
         from .models import User
 
         # Cache coherence: the signed-in user's cached row goes with any change to it (CachedModelBackend).
-        def forget(sender, instance, **kwargs):
-            user_cache_forget(instance.pk)
-
-        post_save.connect(forget, sender=User, weak=False, dispatch_uid="auth_user_cache")
-        post_delete.connect(forget, sender=User, weak=False, dispatch_uid="auth_user_cache_delete")
+        forget_on_write("auth_user", (User,), lambda user: user_cache_forget(user.pk))

@@ -2,7 +2,9 @@
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
+
+from pos_project.caching import cache_forget
 
 USER_CACHE_SECONDS = 300
 
@@ -13,8 +15,7 @@ def _key(user_id) -> str:
 
 def user_cache_forget(user_id) -> None:
     """Now, and again when the change commits: a request reading the old row meanwhile may have cached it."""
-    cache.delete(_key(user_id))
-    transaction.on_commit(lambda: cache.delete(_key(user_id)))
+    cache_forget(_key(user_id))
 
 
 class CachedModelBackend(ModelBackend):

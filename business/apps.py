@@ -8,17 +8,10 @@ class BusinessConfig(AppConfig):
     name = "business"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from pos_project.caching import forget_on_write
 
         from .models import SalesSettings, Tax
         from .selectors import tenant_settings_forget
 
         # Cache coherence, not business logic: any write to the rows behind tenant_settings() forgets the copy.
-        def forget(sender, **kwargs):
-            tenant_settings_forget()
-
-        for model in (SalesSettings, Tax):
-            post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"tenant_settings_forget_{model.__name__}")
-            post_delete.connect(
-                forget, sender=model, weak=False, dispatch_uid=f"tenant_settings_forget_del_{model.__name__}"
-            )
+        forget_on_write("tenant_settings", (SalesSettings, Tax), lambda instance: tenant_settings_forget())

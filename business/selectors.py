@@ -3,9 +3,10 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 
+from pos_project.caching import cache_forget
 from pos_project.money import Currency, currency, format_money
 
 from .models import Outlet, SalesSettings, Tax
@@ -144,5 +145,4 @@ def tenant_settings() -> TenantSettings:
 def tenant_settings_forget() -> None:
     """Drop the cached settings of the current tenant (now, and again when the change commits). Called on every
     save or delete of the rows behind them (business/apps.py), whoever makes it."""
-    cache.delete(_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(_CACHE_KEY))
+    cache_forget(_CACHE_KEY)

@@ -5,12 +5,13 @@ from datetime import date, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from business.models import Outlet
 from kitchen.selectors import orders_ready
+from pos_project.caching import cache_forget
 
 from .models import CashMovement, Order, Payment, Refund, Shift
 
@@ -260,7 +261,4 @@ def shift_open_on_register(*, register_id: int) -> Shift | None:
 
 def shift_cache_forget(*, register_ids) -> None:
     """Forget the cached open shift of these registers, now and again when the change commits."""
-    keys = [_shift_key(register_id) for register_id in register_ids]
-    if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+    cache_forget(*(_shift_key(register_id) for register_id in register_ids))
