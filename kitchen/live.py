@@ -13,6 +13,7 @@ there is no version: the middleware steps aside and the views fall back to finge
 import re
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -21,10 +22,12 @@ from django.http import HttpResponseNotModified
 KITCHEN = "k"  # the tickets of an outlet: kitchen displays and the expo
 READY = "r"  # the orders of an outlet ready to hand over: the tills' ready strip
 SECONDS = 600  # a version nobody moved for 10 minutes is replaced: every screen refreshes once, cheaply
+SHARED_SECONDS = 60  # an answer shared by the screens of one version (`live_shared`)
 PREFIX = "lv-"
 # The polling endpoints that may be answered early (their paths as the tenant URL conf has them) and the
 # version each one shows.
 POLL_PATHS = {"/kitchen/poll/": KITCHEN, "/kitchen/expo/poll/": KITCHEN, "/till/ready/": READY}
+T = TypeVar("T")
 _HELD = re.compile(r'^"lv-([kr])(\d{1,12})-([0-9a-f]{12})"$')
 
 
@@ -44,6 +47,19 @@ def live_version(topic: str, outlet_id: int) -> str | None:
 
 def live_etag(topic: str, outlet_id: int, version: str) -> str:
     return f'"{PREFIX}{topic}{outlet_id}-{version}"'
+
+
+def live_shared(key: str, compute: Callable[[], T]) -> T:
+    """What screens show at one version (`key` names the screen and the version), computed by the first screen
+    that asks and shared by all the others for a minute: a change makes every screen of an outlet fetch at
+    once. The version is read before `compute` runs and moves again when a change commits, so what is kept
+    under a version is never older than it. The cache is per tenant; with Redis down each screen computes."""
+    shared_key = f"live:shared:{key}"
+    value = cache.get(shared_key)
+    if value is None:
+        value = compute()
+        cache.set(shared_key, value, SHARED_SECONDS)
+    return value
 
 
 def live_changed(outlet_id: int, *topics: str) -> None:

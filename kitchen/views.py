@@ -1,7 +1,6 @@
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +13,7 @@ from business.models import Outlet
 from business.selectors import outlet_default, outlet_list
 
 from . import services
-from .live import KITCHEN, live_etag, live_version
+from .live import KITCHEN, live_etag, live_shared, live_version
 from .models import Station, Ticket, TicketLine
 from .selectors import (
     display_version,
@@ -99,12 +98,8 @@ def _shared_partial(request: HttpRequest, version: str, outlet, station: Station
     """The tickets partial of one version, rendered once and shared by every display showing it (the cache is
     per tenant): a change makes a hundred displays fetch it at once, and only the first renders it. Nothing in
     it depends on who asks (tickets age in the browser)."""
-    key = f"kds:partial:{outlet.pk}:{station.pk if station else 'all'}:{get_language()}:{version}"
-    html = cache.get(key)
-    if html is None:
-        html = _tickets_partial(request, outlet, station).content
-        cache.set(key, html, timeout=60)
-    return HttpResponse(html)
+    key = f"kds:{outlet.pk}:{station.pk if station else 'all'}:{get_language()}:{version}"
+    return HttpResponse(live_shared(key, lambda: _tickets_partial(request, outlet, station).content))
 
 
 @capability_required("kitchen.use")

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
@@ -27,7 +26,7 @@ from business.models import Outlet
 from business.selectors import outlet_default, tenant_settings
 from catalog.selectors import category_get, category_list, category_products, product_get_by_code, product_search
 from core.idempotency import idempotent_response
-from kitchen.live import READY, live_etag, live_version
+from kitchen.live import READY, live_etag, live_shared, live_version
 from pos_project.errors import ServiceError, bad_request, error_response
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
@@ -432,25 +431,13 @@ def till_ready(request: HttpRequest) -> HttpResponse:
     if etag and request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     elif etag:
-        response = JsonResponse({"ready": _shared_ready_orders(shift, etag)})
+        # one read per outlet and version, shared by the outlet's tills (the etag names both)
+        response = JsonResponse({"ready": live_shared("ready:" + etag.strip('"'), lambda: _ready_orders(shift))})
     else:
         response = JsonResponse({"ready": _ready_orders(shift)})
     if etag:
         response["ETag"], response["Cache-Control"] = etag, "no-cache"
     return response
-
-
-def _shared_ready_orders(shift: Shift, etag: str) -> list[dict]:
-    """The outlet's ready orders at one version, read once and shared by all its tills (the cache is per
-    tenant): a bump makes every till of the outlet fetch the strip at once, and only the first reads it. The
-    version was read before the orders, and moves again when a change commits, so what is kept under a version
-    is never older than it."""
-    key = "till:ready:" + etag.strip('"')  # names the outlet and the version
-    ready = cache.get(key)
-    if ready is None:
-        ready = _ready_orders(shift)
-        cache.set(key, ready, timeout=60)
-    return ready
 
 
 def _ready_orders(shift: Shift | None) -> list[dict]:
