@@ -138,37 +138,29 @@ def shift_close(*, shift: Shift, user: User, denominations: dict, note: str = ""
     return shift
 
 
+# The outlet's next number of the day, race-free: one UPSERT that increments and returns it.
+_NEXT_NUMBER = """
+    INSERT INTO sales_ordercounter (outlet_id, business_date, last_number) VALUES (%s, %s, 1)
+    ON CONFLICT (outlet_id, business_date) DO UPDATE SET last_number = sales_ordercounter.last_number + 1
+    RETURNING last_number
+"""
+
+
 def order_number_assign(*, order_id: int, outlet_id: int, business_date: date) -> int:
     """Number a new order: the counter's UPSERT and the order's UPDATE in one statement, run as the sale's last
     write. The counter row stays locked until the sale commits, so the numbers are gap-free per outlet and day;
     taken last, it is held for the commit alone, not for the whole sale (docs/adr/0004)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            WITH counter AS (
-                INSERT INTO sales_ordercounter (outlet_id, business_date, last_number) VALUES (%s, %s, 1)
-                ON CONFLICT (outlet_id, business_date)
-                DO UPDATE SET last_number = sales_ordercounter.last_number + 1
-                RETURNING last_number
-            )
-            UPDATE sales_order SET number = counter.last_number FROM counter WHERE sales_order.id = %s
-            RETURNING sales_order.number
-            """,
+            f"WITH counter AS ({_NEXT_NUMBER}) UPDATE sales_order SET number = counter.last_number FROM counter "  # noqa: S608 - constant SQL
+            "WHERE sales_order.id = %s RETURNING sales_order.number",
             [outlet_id, business_date, order_id],
         )
         return cursor.fetchone()[0]
 
 
 def order_number_next(*, outlet_id: int, business_date: date) -> int:
-    """Next order number of the outlet's day, race-free: one UPSERT that increments and returns it."""
+    """Next order number of the outlet's day, for an order made with its number (a split bill)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO sales_ordercounter (outlet_id, business_date, last_number) VALUES (%s, %s, 1)
-            ON CONFLICT (outlet_id, business_date)
-            DO UPDATE SET last_number = sales_ordercounter.last_number + 1
-            RETURNING last_number
-            """,
-            [outlet_id, business_date],
-        )
+        cursor.execute(_NEXT_NUMBER, [outlet_id, business_date])
         return cursor.fetchone()[0]
