@@ -7,6 +7,10 @@ class Outlet(models.Model):
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     is_active = models.BooleanField(default=True)
+    send_to_kitchen_on_pay = models.BooleanField(
+        default=True,
+        help_text="Paying an order sends what the kitchen has not had yet; off for a shop without a kitchen.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
