@@ -159,6 +159,7 @@ class Order(models.Model):
     table = models.ForeignKey(DiningTable, on_delete=models.PROTECT, null=True, blank=True, related_name="orders")
     customer_name = models.CharField(max_length=80, blank=True)
     sent_to_kitchen_at = models.DateTimeField(null=True, blank=True)
+    is_rush = models.BooleanField(default=False, help_text="The kitchen makes it first when it is sent.")
     served_at = models.DateTimeField(null=True, blank=True, help_text="Handed over after the kitchen had it ready.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
