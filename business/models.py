@@ -63,6 +63,10 @@ class SalesSettings(models.Model):
     )
     receipt_header = models.TextField(blank=True)
     receipt_footer = models.TextField(blank=True, default="Thank you!")
+    tips_enabled = models.BooleanField(default=True, help_text="The payment screen offers a tip.")
+    tip_percentages = models.CharField(
+        max_length=40, default="5,10,15", blank=True, help_text="Tip presets in percent, comma-separated."
+    )
 
     class Meta:
         verbose_name_plural = "sales settings"
