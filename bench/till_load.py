@@ -102,8 +102,8 @@ def _stock_recipes() -> None:
 class Till:
     """One browser: its own cookies and one keep-alive connection, as a till's browser holds."""
 
-    def __init__(self, base: str, host: str, username: str):
-        self.base, self.host, self.username = base, host, username
+    def __init__(self, base: str, host: str, username: str, password: str = PASSWORD):
+        self.base, self.host, self.username, self.password = base, host, username, password
         parsed = urllib.parse.urlparse(base)
         self.address = (parsed.hostname, parsed.port or 80)
         self.cookies: dict[str, str] = {}
@@ -113,7 +113,13 @@ class Till:
         return self.cookies.get("csrftoken", "")
 
     def request(self, method: str, path: str, data=None, *, json_body=None) -> tuple[int, bytes]:
-        headers = {"Host": self.host, "Referer": f"http://{self.host}{path}", "X-CSRFToken": self._csrf()}
+        status, _, payload = self.send(method, path, data, json_body=json_body)
+        return status, payload
+
+    def send(self, method: str, path: str, data=None, *, json_body=None, headers=None):
+        """`request` with extra request headers (e.g. If-None-Match), answering (status, response headers, body)."""
+        headers = {"Host": self.host, "Referer": f"http://{self.host}{path}", "X-CSRFToken": self._csrf(),
+                   **(headers or {})}  # fmt: skip
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -138,14 +144,22 @@ class Till:
             for name, morsel in jar.items():
                 self.cookies[name] = morsel.value
         if response.status in (301, 302, 303) and method == "GET":
-            return self.request("GET", urllib.parse.urlparse(response.headers["Location"]).path)
-        return response.status, payload
+            return self.send("GET", urllib.parse.urlparse(response.headers["Location"]).path)
+        return response.status, response.headers, payload
 
     def sign_in_and_open_shift(self) -> None:
+        self.sign_in()
+        self.open_shift()
+
+    def sign_in(self) -> None:
         self.request("GET", "/login/")
-        status, _ = self.request("POST", "/login/", {"username": self.username, "password": PASSWORD})
+        status, _ = self.request("POST", "/login/", {"username": self.username, "password": self.password})
+        if status not in (302, 303):
+            raise RuntimeError(f"{self.username}: could not sign in ({status})")
+
+    def open_shift(self, prefix: str = "Bench") -> None:
         self.request("GET", "/till/shift/open/")
-        register = f"Bench {self.username} {uuid.uuid4().hex[:6]}"  # a new register per run
+        register = f"{prefix} {self.username} {uuid.uuid4().hex[:6]}"  # a new register per run
         form = {"register": "new", "register_name": register, "opening_float": "0"}
         status, body = self.request("POST", "/till/shift/open/", form)
         if status not in (200, 302) or b"shift-open" in body:
