@@ -97,9 +97,13 @@ def payment_transition(payment: Payment, action: str, *, actor: User | None, **k
     return PAYMENT.apply(payment, action, actor=actor, **kwargs)
 
 
-def _close_capability(shift: Shift, actor: User | None) -> str:
-    """Anyone at the till closes their own shift; someone else's needs a supervisor or the owner."""
-    return "till.use" if actor is not None and shift.opened_by_id == actor.pk else "shift.close_other"
+def _own_or(capability: str):
+    """Anyone at the till works their own shift (the one they hold); someone else's needs `capability`."""
+
+    def rule(shift: Shift, actor: User | None) -> str:
+        return "till.use" if actor is not None and shift.holder_id == actor.pk else capability
+
+    return rule
 
 
 SHIFT = StateMachine(
@@ -118,10 +122,14 @@ SHIFT = StateMachine(
             "close",
             frozenset({SS.OPEN}),
             SS.CLOSED,
-            capability=_close_capability,
+            capability=_own_or("shift.close_other"),
             event="shift.closed",
             audit="shift.close",
-        )
+        ),
+        # The holder picks their open shift up on another device (after signing in again, another browser).
+        Move("resume", frozenset({SS.OPEN}), None, capability=_own_or("shift.take_over"), audit="shift.resume"),
+        # A supervisor becomes the holder of someone else's open shift (the cashier went home, the device broke).
+        Move("take_over", frozenset({SS.OPEN}), None, capability="shift.take_over", audit="shift.take_over"),
     ],  # fmt: skip
 )
 

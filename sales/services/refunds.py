@@ -294,7 +294,9 @@ def order_refund(
     return_to_stock: bool = True,
 ) -> Refund:
     """Give money back on a paid order: all that is left (`lines=None`) or some quantities of some lines
-    (`{OrderLine id: quantity}`), paid out by `shift`'s till to the tenders the order was paid with.
+    (`{OrderLine id: quantity}`), paid out by `shift`'s till to the tenders the order was paid with. `shift`
+    is an open shift of the order's outlet: the till's own, or the one a supervisor names from the console
+    (a cash refund comes out of that shift's drawer and its expected cash).
 
     Stock. What the refunded units took goes back on the shelf; with `return_to_stock=False` (the dish was
     eaten, spilled or spoiled) it is written off as waste instead, so the stock figure does not move.
@@ -348,6 +350,13 @@ def _refund(
             "shift.closed", _("This shift is closed; open a shift to pay a refund out."), field="shift", status=CONFLICT
         )
     order = order_lock(order.pk)
+    if shift.outlet_id != order.outlet_id:
+        raise ServiceError(
+            "refund.shift_other_outlet",
+            _("A refund is paid out of a drawer of the outlet that sold order #%(number)s; choose one of its shifts.")
+            % {"number": order.number},
+            field="shift",
+        )
     if order.status == Order.Status.REFUNDED:
         raise ServiceError(
             "order.fully_refunded",

@@ -1,21 +1,24 @@
 """Writes of the till: registers, shifts and cash. Orders and payments build on these (till issue)."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from accounts.access import limit_check
+from accounts.access import can, limit_check
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
-from pos_project.errors import CONFLICT, ServiceError
+from pos_project.errors import CONFLICT, FORBIDDEN, ServiceError
+from pos_project.money import format_money
 
 from ..lock_objects import shift_lock
-from ..models import CashMovement, Register, Shift
-from ..selectors import shift_expected_cash
+from ..models import CashMovement, Order, Register, Shift
+from ..selectors import shift_expected_cash, variance_needs_review
 from ..transitions import shift_transition
 
 
@@ -31,17 +34,24 @@ def register_create(*, outlet: Outlet, name: str) -> Register:
     name = (name or "").strip()
     if not name:
         raise ServiceError("register.name_missing", _("A register needs a name."), field="name")
+    taken = ServiceError(
+        "register.name_taken",
+        _("%(outlet)s already has a register called “%(name)s”.") % {"outlet": outlet, "name": name},
+        field="name",
+    )
     if Register.objects.filter(outlet=outlet, name__iexact=name).exists():
-        raise ServiceError(
-            "register.name_taken",
-            _("%(outlet)s already has a register called “%(name)s”.") % {"outlet": outlet, "name": name},
-            field="name",
-        )
-    return Register.objects.create(outlet=outlet, name=name)
+        raise taken
+    try:
+        with transaction.atomic():  # two tills naming the same new register at once: one gets it
+            return Register.objects.create(outlet=outlet, name=name)
+    except IntegrityError:
+        raise taken from None
 
 
 def shift_open(*, register: Register, user: User, opening_float_minor: int) -> Shift:
-    """Open a shift with the cash in the drawer. A register has at most one open shift (a database rule)."""
+    """Open a shift with the cash in the drawer. A register has at most one open shift (a database rule, the
+    partial unique index `sales_one_open_shift`): of two people opening the same register at once, one gets
+    the shift and the other a `shift.already_open` that says whose it is and what to do."""
     if not isinstance(opening_float_minor, int) or opening_float_minor < 0:
         raise ServiceError(
             "shift.float_invalid", _("The opening float must be zero or more."), field="opening_float_minor"
@@ -51,21 +61,27 @@ def shift_open(*, register: Register, user: User, opening_float_minor: int) -> S
     try:
         with transaction.atomic():
             shift = Shift.objects.create(
-                register=register, outlet_id=register.outlet_id, opened_by=user, opening_float_minor=opening_float_minor
+                register=register,
+                outlet_id=register.outlet_id,
+                opened_by=user,
+                held_by=user,
+                opening_float_minor=opening_float_minor,
             )
             audit_record(action="shift.open", actor=user, target=str(register), data={"float": opening_float_minor})
     except IntegrityError:
         current = Shift.objects.select_related("opened_by").get(register=register, status=Shift.Status.OPEN)
-        raise ServiceError(
-            "shift.already_open",
-            _("%(register)s already has an open shift, opened by %(who)s at %(time)s. Close it first.")
-            % {
-                "register": register,
-                "who": current.opened_by,
-                "time": f"{timezone.localtime(current.opened_at):%H:%M}",
-            },
-            status=CONFLICT,
-        ) from None
+        mine = current.holder_id == user.pk
+        message = (
+            _("%(register)s already has an open shift, opened by %(who)s at %(time)s: it is yours, resume it.")
+            if mine
+            else _(
+                "%(register)s already has an open shift, opened by %(who)s at %(time)s. Choose another register, "
+                "or ask a supervisor to take it over or close it."
+            )
+        )
+        opened_at = f"{timezone.localtime(current.opened_at):%H:%M}"
+        message %= {"register": register, "who": current.opened_by, "time": opened_at}
+        raise ServiceError("shift.already_open", message, status=CONFLICT) from None
     return shift
 
 
@@ -74,6 +90,40 @@ def _lock_open_shift(shift: Shift) -> Shift:
     if not locked.is_open:
         raise ServiceError("shift.closed", _("This shift is already closed."), status=CONFLICT)
     return locked
+
+
+def _holder_name(shift: Shift) -> str:
+    return str(User.objects.filter(pk=shift.holder_id).first() or "?")
+
+
+@transaction.atomic
+def shift_resume(*, shift: Shift, user: User) -> Shift:
+    """Pick up one's own open shift on this device (after signing in again, or in another browser). Only its
+    holder may; anyone else is told whose it is (a supervisor takes it over instead: `shift_take_over`)."""
+    shift = _lock_open_shift(shift)
+    if shift.holder_id != user.pk:
+        raise ServiceError(
+            "shift.not_yours",
+            _("This shift is %(who)s's. A supervisor can take it over from the supervisor console.")
+            % {"who": _holder_name(shift)},
+            status=FORBIDDEN,
+        )
+    return shift_transition(shift, "resume", actor=user, data={"shift": shift.pk, "register": shift.register_id})
+
+
+@transaction.atomic
+def shift_take_over(*, shift: Shift, user: User) -> Shift:
+    """A supervisor becomes the holder of someone else's open shift (the cashier went home without closing it,
+    or their device broke): from now on they sell on it, resume it and close it as their own. Audited with who
+    held it before. The till's cached open shift is forgotten when the row is saved (sales/apps.py)."""
+    shift = _lock_open_shift(shift)
+    if shift.holder_id == user.pk:
+        return shift
+    before = shift.holder_id
+    shift.held_by = user
+    return shift_transition(shift, "take_over", actor=user, also=("held_by",),
+                            data={"shift": shift.pk, "register": shift.register_id, "from_user": before,
+                                  "to_user": user.pk})  # fmt: skip
 
 
 @transaction.atomic
@@ -117,12 +167,52 @@ def _count_denominations(denominations: dict) -> int:
     return total
 
 
+def _open_tabs_refused(tabs: list[Order], changed: bool) -> ServiceError:
+    balance = sum(tab.balance_minor for tab in tabs)
+    if changed:
+        message = _("The open tabs of this shift changed while you were closing it; check them again.")
+    else:
+        message = ngettext(
+            "%(count)d open tab (%(balance)s unpaid) is still on this shift: move it to another open shift, "
+            "or have a supervisor approve leaving it open.",
+            "%(count)d open tabs (%(balance)s unpaid) are still on this shift: move them to another open shift, "
+            "or have a supervisor approve leaving them open.",
+            len(tabs),
+        ) % {"count": len(tabs), "balance": format_money(balance, tabs[0].currency)}
+    return ServiceError("shift.open_tabs_changed" if changed else "shift.open_tabs", message, status=CONFLICT)
+
+
 @transaction.atomic
-def shift_close(*, shift: Shift, user: User, denominations: dict, note: str = "") -> Shift:
+def shift_close(
+    *,
+    shift: Shift,
+    user: User,
+    denominations: dict,
+    note: str = "",
+    leave_tabs_approved_by: User | None = None,
+    tabs_seen: Collection[int] | None = None,
+) -> Shift:
     """Close with the cash counted by denomination; records expected cash and the variance. The shift row is
-    locked first, so a payment or refund in flight on it finishes before (and counts) or waits and is refused."""
+    locked first, so a payment or refund in flight on it finishes before (and counts) or waits and is refused.
+
+    Unpaid tabs never stay behind silently: with any open order on the shift the close is refused
+    (`shift.open_tabs`) unless a supervisor (`shift.leave_tabs`, the closer or someone lending it with their PIN)
+    approved leaving them, which is audited (`shift.tabs_left`) with the tabs and what they owe. `tabs_seen`
+    (the tabs the page showed) must include every open tab, or the close is refused so that nobody approves
+    leaving a tab they never saw. Moving them is `sales.services.tabs.tabs_move_to_shift`."""
     counted = _count_denominations(denominations)
     shift = _lock_open_shift(shift)
+    # New orders, payments and tabs moved in all lock the shift first: these are the tabs, and stay so.
+    tabs = list(Order.objects.filter(shift=shift, status=Order.Status.OPEN).order_by("created_at", "pk"))
+    if tabs:
+        if tabs_seen is not None and {tab.pk for tab in tabs} - set(tabs_seen):
+            raise _open_tabs_refused(tabs, changed=True)
+        if not can(leave_tabs_approved_by, "shift.leave_tabs"):
+            raise _open_tabs_refused(tabs, changed=False)
+        audit_record(action="shift.tabs_left", actor=user, target=f"Shift {shift.pk}",
+                     data={"shift": shift.pk, "orders": [tab.number for tab in tabs], "order_ids": [t.pk for t in tabs],
+                           "balance_minor": sum(tab.balance_minor for tab in tabs),
+                           "approved_by": leave_tabs_approved_by.get_username()})  # fmt: skip
     expected = shift_expected_cash(shift)
     shift.closed_by = user
     shift.closed_at = timezone.now()
@@ -134,7 +224,9 @@ def shift_close(*, shift: Shift, user: User, denominations: dict, note: str = ""
     shift_transition(shift, "close", actor=user,
                      also=("closed_by", "closed_at", "counted_cash_minor", "expected_cash_minor", "variance_minor",
                            "denominations", "close_note"),
-                     data={"expected": expected, "counted": counted, "variance": counted - expected})  # fmt: skip
+                     data={"expected": expected, "counted": counted, "variance": counted - expected,
+                           "review": variance_needs_review(expected_minor=expected,
+                                                           variance_minor=counted - expected)})  # fmt: skip
     return shift
 
 

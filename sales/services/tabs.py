@@ -1,17 +1,23 @@
 """Merging two tabs and splitting one bill by items. Lines keep their sold-at prices; both sides' totals are
-computed again. The orders are locked by id, then their payments (sales/lock_objects.py)."""
+computed again. The orders are locked by id, then their payments (sales/lock_objects.py). And moving a shift's
+unpaid tabs to another open shift, when the first one closes."""
 
+from collections.abc import Collection
+
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import capability_check
 from accounts.models import User
+from accounts.services import audit_record
 from core.idempotency import idempotent_write
 from kitchen.live import READY, live_changed
 from pos_project.errors import CONFLICT, ServiceError
 
-from ..lock_objects import orders_lock, payments_lock
-from ..models import Order, OrderLine, Payment
+from ..lock_objects import orders_lock, payments_lock, shift_lock
+from ..models import Order, OrderLine, Payment, Shift
 from ..transitions import ORDER, order_transition
 from .orders import order_retotal
 from .shifts import business_date_now, order_number_next
@@ -128,3 +134,53 @@ def _split(*, order: Order, user: User, quantities: dict[int, int]) -> Order:
     order_retotal(new)
     order_transition(order, "split", actor=user, data={"new": new.pk, "new_number": new.number})
     return new
+
+
+# --- Moving a shift's tabs to another shift -------------------------------------------------------------------
+
+
+def tabs_move_to_shift(
+    *, source: Shift, target: Shift, user: User, order_ids: Collection[int] | None = None
+) -> list[Order]:
+    """Hand a shift's unpaid tabs (all, or `order_ids`) to another open shift of the same outlet, so closing a
+    shift never strands them: from then on they are paid, and their pending QR charges land, on `target`.
+    Payments already taken stay with the shift whose drawer took them. `source` may be closed already (tabs a
+    supervisor approved leaving are taken up again this way).
+
+    Both shifts are locked (by id) before the orders, as every till write takes them (docs/adr/0007), so a
+    payment racing the move waits and is then refused on the closed shift, never paid twice or lost. The
+    holder of `source`, or a supervisor (`shift.close_other`), may move them. Audited (`shift.tabs_moved`);
+    a second identical move finds nothing left to move."""
+    if source.pk == target.pk:
+        raise ServiceError("shift.move_same", _("Choose another shift to move the tabs to."), field="target")
+    with transaction.atomic():
+        locked = {pk: shift_lock(pk) for pk in sorted((source.pk, target.pk))}
+        source, target = locked[source.pk], locked[target.pk]
+        if source.holder_id != user.pk:
+            capability_check(user, "shift.close_other", _("Only the shift's holder or a supervisor can move its tabs."))
+        if not target.is_open:
+            raise ServiceError(
+                "shift.closed",
+                _("The shift on %(register)s is closed; choose an open shift.") % {"register": target.register.name},
+                field="target",
+                status=CONFLICT,
+            )
+        if target.outlet_id != source.outlet_id:
+            raise ServiceError(
+                "shift.move_other_outlet", _("Tabs move only to a shift of the same outlet."), field="target"
+            )
+        candidates = Order.objects.filter(shift=source, status=Order.Status.OPEN)
+        if order_ids is not None:
+            candidates = candidates.filter(pk__in=list(order_ids))
+        orders = orders_lock(candidates.values_list("pk", flat=True))
+        moving = [o for _pk, o in sorted(orders.items()) if o.status == Order.Status.OPEN and o.shift_id == source.pk]
+        for order in moving:
+            order.shift = target
+            order.save(update_fields=["shift", "updated_at"])
+            pending = payments_lock(order, status=Payment.Status.PENDING)
+            Payment.objects.filter(pk__in=[p.pk for p in pending]).update(shift=target)
+        if moving:
+            audit_record(action="shift.tabs_moved", actor=user, target=f"Shift {source.pk}",
+                         data={"from": source.pk, "to": target.pk, "orders": [o.number for o in moving],
+                               "order_ids": [o.pk for o in moving]})  # fmt: skip
+    return moving

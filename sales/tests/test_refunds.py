@@ -243,7 +243,8 @@ def test_refund_refused_on_a_closed_shift_and_an_unpaid_order(resto):
         refund(resto, unpaid)
     order = restaurant_order(resto)
     pay(resto, order)
-    shift_close(shift=resto["shift"], user=resto["cashier"], denominations={})
+    supervisor = resto["fixture"].users[Role.SUPERVISOR]  # the unpaid order stays open: approved
+    shift_close(shift=resto["shift"], user=resto["cashier"], denominations={}, leave_tabs_approved_by=supervisor)
     with pytest.raises(ValidationError) as excinfo:
         refund(resto, order)
     assert "shift is closed" in excinfo.value.message_dict["shift"][0]

@@ -91,7 +91,8 @@ def test_x_then_z_report_with_hand_checked_figures(resto):
     assert (x["counted_cash_minor"], x["variance_minor"], x["denominations"]) == (None, None, [])
 
     counted = {"100000": 1, "50000": 1, "20000": 1, "10000": 1, "5000": 1, "1000": 1, "500": 0}  # 186.000
-    shift_close(shift=resto["shift"], user=cashier, denominations=counted)
+    supervisor = resto["fixture"].users[Role.SUPERVISOR]  # the open order stays open: approved
+    shift_close(shift=resto["shift"], user=cashier, denominations=counted, leave_tabs_approved_by=supervisor)
     resto["shift"].refresh_from_db()
     z = shift_report(shift=resto["shift"])
     assert z["kind"] == "Z" and z["orders"] == o and z["tenders"] == x["tenders"] and z["refunds"] == x["refunds"]

@@ -14,7 +14,7 @@ from accounts.access import can, capability_required
 from accounts.services import approver_verify
 from pos_project.errors import ServiceError
 from sales.models import Order, Payment, Shift
-from sales.selectors import order_history, order_open_tabs, shift_list_recent
+from sales.selectors import order_history, order_open_tabs, shift_list_recent, shifts_open
 from sales.services.refunds import order_line_void, order_refund, order_void
 from sales.services.tabs import order_merge, order_split
 from sales.transitions import order_actions
@@ -83,12 +83,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("sales:order_detail", pk=order.pk)
             if action not in APPROVED_ACTIONS:
                 raise ServiceError("request.unknown_action", _("Unknown action."))
-            approver = approver_verify(
-                username=request.POST.get("approver", ""),
-                pin=request.POST.get("pin", ""),
-                capability=APPROVED_ACTIONS[action],
-                request=request,
-            )
+            approver = _approver(request, APPROVED_ACTIONS[action])
             if action == "void_line":
                 line_id = request.POST.get("line") or ""
                 if not line_id.isdigit():
@@ -100,11 +95,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 order_void(order=order, user=request.user, approved_by=approver, reason=request.POST.get("reason", ""))
                 messages.success(request, _("Order #%(n)s voided.") % {"n": order.number})
             elif action == "refund":
-                shift = current_shift(request)
-                if shift is None:
-                    raise ServiceError(
-                        "shift.none", _("Open a shift on this device to pay a refund out of its drawer."), status=409
-                    )
+                shift = _payout_shift(request, order)
                 quantities = {
                     line.pk: int(request.POST.get(f"q{line.pk}") or 0)
                     for line in order.lines.all()
@@ -122,6 +113,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect("sales:order_detail", pk=order.pk)
     actions = order_actions(order, request.user)
+    chooses_payout = actions.get("refund", False) and can(request.user, "orders.view_all")
     context = {
         "order": order,
         "actions": actions,
@@ -129,8 +121,52 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "key": uuid.uuid4().hex,
         "shift": current_shift(request),
         "other_tabs": order_open_tabs(outlet_id=order.outlet_id).exclude(pk=order.pk) if actions.get("merge") else [],
+        # A supervisor names the open shift whose drawer pays a refund out; a cashier's is this device's.
+        "chooses_payout": chooses_payout,
+        "payout_shifts": list(shifts_open(outlet_id=order.outlet_id)) if chooses_payout else [],
+        # Who may approve it themselves is not asked for a username and PIN.
+        "self_approves": can(request.user, "order.refund" if actions.get("refund") else "order.void"),
     }
     return render(request, "sales/order_detail.html", context, status=400 if error else 200)
+
+
+def _approver(request: HttpRequest, capability: str):
+    """The signed-in supervisor or owner approves their own action; anyone else asks one for their PIN."""
+    if can(request.user, capability):
+        return request.user
+    return approver_verify(username=request.POST.get("approver", ""), pin=request.POST.get("pin", ""),
+                           capability=capability, request=request)  # fmt: skip
+
+
+def _payout_shift(request: HttpRequest, order: Order) -> Shift:
+    """The open shift whose drawer pays a refund out: the one a supervisor chose among the order's outlet's
+    open shifts, else this device's. The service locks it and checks it again (still open, same outlet)."""
+    device = current_shift(request)
+    if not can(request.user, "orders.view_all"):
+        if device is None:
+            raise ServiceError(
+                "shift.none", _("Open a shift on this device to pay a refund out of its drawer."), status=409
+            )
+        return device
+    open_here = Shift.objects.filter(outlet_id=order.outlet_id, status=Shift.Status.OPEN)
+    chosen = request.POST.get("payout_shift", "")
+    if not chosen.isdigit():
+        if not open_here.exists():
+            raise ServiceError(
+                "refund.no_open_shift",
+                _("No shift is open at %(outlet)s, and a refund is paid out of an open shift's drawer: open a shift "
+                  "there first.") % {"outlet": order.outlet.name},
+                status=409,
+            )  # fmt: skip
+        raise ServiceError(
+            "refund.shift_missing", _("Choose the open shift whose drawer pays the refund out."), field="payout_shift"
+        )
+    shift = open_here.filter(pk=int(chosen)).first()
+    if shift is None:
+        raise ServiceError(
+            "shift.closed", _("That shift is no longer open: choose another."), field="payout_shift", status=409
+        )
+    return shift
 
 
 def _split_or_merge(request: HttpRequest, order: Order, action: str) -> None:

@@ -8,23 +8,47 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required
 from accounts.selectors import staff_list
 from business.selectors import outlet_list
-from sales.models import Payment
-from sales.selectors import payments_refund_due, shift_list_recent
+from sales.models import Payment, Shift
+from sales.selectors import payments_refund_due, shift_list_recent, shifts_open, variance_needs_review
 from sales.services.qr import payment_refund_given
+from sales.services.shifts import shift_take_over
+
+from .till import SESSION_REGISTER
 
 
 @capability_required("supervisor.console")
 def supervisor_console(request: HttpRequest) -> HttpResponse:
     from inventory.selectors.stock_reports import stock_attention
 
+    closed = list(shift_list_recent(status=Shift.Status.CLOSED))
+    for shift in closed:
+        shift.variance_review = variance_needs_review(
+            expected_minor=shift.expected_cash_minor, variance_minor=shift.variance_minor
+        )
     context = {
         "outlets": outlet_list(),
         "staff": staff_list().filter(is_active=True),
-        "shifts": shift_list_recent(),
+        "open_shifts": list(shifts_open()),
+        "shifts": closed,
         "stock": stock_attention(),
         "refund_due": payments_refund_due(),
     }
     return render(request, "sales/supervisor.html", context)
+
+
+@require_POST
+@capability_required("shift.take_over")
+def shift_take_over_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take over someone else's open shift (audited) and work it on this device: sell, count and close it."""
+    shift = get_object_or_404(Shift, pk=pk, status=Shift.Status.OPEN)
+    try:
+        shift = shift_take_over(shift=shift, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("sales:supervisor")
+    request.session[SESSION_REGISTER] = shift.register_id
+    messages.success(request, _("You took over the shift on %(register)s.") % {"register": shift.register.name})
+    return redirect("sales:till")
 
 
 @require_POST
