@@ -37,6 +37,8 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "orders.view_all": (_("See every order and shift, not only this device's"), _MANAGERS),
     "shift.view_other": (_("Read the X/Z report of someone else's shift"), _MANAGERS),
     "shift.close_other": (_("Close a shift someone else opened"), _MANAGERS),
+    "shift.take_over": (_("Take over someone else's open shift (audited)"), _MANAGERS),
+    "shift.leave_tabs": (_("Approve closing a shift that leaves unpaid tabs open"), _MANAGERS),
     "order.void": (_("Approve a void (a whole order or one item)"), _MANAGERS),
     "order.refund": (_("Approve a refund"), _MANAGERS),
     "discount.over_limit": (_("Approve a discount above the owner's limit"), _MANAGERS),
@@ -102,7 +104,7 @@ def can(user: User | None, capability: str) -> bool:
 
 # What a supervisor lends at the till with their PIN (services.approver_verify): a till offers these actions to
 # a cashier, and asks for the approval when the cashier lacks the capability.
-LENT_WITH_PIN = frozenset({"order.void", "order.refund", "discount.over_limit"})
+LENT_WITH_PIN = frozenset({"order.void", "order.refund", "discount.over_limit", "shift.leave_tabs"})
 
 
 def can_with_approval(user: User | None, capability: str) -> bool:

@@ -69,6 +69,9 @@ class Shift(models.Model):
     outlet = models.ForeignKey("business.Outlet", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who works the drawer now: the opener, until a supervisor takes the shift over (`holder_id`; NULL on rows
+    # made before there were take-overs reads as the opener).
+    held_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     opened_at = models.DateTimeField(auto_now_add=True)
     opening_float_minor = models.BigIntegerField()
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
@@ -93,6 +96,11 @@ class Shift(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def holder_id(self) -> int:
+        """The person working this shift's drawer: who may resume it on any device and close it as their own."""
+        return self.held_by_id or self.opened_by_id
 
 
 class CashMovement(models.Model):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from business.models import Outlet
@@ -135,6 +135,9 @@ def shift_report(*, shift: Shift) -> dict:
         "expected_cash_minor": shift.expected_cash_minor if closed else shift_expected_cash(shift),
         "counted_cash_minor": shift.counted_cash_minor if closed else None,
         "variance_minor": shift.variance_minor if closed else None,
+        "variance_review": closed
+        and variance_needs_review(expected_minor=shift.expected_cash_minor, variance_minor=shift.variance_minor),
+        "variance_review_percent": VARIANCE_REVIEW_PERCENT,
         "denominations": sorted(((int(v), c) for v, c in shift.denominations.items()), reverse=True) if closed else [],
     }
 
@@ -181,9 +184,49 @@ def order_history(
     return orders[offset : offset + min(max(int(limit), 1), HISTORY_LIMIT_MAX)]
 
 
-def shift_list_recent(*, limit: int = 10) -> QuerySet[Shift]:
+def shift_list_recent(*, limit: int = 10, status: str | None = None) -> QuerySet[Shift]:
     """Open shifts first, then the latest closed ones (the supervisor console and history pages)."""
-    return Shift.objects.select_related("register", "opened_by").order_by("-status", "-opened_at")[:limit]
+    shifts = Shift.objects.select_related("register", "opened_by")
+    if status is not None:
+        shifts = shifts.filter(status=status)
+    return shifts.order_by("-status", "-opened_at")[:limit]
+
+
+def shifts_open(*, outlet_id: int | None = None) -> QuerySet[Shift]:
+    """Open shifts (of one outlet, or of all), by outlet and register, with register, outlet, opener and holder,
+    and how many unpaid tabs each still has and what they owe (`open_tabs`, `open_balance_minor`): the
+    console, the shift-open page's "resume", a close's "move the tabs to" and a refund's "paid out of". One
+    query."""
+    unpaid = Q(orders__status=Order.Status.OPEN)
+    shifts = (
+        Shift.objects.filter(status=Shift.Status.OPEN)
+        .select_related("register__outlet", "opened_by", "held_by")
+        .annotate(
+            open_tabs=Count("orders", filter=unpaid),
+            open_balance_minor=Sum(F("orders__total_minor") - F("orders__paid_minor"), filter=unpaid, default=0),
+        )
+    )
+    if outlet_id is not None:
+        shifts = shifts.filter(outlet_id=outlet_id)
+    return shifts.order_by("register__outlet__name", "register__name", "pk")
+
+
+def shift_open_tabs(*, shift: Shift) -> list[Order]:
+    """The unpaid tabs of a shift, oldest first, with their table: what closing the shift has to settle."""
+    tabs = Order.objects.filter(shift=shift, status=Order.Status.OPEN).select_related("table")
+    return list(tabs.order_by("created_at", "pk"))
+
+
+# No business setting says how far off a count may be; 1% of the expected cash is the default.
+VARIANCE_REVIEW_PERCENT = 1
+
+
+def variance_needs_review(*, expected_minor: int | None, variance_minor: int | None) -> bool:
+    """Whether a closed shift's count is off by more than VARIANCE_REVIEW_PERCENT of the expected cash (any
+    difference when nothing was expected): shown as a warning to review, never as a good (green) figure."""
+    if not variance_minor:
+        return False
+    return abs(variance_minor) * 100 > VARIANCE_REVIEW_PERCENT * max(expected_minor or 0, 0)
 
 
 def order_open_tabs(*, outlet_id: int) -> QuerySet[Order]:

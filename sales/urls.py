@@ -27,10 +27,12 @@ urlpatterns = [
     path("payments/simulator/<str:reference>/", qr.simulator_phone, name="qr_simulator"),
     path("till/shift/open/", shifts.shift_open_view, name="shift_open"),
     path("till/shift/close/", shifts.shift_close_view, name="shift_close"),
+    path("till/shift/<int:pk>/close/", shifts.shift_close_view, name="shift_close_other"),
     path("till/shift/cash/", shifts.cash_movement_view, name="cash_movement"),
     path("till/history/", history.history, name="history"),
     path("till/history/<int:pk>/", history.order_detail, name="order_detail"),
     path("shifts/<int:pk>/report/", reports.shift_report_view, name="shift_report"),
     path("supervisor/", supervisor.supervisor_console, name="supervisor"),
     path("supervisor/payments/<int:pk>/refunded/", supervisor.payment_refunded, name="payment_refunded"),
+    path("supervisor/shifts/<int:pk>/take-over/", supervisor.shift_take_over_view, name="shift_take_over"),
 ]
