@@ -43,6 +43,10 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "order.refund": (_("Approve a refund"), _MANAGERS),
     "discount.over_limit": (_("Approve a discount above the owner's limit"), _MANAGERS),
     "approval.give": (_("Approve at a till with a PIN"), _MANAGERS),
+    "catalog.sold_out": (
+        _("Mark an item sold out at the till's outlet, or back in stock (audited)"),
+        frozenset({OWNER, SUPERVISOR, CASHIER}),
+    ),
     "supervisor.console": (_("Open the supervisor console"), _MANAGERS),
     # The kitchen
     "kitchen.use": (_("Work the kitchen display and expo"), frozenset({OWNER, SUPERVISOR, KITCHEN})),

@@ -48,6 +48,11 @@ class VariantForm(forms.Form):
     barcode = forms.CharField(label=_("Barcode"), max_length=64, required=False)
     price_minor = MoneyField(label=_("Price"))
     sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0)
+    is_default = forms.BooleanField(
+        label=_("Default size"),
+        required=False,
+        help_text=_("The till preselects it. Without one, the first in sort order (then the cheapest)."),
+    )
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)

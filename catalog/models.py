@@ -130,10 +130,18 @@ class ProductVariant(models.Model):
     price_minor = models.BigIntegerField()
     sort_order = models.PositiveIntegerField(default=0)
     is_archived = models.BooleanField(default=False)
+    # The size the till preselects (at most one per product, set by the owner); without one, the first in the
+    # menu's order. Equal sort orders list the cheaper size first, so Regular comes before Large.
+    is_default = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["sort_order", "name"]
-        constraints = [models.CheckConstraint(condition=models.Q(price_minor__gte=0), name="variant_price_gte_0")]
+        ordering = ["sort_order", "price_minor", "name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price_minor__gte=0), name="variant_price_gte_0"),
+            models.UniqueConstraint(
+                fields=["product"], condition=models.Q(is_default=True), name="variant_one_default_per_product"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

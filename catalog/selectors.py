@@ -2,9 +2,11 @@
 
 The till selectors (`product_search`, `product_get_by_code`, `category_products`) return products that can be
 sold at one outlet, each with `effective_price_minor` (the outlet's price if it overrides the catalog), its
-sellable variants in `till_variants` (each with its own `effective_price_minor`), its modifier groups in
-`till_modifier_groups` (each with `active_modifiers`) and its taxes in `till_taxes`. They run a fixed number of
-queries whatever the number of results.
+sellable variants in `till_variants` (each with its own `effective_price_minor`; equal sort orders cheapest
+first), the size to preselect in `till_default_variant`, the lowest price in `till_from_price_minor`, its
+modifier groups in `till_modifier_groups` (each with `active_modifiers`) and its taxes in `till_taxes`. The grid's
+selectors can also list the products sold out at the outlet (`is_sold_out`). They run a fixed number of queries
+whatever the number of results.
 """
 
 import re
@@ -13,7 +15,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -68,16 +80,20 @@ def _override(outlet: Outlet, *, variant: bool) -> QuerySet[OutletProductOverrid
     return OutletProductOverride.objects.filter(outlet=outlet, product=OuterRef("pk"), variant__isnull=True)
 
 
-def sellable_products(*, outlet: Outlet) -> QuerySet[Product]:
-    """Products on sale at `outlet` (not archived, category not archived, not 86'd there), priced for it."""
-    return (
-        Product.objects.filter(is_archived=False, category__is_archived=False)
-        .exclude(Exists(_override(outlet, variant=False).filter(is_available=False)))
-        .annotate(
-            effective_price_minor=Coalesce(
-                Subquery(_override(outlet, variant=False).values("price_minor")[:1]), "price_minor"
-            )
-        )
+def sellable_products(*, outlet: Outlet, include_sold_out: bool = False) -> QuerySet[Product]:
+    """Products on sale at `outlet` (not archived, category not archived, not 86'd there), priced for it.
+
+    `include_sold_out=True` keeps the ones 86'd there too, with `is_sold_out` true: the till's grid shows them
+    as sold out (they cannot be added) so a cashier can put them back in stock."""
+    sold_out = Exists(_override(outlet, variant=False).filter(is_available=False))
+    products = Product.objects.filter(is_archived=False, category__is_archived=False)
+    if not include_sold_out:
+        products = products.exclude(sold_out)
+    return products.annotate(
+        is_sold_out=sold_out if include_sold_out else Value(False),
+        effective_price_minor=Coalesce(
+            Subquery(_override(outlet, variant=False).values("price_minor")[:1]), "price_minor"
+        ),
     )
 
 
@@ -90,7 +106,8 @@ def _till_prefetches(outlet: Outlet) -> list[Prefetch]:
                 Subquery(_override(outlet, variant=True).values("price_minor")[:1]), "price_minor"
             )
         )
-        .order_by("sort_order", "name", "pk")
+        # Equal sort orders: the cheaper size first (Regular before Large), whatever their names.
+        .order_by("sort_order", "effective_price_minor", "name", "pk")
     )
     modifiers = Modifier.objects.filter(is_archived=False).order_by("sort_order", "name", "pk")
     groups = (
@@ -107,12 +124,20 @@ def _till_prefetches(outlet: Outlet) -> list[Prefetch]:
 
 
 def _finish(products: list[Product]) -> list[Product]:
+    """Per product, what the till shows: its modifier groups, the size it preselects (`till_default_variant`:
+    the one the owner marked, else the first) and the lowest price it sells at (`till_from_price_minor`, what a
+    tile's "from" shows)."""
     for product in products:
         product.till_modifier_groups = [link.group for link in product.till_product_modifier_groups]
+        variants = product.till_variants
+        product.till_default_variant = next((v for v in variants if v.is_default), variants[0] if variants else None)
+        product.till_from_price_minor = min(
+            (v.effective_price_minor for v in variants), default=product.effective_price_minor
+        )
     return products
 
 
-def product_search(*, query: str, outlet: Outlet, limit: int = 40) -> list[Product]:
+def product_search(*, query: str, outlet: Outlet, limit: int = 40, include_sold_out: bool = False) -> list[Product]:
     """Products sellable at `outlet` whose name has a word starting with each typed word, or whose (or whose
     variant's) SKU or barcode is exactly what was typed or scanned. Exact code matches come first.
 
@@ -130,7 +155,7 @@ def product_search(*, query: str, outlet: Outlet, limit: int = 40) -> list[Produ
         )[:limit]
     )
     matches = Q(sku=code.upper()) | Q(barcode=code) | Q(pk__in=variant_product_ids)
-    products = sellable_products(outlet=outlet)
+    products = sellable_products(outlet=outlet, include_sold_out=include_sold_out)
     if words:
         products = products.annotate(name_vector=product_name_vector())
         matches |= Q(name_vector=prefix_tsquery(words))
@@ -184,10 +209,13 @@ def product_get_by_code(*, code: str, outlet: Outlet) -> ScannedItem | None:
     return ScannedItem(product=product, variant=variant, price_minor=variant.effective_price_minor)
 
 
-def category_products(*, category: Category, outlet: Outlet, limit: int = 60, offset: int = 0) -> list[Product]:
-    """One page of a category's sellable products at `outlet`, in menu order."""
+def category_products(
+    *, category: Category, outlet: Outlet, limit: int = 60, offset: int = 0, include_sold_out: bool = False
+) -> list[Product]:
+    """One page of a category's sellable products at `outlet`, in menu order (`include_sold_out`: as
+    `sellable_products`)."""
     products = (
-        sellable_products(outlet=outlet)
+        sellable_products(outlet=outlet, include_sold_out=include_sold_out)
         .filter(category=category)
         .order_by("sort_order", "name", "pk")
         .prefetch_related(*_till_prefetches(outlet))
@@ -388,6 +416,12 @@ def product_list(
             matches |= Q(name_vector=prefix_tsquery(words))
         qs = qs.filter(matches)
     return qs.order_by("is_archived", "category__sort_order", "category__name", "sort_order", "name", "pk")
+
+
+def product_get(*, pk, include_archived: bool = True) -> Product | None:
+    """The product with this primary key (as it came in a request), or None."""
+    qs = Product.objects.filter(pk=pk)
+    return (qs if include_archived else qs.filter(is_archived=False)).first()
 
 
 def product_detail(*, pk: int) -> Product:

@@ -3,7 +3,8 @@
 SKUs are unique across products *and* variants. A unique index covers each table; the check across both runs
 under one transaction-scoped advisory lock of the tenant, so two concurrent writers cannot both take the same
 SKU.
-Price changes are audited (`catalog.price_change`) in the same transaction as the change.
+Price changes are audited (`catalog.price_change`) in the same transaction as the change, and so is marking an
+item sold out at an outlet or back in stock (`catalog.sold_out`, `catalog.back_in_stock`).
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -12,9 +13,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.access import capability_check
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet, Tax
+from core.idempotency import idempotent_write
 from core.locks import advisory_xact_lock
 from pos_project.errors import ServiceError
 
@@ -282,10 +285,25 @@ def _variant_errors(
     )  # fmt: skip
 
 
+def _default_take(product_id: int, *, keep: int | None = None) -> None:
+    """Make room for a new default size: the product's row is locked (so two owners marking two defaults at once
+    queue up) and its other variants stop being the default."""
+    list(Product.objects.select_for_update().filter(pk=product_id).values_list("pk", flat=True))
+    ProductVariant.objects.filter(product_id=product_id, is_default=True).exclude(pk=keep).update(is_default=False)
+
+
 @transaction.atomic
 def variant_create(
-    *, product: Product, name: str, sku: str, price_minor: int, barcode: str = "", sort_order: int = 0
+    *,
+    product: Product,
+    name: str,
+    sku: str,
+    price_minor: int,
+    barcode: str = "",
+    sort_order: int = 0,
+    is_default: bool = False,
 ) -> ProductVariant:
+    """Add a size or kind to a product. `is_default` makes it the one the till preselects (instead of another)."""
     name, sku, barcode = (name or "").strip(), normalise_sku(sku), (barcode or "").strip()
     sku_lock()
     errors = _variant_errors(
@@ -293,8 +311,16 @@ def variant_create(
     )
     if errors:
         raise ServiceError("variant.invalid", _("The variant needs fixing."), fields=errors)
+    if is_default:
+        _default_take(product.pk)
     return ProductVariant.objects.create(
-        product=product, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order
+        product=product,
+        name=name,
+        sku=sku,
+        barcode=barcode,
+        price_minor=price_minor,
+        sort_order=sort_order,
+        is_default=bool(is_default),
     )
 
 
@@ -308,9 +334,13 @@ def variant_update(
     price_minor: int,
     barcode: str = "",
     sort_order: int = 0,
+    is_default: bool | None = None,
 ) -> ProductVariant:
+    """Change a variant; a new price is audited. `is_default=None` leaves whether it is the default as it is."""
     name, sku, barcode = (name or "").strip(), normalise_sku(sku), (barcode or "").strip()
     sku_lock()
+    if is_default:
+        _default_take(variant.product_id, keep=variant.pk)
     locked = ProductVariant.objects.select_for_update(of=("self",)).get(pk=variant.pk)
     errors = _variant_errors(
         variant=locked, name=name, sku=sku, barcode=barcode, price_minor=price_minor, sort_order=sort_order
@@ -321,6 +351,7 @@ def variant_update(
         _audit_price(actor=actor, target=sku, old=locked.price_minor, new=price_minor)
     variant.name, variant.sku, variant.barcode = name, sku, barcode
     variant.price_minor, variant.sort_order, variant.is_archived = price_minor, sort_order, locked.is_archived
+    variant.is_default = locked.is_default if is_default is None else bool(is_default)
     variant.save()
     return variant
 
@@ -523,3 +554,54 @@ def outlet_override_set(
     current.price_minor, current.is_available = price_minor, is_available
     current.save(update_fields=["price_minor", "is_available"])
     return current
+
+
+def product_sold_out_set(
+    *,
+    outlet: Outlet,
+    product: Product,
+    sold_out: bool,
+    actor: User,
+    idempotency_key: str | None = None,
+) -> Product:
+    """Mark a product sold out ("86'd") at one outlet, or back in stock, from the till.
+
+    The availability is the outlet's override (`outlet_override_set`, its price left as it is), so the till's
+    grid, a scan and every cart see it at once. A real change is audited (`catalog.sold_out` or
+    `catalog.back_in_stock`); asking for the state it is already in changes and records nothing. With a key, a
+    retried request is answered as the first was (core/idempotency.py)."""
+    capability_check(actor, "catalog.sold_out")
+    return idempotent_write(
+        key=idempotency_key,
+        action="catalog.sold_out",
+        request={"outlet": outlet.pk, "product": product.pk, "sold_out": bool(sold_out), "actor": actor.pk},
+        model=Product,
+        write=lambda: _sold_out_write(outlet=outlet, product=product, sold_out=bool(sold_out), actor=actor),
+        required=idempotency_key is not None,
+    )
+
+
+def _sold_out_write(*, outlet: Outlet, product: Product, sold_out: bool, actor: User) -> Product:
+    # The product's row first (the order catalog writes take it in), so two tills marking it at once queue up
+    # and only the first change is audited.
+    locked = Product.objects.select_for_update(of=("self",)).filter(pk=product.pk, is_archived=False).first()
+    if locked is None:
+        raise ServiceError("product.not_found", _("This product is not on the menu."), status=404)
+    current = OutletProductOverride.objects.filter(outlet=outlet, product=product, variant__isnull=True).first()
+    was_sold_out = current is not None and not current.is_available
+    if was_sold_out != sold_out:
+        outlet_override_set(
+            outlet=outlet,
+            product=product,
+            price_minor=current.price_minor if current is not None else None,
+            is_available=not sold_out,
+            actor=actor,
+        )
+        audit_record(
+            action="catalog.sold_out" if sold_out else "catalog.back_in_stock",
+            actor=actor,
+            target=product.sku,
+            data={"outlet": outlet.code, "product": product.name},
+        )
+    product.is_sold_out = sold_out
+    return product

@@ -157,7 +157,7 @@ def _product_page(request, product, *, form=None, variant_form=None, override_fo
     context = {
         "product": product,
         "form": form,
-        "variants": list(product.variants.order_by("is_archived", "sort_order", "name")),
+        "variants": list(product.variants.order_by("is_archived", "sort_order", "price_minor", "name")),
         "variant_form": variant_form or VariantForm(currency=currency, prefix="variant"),
         "overrides": list(selectors.outlet_overrides(product=product)),
         "override_form": override_form
@@ -225,6 +225,7 @@ def variant_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "barcode": variant.barcode,
         "sort_order": variant.sort_order,
         "price_minor": money_initial(variant.price_minor, currency),
+        "is_default": variant.is_default,
     }
     form = VariantForm(request.POST or None, currency=currency, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -76,7 +76,8 @@ def test_outlet_price_override_is_applied_to_product_and_variant(outlet):
     assert [(v.name, v.effective_price_minor) for v in here.till_variants] == [("Large", 45000)]
     [there] = selectors.product_search(query="latte", outlet=other)
     assert there.effective_price_minor == 35000
-    assert [(v.name, v.effective_price_minor) for v in there.till_variants] == [("Large", 42000), ("Small", 30000)]
+    # equal sort orders: the cheaper size first
+    assert [(v.name, v.effective_price_minor) for v in there.till_variants] == [("Small", 30000), ("Large", 42000)]
 
 
 def test_get_by_code_returns_the_scanned_variant_and_its_price(outlet):

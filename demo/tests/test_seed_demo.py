@@ -21,6 +21,7 @@ def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, c
     with schema_context("t_cafe"):
         latte = Product.objects.get(name="Caffè latte")
         assert latte.variants.count() == 2 and latte.modifier_groups.count() == 2
+        assert latte.variants.get(is_default=True).name == "Regular"  # the size the till preselects
         from inventory.models import RecipeComponent, StockLevel
         from inventory.tests.stock_helpers import assert_ledger_consistent
         from kitchen.models import Station

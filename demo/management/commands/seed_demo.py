@@ -230,7 +230,12 @@ class Command(BaseCommand):
         for name in ("Cappuccino", "Caffè latte", "Kopi susu gula aren"):
             product = made[name]
             variant_create(
-                product=product, name="Regular", sku=f"{product.sku}-R", price_minor=product.price_minor, sort_order=0
+                product=product,
+                name="Regular",
+                sku=f"{product.sku}-R",
+                price_minor=product.price_minor,
+                sort_order=0,
+                is_default=True,  # what the till preselects
             )
             variant_create(
                 product=product,
