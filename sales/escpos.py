@@ -1,8 +1,15 @@
 """A receipt as ESC/POS bytes, for network thermal printers (port 9100) that the browser cannot drive.
 
 Plain text in the printer's code page with a few commands: initialise, centre/left, bold, feed and cut.
-Width is in characters: 32 for 58 mm paper, 48 for 80 mm.
+Width is in characters: 32 for 58 mm paper, 48 for 80 mm. It says what the printable page says
+(templates/sales/receipt.html): the time in the business's own time zone, and totals that add up on paper,
+subtotal − discounts + service charge + taxes added = total, with included taxes shown after the total.
 """
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pos_project.money import format_money
 
@@ -24,8 +31,23 @@ def _row(left: str, right: str, width: int) -> str:
     return f"{left[:room]:<{room}} {right}"
 
 
-def receipt_escpos(order: Order, *, business_name: str, footer: str = "", width: int = 48) -> bytes:
+def _zone(name: str):
+    """The business's time zone; an unknown name (never saved by the settings form) falls back to the site's."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
+def receipt_escpos(order: Order, *, business_name: str, time_zone: str, footer: str = "", width: int = 48) -> bytes:
+    """`time_zone`: the business's (tenant_settings().timezone), in which the order's time is printed."""
     cur = order.currency
+
+    def row(left: str, amount_minor: int, *, minus: bool = False) -> bytes:
+        right = ("-" if minus else "") + format_money(amount_minor, cur)
+        return _text(_row(left, right, width) + "\n")
+
+    created = timezone.localtime(order.created_at, _zone(time_zone))
     out = [
         INIT,
         CENTER,
@@ -34,27 +56,37 @@ def receipt_escpos(order: Order, *, business_name: str, footer: str = "", width:
         BOLD_OFF,
         _text(order.outlet.name[:width] + "\n"),
     ]
-    out += [LEFT, _text(f"#{order.number}  {order.created_at:%Y-%m-%d %H:%M}\n"), _text("-" * width + "\n")]
+    out += [LEFT, _text(f"#{order.number}  {created:%Y-%m-%d %H:%M}\n"), _text("-" * width + "\n")]
     for line in order.lines.all():
         if line.is_voided:
             continue
-        out.append(_text(_row(f"{line.quantity} x {line.name}", format_money(line.gross_minor, cur), width) + "\n"))
+        out.append(row(f"{line.quantity} x {line.name}", line.gross_minor))
         for modifier in line.modifiers:
             out.append(_text(f"  + {modifier['name']}"[:width] + "\n"))
+        if line.discount_minor:
+            out.append(row("  " + _("Discount"), line.discount_minor, minus=True))
     out.append(_text("-" * width + "\n"))
-    out.append(_text(_row("Subtotal", format_money(order.subtotal_minor, cur), width) + "\n"))
+    out.append(row(_("Subtotal"), order.subtotal_minor))
     if order.discount_minor:
-        out.append(_text(_row("Discount", "-" + format_money(order.discount_minor, cur), width) + "\n"))
+        out.append(row(_("Discounts"), order.discount_minor, minus=True))
     if order.service_charge_minor:
-        out.append(_text(_row("Service", format_money(order.service_charge_minor, cur), width) + "\n"))
+        out.append(row(_("Service charge"), order.service_charge_minor))
     for tax in order.tax_breakdown:
-        label = f"{tax['name']} {tax['rate']}%" + (" incl." if tax["inclusive"] else "")
-        out.append(_text(_row(label, format_money(tax["amount_minor"], cur), width) + "\n"))
-    out += [BOLD_ON, _text(_row("TOTAL", format_money(order.total_minor, cur), width) + "\n"), BOLD_OFF]
+        if not tax["inclusive"]:
+            out.append(row(f"{tax['name']} {tax['rate']}%", tax["amount_minor"]))
+    out += [BOLD_ON, row(_("TOTAL"), order.total_minor), BOLD_OFF]
+    for tax in order.tax_breakdown:
+        if tax["inclusive"]:
+            out.append(row(_("Includes %(name)s %(rate)s%%") % {"name": tax["name"], "rate": tax["rate"]},
+                           tax["amount_minor"]))  # fmt: skip
     for payment in order.payments.all():
-        out.append(_text(_row(payment.get_tender_display(), format_money(payment.amount_minor, cur), width) + "\n"))
-        if payment.change_minor:
-            out.append(_text(_row("Change", format_money(payment.change_minor, cur), width) + "\n"))
+        label = payment.get_tender_display() + (f" ({payment.reference})" if payment.reference else "")
+        out.append(row(label, payment.amount_minor + payment.rounding_minor))
+        if payment.tip_minor:
+            out.append(row("  " + _("Tip"), payment.tip_minor))
+        if payment.tendered_minor:
+            out.append(row("  " + _("Cash given"), payment.tendered_minor))
+            out.append(row("  " + _("Change"), payment.change_minor))
     if footer:
         out += [CENTER, _text("\n" + footer[: width * 3] + "\n")]
     out.append(CUT)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("till/", till.till, name="till"),
     path("till/products/", till.till_products, name="till_products"),
     path("till/scan/", till.till_scan, name="till_scan"),
+    path("till/products/<int:pk>/sold-out/", till.till_sold_out, name="till_sold_out"),
     path("till/preview/", till.till_preview, name="till_preview"),
     path("till/orders/", till.till_submit, name="till_submit"),
     path("till/orders/<int:pk>/payments/", till.till_pay, name="till_pay"),

@@ -24,7 +24,15 @@ from accounts.access import can, capability_required
 from accounts.services import approver_verify
 from business.models import Outlet
 from business.selectors import outlet_default, tenant_settings
-from catalog.selectors import category_get, category_list, category_products, product_get_by_code, product_search
+from catalog.selectors import (
+    category_get,
+    category_list,
+    category_products,
+    product_get,
+    product_get_by_code,
+    product_search,
+)
+from catalog.services import product_sold_out_set
 from core.idempotency import idempotent_response
 from kitchen.live import READY, live_etag, live_shared, live_version
 from pos_project.errors import ServiceError, bad_request, error_response
@@ -75,7 +83,8 @@ def till(request: HttpRequest) -> HttpResponse:
         return redirect("sales:shift_open")
     categories = list(category_list(include_archived=False))
     first = categories[0] if categories else None
-    products = _with_json(category_products(category=first, outlet=shift.register.outlet) if first else [])
+    outlet = shift.register.outlet
+    products = _with_json(category_products(category=first, outlet=outlet, include_sold_out=True) if first else [])
     context = {
         "shift": shift,
         "outlet": shift.register.outlet,
@@ -93,15 +102,15 @@ def till_products(request: HttpRequest) -> HttpResponse:
     outlet = _outlet(request, current_shift(request))
     query = request.GET.get("q", "").strip()[:80]
     if query:
-        products = product_search(query=query, outlet=outlet, limit=60)
-    elif request.GET.get("category"):
+        products = product_search(query=query, outlet=outlet, limit=60, include_sold_out=True)
+    elif request.GET.get("category"):  # a tab, or the search cleared (the till sends the tab it goes back to)
         category = category_get(pk=request.GET.get("category"), include_archived=False)
         if category is None:
             raise Http404("No Category matches the given query.")
-        products = category_products(category=category, outlet=outlet)
-    else:  # the search was cleared: back to the first tab
+        products = category_products(category=category, outlet=outlet, include_sold_out=True)
+    else:  # the search was cleared on a till without tabs: the first category
         first = category_list(include_archived=False).first()
-        products = category_products(category=first, outlet=outlet) if first else []
+        products = category_products(category=first, outlet=outlet, include_sold_out=True) if first else []
     return render(request, "sales/_product_grid.html", {"products": _with_json(products), "query": query})
 
 
@@ -120,11 +129,15 @@ def till_scan(request: HttpRequest) -> JsonResponse:
 
 
 def product_json(product) -> dict:
-    """What the cart script needs to add a product and ask for its options."""
+    """What the cart script needs to add a product and ask for its options: the size it preselects
+    (`default_variant_id`) and whether it is sold out at this outlet (then it cannot be added)."""
+    default = product.till_default_variant
     return {
         "id": product.pk,
         "name": product.name,
         "price_minor": product.effective_price_minor,
+        "sold_out": bool(getattr(product, "is_sold_out", False)),
+        "default_variant_id": default.pk if default is not None else None,
         "variants": [
             {"id": v.pk, "name": v.name, "price_minor": v.effective_price_minor} for v in product.till_variants
         ],
@@ -147,6 +160,32 @@ def _with_json(products: list) -> list:
     for product in products:
         product.till_json = json.dumps(product_json(product))
     return products
+
+
+@require_POST
+@capability_required("catalog.sold_out")
+def till_sold_out(request: HttpRequest, pk: int) -> JsonResponse:
+    """Mark a product sold out at this till's outlet, or back in stock: `{"sold_out": bool, "idempotency_key"}`.
+    A retry with the same key gets the first answer."""
+    outlet = _outlet(request, current_shift(request))
+    product = product_get(pk=pk, include_archived=False)
+    if product is None:
+        raise Http404("No Product matches the given query.")
+    try:
+        data = json.loads(request.body or b"{}")
+        if not isinstance(data, dict) or not isinstance(data.get("sold_out"), bool):
+            raise BadRequest(_("Say whether the item is sold out (true or false)."))
+        key = str(data.get("idempotency_key") or "")
+        product_sold_out_set(
+            outlet=outlet, product=product, sold_out=data["sold_out"], actor=request.user, idempotency_key=key
+        )
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _bad(BadRequest(_("The request is not valid JSON.")))
+    except BadRequest as exc:
+        return _bad(exc)
+    except ValidationError as exc:
+        return error_response(exc)
+    return _keyed(key, 200, {"id": product.pk, "sold_out": data["sold_out"]})
 
 
 class BadRequest(ValueError):
@@ -518,8 +557,13 @@ def receipt_escpos_view(request: HttpRequest, uid: str) -> HttpResponse:
     """The receipt as ESC/POS bytes (`?width=32` for 58 mm, 48 for 80 mm) for a network printer bridge."""
     order = get_object_or_404(Order.objects.select_related("outlet").prefetch_related("lines", "payments"), uid=uid)
     width = 32 if request.GET.get("width") == "32" else 48
+    business = tenant_settings()
     data = receipt_escpos(
-        order, business_name=request.tenant.name, footer=tenant_settings().receipt_footer, width=width
+        order,
+        business_name=request.tenant.name,
+        time_zone=business.timezone,
+        footer=business.receipt_footer,
+        width=width,
     )
     response = HttpResponse(data, content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="receipt-{order.number}.bin"'

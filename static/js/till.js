@@ -168,7 +168,9 @@
         const label = document.createElement("label");
         label.innerHTML = `<input type="radio" name="variant" value="${v.id}"> <span></span>`;
         label.querySelector("span").textContent = v.name + " · " + formatMoney(v.price_minor);
-        if (v.id === presetVariantId || (!presetVariantId && i === 0)) label.querySelector("input").checked = true;
+        // The size asked for (a scanned variant's code), else the product's default (the owner's, or the first).
+        const preselect = presetVariantId || product.default_variant_id || product.variants[0].id;
+        if (v.id === preselect) label.querySelector("input").checked = true;
         fs.appendChild(label);
       });
       body.appendChild(fs);
@@ -211,19 +213,63 @@
     dialog.showModal();
   }
 
+  // The highlighted tab is the category whose products show: none while a search shows its results, and the
+  // chosen one again (its products reloaded) when the search is cleared.
+  let chosenTab = document.querySelector("[role=tab].is-active");
+  function highlightTab(tab) {
+    document.querySelectorAll("[role=tab]").forEach((t) => {
+      t.classList.toggle("is-active", t === tab); t.setAttribute("aria-selected", String(t === tab));
+    });
+  }
+
   document.addEventListener("click", (event) => {
     const tile = event.target.closest(".product-tile[data-product]");
-    if (tile) chooseOptions(JSON.parse(tile.dataset.product));
+    if (tile) {
+      const product = JSON.parse(tile.dataset.product);
+      if (markingSoldOut) soldOutToggle(tile, product);
+      else if (product.sold_out) showError($("till-products").dataset.soldOutMessage.replace("%(name)s", product.name));
+      else chooseOptions(product);
+    }
     const tab = event.target.closest("[role=tab]");
     if (tab) {
-      tab.parentElement.querySelectorAll("[role=tab]").forEach((t) => {
-        t.classList.toggle("is-active", t === tab); t.setAttribute("aria-selected", String(t === tab));
-      });
+      chosenTab = tab;
+      highlightTab(tab);
       $("till-search").value = "";
     }
     const close = event.target.closest("[data-close]");
     if (close) close.closest("dialog").close();
   });
+
+  $("till-search").addEventListener("htmx:configRequest", (event) => {
+    const query = String(event.detail.parameters.q || "").trim();
+    if (query) { highlightTab(null); return; }
+    if (chosenTab) { event.detail.parameters.category = chosenTab.dataset.category; highlightTab(chosenTab); }
+  });
+
+  // --- sold out: with "Sold out" pressed, a tap on an item marks it sold out at this outlet or back in stock --
+  let markingSoldOut = false;
+  const soldOutButton = $("till-sold-out");
+  if (soldOutButton) soldOutButton.addEventListener("click", () => {
+    markingSoldOut = !markingSoldOut;
+    soldOutButton.setAttribute("aria-pressed", String(markingSoldOut));
+    $("till-products").classList.toggle("is-marking", markingSoldOut);
+    $("till-sold-out-hint").hidden = !markingSoldOut;
+  });
+  async function soldOutToggle(tile, product) {
+    const soldOut = !product.sold_out;
+    tile.disabled = true;
+    let result;
+    try {
+      result = await post(soldOutButton.dataset.url.replace("/0/", "/" + product.id + "/"), { sold_out: soldOut, idempotency_key: newKey() });
+    } catch (e) { result = { ok: false, data: {} }; }
+    tile.disabled = false;
+    if (!result.ok) { showError(errorText(result.data) || "No connection: nothing was changed."); return; }
+    showError("");
+    product.sold_out = result.data.sold_out;
+    tile.dataset.product = JSON.stringify(product);
+    tile.classList.toggle("is-sold-out", product.sold_out);
+    tile.querySelector(".product-tile__badge").hidden = !product.sold_out;
+  }
 
   // A scanner types the code and presses Enter.
   $("till-search").addEventListener("keydown", async (event) => {
