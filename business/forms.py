@@ -19,6 +19,22 @@ class SalesSettingsForm(forms.Form):
     receipt_footer = forms.CharField(
         label=_("Receipt footer"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    tips_enabled = forms.BooleanField(label=_("Offer a tip on the payment screen"), required=False)
+    tip_percentages = forms.CharField(
+        label=_("Tip presets (%)"),
+        required=False,
+        max_length=40,
+        help_text=_("Up to 4, comma-separated, e.g. 5, 10, 15."),
+    )
+
+    def clean_tip_percentages(self) -> str:
+        text = self.cleaned_data["tip_percentages"]
+        parts = [p.strip().rstrip("%").strip() for p in text.split(",") if p.strip()]
+        if any(not p.isdigit() or not 1 <= int(p) <= 100 for p in parts):
+            raise forms.ValidationError(_("Each preset is a whole percentage from 1 to 100, e.g. 5, 10, 15."))
+        if len(parts) > 4:
+            raise forms.ValidationError(_("At most 4 presets fit on the payment screen."))
+        return ",".join(str(int(p)) for p in parts)
 
 
 class TaxForm(forms.Form):
@@ -28,3 +44,17 @@ class TaxForm(forms.Form):
     inclusive = forms.BooleanField(label=_("Included in menu prices"), required=False)
     applies_to_service_charge = forms.BooleanField(label=_("Also charged on the service charge"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+class OutletForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    send_to_kitchen_on_pay = forms.BooleanField(
+        label=_("Paying sends the order to the kitchen"),
+        required=False,
+        help_text=_(
+            "Items the kitchen has not had yet go to its display when the order is paid. Turn off for a shop "
+            "without a kitchen."
+        ),
+    )

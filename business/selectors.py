@@ -22,9 +22,25 @@ def outlet_default() -> Outlet | None:
     return outlet_list().order_by("id").first()
 
 
+def outlet_sends_on_pay(outlet_id: int) -> bool:
+    """Whether paying an order at this outlet sends the kitchen what it has not had yet (one query)."""
+    return Outlet.objects.filter(pk=outlet_id, send_to_kitchen_on_pay=True).exists()
+
+
+def tip_percentages_parse(text: str) -> tuple[int, ...]:
+    """ "5, 10,15" -> (5, 10, 15); what is not a whole percentage from 1 to 100 is left out (the form refuses it)."""
+    values = []
+    for part in (text or "").split(","):
+        part = part.strip().rstrip("%").strip()
+        if part.isdigit() and 1 <= int(part) <= 100 and int(part) not in values:
+            values.append(int(part))
+    return tuple(values)
+
+
 def sales_settings_get() -> "SalesSettings":
     """The tenant's till rules as a row (for the settings form); everyone else reads `tenant_settings()`."""
     settings, _ = SalesSettings.objects.get_or_create(pk=1)
+
     return settings
 
 
@@ -72,6 +88,8 @@ class TenantSettings:
     receipt_header: str = _Business()
     receipt_footer: str = _Business()
     taxes: tuple[TaxSetting, ...] = _Business()  # every tax, active or not: orders keep the rules they were sold with
+    tips_enabled: bool = _Business()
+    tip_percentages: tuple[int, ...] = _Business()
 
     def __init__(self, *, currency: str, timezone: str) -> None:
         self.currency = currency
@@ -99,7 +117,8 @@ class TenantSettings:
         return format_money(amount_minor, self.currency)
 
 
-_CACHE_KEY = "tenant_settings:v1"
+_CACHE_KEY = "tenant_settings:v2"  # v2: with tips
+
 _CACHE_SECONDS = 300
 
 
@@ -112,6 +131,8 @@ def _business_settings() -> dict:
         "discount_limit_percent": settings.discount_limit_percent,
         "receipt_header": settings.receipt_header,
         "receipt_footer": settings.receipt_footer,
+        "tips_enabled": settings.tips_enabled,
+        "tip_percentages": tip_percentages_parse(settings.tip_percentages),
         "taxes": tuple(
             TaxSetting(t.code, t.name, t.rate, t.inclusive, t.applies_to_service_charge, t.is_active)
             for t in Tax.objects.all()

@@ -28,6 +28,28 @@ def outlet_create(*, name: str, code: str, address: str = "", phone: str = "") -
     return Outlet.objects.create(name=name, code=code, address=address.strip(), phone=phone.strip())
 
 
+@transaction.atomic
+def outlet_update(
+    *, actor: User, outlet: Outlet, name: str, address: str = "", phone: str = "", send_to_kitchen_on_pay: bool
+) -> Outlet:
+    """Change an outlet's details and how its tills work; audited. The code stays (receipts and reports use it)."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(
+            "outlet.invalid", _("The outlet needs fixing."), fields={"name": [_("An outlet needs a name.")]}
+        )
+    outlet = Outlet.objects.select_for_update().get(pk=outlet.pk)
+    new = {"name": name, "address": address.strip(), "phone": phone.strip(),
+           "send_to_kitchen_on_pay": send_to_kitchen_on_pay}  # fmt: skip
+    changes = {k: [str(getattr(outlet, k)), str(v)] for k, v in new.items() if getattr(outlet, k) != v}
+    for k, v in new.items():
+        setattr(outlet, k, v)
+    outlet.save()
+    if changes:
+        audit_record(action="outlet.update", actor=actor, target=outlet.code, data=changes)
+    return outlet
+
+
 def _tax_service_conflict(*, inclusive: bool, applies_to_service_charge: bool, service_charge_rate: Decimal) -> bool:
     """An inclusive tax cannot also be charged on a service charge that is added on top of prices."""
     return inclusive and applies_to_service_charge and service_charge_rate > 0

@@ -43,10 +43,16 @@ def _stations_for(outlet_id: int) -> list[Station]:
 
 @transaction.atomic
 def tickets_create(
-    *, order: SentOrder, lines: list[KitchenLine], is_addon: bool = False, is_rush: bool = False
+    *,
+    order: SentOrder,
+    lines: list[KitchenLine],
+    is_addon: bool = False,
+    is_rush: bool = False,
+    skip_unrouted: bool = False,
 ) -> list[Ticket]:
     """One ticket per station with only that station's lines. A line goes to every station that takes its
-    product or its category; a line no station takes goes to the first station, so nothing is lost. An outlet
+    product or its category; a line no station takes goes to the first station, so nothing is lost (or, with
+    `skip_unrouted`, as when paying sends an order, nowhere: a bottle of water needs no cook). An outlet
     without stations gets no tickets (it works without a kitchen display)."""
     stations = _stations_for(order.outlet_id)
     if not stations or not lines:
@@ -59,7 +65,7 @@ def tickets_create(
             if any(p.pk == line.product_id for p in s.products.all())
             or any(c.pk == line.category_id for c in s.categories.all())
         ]
-        for station in targets or stations[:1]:
+        for station in targets or ([] if skip_unrouted else stations[:1]):
             routed.setdefault(station.pk, []).append(line)
     tickets = []
     for station in stations:

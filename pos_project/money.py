@@ -23,6 +23,8 @@ class Currency:
     symbol_space: bool = True
     # Notes and coins a drawer is counted in at close, largest first, in minor units.
     denominations: tuple[int, ...] = ()
+    # The smallest banknote: the payment screen's quick-cash buttons offer the notes from it up.
+    smallest_note: int = 0
 
 
 _USD_NOTES = (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1)
@@ -30,15 +32,17 @@ CURRENCIES: dict[str, Currency] = {
     c.code: c
     for c in (
         Currency("IDR", 0, "Rp", ".", ",",
-                 denominations=(100000, 50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100)),
-        Currency("USD", 2, "$", ",", ".", symbol_space=False, denominations=_USD_NOTES),
+                 denominations=(100000, 50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100), smallest_note=1000),
+        Currency("USD", 2, "$", ",", ".", symbol_space=False, denominations=_USD_NOTES, smallest_note=100),
         Currency("EUR", 2, "€", ".", ",",
-                 denominations=(50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1)),
+                 denominations=(50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1),
+                 smallest_note=500),
         Currency("SGD", 2, "S$", ",", ".", symbol_space=False,
-                 denominations=(10000, 5000, 1000, 500, 200, 100, 50, 20, 10, 5)),
-        Currency("MYR", 2, "RM", ",", ".", denominations=(10000, 5000, 2000, 1000, 500, 100, 50, 20, 10, 5)),
+                 denominations=(10000, 5000, 1000, 500, 200, 100, 50, 20, 10, 5), smallest_note=200),
+        Currency("MYR", 2, "RM", ",", ".", denominations=(10000, 5000, 2000, 1000, 500, 100, 50, 20, 10, 5),
+                 smallest_note=100),
         Currency("JPY", 0, "¥", ",", ".", symbol_space=False,
-                 denominations=(10000, 5000, 1000, 500, 100, 50, 10, 5, 1)),
+                 denominations=(10000, 5000, 1000, 500, 100, 50, 10, 5, 1), smallest_note=1000),
     )
 }  # fmt: skip
 
@@ -113,6 +117,22 @@ def format_money(amount_minor: int, currency_code: str, *, symbol: bool = True) 
     if symbol:
         text = f"{cur.symbol}{' ' if cur.symbol_space else ''}{text}"
     return f"-{text}" if negative else text
+
+
+def cash_notes(currency_code: str) -> tuple[int, ...]:
+    """The currency's banknotes, smallest first, in minor units (Rp 1.000 … Rp 100.000)."""
+    cur = currency(currency_code)
+    return tuple(sorted(d for d in cur.denominations if cur.smallest_note and d >= cur.smallest_note))
+
+
+def quick_cash(due_minor: int, notes: tuple[int, ...], *, limit: int = 3) -> list[int]:
+    """What a customer is likely to hand over for `due_minor`: the next round amounts in the larger notes
+    (from five of the smallest note up), e.g. Rp 72.270 -> 75.000, 80.000, 100.000. Sent with every order the
+    till shows (sales/views/till.py order_json), so the script only draws them."""
+    if due_minor <= 0 or not notes:
+        return []
+    amounts = sorted({-(-due_minor // n) * n for n in notes if n >= 5 * notes[0]} - {due_minor})
+    return amounts[:limit]
 
 
 def currency_format(currency_code: str) -> dict:

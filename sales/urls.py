@@ -16,6 +16,7 @@ urlpatterns = [
     path("till/ready/", till.till_ready, name="till_ready"),
     path("till/orders/<int:pk>/served/", till.till_served, name="till_served"),
     path("till/orders/<int:pk>/rush/", till.till_rush, name="till_rush"),
+    path("till/orders/<int:pk>/send/", till.till_send, name="till_send"),
     path("till/tables/", floor.till_tables, name="till_tables"),
     path("till/orders/<int:pk>/table/", floor.till_move_table, name="till_move_table"),
     path("backoffice/floor/", floor.floor_admin, name="floor_admin"),

@@ -112,3 +112,79 @@ def test_inside_a_transaction_settings_come_from_the_database_and_are_not_cached
         assert "ROLLED" in [t.code for t in tenant_settings().taxes]
         cached = cache.get("tenant_settings:v1")
         assert cached is None or "ROLLED" not in [t.code for t in cached["taxes"]]
+
+
+def _sales_form(**changes):
+    form = {"service_charge_rate": "0", "cash_rounding_unit": "1", "cash_rounding_mode": "nearest",
+            "discount_limit_percent": "10", "receipt_footer": "Kept", "idle_lock_minutes": "0",
+            "tips_enabled": "on", "tip_percentages": "5,10,15"}  # fmt: skip
+    return {**form, **changes}
+
+
+def test_owner_sets_the_tip_presets_the_payment_screen_offers(tenant):
+    owner = tenant.client(Role.ADMIN_TENANT)
+    assert owner.post("/backoffice/settings/sales/", _sales_form(tip_percentages=" 10%, 15 ,20")).status_code == 302
+    with tenant_context(tenant.tenant):
+        from business.selectors import tenant_settings
+
+        assert tenant_settings().tip_percentages == (10, 15, 20) and tenant_settings().tips_enabled
+    till = tenant.client(Role.CASHIER).get("/till/")
+    assert till.status_code in (200, 302)
+
+
+def test_bad_tip_presets_are_refused_and_the_form_keeps_them(tenant):
+    owner = tenant.client(Role.ADMIN_TENANT)
+    response = owner.post("/backoffice/settings/sales/", _sales_form(tip_percentages="5, ten, 150"))
+    assert response.status_code == 400
+    assert "whole percentage from 1 to 100" in response.content.decode() and "5, ten, 150" in response.content.decode()
+    with tenant_context(tenant.tenant):
+        assert SalesSettings.objects.get(pk=1).tip_percentages == "5,10,15"  # the default: nothing saved
+
+
+def test_owner_turns_off_sending_to_the_kitchen_on_pay_and_it_is_audited(tenant, django_assert_max_num_queries):
+    with tenant_context(tenant.tenant):
+        from business.models import Outlet
+
+        outlet = Outlet.objects.get(code="MAIN")
+    owner = tenant.client(Role.ADMIN_TENANT)
+    page = owner.get(f"/backoffice/settings/outlets/{outlet.pk}/")
+    assert page.status_code == 200 and "Paying sends the order to the kitchen" in page.content.decode()
+    with django_assert_max_num_queries(14):
+        response = owner.post(f"/backoffice/settings/outlets/{outlet.pk}/", {"name": "Main shop", "phone": "0361"})
+    assert response.status_code == 302
+    with tenant_context(tenant.tenant):
+        outlet.refresh_from_db()
+        assert (outlet.name, outlet.send_to_kitchen_on_pay) == ("Main shop", False)
+        assert AuditEntry.objects.get(action="outlet.update").data["send_to_kitchen_on_pay"] == ["True", "False"]
+
+
+def test_a_cashier_or_another_tenant_cannot_change_an_outlet(tenant, other_tenant):
+    with tenant_context(tenant.tenant):
+        from business.models import Outlet
+
+        outlet = Outlet.objects.get(code="MAIN")
+    assert (
+        tenant.client(Role.CASHIER).post(f"/backoffice/settings/outlets/{outlet.pk}/", {"name": "X"}).status_code == 403
+    )
+    with tenant_context(other_tenant.tenant):
+        from business.models import Outlet
+
+        missing = (Outlet.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    assert (
+        other_tenant.client(Role.ADMIN_TENANT)
+        .post(f"/backoffice/settings/outlets/{missing}/", {"name": "X"})
+        .status_code
+        == 404
+    )
+    with tenant_context(tenant.tenant):
+        outlet.refresh_from_db()
+        assert outlet.name != "X" and outlet.send_to_kitchen_on_pay
+
+
+def test_an_outlet_needs_a_name(tenant):
+    with tenant_context(tenant.tenant):
+        from business.models import Outlet
+
+        outlet = Outlet.objects.get(code="MAIN")
+    response = tenant.client(Role.ADMIN_TENANT).post(f"/backoffice/settings/outlets/{outlet.pk}/", {"name": " "})
+    assert response.status_code == 400

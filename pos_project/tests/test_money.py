@@ -81,3 +81,20 @@ def test_parse_amount(text, currency, minor):
 def test_parse_amount_refuses_bad_input_clearly(text, currency, message):
     with pytest.raises(MoneyError, match=message):
         parse_amount(text, currency)
+
+
+@pytest.mark.parametrize(
+    ("due", "currency", "offered"),
+    [
+        (72_270, "IDR", [75_000, 80_000, 100_000]),
+        (27_000, "IDR", [30_000, 40_000, 50_000]),
+        (3_000, "IDR", [5_000, 10_000, 20_000]),
+        (100_000, "IDR", []),  # a Rp 100.000 note is the exact amount
+        (727, "USD", [1_000, 2_000, 5_000]),
+        (0, "IDR", []),
+    ],
+)
+def test_quick_cash_offers_the_next_round_amounts_in_the_larger_notes(due, currency, offered):
+    from pos_project.money import cash_notes, quick_cash
+
+    assert quick_cash(due, cash_notes(currency)) == offered

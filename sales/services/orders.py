@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.access import can
 from accounts.models import User
 from accounts.services import audit_record
-from business.selectors import TaxSetting, TenantSettings, tenant_settings
+from business.selectors import TaxSetting, TenantSettings, outlet_sends_on_pay, tenant_settings
 from catalog.selectors import LineChoice, ResolvedLine, catalog_lines_resolve, product_category_ids
-from core.idempotency import idempotent_write
+from core.idempotency import idempotency_claim, idempotent_write
 from inventory.services.stock import SoldLine, stock_consume_for_sale, stock_usage_for_sale
 from kitchen.services import KitchenLine, SentOrder, tickets_create, tickets_handed_over, tickets_rush
 from pos_project.errors import CONFLICT, ServiceError
@@ -321,6 +321,7 @@ def order_submit(
             table_label=table_label.strip()[:20],
             table=table,
             sent_to_kitchen_at=timezone.now() if send_to_kitchen else None,
+            is_rush=rush,
             customer_name=customer_name.strip()[:80],
             created_by=user,
             currency=totals.currency,
@@ -430,14 +431,67 @@ def payment_add(
             reference=reference.strip()[:100],
             created_by=user,
         )
-        order.paid_minor += amount_minor
-        if order.paid_minor == order.total_minor:
-            order_transition(order, "pay", actor=user, also=("paid_minor",))
-        else:
-            order.save(update_fields=["paid_minor", "updated_at"])
+        order_payment_apply(order, amount_minor=amount_minor, actor=user)
         return payment
 
     return idempotent_write(key=idempotency_key, action="payment.add", request=request, model=Payment, write=write)
+
+
+def cash_due_for(amount_minor: int) -> int:
+    """What a customer settling `amount_minor` in cash hands over, after the business's cash rounding."""
+    return cash_due(amount_minor, pricing_settings_for(tenant_settings(), ()))[0]
+
+
+def order_payment_apply(order: Order, *, amount_minor: int, actor: User | None) -> None:
+    """Count a taken payment on its (locked) order, in the payment's transaction: the order is paid when nothing
+    is owed, and the kitchen gets what it has not had yet (a takeaway paid at once), unless the outlet has no
+    kitchen (`Outlet.send_to_kitchen_on_pay`). Every way of paying (cash, card, a captured QR) comes here."""
+    order.paid_minor += amount_minor
+    if order.paid_minor == order.total_minor:
+        order_transition(order, "pay", actor=actor, also=("paid_minor",))
+    else:
+        order.save(update_fields=["paid_minor", "updated_at"])
+    if order.sent_to_kitchen_at is None and outlet_sends_on_pay(order.outlet_id):
+        _send_unsent(order, skip_unrouted=True)
+
+
+def _send_unsent(order: Order, *, skip_unrouted: bool) -> bool:
+    """Send a (locked) order the kitchen has never had, whole. Marked sent only if a station took something:
+    an order of shelf items makes no ticket and stays off the kitchen's and the ready strip's lists."""
+    lines = list(order.lines.filter(is_voided=False).order_by("position"))
+    tickets = _send_to_kitchen(order, lines, is_addon=False, is_rush=order.is_rush, categories={},
+                               skip_unrouted=skip_unrouted)  # fmt: skip
+    if not tickets:
+        return False
+    order.sent_to_kitchen_at = timezone.now()
+    Order.objects.filter(pk=order.pk).update(sent_to_kitchen_at=order.sent_to_kitchen_at)
+    return True
+
+
+def order_send(*, order: Order, user: User, idempotency_key: str) -> Order:
+    """Send an order already made (a tab kept without sending, or an order whose first answer the till never
+    got) to the kitchen. Keyed like every till write; an order the kitchen already has is returned as it is, so
+    the till reads `sent` from the answer rather than assuming it."""
+    request = {"order": order.pk, "user": user.pk}
+
+    def write() -> Order:
+        locked = order_lock(order.pk)
+        if locked.status != Order.Status.OPEN and locked.status != Order.Status.PAID:
+            raise ServiceError(
+                "order.not_open",
+                _("Order #%(number)s is %(status)s; it cannot go to the kitchen.")
+                % {"number": locked.number, "status": locked.get_status_display().lower()},
+                status=CONFLICT,
+            )
+        if locked.sent_to_kitchen_at is None:
+            _send_unsent(locked, skip_unrouted=False)
+            if locked.sent_to_kitchen_at is None:  # no station at this outlet: nothing to make, nothing waits
+                locked.sent_to_kitchen_at = timezone.now()
+                Order.objects.filter(pk=locked.pk).update(sent_to_kitchen_at=locked.sent_to_kitchen_at)
+            audit_record(action="order.send", actor=user, target=f"order {locked.number}")
+        return locked
+
+    return idempotent_write(key=idempotency_key, action="order.send", request=request, model=Order, write=write)
 
 
 def _stock_usages(priced: list[_PricedLine]) -> list[dict[str, str]]:
@@ -473,14 +527,20 @@ def _categories_of(priced: list[_PricedLine]) -> dict[int, int]:
 
 
 def _send_to_kitchen(
-    order: Order, lines: list[OrderLine], *, is_addon: bool, is_rush: bool = False, categories: dict[int, int]
-) -> None:
+    order: Order,
+    lines: list[OrderLine],
+    *,
+    is_addon: bool,
+    is_rush: bool = False,
+    categories: dict[int, int],
+    skip_unrouted: bool = False,
+) -> list:
     """Tell the kitchen (its service, in this transaction) which lines to prepare. `categories` maps the
     products just priced to their category; others (lines already on a tab) are looked up in one query."""
     missing = {line.product_id for line in lines if line.product_id is not None} - categories.keys()
     categories = {**categories, **product_category_ids(product_ids=missing)}
 
-    tickets_create(
+    return tickets_create(
         order=SentOrder(
             outlet_id=order.outlet_id,
             order_id=order.pk,
@@ -503,6 +563,7 @@ def _send_to_kitchen(
         ],
         is_addon=is_addon,
         is_rush=is_rush,
+        skip_unrouted=skip_unrouted,
     )
 
 
@@ -682,8 +743,9 @@ def order_add_lines(
     return idempotent_write(key=idempotency_key, action="order.add_lines", request=request, model=Order, write=write)
 
 
-def order_rush(*, order: Order) -> int:
-    """Ask the kitchen for a sent order first; returns how many of its tickets moved to the front."""
+def order_rush(*, order: Order, idempotency_key: str = "") -> int:
+    """Ask the kitchen for a sent order first; returns how many of its tickets moved to the front (a retry with
+    the key of a rush already made moves nothing again and answers 0; the till replays the first answer)."""
     if order.status != Order.Status.OPEN and order.served_at is not None:
         raise ServiceError(
             "order.handed_over",
@@ -696,7 +758,17 @@ def order_rush(*, order: Order) -> int:
             _("Order #%(number)s has not been sent to the kitchen yet.") % {"number": order.number},
             status=CONFLICT,
         )
-    return tickets_rush(outlet_id=order.outlet_id, order_id=order.pk)
+    with transaction.atomic():
+        once = None
+        if idempotency_key.strip():
+            once = idempotency_claim(key=idempotency_key, action="order.rush", request={"order": order.pk})
+            if once.replayed:
+                return 0
+        Order.objects.filter(pk=order.pk).update(is_rush=True)
+        moved = tickets_rush(outlet_id=order.outlet_id, order_id=order.pk)
+        if once is not None:
+            once.remember(order)
+        return moved
 
 
 @transaction.atomic

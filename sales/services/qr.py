@@ -18,7 +18,8 @@ from pos_project.errors import CONFLICT, NOT_FOUND, ServiceError
 from ..lock_objects import order_lock, payment_lock, payments_lock
 from ..models import Order, Payment
 from ..providers import ProviderError, get_provider
-from ..transitions import order_transition, payment_transition
+from ..transitions import payment_transition
+from .orders import order_payment_apply
 
 
 def qr_payment_start(*, order: Order, user: User, amount_minor: int, idempotency_key: str) -> Payment:
@@ -119,11 +120,7 @@ def qr_payment_callback(*, body: bytes, signature: str) -> Payment:
             # The money was taken, but the order no longer takes it: flag it to be given back.
             return payment_transition(payment, "refund_due", actor=None, data={"order_status": order.status})
         payment_transition(payment, "capture", actor=None)
-        order.paid_minor += payment.amount_minor
-        if order.paid_minor == order.total_minor:
-            order_transition(order, "pay", actor=None, also=("paid_minor",))
-        else:
-            order.save(update_fields=["paid_minor", "updated_at"])
+        order_payment_apply(order, amount_minor=payment.amount_minor, actor=None)
     return payment
 
 

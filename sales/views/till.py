@@ -36,16 +36,19 @@ from catalog.services import product_sold_out_set
 from core.idempotency import idempotent_response
 from kitchen.live import READY, live_etag, live_shared, live_version
 from pos_project.errors import ServiceError, bad_request, error_response
+from pos_project.money import cash_notes, quick_cash
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
 from sales.selectors import order_open_tabs, orders_ready_to_hand_over, shift_open_on_register
 from sales.services.orders import (
     LineRequest,
+    cash_due_for,
     order_add_lines,
     order_mark_served,
     order_preview,
     order_rush,
+    order_send,
     order_submit,
     payment_add,
 )
@@ -295,15 +298,22 @@ def till_preview(request: HttpRequest) -> JsonResponse:
 
 
 def order_json(order: Order) -> dict:
+    """An order as the till's script reads it: `sent` and `balance_minor` are what the server did, which the
+    till shows instead of what it asked for. `quick_cash` holds the amounts the payment screen offers."""
+    due = cash_due_for(order.balance_minor) if order.balance_minor > 0 else 0
     return {
         "sent": order.sent_to_kitchen_at is not None,
         "id": order.pk,
         "uid": str(order.uid),
         "number": order.number,
         "status": order.status,
+        "version": order.version,
+        "table_label": order.table_label,
         "total_minor": order.total_minor,
         "paid_minor": order.paid_minor,
         "balance_minor": order.balance_minor,
+        "cash_due_minor": due,
+        "quick_cash": quick_cash(due, cash_notes(order.currency)),
     }
 
 
@@ -422,7 +432,6 @@ def till_tabs(request: HttpRequest) -> JsonResponse:
     tabs = [
         {
             **order_json(o),
-            "version": o.version,
             "table_label": o.table_label,
             "customer_name": o.customer_name,
             "age_minutes": int((now - o.created_at).total_seconds() // 60),
@@ -455,7 +464,7 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
         return _bad(exc)
     except ValidationError as exc:
         return error_response(exc)
-    return _keyed(cart["idempotency_key"], 200, {**order_json(order), "version": order.version})
+    return _keyed(cart["idempotency_key"], 200, order_json(order))
 
 
 @require_GET
@@ -498,11 +507,35 @@ def till_rush(request: HttpRequest, pk: int) -> JsonResponse:
     """Ask the kitchen for a sent tab first."""
     shift = current_shift(request)
     order = get_object_or_404(Order.objects.filter(outlet_id=shift.outlet_id if shift else 0), pk=pk)
+    key = _body_key(request)
     try:
-        moved = order_rush(order=order)
+        moved = order_rush(order=order, idempotency_key=key)
     except ValidationError as exc:
         return error_response(exc)
-    return JsonResponse({"id": order.pk, "rushed": moved})
+    body = {"id": order.pk, "rushed": moved}
+    return _keyed(key, 200, body) if key else JsonResponse(body)
+
+
+def _body_key(request: HttpRequest) -> str:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ""
+    return str(data.get("idempotency_key") or "") if isinstance(data, dict) else ""
+
+
+@require_POST
+@capability_required("till.use")
+def till_send(request: HttpRequest, pk: int) -> JsonResponse:
+    """Send an order already made to the kitchen (a tab kept unsent, or the order of a submission whose answer
+    was lost). The answer's `sent` says what the server did; the till shows "Sent" only when it is true."""
+    order = _order_for_till(request, pk)
+    key = _body_key(request)
+    try:
+        order = order_send(order=order, user=request.user, idempotency_key=key)
+    except ValidationError as exc:
+        return error_response(exc)
+    return _keyed(key, 200, order_json(order))
 
 
 @require_GET
