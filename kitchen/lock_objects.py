@@ -1,4 +1,5 @@
-"""Row locks of the kitchen (after the till's in the one order, docs/adr/0007): a ticket, then its lines."""
+"""Row locks of the kitchen (after the till's in the one order, docs/adr/0007): a ticket (or an order's tickets, in
+key order), then its lines."""
 
 from .models import Ticket, TicketLine
 
@@ -9,3 +10,12 @@ def ticket_lock(ticket_id: int) -> Ticket:
 
 def ticket_line_lock(line_id: int) -> TicketLine:
     return TicketLine.objects.select_for_update(of=("self",)).get(pk=line_id)
+
+
+def order_tickets_lock(*, outlet_id: int, order_id: int) -> list[Ticket]:
+    """Every ticket of one order at an outlet, in key order (two callers never wait on each other crosswise)."""
+    return list(
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(order_id=order_id, station__outlet_id=outlet_id)
+        .order_by("pk")
+    )

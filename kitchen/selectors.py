@@ -41,14 +41,36 @@ def display_version(*, outlet_id: int, station_id: int | None = None) -> str:
 
 
 def orders_ready(*, outlet_id: int, order_ids: list[int] | None = None) -> list[int]:
-    """Orders whose every ticket is bumped (all stations done): ready to hand over. One query."""
+    """Orders whose every ticket is bumped (all stations done) and not yet handed over: ready to hand over. One
+    query. Handed over at the expo (`order_hand_over`) counts at once, before sales hears of it (the outbox)."""
     rows = Ticket.objects.filter(station__outlet_id=outlet_id)
     if order_ids is not None:
         rows = rows.filter(order_id__in=order_ids)
     rows = rows.values("order_id").annotate(
-        open=Count("pk", filter=models.Q(status=Ticket.Status.NEW)), total=Count("pk")
+        open=Count("pk", filter=models.Q(status=Ticket.Status.NEW)),
+        waiting=Count("pk", filter=models.Q(handed_over_at__isnull=True)),
     )
-    return [row["order_id"] for row in rows if row["open"] == 0 and row["total"] > 0]
+    return [row["order_id"] for row in rows if row["open"] == 0 and row["waiting"] > 0]
+
+
+@dataclass(frozen=True)
+class AllDay:
+    """One item of the all-day counts: how many are still to make across the open tickets shown."""
+
+    name: str
+    quantity: int
+
+
+def all_day_counts(tickets: list[Ticket]) -> list[AllDay]:
+    """How many of each item are still to make across `tickets` (a display's open tickets, lines prefetched),
+    most first: lines struck out (VOID) or ticked made do not count. Counted from the rows the display has
+    already read, so it costs no query; it is rendered in the shared tickets partial (one render per version)."""
+    counts: dict[str, int] = {}
+    for ticket in tickets:
+        for line in ticket.lines.all():
+            if not (line.is_voided or line.is_done):
+                counts[line.name] = counts.get(line.name, 0) + line.quantity
+    return [AllDay(name, quantity) for name, quantity in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 @dataclass

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from pos_project.errors import CONFLICT, ServiceError
+from core.outbox import event_emit
+from pos_project.errors import CONFLICT, NOT_FOUND, ServiceError
 
 from .live import KITCHEN, READY, live_changed, live_changed_if
-from .lock_objects import ticket_line_lock, ticket_lock
+from .lock_objects import order_tickets_lock, ticket_line_lock, ticket_lock
 from .models import Station, Ticket, TicketLine
 from .transitions import ticket_transition
 
@@ -180,6 +181,32 @@ def tickets_handed_over(*, outlet_id: int, order_id: int) -> int:
     )
     if handed:
         live_changed(outlet_id, KITCHEN, READY)
+    return handed
+
+
+HANDED_OVER = "kitchen.handed_over"  # outbox event: the expo handed an order over; sales marks it served
+
+
+@transaction.atomic
+def order_hand_over(*, outlet_id: int, order_id: int) -> int:
+    """*Handed over* at the expo: the order left the pass. It leaves the expo and the tills' ready strip at once
+    (`orders_ready` counts only tickets not handed over), and sales hears of it through the outbox
+    (`kitchen.handed_over`, sales/subscribers.py) to mark the order served, as the till's own *Handed over*
+    does: kitchen never imports sales (docs/architecture.md). Handing over twice changes nothing the second
+    time; an order a station is still making is refused."""
+    tickets = order_tickets_lock(outlet_id=outlet_id, order_id=order_id)
+    if not tickets:
+        raise ServiceError("kitchen.order_not_found", _("There is no such order at the pass."), status=NOT_FOUND)
+    if any(t.status == Ticket.Status.NEW for t in tickets):
+        raise ServiceError(
+            "kitchen.order_not_ready",
+            _("Order #%(number)s is not ready yet: a station is still making it.")
+            % {"number": tickets[0].order_number},
+            status=CONFLICT,
+        )
+    handed = tickets_handed_over(outlet_id=outlet_id, order_id=order_id)
+    if handed:
+        event_emit(HANDED_OVER, {"order": order_id, "outlet": outlet_id})
     return handed
 
 

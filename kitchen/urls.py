@@ -9,6 +9,7 @@ urlpatterns = [
     path("kitchen/poll/", views.display_poll, name="poll"),
     path("kitchen/expo/", views.expo, name="expo"),
     path("kitchen/expo/poll/", views.expo_poll, name="expo_poll"),
+    path("kitchen/expo/orders/<int:pk>/handed-over/", views.expo_hand_over, name="expo_hand_over"),
     path("kitchen/tickets/<int:pk>/bump/", views.bump, name="bump"),
     path("kitchen/tickets/<int:pk>/recall/", views.recall, name="recall"),
     path("kitchen/tickets/<int:pk>/print/", views.ticket_print, name="ticket_print"),

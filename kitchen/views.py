@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -11,11 +11,13 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required
 from business.models import Outlet
 from business.selectors import outlet_default, outlet_list
+from pos_project.errors import NOT_FOUND, ServiceError
 
 from . import services
 from .live import KITCHEN, live_etag, live_shared, live_version
 from .models import Station, Ticket, TicketLine
 from .selectors import (
+    all_day_counts,
     display_version,
     expo_orders,
     expo_version,
@@ -53,7 +55,8 @@ def _context(outlet, station: Station | None) -> dict:
     station_id = station.pk if station else None
     tickets = list(tickets_open(outlet_id=outlet.pk, station_id=station_id)) if outlet else []
     recent = list(tickets_recently_bumped(outlet_id=outlet.pk, station_id=station_id)) if outlet else []
-    return {"outlet": outlet, "station": station, "tickets": tickets, "recent": recent}
+    all_day = all_day_counts(tickets)  # from the rows just read: no query of its own
+    return {"outlet": outlet, "station": station, "tickets": tickets, "recent": recent, "all_day": all_day}
 
 
 def _tickets_partial(request: HttpRequest, outlet=None, station: Station | None = None) -> HttpResponse:
@@ -167,6 +170,25 @@ def expo_poll(request: HttpRequest) -> HttpResponse:
         live_etag(KITCHEN, outlet.pk, live) if live else f'"{expo_version(outlet_id=outlet.pk)}"',
         lambda: render(request, "kitchen/_expo.html", {"orders": expo_orders(outlet_id=outlet.pk)}),
     )
+
+
+@require_POST
+@capability_required("kitchen.use")
+def expo_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """*Handed over* at the pass (kitchen.services.order_hand_over): the expo after it, with the ETag of the version
+    it shows, so the expo's next poll is a 304 (as a display's own tap)."""
+    outlet, error = _outlet(request), None
+    try:
+        services.order_hand_over(outlet_id=outlet.pk, order_id=pk)  # the order's id, as tickets keep it
+    except ServiceError as exc:
+        if exc.status == NOT_FOUND:
+            raise Http404 from exc
+        error = exc.summary  # shown above the orders (htmx swaps a 200 only)
+    live = live_version(KITCHEN, outlet.pk)
+    response = render(request, "kitchen/_expo.html", {"orders": expo_orders(outlet_id=outlet.pk), "error": error})
+    if live:
+        response["ETag"], response["Cache-Control"] = live_etag(KITCHEN, outlet.pk, live), "no-cache"
+    return response
 
 
 def _day_bounds(request: HttpRequest) -> tuple[datetime, datetime, str | None]:

@@ -638,12 +638,20 @@
       readyEtag = response.headers.get("ETag");
       const strip = $("ready-strip");
       strip.innerHTML = "";
+      // "Order #3 ready — Table 5" (or the customer's name), and a plain "Handed over" to take it off the strip.
+      const gettext = window.gettext || ((text) => text);
+      const say = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => values[name]);
       data.ready.forEach((o) => {
-        const b = document.createElement("button");
-        b.type = "button"; b.className = "btn btn--ready";
-        b.textContent = "Ready #" + o.number + (o.table_label ? " · " + o.table_label : "") + " — served";
-        b.onclick = async () => { await post(root.dataset.servedUrl.replace("/0/", "/" + o.id + "/"), {}); pollReady(true); };
-        strip.appendChild(b);
+        const item = document.createElement("div"), text = document.createElement("span"), b = document.createElement("button");
+        item.className = "ready-order"; item.dataset.testid = "ready-order";
+        text.dataset.testid = "ready-text";
+        text.textContent = o.table_label ? say(gettext("Order #%(number)s ready — Table %(table)s"), { number: o.number, table: o.table_label })
+          : o.customer_name ? say(gettext("Order #%(number)s ready — %(name)s"), { number: o.number, name: o.customer_name })
+          : say(gettext("Order #%(number)s ready"), { number: o.number });
+        b.type = "button"; b.className = "btn btn--ready"; b.textContent = gettext("Handed over");
+        b.onclick = async () => { b.disabled = true; await post(root.dataset.servedUrl.replace("/0/", "/" + o.id + "/"), {}); pollReady(true); };
+        item.append(text, b);
+        strip.appendChild(item);
       });
       strip.hidden = data.ready.length === 0;
     } catch (e) { /* offline: try again at the next tick */ }
