@@ -39,8 +39,9 @@ def tip_percentages_parse(text: str) -> tuple[int, ...]:
 
 def sales_settings_get() -> "SalesSettings":
     """The tenant's till rules as a row (for the settings form); everyone else reads `tenant_settings()`."""
-    settings, _ = SalesSettings.objects.get_or_create(pk=1)
-
+    settings, created = SalesSettings.objects.get_or_create(pk=1)
+    if created:  # as stored: the fields' Python defaults are ints where the columns are decimals (10, not 10.00)
+        settings.refresh_from_db()
     return settings
 
 
