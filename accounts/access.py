@@ -71,6 +71,11 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "staff.manage": (_("Add staff, change roles, reset passwords and PINs"), frozenset({OWNER})),
     "audit.view": (_("Read the audit log"), frozenset({OWNER})),
     "reports.view": (_("Read sales and shift reports"), _MANAGERS),
+    # Staff switching and the time clock. Owners sign in with their password: a PIN does not open the back office.
+    "pin.sign_in": (_("Sign in by PIN on a registered till"), frozenset({SUPERVISOR, CASHIER, KITCHEN})),
+    "device.register": (_("Register this browser as a till for PIN sign-in"), _MANAGERS),
+    "timeclock.punch": (_("Clock in and out and take breaks with a PIN"), _STAFF),
+    "timesheet.view": (_("Read the timesheet and download it as CSV"), frozenset({OWNER})),
 }
 
 # Where each role lands after signing in, and the layout its pages (and pages shared by several roles) use.
@@ -127,9 +132,13 @@ def roles_with(capability: str) -> frozenset[str]:
     return _roles(capability)
 
 
-def users_with(capability: str) -> QuerySet[User]:
-    """The active people of the current tenant who have a capability (who gets the low-stock e-mail...)."""
-    return User.objects.filter(role__in=roles_with(capability), is_active=True)
+def users_with(capability: str, *more: str) -> QuerySet[User]:
+    """The active people of the current tenant who have a capability (who gets the low-stock e-mail...), and
+    each of `more` too (who can approve a refund: "approval.give" and "order.refund")."""
+    roles = roles_with(capability)
+    for other in more:
+        roles = roles & roles_with(other)
+    return User.objects.filter(role__in=roles, is_active=True)
 
 
 # The roles a business's staff can have (platform super admins live in the public schema only).

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -20,9 +22,12 @@ class User(AbstractUser):
     """
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CASHIER)
-    # A short numeric PIN (hashed like a password) with which a supervisor approves voids, refunds and big
-    # discounts at a till someone else is signed in to.
+    # A short numeric PIN, hashed like a password: staff sign in with it on a registered till and clock in and
+    # out; supervisors also approve voids, refunds and big discounts with it at a till someone else is using.
     pin_hash = models.CharField(max_length=128, blank=True)
+    # Wrong PINs in a row (a right one resets it); the fifth locks the PIN until the owner unlocks it.
+    pin_failures = models.PositiveSmallIntegerField(default=0)
+    pin_locked_at = models.DateTimeField(null=True, blank=True)
     must_change_password = models.BooleanField(
         default=False,
         help_text=_("Set for one-time passwords: the user must choose a new one at next login."),
@@ -58,3 +63,22 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.action} {self.target}"
+
+
+class TillDevice(models.Model):
+    """A browser that a supervisor or owner registered as one of the business's tills: on it, staff sign in and
+    clock in by PIN. The browser keeps a signed cookie naming `uid`; removing the row ends that."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=60)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="+")  # fmt: skip
+    registered_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

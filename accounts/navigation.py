@@ -53,6 +53,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("inventory:stock_list", _("Stock"), "stock.view", active=("inventory:*",)),
         NavItem("inventory:adjustment_approvals", _("Stock approvals"), "stock.approve"),
         NavItem("kitchen:metrics", _("Kitchen metrics"), "kitchen.metrics", active=("kitchen:metrics",)),
+        NavItem("accounts:device", _("Register this till"), "device.register", active=("accounts:device",)),
         NavItem("backoffice:dashboard", _("Back office"), "backoffice.view"),
     ),
     "backoffice": (
@@ -60,6 +61,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("catalog:product_list", _("Menu & catalog"), "catalog.edit", active=("catalog:*",)),
         NavItem("inventory:stock_list", _("Stock"), "stock.view", active=("inventory:*",)),
         NavItem("accounts:staff_index", _("Staff"), "staff.manage", active=("accounts:staff_*",)),
+        NavItem("timeclock:timesheet", _("Timesheet"), "timesheet.view", active=("timeclock:*",)),
         NavItem("sales:floor_admin", _("Floor plan"), "floor.edit", active=("sales:floor_admin",)),
         NavItem("kitchen:stations", _("Kitchen stations"), "kitchen.setup", active=("kitchen:station*",)),
         NavItem("business:sales_settings", _("Sales settings"), "settings.edit", active=("business:*",)),

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
-from .access import staff_users
-from .models import AuditEntry, User
+from .access import staff_users, users_with
+from .models import AuditEntry, TillDevice, User
 
 
 def staff_list() -> QuerySet[User]:
@@ -10,3 +10,17 @@ def staff_list() -> QuerySet[User]:
 
 def audit_list(*, limit: int = 50) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.all()[:limit]
+
+
+def approvers_with_pin(capability: str) -> QuerySet[User]:
+    """The active people who can lend `capability` at a till and have a PIN to do it with, by name."""
+    return users_with("approval.give", capability).exclude(pin_hash="").order_by("first_name", "username")
+
+
+def pin_people() -> QuerySet[User]:
+    """Who a registered till's lock screen shows as tiles: active staff with a PIN, by name."""
+    return staff_users().filter(is_active=True).exclude(pin_hash="").order_by("first_name", "username")
+
+
+def device_list() -> QuerySet[TillDevice]:
+    return TillDevice.objects.filter(is_active=True).select_related("registered_by")

@@ -1,18 +1,23 @@
 """Staff accounts and the audit trail. Everything here runs in the current (tenant or public) schema."""
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pos_project.errors import FORBIDDEN, ServiceError
 
-from .access import can, is_staff_role, limit_check, staff_users
-from .models import AuditEntry, User
+from .access import can, capability_check, is_staff_role, limit_check, staff_users
+from .backends import user_cache_forget
+from .models import AuditEntry, TillDevice, User
+from .selectors import approvers_with_pin
 
 
 def audit_record(
@@ -132,43 +137,244 @@ def password_change(*, user: User, new_password: str) -> User:
     return user
 
 
+PIN_DIGITS = (4, 6)
+PIN_MAX_FAILURES = 5
+
+
 @transaction.atomic
 def staff_set_pin(*, user: User, pin: str, actor: User) -> User:
-    """Set the approval PIN: 4 to 8 digits, not all the same digit."""
+    """Set a staff member's PIN: 4 to 6 digits, not all the same digit nor a run. A new PIN also lifts a lock."""
     pin = (pin or "").strip()
-    if not pin.isdigit() or not 4 <= len(pin) <= 8:
-        raise ServiceError("staff.pin_invalid", _("The PIN must be 4 to 8 digits."), field="pin")
+    if not pin.isdigit() or not PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]:
+        raise ServiceError(
+            "staff.pin_invalid",
+            _("The PIN must be %(min)d to %(max)d digits.") % {"min": PIN_DIGITS[0], "max": PIN_DIGITS[1]},
+            field="pin",
+        )
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
         raise ServiceError("staff.pin_too_easy", _("That PIN is too easy to guess; choose another."), field="pin")
     user.pin_hash = make_password(pin)
-    user.save(update_fields=["pin_hash"])
+    user.pin_failures, user.pin_locked_at = 0, None
+    user.save(update_fields=["pin_hash", "pin_failures", "pin_locked_at"])
     audit_record(action="staff.set_pin", actor=actor, target=user.username)
     return user
 
 
-def approver_verify(*, username: str, pin: str, capability: str, request: HttpRequest | None = None) -> User:
-    """The supervisor (or owner) lending `capability` (accounts.access.LENT_WITH_PIN) with their PIN; raises a
-    ServiceError (`approval.refused`) otherwise.
+@transaction.atomic
+def staff_pin_unlock(*, user: User, actor: User) -> User:
+    """Lift the lock that five wrong PINs put on a staff member's PIN (the owner, from Back office → Staff)."""
+    user.pin_failures, user.pin_locked_at = 0, None
+    user.save(update_fields=["pin_failures", "pin_locked_at"])
+    audit_record(action="staff.pin_unlock", actor=actor, target=user.username)
+    return user
 
-    Every attempt is audited, granted or not, so approvals can be reviewed later.
-    """
-    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
-    granted = (
-        user is not None
-        and can(user, "approval.give")
-        and can(user, capability)
-        and bool(user.pin_hash)
-        and check_password((pin or "").strip(), user.pin_hash)
+
+def _pin_locked_error(user: User) -> ServiceError:
+    return ServiceError(
+        "pin.locked",
+        _("%(name)s's PIN is locked after %(max)d wrong tries: the owner unlocks it in Back office → Staff.")
+        % {"name": user, "max": PIN_MAX_FAILURES},
+        field="pin",
+        status=FORBIDDEN,
     )
+
+
+def _pin_not_set_error(user: User) -> ServiceError:
+    return ServiceError(
+        "pin.not_set",
+        _("%(name)s has no PIN yet: set one in Back office → Staff.") % {"name": user},
+        field="pin",
+        status=FORBIDDEN,
+    )
+
+
+def pin_check(*, user: User, pin: str, purpose: str, request: HttpRequest | None = None) -> None:
+    """Check `user`'s PIN with one hash (never one per person), counting wrong tries: the fifth in a row locks
+    the PIN until the owner unlocks it (`staff_pin_unlock`); a right PIN resets the count.
+
+    A try is claimed before the hash is checked, with one conditional UPDATE, so guesses sent in parallel
+    cannot get past the limit either. Wrong PINs and locks are audited (`purpose` says what the PIN was for).
+    """
+    table = User._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET pin_failures = pin_failures + 1 "  # noqa: S608 - the table name is ours
+            "WHERE id = %s AND pin_hash <> '' AND pin_locked_at IS NULL AND pin_failures < %s "
+            "RETURNING pin_failures, pin_hash",
+            [user.pk, PIN_MAX_FAILURES],
+        )
+        row = cursor.fetchone()
+    if row is None:  # no PIN, or a locked one (one more query, on refusals only)
+        has_pin = User.objects.filter(pk=user.pk).exclude(pin_hash="").exists()
+        raise _pin_locked_error(user) if has_pin else _pin_not_set_error(user)
+    failures, pin_hash = row
+    if check_password((pin or "").strip(), pin_hash):
+        User.objects.filter(pk=user.pk).update(pin_failures=0)
+        user_cache_forget(user.pk)
+        return
+    with transaction.atomic():
+        locked = failures >= PIN_MAX_FAILURES and bool(
+            User.objects.filter(pk=user.pk, pin_locked_at__isnull=True).update(pin_locked_at=timezone.now())
+        )
+        audit_record(action="auth.pin_locked" if locked else "auth.pin_failed", target=user.username,
+                     data={"for": purpose, "failures": failures}, request=request)  # fmt: skip
+    user_cache_forget(user.pk)
+    if locked:
+        raise _pin_locked_error(user)
+    left = PIN_MAX_FAILURES - failures
+    raise ServiceError(
+        "pin.wrong",
+        ngettext(
+            "Wrong PIN. %(left)d try left before it locks.", "Wrong PIN. %(left)d tries left before it locks.", left
+        )
+        % {"left": left},  # fmt: skip
+        field="pin",
+        status=FORBIDDEN,
+    )
+
+
+def pin_person_verify(*, user_id: int | None, pin: str, capability: str, request: HttpRequest | None = None) -> User:
+    """The staff member who chose their tile on a registered till and typed their PIN, if they may do
+    `capability` that way (sign in: `pin.sign_in`; the time clock: `timeclock.punch`)."""
+    user = staff_users().filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        raise ServiceError("pin.person_unknown", _("Tap your name first."), field="user")
+    if not can(user, capability):
+        message = (
+            _("%(name)s signs in with a password.")
+            if capability == "pin.sign_in"
+            else _("%(name)s cannot do that with a PIN.")
+        )
+        raise ServiceError("pin.not_allowed", message % {"name": user}, field="user", status=FORBIDDEN)
+    pin_check(user=user, pin=pin, purpose=capability, request=request)
+    return user
+
+
+# --- Registered tills ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def device_register(*, name: str, actor: User) -> TillDevice:
+    """Register a browser as one of the business's tills (accounts/devices.py sets its cookie)."""
+    capability_check(actor, "device.register")
+    name = (name or "").strip()[:60]
+    if not name:
+        raise ServiceError("device.name_missing", _("Name this till, e.g. “Counter 1”."), field="name")
+    device = TillDevice.objects.create(name=name, registered_by=actor)
+    audit_record(action="device.register", actor=actor, target=name, data={"device": device.pk})
+    return device
+
+
+@transaction.atomic
+def device_remove(*, device: TillDevice, actor: User) -> TillDevice:
+    """Stop a browser being a till: its cookie names a device that no longer signs anyone in by PIN."""
+    device.is_active = False
+    device.save(update_fields=["is_active"])
+    audit_record(action="device.remove", actor=actor, target=device.name, data={"device": device.pk})
+    return device
+
+
+def device_used(*, device: TillDevice) -> None:
+    TillDevice.objects.filter(pk=device.pk).update(last_used_at=timezone.now())
+
+
+# --- Supervisor approval at a till ------------------------------------------------------------------------------
+
+
+def _approval_audit(*, granted: bool, user: User | None, target: str, capability: str, request, **data) -> None:
     audit_record(
         action="approval.granted" if granted else "approval.refused",
         actor=user if granted else None,
-        target=(username or "")[:150],
-        data={"for": capability},
+        target=target[:150],
+        data={"for": capability, **data},
         request=request,
     )
-    if not granted:
-        raise ServiceError(
-            "approval.refused", _("Approval refused: a supervisor's username and PIN are needed."), status=FORBIDDEN
-        )
+
+
+def approver_verify(
+    *,
+    pin: str,
+    capability: str,
+    approver_id: int | None = None,
+    username: str = "",
+    request: HttpRequest | None = None,
+) -> User:
+    """The supervisor (or owner) lending `capability` (accounts.access.LENT_WITH_PIN) with their PIN; raises a
+    ServiceError that says what is wrong otherwise.
+
+    The approver is identified first (picked from the till's list: `approver_id`; or by `username`; or, when
+    only one person can approve, that person), then one hash is checked: never the PIN against every
+    supervisor. Every attempt is audited, granted or not, so approvals can be reviewed later.
+    """
+    target = username or (str(approver_id) if approver_id else "")
+    try:
+        user = _approver_identify(approver_id=approver_id, username=username, capability=capability)
+        target = user.username
+        if not user.pin_hash:
+            raise _no_approver_error() if not approvers_with_pin(capability).exists() else _pin_not_set_error(user)
+        pin_check(user=user, pin=pin, purpose=capability, request=request)
+    except ServiceError as refused:
+        _approval_audit(granted=False, user=None, target=target, capability=capability, request=request,
+                        reason=refused.code)  # fmt: skip
+        raise
+    _approval_audit(granted=True, user=user, target=target, capability=capability, request=request)
     return user
+
+
+def _no_approver_error() -> ServiceError:
+    return ServiceError(
+        "approval.no_approver", _("No supervisor has a PIN yet: set one in Back office → Staff."), status=FORBIDDEN
+    )
+
+
+def _approver_identify(*, approver_id: int | None, username: str, capability: str) -> User:
+    username = (username or "").strip()
+    if approver_id or username:
+        people = User.objects.filter(is_active=True)
+        chosen = people.filter(pk=approver_id) if approver_id else people.filter(username__iexact=username)
+        user = chosen.first()
+        if user is None:
+            raise ServiceError("approval.refused", _("Approval refused: choose a supervisor from the list."),
+                               field="approver", status=FORBIDDEN)  # fmt: skip
+        if not (can(user, "approval.give") and can(user, capability)):
+            raise ServiceError("approval.refused", _("Approval refused: %(name)s cannot approve this.")
+                               % {"name": user}, field="approver", status=FORBIDDEN)  # fmt: skip
+        return user
+    candidates = list(approvers_with_pin(capability)[:2])
+    if not candidates:
+        raise _no_approver_error()
+    if len(candidates) > 1:
+        raise ServiceError("approval.choose", _("Choose the supervisor who approves."), field="approver",
+                           status=FORBIDDEN)  # fmt: skip
+    return candidates[0]
+
+
+def approval_self(*, user: User, capability: str, request: HttpRequest | None = None) -> User:
+    """A signed-in supervisor approving their own action at the till with one tap (no name, no PIN: they are
+    signed in, and the till locks itself when left alone). Audited like any approval."""
+    if not (can(user, "approval.give") and can(user, capability)):
+        _approval_audit(granted=False, user=None, target=user.get_username(), capability=capability, request=request,
+                        reason="approval.not_yours")  # fmt: skip
+        raise ServiceError("approval.refused", _("Your role cannot approve this; ask a supervisor."),
+                           status=FORBIDDEN)  # fmt: skip
+    _approval_audit(granted=True, user=user, target=user.get_username(), capability=capability, request=request,
+                    self=True)  # fmt: skip
+    return user
+
+
+def approval_resolve(
+    *, user: User, approver: Mapping[str, Any] | None, capability: str, request: HttpRequest | None = None
+) -> User | None:
+    """The approver a till's request names: `{"self": true}` (the signed-in supervisor's one tap), `{"id": 12,
+    "pin": "2580"}` (a supervisor picked on the till, with their PIN) or `{"username": ..., "pin": ...}`; None
+    when it names none. Refusals are ServiceErrors with `approval.*` or `pin.*` codes."""
+    if not approver:
+        return None
+    if approver.get("self") is True:
+        return approval_self(user=user, capability=capability, request=request)
+    raw_id = approver.get("id")
+    approver_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) and raw_id > 0 else None
+    if isinstance(raw_id, str) and raw_id.isdigit():
+        approver_id = int(raw_id)
+    return approver_verify(pin=str(approver.get("pin") or ""), capability=capability, approver_id=approver_id,
+                           username=str(approver.get("username") or ""), request=request)  # fmt: skip

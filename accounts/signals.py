@@ -13,7 +13,9 @@ def stamp_session_and_audit(sender, request, user, **kwargs):
     if request is None:
         return
     request.session[SESSION_SCHEMA_KEY] = connection.schema_name
-    audit_record(action="auth.login", actor=user, target=user.get_username(), request=request)
+    device = getattr(request, "pin_device", None)  # a PIN sign-in on a registered till (accounts.views.lock)
+    data = {"by": "pin", "device": device.name} if device is not None else {}
+    audit_record(action="auth.login", actor=user, target=user.get_username(), data=data, request=request)
 
 
 @receiver(user_login_failed)

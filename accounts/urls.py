@@ -13,5 +13,10 @@ urlpatterns = [
     path("backoffice/staff/<int:pk>/", views.staff_edit, name="staff_edit"),
     path("backoffice/staff/<int:pk>/reset-password/", views.staff_reset_password, name="staff_reset_password"),
     path("backoffice/staff/<int:pk>/pin/", views.staff_set_pin, name="staff_set_pin"),
+    path("backoffice/staff/<int:pk>/pin/unlock/", views.staff_pin_unlock, name="staff_pin_unlock"),
+    path("backoffice/devices/<int:pk>/remove/", views.device_remove, name="device_remove"),
+    path("lock/", views.lock, name="lock"),
+    path("device/", views.device, name="device"),
+    path("approvers/", views.approvers, name="approvers"),
     path("backoffice/audit/", views.audit_index, name="audit_index"),
 ]

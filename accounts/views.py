@@ -1,21 +1,28 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from pos_project.errors import ServiceError, error_response
 from pos_project.forms import form_add_service_errors
 
 from . import services
-from .access import can, capability_required, home_url_name
+from .access import LENT_WITH_PIN, can, capability_required, home_url_name
+from .devices import device_cookie_delete, device_cookie_set, device_lock, device_of, person_switch
 from .forms import LoginForm, PasswordChangeForm, StaffCreateForm, StaffUpdateForm
-from .selectors import audit_list, staff_list
+from .models import TillDevice
+from .selectors import approvers_with_pin, audit_list, device_list, pin_people, staff_list
 
 
 def login_rate_per_ip(group, request) -> str:
@@ -44,13 +51,17 @@ class LoginView(auth_views.LoginView):
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
 
+    def get(self, request, *args, **kwargs):
+        # A registered till signs staff in by PIN: its sign-in page is the lock screen (which links back here).
+        if not request.user.is_authenticated and not request.GET.get("password") and device_of(request):
+            return redirect(_lock_url(request.GET.get("next", "")))
+        return super().get(request, *args, **kwargs)
+
     def get_default_redirect_url(self):
         return _resolve_home(self.request.user)
 
 
 def _resolve_home(user) -> str:
-    from django.urls import reverse
-
     return reverse(home_url_name(user))
 
 
@@ -100,8 +111,8 @@ def staff_index(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "accounts/staff_password.html", {"staff": user, "password": password},
                           status=201)  # fmt: skip
-    return render(request, "accounts/staff_index.html", {"form": form, "staff": staff_list()},
-                  status=400 if form.errors else 200)  # fmt: skip
+    context = {"form": form, "staff": staff_list(), "devices": device_list()}
+    return render(request, "accounts/staff_index.html", context, status=400 if form.errors else 200)
 
 
 @capability_required("staff.manage")
@@ -118,7 +129,8 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved changes to %(name)s.") % {"name": staff})
             return redirect("accounts:staff_index")
-    context = {"form": form, "staff": staff, "staff_approves": can(staff, "approval.give")}
+    context = {"form": form, "staff": staff, "staff_approves": can(staff, "approval.give"),
+               "staff_pin_signs_in": can(staff, "pin.sign_in")}  # fmt: skip
     return render(request, "accounts/staff_edit.html", context, status=400 if form.errors else 200)
 
 
@@ -141,10 +153,141 @@ def staff_set_pin(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Approval PIN set for %(name)s.") % {"name": staff})
+        messages.success(request, _("PIN set for %(name)s.") % {"name": staff})
     return redirect("accounts:staff_edit", pk=staff.pk)
 
 
 @capability_required("audit.view")
 def audit_index(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/audit_index.html", {"entries": audit_list(limit=200)})
+
+
+# --- A registered till: the lock screen, PIN sign-in, the device itself ------------------------------------------
+
+
+def _lock_url(next_url: str = "") -> str:
+    url = reverse("accounts:lock")
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return next_url
+    return ""
+
+
+def _landing(user, next_url: str) -> str:
+    """Back to the page the till was locked on when the new person may open it (a supervisor taking over a
+    cashier's till stays on the till), else the person's own home."""
+    if next_url:
+        try:
+            match = resolve(next_url.split("?", 1)[0], urlconf=None)
+        except Resolver404:
+            match = None
+        capability = getattr(match.func, "capability", None) if match else None
+        if capability and can(user, capability):
+            return next_url
+    return _resolve_home(user)
+
+
+def _int_or_none(raw) -> int | None:
+    raw = str(raw or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+@ratelimit(key="ip", rate=login_rate_per_ip, method="POST", block=False)
+def lock(request: HttpRequest) -> HttpResponse:
+    """The lock screen of a till. POST `action=lock` signs the person out and keeps the device's register and
+    cart (the Lock button, and the idle lock); POST `action=sign_in` with a tile (`user`) and a `pin` signs that
+    person in on a registered device and goes back to where the till was. Errors keep the chosen tile."""
+    device = device_of(request)
+    next_url = _safe_next(request)
+    error, status = "", 200
+    if request.method == "POST" and request.POST.get("action") == "lock":
+        device_lock(request)
+        return redirect(_lock_url(next_url))
+    chosen = _int_or_none(request.POST.get("user") or request.GET.get("user"))
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            error, status = _("Too many sign-in attempts. Wait a minute, then try again."), 429
+        elif device is None:
+            error, status = _("This browser is not a registered till: sign in with your password."), 403
+        else:
+            try:
+                user = services.pin_person_verify(user_id=chosen, pin=request.POST.get("pin", ""),
+                                                  capability="pin.sign_in", request=request)  # fmt: skip
+            except ValidationError as exc:
+                error, status = " ".join(exc.messages), getattr(exc, "status", 400)
+            else:
+                request.pin_device = device  # the sign-in's audit entry names the till (signals.py)
+                person_switch(request, user)
+                services.device_used(device=device)
+                response = redirect(_landing(user, next_url))
+                device_cookie_set(response, device)  # a till in use never forgets it is one
+                return response
+    context = {
+        "device": device,
+        "people": list(pin_people()) if device else [],
+        "chosen": chosen,
+        "error": error,
+        "next": next_url,
+    }
+    return render(request, "accounts/lock.html", context, status=status)
+
+
+@capability_required("device.register")
+def device(request: HttpRequest) -> HttpResponse:
+    """Register this browser as a till (a name, a device row, a signed cookie), or stop it being one."""
+    current = device_of(request)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "forget":
+            if current is not None:
+                services.device_remove(device=current, actor=request.user)
+            response = redirect("accounts:device")
+            device_cookie_delete(response)
+            messages.success(request, _("This browser is no longer a till."))
+            return response
+        try:
+            registered = services.device_register(name=request.POST.get("name", ""), actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Registered: staff can now sign in here with their PIN."))
+            response = redirect("accounts:device")
+            device_cookie_set(response, registered)
+            return response
+    return render(request, "accounts/device.html", {"device": current, "error": error}, status=400 if error else 200)
+
+
+@require_GET
+@capability_required("till.use")
+def approvers(request: HttpRequest) -> JsonResponse:
+    """Who can approve `for` on this till with a PIN (the approval dialog's short list), and whether the
+    signed-in person can approve it themselves with one tap."""
+    capability = request.GET.get("for", "")
+    if capability not in LENT_WITH_PIN:
+        return error_response(ServiceError("approval.unknown", _("Nothing to approve by that name."), status=404))
+    people = [{"id": u.pk, "name": str(u), "username": u.username} for u in approvers_with_pin(capability)]
+    return JsonResponse(
+        {"approvers": people, "self": can(request.user, "approval.give") and can(request.user, capability)}
+    )
+
+
+@require_POST
+@capability_required("staff.manage")
+def staff_pin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(staff_list(), pk=pk)
+    services.staff_pin_unlock(user=staff, actor=request.user)
+    messages.success(request, _("PIN unlocked for %(name)s.") % {"name": staff})
+    return redirect("accounts:staff_index")
+
+
+@require_POST
+@capability_required("staff.manage")
+def device_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    till = get_object_or_404(TillDevice.objects.filter(is_active=True), pk=pk)
+    services.device_remove(device=till, actor=request.user)
+    messages.success(request, _("“%(name)s” is no longer a till.") % {"name": till})
+    return redirect("accounts:staff_index")

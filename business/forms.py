@@ -19,6 +19,13 @@ class SalesSettingsForm(forms.Form):
     receipt_footer = forms.CharField(
         label=_("Receipt footer"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    idle_lock_minutes = forms.IntegerField(
+        label=_("Lock an untouched till after (minutes)"),
+        min_value=0,
+        max_value=240,
+        required=False,
+        help_text=_("Empty or 0 = never. Staff sign in again with their PIN; the order on the till stays."),
+    )
     tips_enabled = forms.BooleanField(label=_("Offer a tip on the payment screen"), required=False)
     tip_percentages = forms.CharField(
         label=_("Tip presets (%)"),
@@ -35,6 +42,9 @@ class SalesSettingsForm(forms.Form):
         if len(parts) > 4:
             raise forms.ValidationError(_("At most 4 presets fit on the payment screen."))
         return ",".join(str(int(p)) for p in parts)
+
+    def clean_idle_lock_minutes(self) -> int:
+        return self.cleaned_data["idle_lock_minutes"] or 0
 
 
 class TaxForm(forms.Form):

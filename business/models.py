@@ -67,6 +67,8 @@ class SalesSettings(models.Model):
     tip_percentages = models.CharField(
         max_length=40, default="5,10,15", blank=True, help_text="Tip presets in percent, comma-separated."
     )
+    # A till nobody touches for this long locks itself (0: never); the next person signs in by PIN.
+    idle_lock_minutes = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "sales settings"

@@ -89,6 +89,7 @@ class TenantSettings:
     receipt_header: str = _Business()
     receipt_footer: str = _Business()
     taxes: tuple[TaxSetting, ...] = _Business()  # every tax, active or not: orders keep the rules they were sold with
+    idle_lock_minutes: int = _Business()
     tips_enabled: bool = _Business()
     tip_percentages: tuple[int, ...] = _Business()
 
@@ -118,7 +119,7 @@ class TenantSettings:
         return format_money(amount_minor, self.currency)
 
 
-_CACHE_KEY = "tenant_settings:v2"  # v2: with tips
+_CACHE_KEY = "tenant_settings:v3"  # v2: with tips; v3: the idle lock
 
 _CACHE_SECONDS = 300
 
@@ -132,6 +133,7 @@ def _business_settings() -> dict:
         "discount_limit_percent": settings.discount_limit_percent,
         "receipt_header": settings.receipt_header,
         "receipt_footer": settings.receipt_footer,
+        "idle_lock_minutes": settings.idle_lock_minutes,
         "tips_enabled": settings.tips_enabled,
         "tip_percentages": tip_percentages_parse(settings.tip_percentages),
         "taxes": tuple(

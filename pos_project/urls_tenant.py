@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("inventory.urls")),
     path("", include("business.urls")),
+    path("", include("timeclock.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", health.metrics, name="metrics"),
 ]

@@ -1,3 +1,4 @@
+from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
@@ -17,6 +18,7 @@ def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, c
             roles = set(User.objects.values_list("role", flat=True))
             assert roles == {Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN}
             assert User.objects.get(username="cashier").check_password("demo1234")
+            assert check_password("2580", User.objects.get(username="supervisor").pin_hash)  # the README's PIN
             assert Product.objects.filter(taxes__code="PB1").exists()
     with schema_context("t_cafe"):
         latte = Product.objects.get(name="Caffè latte")

@@ -83,6 +83,7 @@ TENANT_APPS = [
     "inventory",
     "sales",
     "kitchen",
+    "timeclock",
     "gdpr",
     "backoffice",
 ]

@@ -157,7 +157,7 @@ def test_void_and_refund_from_the_order_page_need_a_supervisor_pin(till, tenant,
     refused = client.post(
         f"/till/history/{open_id}/", {"action": "void", "reason": "wrong", "approver": "supervisor", "pin": "0000"}
     )
-    assert refused.status_code == 400 and "Approval refused" in refused.content.decode()
+    assert refused.status_code == 400 and "Wrong PIN" in refused.content.decode()
     done = client.post(f"/till/history/{open_id}/", {"action": "void", "reason": "customer left", **supervisor_pin})
     assert done.status_code == 302
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
-from accounts.services import staff_create
+from accounts.services import staff_create, staff_set_pin
 from business.models import SalesSettings, Tax
 from catalog.services import (
     ModifierSpec,
@@ -22,6 +22,8 @@ from tenants.selectors import tenant_url
 from tenants.services import tenant_provision
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed on purpose: these are demo logins
+# PINs for a registered till's lock screen, the time clock and (supervisor, owner) approvals; printed too.
+DEMO_PINS = {"supervisor": "2580", "cashier": "1357", "kitchen": "2468", "owner": "1470"}
 
 DEMO_TENANTS = [
     {
@@ -78,6 +80,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Seeded {spec['name']}")
             else:
                 self.stdout.write(f"Already seeded: {spec['name']}")
+            self._pins(tenant)
         self._print_logins()
 
     def _platform_admin(self):
@@ -132,6 +135,13 @@ class Command(BaseCommand):
                 self._coffee_options(made)
             self._kitchen_and_stock(spec, made, owner)
         return result.tenant
+
+    def _pins(self, tenant: Tenant) -> None:
+        """Give the demo staff their PINs, also in a demo seeded before PINs existed (never changing one set)."""
+        with schema_context(tenant.schema_name):
+            owner = User.objects.get(username="owner")
+            for user in User.objects.filter(username__in=DEMO_PINS, pin_hash=""):
+                staff_set_pin(user=user, pin=DEMO_PINS[user.username], actor=owner)
 
     def _kitchen_and_stock(self, spec, made: dict, owner) -> None:
         """Stations, a second outlet, stock items with recipes and opening stock, so the kitchen display, the
@@ -257,3 +267,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{tenant.name}: {tenant_url(tenant)}")
             users = ", ".join(["owner", *[s[0] for s in STAFF]])
             self.stdout.write(f"    logins: {users}   password: {DEMO_PASSWORD}")
+            pins = ", ".join(f"{name} {pin}" for name, pin in DEMO_PINS.items())
+            self.stdout.write(f"    PINs (registered till, time clock, approvals): {pins}")
