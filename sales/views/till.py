@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import OperationalError
 
 from accounts.access import can, capability_required
-from accounts.services import approver_verify
+from accounts.services import approval_resolve
 from business.models import Outlet
 from business.selectors import outlet_default, tenant_settings
 from catalog.selectors import (
@@ -325,14 +325,9 @@ def till_submit(request: HttpRequest) -> JsonResponse:
         return _no_shift()
     try:
         cart = parse_cart(request.body)
-        approved_by = None
-        if cart["approver"]:
-            approved_by = approver_verify(
-                username=str(cart["approver"].get("username", "")),
-                pin=str(cart["approver"].get("pin", "")),
-                capability="discount.over_limit",
-                request=request,
-            )
+        # {"self": true} (a signed-in supervisor's tap) or {"id", "pin"} (a supervisor picked on the till).
+        approved_by = approval_resolve(user=request.user, approver=cart["approver"], capability="discount.over_limit",
+                                       request=request)  # fmt: skip
         table = None
         if cart["table_id"]:
             table = get_object_or_404(DiningTable, pk=cart["table_id"], area__outlet_id=shift.outlet_id)
@@ -452,6 +447,8 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
     try:
         cart = parse_cart(request.body)
         version = json.loads(request.body).get("version")
+        approved_by = approval_resolve(user=request.user, approver=cart["approver"], capability="discount.over_limit",
+                                       request=request)  # fmt: skip
         order = order_add_lines(
             order=order,
             user=request.user,
@@ -459,6 +456,7 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
             expected_version=_int(version, "version", minimum=1),
             idempotency_key=cart["idempotency_key"],
             rush=cart["rush"],
+            approved_by=approved_by,
         )
     except BadRequest as exc:
         return _bad(exc)

@@ -339,17 +339,70 @@
   });
 
   // --- submitting and paying ------------------------------------------------------------------------------
-  function askApproval(reason) {
+  // Supervisor approval (accounts.services.approval_resolve). The dialog stays open while the till retries with
+  // the approval, so a refusal ("Wrong PIN") shows inside it with the supervisor still chosen. It resolves to
+  // {self: true} (a signed-in supervisor's one tap), {id, pin} (a supervisor picked from the list, and their
+  // PIN) or null (Cancel). `refusal` is the server's answer to the last try.
+  function approvalError(text) {
+    const box = $("approval-error");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+  function approvalBusy(busy) {
+    $("approval-form").querySelectorAll("button:not([data-close])").forEach((b) => { b.disabled = busy; });
+  }
+  async function loadApprovers() {
+    const box = $("approval-people");
+    if (!box || box.dataset.loaded) return;
+    let data = null;
+    try { data = await (await fetch(box.dataset.url, { credentials: "same-origin" })).json(); } catch (e) { data = null; }
+    const people = (data && data.approvers) || [];
+    if (!people.length) { approvalError(errorText(data) || (data ? box.dataset.none : box.dataset.offline)); return; }
+    box.dataset.loaded = "1";
+    people.forEach((person) => {
+      const label = document.createElement("label");
+      label.className = "pin-person";
+      label.dataset.username = person.username;
+      const input = document.createElement("input");
+      input.type = "radio"; input.name = "approver"; input.value = person.id; input.checked = people.length === 1;
+      const name = document.createElement("span");
+      name.className = "pin-person__name"; name.textContent = person.name;
+      label.append(input, name);
+      box.appendChild(label);
+    });
+  }
+  function askApproval(reason, refusal) {
     return new Promise((resolve) => {
       const dialog = $("approval-dialog");
       const form = $("approval-form");
-      form.reset();
       $("approval-reason").textContent = reason;
-      form.onsubmit = () => resolve({ username: form.username.value, pin: form.pin.value });
-      dialog.onclose = () => { if (dialog.returnValue !== "") resolve(null); };
-      dialog.returnValue = "";
-      dialog.showModal();
+      approvalError(refusal);
+      approvalBusy(false);
+      if (form.pin) form.pin.value = "";
+      form.onsubmit = (event) => {
+        event.preventDefault();
+        const who = form.querySelector("input[name=approver]:checked");
+        if (!who) { approvalError(form.dataset.choose); return; }
+        if (!form.pin.value) { approvalError(form.dataset.noPin); form.pin.focus(); return; }
+        approvalBusy(true);
+        resolve({ id: Number(who.value), pin: form.pin.value });
+      };
+      const self = $("approval-self");
+      if (self) self.onclick = () => { approvalBusy(true); resolve({ self: true }); };
+      dialog.onclose = () => resolve(null);
+      if (!dialog.open) { dialog.showModal(); loadApprovers(); }
+      if (form.pin && refusal) form.pin.focus();
     });
+  }
+  function approvalDone() {
+    const dialog = $("approval-dialog");
+    dialog.onclose = null;
+    if (dialog.open) dialog.close();
+  }
+  // Whether a refused request should go back to the approval dialog: the server asks for an approval, or
+  // refused the one given (wrong PIN, a locked PIN, someone who cannot approve).
+  function approvalAsked(code, approval) {
+    return code === "discount.approval_needed" || (!!approval && /^(approval|pin)\./.test(code));
   }
 
   async function submitOrder() {
@@ -357,19 +410,24 @@
     cart.key = cart.key || newKey();
     save();
     let body = Object.assign(payload(), { idempotency_key: cart.key, send: !!cart.sending });
+    let reason = "";
     for (;;) {
       let result;
       try { result = await post(root.dataset.submitUrl, body); } catch (e) {
+        approvalDone();
         showError("No connection: nothing was lost. Press Pay again to retry; it will not create a second order.");
         return null;
       }
-      if (result.ok) { cart.order = result.data; save(); return result.data; }
-      if (errorCode(result.data) === "discount.approval_needed") {
-        const approver = await askApproval(errorText(result.data));
+      if (result.ok) { approvalDone(); cart.order = result.data; save(); return result.data; }
+      const code = errorCode(result.data);
+      if (approvalAsked(code, body.approver)) {
+        if (code === "discount.approval_needed") reason = errorText(result.data);
+        const approver = await askApproval(reason, code === "discount.approval_needed" ? "" : errorText(result.data));
         if (!approver) return null;
         body = Object.assign(body, { approver });
         continue;
       }
+      approvalDone();
       showError(errorText(result.data));
       return null;
     }
