@@ -166,6 +166,7 @@ def test_the_till_works_on_every_device(live_site, browser, viewport, touch):
     page.on("pageerror", lambda error: errors.append(str(error)))
     assert page.url.endswith("/till/shift/open/")
     _no_horizontal_overflow(page, viewport, f"{size} open shift")
+    page.select_option("#id_register", "new")
     page.fill("#id_register_name", REGISTER_PREFIX + size)
     page.fill("#id_opening_float", "0")
     with page.expect_navigation():
@@ -228,6 +229,7 @@ def test_the_till_works_on_every_device(live_site, browser, viewport, touch):
     with page.expect_navigation():
         _press(close, touch)
     assert "Rp 88.000" in page.locator("[data-testid=expected-cash]").inner_text()
+    assert REGISTER_PREFIX + size in page.locator("main").inner_text()
     assert errors == []
     context.close()
 
