@@ -9,7 +9,7 @@ makes it wait and then refuse; the QR callback locks the order before its paymen
 
 from collections.abc import Iterable
 
-from .models import Order, OrderLine, Payment, Shift
+from .models import DiningTable, Order, OrderLine, Payment, Shift
 
 
 def shift_lock(shift_id: int) -> Shift:
@@ -42,3 +42,8 @@ def payments_lock(order: Order, *, status: str | None = None) -> list[Payment]:
 
 def payment_lock(payment_id: int) -> Payment:
     return Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
+
+
+def table_lock(table_id: int) -> DiningTable:
+    """A floor-plan table, locked alone (deleting it): a sale inserting an order at it holds a key-share lock."""
+    return DiningTable.objects.select_for_update(of=("self",)).select_related("area").get(pk=table_id)

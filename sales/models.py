@@ -40,7 +40,8 @@ class Area(models.Model):
 
 
 class DiningTable(models.Model):
-    """A table on the floor plan, at one cell of its area's grid."""
+    """A table on the floor plan, at one cell of its area's grid. A deleted table that has orders stays as a
+    retired row (`is_active` off) so history keeps its link; it gives up its cell and its name."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="tables")
     name = models.CharField(max_length=20)
@@ -52,8 +53,12 @@ class DiningTable(models.Model):
     class Meta:
         ordering = ["area", "row", "column"]
         constraints = [
-            models.UniqueConstraint(fields=["area", "row", "column"], name="sales_table_one_per_cell"),
-            models.UniqueConstraint(fields=["area", "name"], name="sales_table_unique_name"),
+            models.UniqueConstraint(
+                fields=["area", "row", "column"], condition=Q(is_active=True), name="sales_table_one_per_cell"
+            ),
+            models.UniqueConstraint(
+                fields=["area", "name"], condition=Q(is_active=True), name="sales_table_unique_name"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -235,15 +235,19 @@ def order_open_tabs(*, outlet_id: int) -> QuerySet[Order]:
 
 
 def floor_plan(*, outlet) -> list:
-    """The outlet's areas with their tables, each table with its open tab (if any): three queries."""
+    """The outlet's areas with their tables, each table with its open tabs, oldest first (`open_orders`; a split
+    bill stays at its table) and the first of them (`open_order`, None when free): three queries."""
     from .models import Area, DiningTable
 
     areas = list(Area.objects.filter(outlet=outlet).order_by("sort_order", "name"))
     tables = DiningTable.objects.filter(area__in=areas, is_active=True).order_by("row", "column")
-    open_orders = {o.table_id: o for o in Order.objects.filter(table__in=tables, status=Order.Status.OPEN)}
+    open_orders: dict[int, list[Order]] = {}
+    for order in Order.objects.filter(table__in=tables, status=Order.Status.OPEN).order_by("created_at", "pk"):
+        open_orders.setdefault(order.table_id, []).append(order)
     by_area: dict[int, list] = {area.pk: [] for area in areas}
     for table in tables:
-        table.open_order = open_orders.get(table.pk)
+        table.open_orders = open_orders.get(table.pk, [])
+        table.open_order = table.open_orders[0] if table.open_orders else None
         by_area[table.area_id].append(table)
     for area in areas:
         area.floor_tables = by_area[area.pk]

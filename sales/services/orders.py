@@ -33,6 +33,7 @@ from ..pricing import (
     order_totals_compute,
 )
 from ..transitions import ORDER, order_transition
+from .floor import table_for_label
 from .shifts import business_date_now, order_number_assign
 
 MAX_LINES = 200
@@ -267,6 +268,8 @@ def order_submit(
         errors["lines"] = [_("An order can have at most %(max)s lines.") % {"max": MAX_LINES}]
     if order_type not in Order.Type.values:
         errors["order_type"] = [_("“%(type)s” is not an order type.") % {"type": order_type}]
+    if table is None and order_type == Order.Type.DINE_IN and table_label.strip():
+        table = table_for_label(outlet_id=shift.outlet_id, label=table_label)  # the floor plan's, or refused
     if table is not None:
         order_type, table_label = Order.Type.DINE_IN, table.name
     if order_type == Order.Type.DINE_IN and not table_label.strip():

@@ -96,8 +96,7 @@
     $("cart-pay").disabled = cart.lines.length === 0;
     $("cart-send").disabled = cart.lines.length === 0 || !!cart.order;
     $("order-type").value = cart.order_type;
-    $("table-label").hidden = cart.order_type !== "dine_in";
-    $("table-label").value = cart.table_label;
+    renderTable();
     $("customer-name").value = cart.customer_name;
     const totals = $("cart-totals");
     totals.innerHTML = "";
@@ -299,7 +298,12 @@
     }
     refresh();
   });
-  $("order-type").addEventListener("change", (e) => { cart.order_type = e.target.value; cart.key = cart.addKey = null; refresh(); });
+  $("order-type").addEventListener("change", (e) => {
+    cart.order_type = e.target.value; cart.key = cart.addKey = null;
+    if (cart.order_type !== "dine_in") { cart.table = null; cart.table_label = ""; } // a takeaway sits at no table
+    refresh();
+    if (cart.order_type === "dine_in" && !cart.table) openFloor(); // the table picker, where there is a floor plan
+  });
   $("table-label").addEventListener("change", (e) => { cart.table_label = e.target.value.trim(); cart.key = cart.addKey = null; save(); });
   $("customer-name").addEventListener("change", (e) => { cart.customer_name = e.target.value.trim(); cart.key = cart.addKey = null; save(); });
   $("cart-clear").addEventListener("click", () => {
@@ -485,30 +489,182 @@
   }
 
   // --- tables -----------------------------------------------------------------------------------------------
+  // Where the outlet has a floor plan, a dine-in order sits at one of its tables, picked from the plan (the server
+  // refuses a typed label that names no table); without a plan the table is typed. A busy table opens its tab's
+  // dialog: pay, add items, move, split.
   let moving = null; // a tab being moved to another table
-  $("cart-tables").addEventListener("click", () => { moving = null; $("floor-dialog").showModal(); });
+  let floorHasTables = null; // unknown until the plan is first loaded
+  const floorDialog = $("floor-dialog");
+
+  function renderTable() {
+    const dineIn = cart.order_type === "dine_in";
+    const typed = dineIn && !cart.table && floorHasTables !== true;
+    const chip = $("table-choose");
+    $("table-label").hidden = !typed;
+    $("table-label").value = cart.table_label;
+    chip.hidden = !dineIn || typed;
+    chip.textContent = cart.table ? chip.dataset.chosen.replace("%(table)s", cart.table.name) : chip.dataset.none;
+  }
+
+  function floorLoaded() {
+    floorHasTables = !!$("floor-body").querySelector(".floor-table");
+    renderTable();
+  }
+  $("floor-body").addEventListener("htmx:afterSwap", floorLoaded); // the Tables button loads it with hx-get
+  async function loadFloor() {
+    try {
+      const response = await fetch(root.dataset.tablesUrl, { credentials: "same-origin" });
+      if (!response.ok) return false;
+      $("floor-body").innerHTML = await response.text();
+    } catch (e) { return false; }
+    floorLoaded();
+    return true;
+  }
+
+  // The plan, to seat the cart's order (tab: null) or to move a tab to another table.
+  function showFloor(tab) {
+    moving = tab;
+    $("floor-hint").textContent = tab ? floorDialog.dataset.hintMove.replace("%(number)s", tab.number) : floorDialog.dataset.hintSeat;
+    $("floor-error").hidden = true;
+    if (!floorDialog.open) floorDialog.showModal();
+  }
+  // Dine-in chosen, or the table chip pressed: the plan to pick from; without a plan, the typed table box.
+  async function openFloor() {
+    await loadFloor();
+    if (floorHasTables) showFloor(null);
+    else if (cart.order_type === "dine_in") $("table-label").focus();
+  }
+  $("table-choose").addEventListener("click", () => openFloor());
+  // The Tables button's hx-get brings the plan as it is now; until then, no tile of an older one can be tapped.
+  $("cart-tables").addEventListener("click", () => { $("floor-body").innerHTML = '<p class="hint">…</p>'; showFloor(null); });
   $("floor-body").addEventListener("click", async (event) => {
     const cell = event.target.closest(".floor-table");
     if (!cell) return;
     if (moving) {
-      const url = root.dataset.moveUrl.replace("/0/", "/" + moving.id + "/");
-      const result = await post(url, { table_id: Number(cell.dataset.tableId), version: moving.version });
+      let result;
+      try {
+        result = await post(root.dataset.moveUrl.replace("/0/", "/" + moving.id + "/"), { table_id: Number(cell.dataset.tableId), version: moving.version });
+      } catch (e) { result = { ok: false, data: { error: { message: tabDialog.dataset.noConnection } } }; }
+      if (!result.ok) { $("floor-error").textContent = errorText(result.data); $("floor-error").hidden = false; return; }
+      if (cart.addTo && cart.addTo.id === result.data.id) {
+        Object.assign(cart.addTo, { version: result.data.version, table_label: result.data.table_label }); save(); renderAdding();
+      }
       moving = null;
-      $("floor-dialog").close();
-      showError(result.ok ? "" : errorText(result.data));
+      floorDialog.close();
       return;
     }
-    if (cell.dataset.tab) {
-      const tab = JSON.parse(cell.dataset.tab);
-      $("floor-dialog").close();
-      if (confirm("Tab #" + tab.number + " at " + cell.dataset.tableName + ": OK to pay it, Cancel to add the current items to it.")) openTab(tab, "pay");
-      else openTab(tab, "add");
-      return;
-    }
+    const tabs = JSON.parse(cell.dataset.tabs || "[]");
+    if (tabs.length) { floorDialog.close(); openTabDialog(cell.dataset.tableName, tabs); return; }
     cart.table = { id: Number(cell.dataset.tableId), name: cell.dataset.tableName };
     cart.order_type = "dine_in"; cart.table_label = cell.dataset.tableName; cart.key = cart.addKey = null;
-    $("floor-dialog").close();
+    floorDialog.close();
     refresh();
+  });
+  if (cart.order_type === "dine_in" && !cart.table) loadFloor(); // a reload: typed box or chip, as the outlet has
+
+  // A busy table's tab, in a dialog: pay it, add the cart's items to it, move it, or split it by items into a
+  // second bill at the same table (sales.services.tabs.order_split). An equal split is the payment dialog's
+  // Half / Third / Quarter. A table with several bills (after a split) shows them all to choose from.
+  const tabDialog = $("tab-dialog");
+  let tabView = null; // {table, tabs, index, split: {key, lines} | null}
+
+  function tabMessage(id, text) { $(id).textContent = text || ""; $(id).hidden = !text; }
+
+  function openTabDialog(table, tabs) {
+    tabView = { table, tabs, index: 0, split: null };
+    tabMessage("tab-error", ""); tabMessage("tab-note", "");
+    renderTabDialog();
+    if (!tabDialog.open) tabDialog.showModal();
+  }
+
+  function renderTabDialog() {
+    const tab = tabView.tabs[tabView.index];
+    const text = tabDialog.dataset;
+    $("tab-title").textContent = text.title.replace("%(table)s", tabView.table).replace("%(number)s", tab.number);
+    $("tab-total").textContent = formatMoney(tab.total_minor);
+    $("tab-paid").textContent = formatMoney(tab.paid_minor);
+    $("tab-balance").textContent = formatMoney(tab.balance_minor);
+    $("tab-age").textContent = text.age.replace("%(minutes)s", tab.age_minutes);
+    const bills = $("tab-bills");
+    bills.innerHTML = "";
+    bills.hidden = tabView.tabs.length < 2;
+    tabView.tabs.forEach((t, i) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "btn btn--ghost";
+      b.textContent = "#" + t.number + " · " + formatMoney(t.balance_minor);
+      b.setAttribute("aria-pressed", String(i === tabView.index));
+      b.onclick = () => { tabView.index = i; tabView.split = null; tabMessage("tab-note", ""); renderTabDialog(); };
+      bills.appendChild(b);
+    });
+    renderSplit();
+  }
+
+  function renderSplit() {
+    const split = tabView.split;
+    $("tab-split").hidden = !split;
+    const list = $("tab-split-lines");
+    list.innerHTML = "";
+    if (!split) return;
+    split.lines.forEach((line) => {
+      const li = document.createElement("li");
+      li.className = "tab-split__line";
+      li.innerHTML = '<span></span><button type="button" class="btn btn--ghost" data-less>−</button><output></output><button type="button" class="btn btn--ghost" data-more>+</button>';
+      li.children[0].textContent = line.quantity + " × " + line.name + (line.modifiers.length ? " (" + line.modifiers.join(", ") + ")" : "");
+      li.querySelector("output").textContent = line.chosen;
+      const less = li.querySelector("[data-less]");
+      const more = li.querySelector("[data-more]");
+      less.setAttribute("aria-label", tabDialog.dataset.less + " · " + line.name);
+      more.setAttribute("aria-label", tabDialog.dataset.more + " · " + line.name);
+      less.disabled = line.chosen === 0;
+      more.disabled = line.chosen === line.quantity;
+      // Another choice is another request: a new key (a retry of the same choice keeps its key).
+      less.onclick = () => { line.chosen -= 1; split.key = newKey(); renderSplit(); };
+      more.onclick = () => { line.chosen += 1; split.key = newKey(); renderSplit(); };
+      list.appendChild(li);
+    });
+    $("tab-split-submit").disabled = !split.lines.some((line) => line.chosen);
+  }
+
+  async function startSplit(tab) {
+    let response, data;
+    try {
+      response = await fetch(tabDialog.dataset.splitUrl.replace("/0/", "/" + tab.id + "/"), { credentials: "same-origin" });
+      data = await response.json();
+    } catch (e) { tabMessage("tab-error", tabDialog.dataset.noConnection); return; }
+    if (!response.ok) { tabMessage("tab-error", errorText(data)); return; }
+    tabView.split = { key: newKey(), lines: data.lines.map((line) => Object.assign(line, { chosen: 0 })) };
+    renderSplit();
+  }
+
+  $("tab-split-submit").addEventListener("click", async () => {
+    const tab = tabView.tabs[tabView.index];
+    const split = tabView.split;
+    const quantities = {};
+    split.lines.forEach((line) => { if (line.chosen) quantities[line.id] = line.chosen; });
+    let result;
+    try {
+      result = await post(tabDialog.dataset.splitUrl.replace("/0/", "/" + tab.id + "/"), { quantities, idempotency_key: split.key });
+    } catch (e) { tabMessage("tab-error", tabDialog.dataset.noConnection); return; }
+    if (!result.ok) { tabMessage("tab-error", errorText(result.data)); return; }
+    tabMessage("tab-error", "");
+    tabView.tabs[tabView.index] = result.data.order;
+    tabView.tabs.push(result.data.new);
+    tabView.index = tabView.tabs.length - 1; // the new bill, ready to be paid
+    tabView.split = null;
+    renderTabDialog();
+    tabMessage("tab-note", tabDialog.dataset.splitDone.replace("%(number)s", result.data.new.number));
+  });
+
+  tabDialog.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-tab-action]");
+    if (!button || !tabView) return;
+    const tab = tabView.tabs[tabView.index];
+    tabMessage("tab-error", "");
+    switch (button.dataset.tabAction) {
+      case "pay": case "add": tabDialog.close(); openTab(tab, button.dataset.tabAction); break;
+      case "move": tabDialog.close(); await loadFloor(); showFloor(tab); break;
+      case "split": await startSplit(tab); break;
+    }
   });
 
   $("cart-tabs").addEventListener("click", async () => {
