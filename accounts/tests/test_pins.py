@@ -298,3 +298,15 @@ def test_a_pin_attempt_audits_nothing_personal_and_counts_per_person(in_tenant):
             pin_check(user=a, pin="9999", purpose="pin.sign_in")
     pin_check(user=b, pin="2468", purpose="pin.sign_in")  # another person's count is theirs
     assert all("9999" not in str(e.data) for e in AuditEntry.objects.all())
+
+
+def test_a_pages_approval_fields_offer_the_approvers_by_name(in_tenant, rf):
+    from django.template import Context, Template
+
+    form = Template('{% include "accounts/_approver_fields.html" with capability="order.refund" %}')
+    request = rf.post("/", {"approver": "supervisor"})
+    assert "No supervisor has a PIN yet" in form.render(Context({"request": request}))
+    _set_pin(in_tenant.users[Role.SUPERVISOR], "2580")
+    html = form.render(Context({"request": request}))
+    assert '<option value="supervisor" selected>Supervisor</option>' in html and 'name="pin"' in html
+    assert 'name="approver" autocomplete' not in html  # no username to type
