@@ -1,6 +1,7 @@
 // The till's cart. It lives on the device (localStorage), so a dropped connection or a reload loses nothing;
-// the server prices it after every change and creates the order and payments. Each submission carries a key
-// generated here and kept until it succeeds, so a retry (timeout, double tap) returns the first result.
+// the server prices it after every change and creates the order and payments. Each write carries a key made
+// for that one request and kept, with the request, until an answer comes (keyedPost): a retry after a lost
+// answer is the same request again, so it never makes a second order or payment nor passes for another action.
 (function () {
   "use strict";
   const root = document.getElementById("till");
@@ -19,8 +20,9 @@
   // --- money: the server's rules (static/js/money.js) ---------------------------------------------------
   const formatMoney = (minor) => PosMoney.format(minor, moneyFormat);
   const parseMoney = (text) => PosMoney.parse(text, moneyFormat);
-  // An amount put into an input for the cashier to change: no symbol, no grouping, read back by parseMoney.
-  const inputMoney = (minor) => PosMoney.format(minor, moneyFormat, { symbol: false, group: false });
+  // An amount put into an input for the cashier to read and change ("72.270", no symbol), read back by parseMoney.
+  const inputMoney = (minor) => PosMoney.format(minor, moneyFormat, { symbol: false });
+  const tipPresets = root.dataset.tips === "off" ? null : (root.dataset.tips || "").split(",").filter(Boolean).map(Number);
 
   // --- state ----------------------------------------------------------------------------------------------
   let cart = load();
@@ -28,10 +30,17 @@
   let previewSeq = 0;
 
   function blank() {
-    return { lines: [], order_type: "takeaway", table_label: "", customer_name: "", order_discount: null, key: null, order: null, rush: false };
+    // order: the server's order while it is being paid; addTo: an open tab new items go onto; pending: keyed
+    // requests sent and not yet answered, by kind (submit, add, send, pay), each with its exact body and key.
+    return { lines: [], order_type: "takeaway", table_label: "", customer_name: "", order_discount: null, order: null,
+      addTo: null, rush: false, pending: {} };
   }
   function load() {
-    try { return Object.assign(blank(), JSON.parse(localStorage.getItem(storageKey) || "{}")); } catch (e) { return blank(); }
+    try {
+      const stored = Object.assign(blank(), JSON.parse(localStorage.getItem(storageKey) || "{}"));
+      if (stored.order && stored.order.balance_minor === 0) return blank(); // paid in full: a fresh order
+      return stored;
+    } catch (e) { return blank(); }
   }
   function save() { localStorage.setItem(storageKey, JSON.stringify(cart)); }
 
@@ -49,6 +58,38 @@
   // Every endpoint answers a refusal as {error: {code, message, fields}} (pos_project/errors.py error_body).
   function errorText(data) { return (data && data.error && data.error.message) || ""; }
   function errorCode(data) { return (data && data.error && data.error.code) || ""; }
+
+  // A keyed write (docs/adr/0006). The key is made for this one request and kept with its exact body until the
+  // server answers; if the answer is lost, the next press of that kind sends the SAME request again and gets
+  // what the server did the first time (`replayed`), before the till does anything new. `extra` (a supervisor's
+  // approval) is sent but never stored on the device.
+  async function keyedPost(kind, url, body, extra) {
+    const earlier = cart.pending[kind];
+    const attempt = earlier || { url, body: Object.assign({}, body, { idempotency_key: newKey() }) };
+    if (!earlier) { cart.pending[kind] = attempt; save(); }
+    let result;
+    try { result = await post(attempt.url, Object.assign({}, attempt.body, extra || {})); } catch (e) {
+      return { offline: true, replayed: !!earlier };
+    }
+    // A 5xx or "still in progress" tells nothing of the outcome: keep the request to send it again.
+    if (result.status >= 500 || errorCode(result.data) === "idempotency.in_progress") return { offline: true, replayed: !!earlier };
+    delete cart.pending[kind]; save();
+    return Object.assign(result, { replayed: !!earlier });
+  }
+  const NO_ANSWER = "No answer from the server: nothing is lost. Press the same button again; it will not be done twice.";
+
+  // The cart cannot change while its submission awaits an answer (the answer may be an order of exactly it). An
+  // order already made and not paid becomes the tab new items go onto, so nothing added is left uncharged.
+  function editable() {
+    if (cart.pending.submit || cart.pending.add) { showError(NO_ANSWER); return false; }
+    if (cart.order) tabFromOrder(cart.order);
+    return true;
+  }
+  function tabFromOrder(order) {
+    cart = Object.assign(blank(), { addTo: { id: order.id, number: order.number, version: order.version, table_label: order.table_label || "" } });
+    selected = null;
+    save(); renderAdding();
+  }
 
   function payload() {
     return {
@@ -93,7 +134,7 @@
       list.appendChild(li);
     });
     $("cart-empty").hidden = cart.lines.length > 0;
-    $("cart-pay").disabled = cart.lines.length === 0;
+    $("cart-pay").disabled = cart.lines.length === 0 && !cart.addTo;
     $("cart-send").disabled = cart.lines.length === 0 || !!cart.order;
     $("order-type").value = cart.order_type;
     renderTable();
@@ -134,7 +175,7 @@
 
   // --- adding products ------------------------------------------------------------------------------------
   function addLine(product, variant, modifiers, note) {
-    cart.key = cart.addKey = null; // the cart changed: the next submission is a new one
+    if (!editable()) return;
     const name = product.name + (variant ? " (" + variant.name + ")" : "");
     const modifierIds = modifiers.map((m) => m.id);
     const same = cart.lines.findIndex((l) => l.product_id === product.id && l.variant_id === (variant ? variant.id : null)
@@ -288,9 +329,9 @@
   $("cart-lines").addEventListener("click", (event) => {
     const li = event.target.closest(".cart-line");
     if (!li) return;
+    if (!editable() || !cart.lines[Number(li.dataset.index)]) return;
     const i = Number(li.dataset.index);
     selected = i;
-    cart.key = cart.addKey = null;
     if (event.target.closest("[data-inc]")) cart.lines[i].quantity += 1;
     else if (event.target.closest("[data-dec]")) {
       cart.lines[i].quantity -= 1;
@@ -299,19 +340,23 @@
     refresh();
   });
   $("order-type").addEventListener("change", (e) => {
-    cart.order_type = e.target.value; cart.key = cart.addKey = null;
+    if (!editable()) { e.target.value = cart.order_type; return; }
+    cart.order_type = e.target.value;
     if (cart.order_type !== "dine_in") { cart.table = null; cart.table_label = ""; } // a takeaway sits at no table
     refresh();
     if (cart.order_type === "dine_in" && !cart.table) openFloor(); // the table picker, where there is a floor plan
   });
-  $("table-label").addEventListener("change", (e) => { cart.table_label = e.target.value.trim(); cart.key = cart.addKey = null; save(); });
-  $("customer-name").addEventListener("change", (e) => { cart.customer_name = e.target.value.trim(); cart.key = cart.addKey = null; save(); });
+  $("table-label").addEventListener("change", (e) => { if (!editable()) return; cart.table_label = e.target.value.trim(); save(); });
+  $("customer-name").addEventListener("change", (e) => { if (!editable()) return; cart.customer_name = e.target.value.trim(); save(); });
   $("cart-clear").addEventListener("click", () => {
-    if (cart.lines.length && !confirm("Clear this order?")) return;
-    cart = blank(); selected = null; refresh();
+    const inFlight = cart.pending.submit || cart.pending.add;
+    if ((cart.lines.length || cart.addTo) && !confirm(inFlight
+      ? "The last submission got no answer; if it reached the server it is in Tabs. Clear this order?" : "Clear this order?")) return;
+    cart = blank(); selected = null; refresh(); renderAdding();
   });
 
   $("cart-discount").addEventListener("click", () => {
+    if (!editable()) return;
     const form = $("discount-form");
     form.value.value = "";
     form.querySelector("input[value=line]").disabled = selected === null;
@@ -331,13 +376,11 @@
     const discount = { kind, value };
     if (form.target.value === "line" && selected !== null) cart.lines[selected].discount = discount;
     else cart.order_discount = discount;
-    cart.key = cart.addKey = null;
     refresh();
   });
   $("discount-form").querySelector("[data-remove]").addEventListener("click", () => {
     if ($("discount-form").target.value === "line" && selected !== null) cart.lines[selected].discount = null;
     else cart.order_discount = null;
-    cart.key = cart.addKey = null;
     $("discount-dialog").close();
     refresh();
   });
@@ -409,26 +452,22 @@
     return code === "discount.approval_needed" || (!!approval && /^(approval|pin)\./.test(code));
   }
 
-  async function submitOrder() {
-    if (cart.order) return cart.order; // already on the server: pay it
-    cart.key = cart.key || newKey();
-    save();
-    let body = Object.assign(payload(), { idempotency_key: cart.key, send: !!cart.sending });
+  // Make the order (once: a retry gets the same order back). `send` asks the kitchen to have it now; what the
+  // server did is in the answer's `sent`, which may differ when an earlier, unanswered submission made it.
+  async function submitOrder(send) {
+    if (cart.order) return cart.order; // already on the server: pay or send it
+    let approval = null;
     let reason = "";
     for (;;) {
-      let result;
-      try { result = await post(root.dataset.submitUrl, body); } catch (e) {
-        approvalDone();
-        showError("No connection: nothing was lost. Press Pay again to retry; it will not create a second order.");
-        return null;
-      }
-      if (result.ok) { approvalDone(); cart.order = result.data; save(); return result.data; }
+      const result = await keyedPost("submit", root.dataset.submitUrl, Object.assign(payload(), { send: !!send }), approval);
+      if (result.offline) { approvalDone(); showError(NO_ANSWER); return null; }
+      if (result.ok) { approvalDone(); cart.order = result.data; save(); showError(""); return result.data; }
       const code = errorCode(result.data);
-      if (approvalAsked(code, body.approver)) {
+      if (approvalAsked(code, approval)) {
         if (code === "discount.approval_needed") reason = errorText(result.data);
         const approver = await askApproval(reason, code === "discount.approval_needed" ? "" : errorText(result.data));
         if (!approver) return null;
-        body = Object.assign(body, { approver });
+        approval = { approver };
         continue;
       }
       approvalDone();
@@ -454,6 +493,7 @@
     form.tendered.value = "";
     form.reference.value = "";
     form.tip.value = "";
+    renderPayHelpers();
     const quick = $("pay-quick");
     quick.innerHTML = "";
     // Splitting the bill into equal parts: each guest pays one part (the last part takes the remainder).
@@ -461,10 +501,49 @@
     [["Half", part(2)], ["Third", part(3)], ["Quarter", part(4)], ["All", order.balance_minor]].forEach(([label, amount]) => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "btn btn--ghost"; b.textContent = label + " · " + formatMoney(amount);
-      b.onclick = () => { form.amount.value = inputMoney(amount); };
+      b.onclick = () => { form.amount.value = inputMoney(amount); renderPayHelpers(); };
       quick.appendChild(b);
     });
   }
+
+  // Quick cash (one tap takes the payment with that much handed over) and tip presets, for the amount being
+  // paid now. For the whole balance the server's list is used (order.quick_cash: the next round amounts in the
+  // currency's notes, after cash rounding); for a part, only the exact amount.
+  function renderPayHelpers() {
+    const form = $("pay-form");
+    const order = cart.order;
+    if (!order) return;
+    const amount = parseMoney(form.amount.value);
+    const tip = form.tip.value ? parseMoney(form.tip.value) || 0 : 0;
+    const whole = amount === order.balance_minor;
+    const due = (whole ? order.cash_due_minor : amount) + tip;
+    const cash = $("pay-cash-quick");
+    cash.innerHTML = "";
+    if (amount && amount > 0) {
+      const amounts = [due, ...(whole ? order.quick_cash || [] : []).filter((a) => a > due)];
+      amounts.forEach((value, i) => {
+        const b = document.createElement("button");
+        b.type = "button"; b.className = "btn" + (i === 0 ? "" : " btn--ghost"); b.dataset.cash = value;
+        b.textContent = (i === 0 ? "Exact · " : "") + formatMoney(value);
+        b.onclick = () => { form.tender.value = "cash"; tenderChanged(); form.tendered.value = inputMoney(value); form.requestSubmit(); };
+        cash.appendChild(b);
+      });
+    }
+    $("pay-tip-row").hidden = !tipPresets;
+    const tips = $("pay-tip-quick");
+    tips.innerHTML = "";
+    if (!tipPresets || !amount || amount <= 0) return;
+    [0, ...tipPresets].forEach((percent) => {
+      const value = Math.floor((amount * percent + 50) / 100); // integers only: half up
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "btn btn--ghost" + (value === tip && (percent || !form.tip.value) ? " is-active" : "");
+      b.textContent = percent ? percent + "% · " + formatMoney(value) : "No tip";
+      b.onclick = () => { form.tip.value = percent ? inputMoney(value) : ""; renderPayHelpers(); };
+      tips.appendChild(b);
+    });
+  }
+  $("pay-form").amount.addEventListener("input", renderPayHelpers);
+  $("pay-form").tip.addEventListener("input", renderPayHelpers);
 
   function tenderChanged() {
     const form = $("pay-form");
@@ -477,16 +556,47 @@
   // --- open tabs ------------------------------------------------------------------------------------------
   function renderAdding() {
     $("cart-adding").hidden = !cart.addTo;
-    if (cart.addTo) $("cart-adding").textContent = "Adding to tab #" + cart.addTo.number + (cart.addTo.table_label ? " (table " + cart.addTo.table_label + ")" : "") + ". Press Pay to send the items.";
+    if (cart.addTo) $("cart-adding").textContent = "Adding to tab #" + cart.addTo.number + (cart.addTo.table_label ? " (table " + cart.addTo.table_label + ")" : "")
+      + ": Pay adds the items and takes payment, Send adds them for the kitchen, Clear starts a new order.";
   }
 
   async function openTab(tab, action) {
     $("tabs-dialog").close();
-    if (action === "add") { cart.addTo = { id: tab.id, number: tab.number, version: tab.version, table_label: tab.table_label }; save(); renderAdding(); return; }
-    cart.order = tab; save();
-    $("pay-error").hidden = true; $("pay-change").hidden = true; $("pay-done").innerHTML = "";
-    renderPayDialog(tab); tenderChanged(); $("pay-dialog").showModal();
+    if (action === "add") { cart.addTo = { id: tab.id, number: tab.number, version: tab.version, table_label: tab.table_label }; save(); renderAdding(); refresh(); return; }
+    // Paying a tab keeps the cart being rung up aside, and gives it back when the payment dialog closes.
+    const parked = cart.lines.length && !cart.order ? { lines: cart.lines, order_type: cart.order_type, table_label: cart.table_label,
+      customer_name: cart.customer_name, order_discount: cart.order_discount, rush: cart.rush, table: cart.table } : null;
+    cart = Object.assign(blank(), { order: tab, parked }); save();
+    openPayDialog(tab);
   }
+
+  function openPayDialog(order) {
+    $("pay-error").hidden = true; $("pay-change").hidden = true; $("pay-done").innerHTML = "";
+    renderPayDialog(order); tenderChanged(); $("pay-dialog").showModal();
+  }
+
+  // However the payment dialog closes (New order, Close, Pay later, Escape), a paid order is done and the till
+  // starts a fresh one; an unpaid one stays open as a tab, and items added next go onto it rather than being
+  // left uncharged on a cart whose order is already made.
+  let closeAsTab = false;
+  $("pay-dialog").addEventListener("close", () => {
+    const order = cart.order;
+    const later = closeAsTab;
+    closeAsTab = false;
+    if (!order) return;
+    const parked = cart.parked;
+    if (order.balance_minor === 0) {
+      cart = blank();
+      $("cart-empty").textContent = "Order #" + order.number + " is paid. Tap a product for the next order.";
+    } else if (later || parked) {
+      cart = blank();
+      $("cart-empty").textContent = "Order #" + order.number + " is an open tab (Tabs, T).";
+    } else {
+      tabFromOrder(order);
+    }
+    if (parked) Object.assign(cart, parked);
+    selected = null; save(); refresh(); renderAdding(); showError("");
+  });
 
   // --- tables -----------------------------------------------------------------------------------------------
   // Where the outlet has a floor plan, a dine-in order sits at one of its tables, picked from the plan (the server
@@ -534,7 +644,7 @@
     if (floorHasTables) showFloor(null);
     else if (cart.order_type === "dine_in") $("table-label").focus();
   }
-  $("table-choose").addEventListener("click", () => openFloor());
+  $("table-choose").addEventListener("click", () => { if (editable()) openFloor(); });
   // The Tables button's hx-get brings the plan as it is now; until then, no tile of an older one can be tapped.
   $("cart-tables").addEventListener("click", () => { $("floor-body").innerHTML = '<p class="hint">…</p>'; showFloor(null); });
   $("floor-body").addEventListener("click", async (event) => {
@@ -555,8 +665,9 @@
     }
     const tabs = JSON.parse(cell.dataset.tabs || "[]");
     if (tabs.length) { floorDialog.close(); openTabDialog(cell.dataset.tableName, tabs); return; }
+    if (!editable()) return;
     cart.table = { id: Number(cell.dataset.tableId), name: cell.dataset.tableName };
-    cart.order_type = "dine_in"; cart.table_label = cell.dataset.tableName; cart.key = cart.addKey = null;
+    cart.order_type = "dine_in"; cart.table_label = cell.dataset.tableName;
     floorDialog.close();
     refresh();
   });
@@ -694,10 +805,21 @@
         $("floor-dialog").showModal();
       };
       tr.children[4].append(pay, add, move);
+      if (!tab.sent) {
+        const send = document.createElement("button"); send.type = "button"; send.className = "btn btn--ghost"; send.textContent = "Send";
+        send.onclick = async () => {
+          send.disabled = true;
+          let result;
+          try { result = await post(root.dataset.sendUrl.replace("/0/", "/" + tab.id + "/"), { idempotency_key: newKey() }); } catch (e) { result = { ok: false, data: {} }; }
+          send.textContent = result.ok && result.data.sent ? "Sent" : (errorText(result.data) || "Failed: try again");
+          send.disabled = result.ok && result.data.sent;
+        };
+        tr.children[4].append(send);
+      }
       if (tab.sent) {
         const rush = document.createElement("button"); rush.type = "button"; rush.className = "btn btn--ghost"; rush.textContent = "Rush";
         rush.onclick = async () => {
-          const result = await post(root.dataset.rushUrl.replace("/0/", "/" + tab.id + "/"), {});
+          const result = await post(root.dataset.rushUrl.replace("/0/", "/" + tab.id + "/"), { idempotency_key: newKey() });
           rush.textContent = result.ok ? "Rushed" : (errorText(result.data) || "Failed");
           rush.disabled = result.ok;
         };
@@ -707,37 +829,57 @@
     });
   });
 
+  // Add the cart's items to the open tab; the tab as the server left it, or null (the error is shown).
   async function sendToTab() {
     const url = root.dataset.addUrl.replace("/0/", "/" + cart.addTo.id + "/");
+    let approval = null;
+    let reason = "";
     let result;
-    cart.addKey = cart.addKey || newKey(); save();
-    try { result = await post(url, Object.assign(payload(), { version: cart.addTo.version, idempotency_key: cart.addKey })); } catch (e) {
-      showError("No connection: the items are kept here; press Pay again."); return;
+    for (;;) {
+      result = await keyedPost("add", url, Object.assign(payload(), { version: cart.addTo.version }), approval);
+      const code = result.offline || result.ok ? "" : errorCode(result.data);
+      if (!approvalAsked(code, approval)) break;
+      if (code === "discount.approval_needed") reason = errorText(result.data);
+      const approver = await askApproval(reason, code === "discount.approval_needed" ? "" : errorText(result.data));
+      if (!approver) return null;
+      approval = { approver };
     }
+    approvalDone();
+    if (result.offline) { showError(NO_ANSWER); return null; }
     if (!result.ok) {
       // A 409 here means the tab changed elsewhere, except running out of stock: the tab is still the one to add to.
       const stale = result.status === 409 && !(result.data.error && result.data.error.code === "stock.insufficient");
       showError(errorText(result.data) + (stale ? " (open Tabs to reload it)" : ""));
       if (stale) { cart.addTo = null; save(); renderAdding(); }
-      return;
+      return null;
     }
-    cart = blank(); selected = null; refresh(); renderAdding();
     showError("");
+    return result.data;
+  }
+
+  async function tabStatus(id) {
+    try {
+      const response = await fetch(root.dataset.statusUrl.replace("/0/", "/" + id + "/"), { credentials: "same-origin" });
+      const data = await response.json();
+      if (response.ok) return data;
+      showError(errorText(data) || "Open it from Tabs.");
+    } catch (e) { showError("No connection: try again."); }
+    return null;
   }
 
   $("cart-pay").addEventListener("click", async () => {
-    if (cart.addTo) { await sendToTab(); return; }
     const button = $("cart-pay");
     button.disabled = true;
-    const order = await submitOrder();
-    button.disabled = cart.lines.length === 0;
-    if (!order) return;
-    $("pay-error").hidden = true;
-    $("pay-change").hidden = true;
-    $("pay-done").innerHTML = "";
-    renderPayDialog(order);
-    tenderChanged();
-    $("pay-dialog").showModal();
+    let order;
+    if (cart.addTo) {
+      // Items for an open tab go onto it first; then the whole tab is paid.
+      order = cart.lines.length ? await sendToTab() : await tabStatus(cart.addTo.id);
+      if (order) { cart = Object.assign(blank(), { order }); selected = null; save(); refresh(); renderAdding(); }
+    } else {
+      order = await submitOrder(false);
+    }
+    button.disabled = cart.lines.length === 0 && !cart.addTo;
+    if (order) openPayDialog(order);
   });
 
   $("pay-form").addEventListener("submit", async (event) => {
@@ -749,22 +891,20 @@
     if (amount === null || amount <= 0 || tip === null) {
       $("pay-error").textContent = "Enter the amounts as numbers."; $("pay-error").hidden = false; return;
     }
-    cart.payKey = cart.payKey || newKey();
-    save();
     const url = root.dataset.payUrl.replace("/0/", "/" + cart.order.id + "/");
-    let result;
-    try {
-      result = await post(url, { tender: form.tender.value, amount_minor: amount, tip_minor: tip,
-        tendered_minor: tendered, reference: form.reference.value, idempotency_key: cart.payKey });
-    } catch (e) {
-      $("pay-error").textContent = "No connection: press Take payment again; it will not charge twice."; $("pay-error").hidden = false; return;
-    }
+    const submit = $("pay-submit");
+    submit.disabled = true; // a double tap sends one payment
+    const result = await keyedPost("pay", url, { tender: form.tender.value, amount_minor: amount, tip_minor: tip,
+      tendered_minor: tendered, reference: form.reference.value });
+    submit.disabled = false;
+    if (result.offline) { $("pay-error").textContent = "No answer from the server: press Take payment again; it will not charge twice."; $("pay-error").hidden = false; return; }
     if (!result.ok) { $("pay-error").textContent = errorText(result.data); $("pay-error").hidden = false; return; }
-    cart.payKey = null;
     if (result.data.payment.tender === "qr") { waitForQr(result.data); return; }
     cart.order = result.data;
     save();
-    $("pay-error").hidden = true;
+    $("pay-error").hidden = !result.replayed;
+    // The answer to an earlier press whose answer was lost: that payment is what was taken, not the one typed now.
+    if (result.replayed) $("pay-error").textContent = "The earlier payment went through (shown below); check the amount still owed.";
     const p = result.data.payment;
     const li = document.createElement("li");
     li.textContent = (p.tender === "cash" ? "Cash " : "Card ") + formatMoney(p.amount_minor);
@@ -786,6 +926,7 @@
     $("pay-submit").disabled = true;
     const url = root.dataset.statusUrl.replace("/0/", "/" + cart.order.id + "/");
     const poll = async () => {
+      if (!$("pay-dialog").open || !cart.order) { $("pay-qr").hidden = true; $("pay-submit").disabled = false; return; } // closed: the tab shows the outcome
       let status;
       try { status = await (await fetch(url, { credentials: "same-origin" })).json(); } catch (e) { setTimeout(poll, 2000); return; }
       if (status.pending_qr) { setTimeout(poll, 1500); return; }
@@ -800,29 +941,44 @@
   }
 
   // "Send": the order goes to the kitchen unpaid and stays open as a tab; the till starts a new cart.
+  // What the server says it did (`sent`) is what the till shows: an order made by an earlier press whose answer
+  // was lost (a Pay) is sent now, as its own request, and "Sent" appears only once the kitchen has it.
   $("cart-send").addEventListener("click", async () => {
-    if (cart.addTo) { await sendToTab(); return; }
-    cart.sending = true;
-    const order = await submitOrder();
-    cart.sending = false;
-    if (!order) return;
-    cart = blank(); selected = null; refresh();
-    showError("");
-    $("cart-empty").textContent = "Sent #" + order.number + " — it is an open tab now (Tabs, T).";
+    const button = $("cart-send");
+    button.disabled = true;
+    try {
+      if (cart.addTo) {
+        const tab = await sendToTab();
+        if (!tab) return;
+        cart = blank(); selected = null; refresh(); renderAdding();
+        $("cart-empty").textContent = "Added to tab #" + tab.number + (tab.sent ? " and sent to the kitchen." : ".");
+        return;
+      }
+      let order = await submitOrder(true);
+      if (!order) return;
+      if (!order.sent) {
+        const result = await keyedPost("send", root.dataset.sendUrl.replace("/0/", "/" + order.id + "/"), {});
+        if (result.offline) { showError(NO_ANSWER); return; }
+        if (!result.ok) { showError(errorText(result.data)); return; }
+        order = result.data;
+      }
+      if (!order.sent) { showError("Order #" + order.number + " is made, but the kitchen has not got it: press Send again."); return; }
+      cart = blank(); selected = null; refresh(); renderAdding();
+      showError("");
+      $("cart-empty").textContent = "Sent #" + order.number + " — it is an open tab now (Tabs, T).";
+    } finally {
+      button.disabled = cart.lines.length === 0 || !!cart.order;
+    }
   });
 
   // "Rush": the kitchen gets this order first when it is sent.
-  $("cart-rush").addEventListener("click", () => { cart.rush = !cart.rush; refresh(); });
+  $("cart-rush").addEventListener("click", () => { if (!editable()) return; cart.rush = !cart.rush; refresh(); });
 
   // "Pay later": the order stays open as a tab (recall it from Tabs); the till starts a new cart.
-  $("pay-later").addEventListener("click", () => {
-    if (cart.order && cart.order.balance_minor > 0) { cart = blank(); selected = null; refresh(); }
-  });
+  $("pay-later").addEventListener("click", () => { closeAsTab = true; });
 
   $("pay-new").addEventListener("click", () => {
-    cart = blank(); selected = null;
-    $("pay-dialog").close();
-    refresh();
+    $("pay-dialog").close(); // the close handler starts the fresh order
     $("till-search").focus();
   });
 
