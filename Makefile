@@ -69,7 +69,12 @@ messages: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-postgresql://unused/x} REDIS_URL=$${REDIS_URL:-redis://unused} \
 	  $(BIN)/python manage.py makemessages -l id --ignore=.venv --ignore=var --ignore=staticfiles --ignore=test-artifacts
 	DATABASE_URL=$${DATABASE_URL:-postgresql://unused/x} REDIS_URL=$${REDIS_URL:-redis://unused} \
+	  $(BIN)/python manage.py makemessages -d djangojs -l id --ignore=.venv --ignore=var --ignore=staticfiles \
+	  --ignore=test-artifacts --ignore=static/vendor --ignore=static/jsi18n --ignore=node_modules
+	DATABASE_URL=$${DATABASE_URL:-postgresql://unused/x} REDIS_URL=$${REDIS_URL:-redis://unused} \
 	  $(BIN)/python manage.py compilemessages --ignore=.venv
+	DATABASE_URL=$${DATABASE_URL:-postgresql://unused/x} REDIS_URL=$${REDIS_URL:-redis://unused} \
+	  $(BIN)/python manage.py compilejsi18n
 
 ## A measured load run (loadtest/run.py): USERS users on USERS/10 tenants for DURATION against this checkout,
 ## report in loadtest-report/. Uses DATABASE_URL/REDIS_URL when given, else the embedded servers (database

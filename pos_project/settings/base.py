@@ -67,6 +67,7 @@ SHARED_APPS = [
     "django_prometheus",
     "django_htmx",
     "template_partials",
+    "statici18n",
     "rest_framework",
     "drf_spectacular",
     "demo",
@@ -272,6 +273,9 @@ RATELIMIT_FAIL_OPEN = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Indonesian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The scripts' strings (gettext() in static/js) compiled to static catalogues by django-statici18n
+# (`make messages` runs compilejsi18n; the files under static/jsi18n/ are committed): no catalogue request per page.
+STATICI18N_ROOT = BASE_DIR / "static"
 TIME_ZONE = env("TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True

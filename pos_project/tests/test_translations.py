@@ -189,3 +189,24 @@ def test_service_errors_come_out_in_indonesian():
             Discount(kind="percent", value=Decimal(120))
     with translation.override("en"):
         assert translation.gettext("Open a shift first.") == "Open a shift first."
+
+
+JS_PO = LC_MESSAGES / "djangojs.po"
+JS_CATALOGUE = ROOT / "static" / "jsi18n" / "id" / "djangojs.js"
+
+
+def test_the_scripts_catalogue_is_complete_and_compiled_to_the_static_file():
+    """The scripts' strings (gettext() in static/js, domain djangojs) are translated with their placeholders, and
+    static/jsi18n/id/djangojs.js (django-statici18n's `compilejsi18n`, what the pages load) holds every one of
+    them: a .po edited without `make messages` fails here."""
+    import json
+
+    js_entries = [e for e in parse_po(JS_PO.read_text(encoding="utf-8")) if e.msgid and not e.obsolete]
+    assert len(js_entries) > 50
+    untranslated = [e.where for e in js_entries if not all(e.msgstr.values()) or "fuzzy" in e.flags]
+    assert not untranslated, "untranslated or fuzzy in djangojs.po:\n" + "\n".join(untranslated)
+    wrong = [e.where for e in js_entries if placeholders(e.msgstr[0]) != placeholders(e.msgid)]
+    assert not wrong, "placeholders changed:\n" + "\n".join(wrong)
+    compiled = JS_CATALOGUE.read_text(encoding="utf-8")
+    stale = [e.msgid for e in js_entries if f"{json.dumps(e.msgid)}: {json.dumps(e.msgstr[0])}" not in compiled]
+    assert not stale, "static/jsi18n/id/djangojs.js is older than djangojs.po: run `make messages`\n" + "\n".join(stale)

@@ -4,6 +4,7 @@ and the payment screen's quick cash and tips. Screenshots in test-artifacts/scre
 
 import itertools
 import re
+import uuid
 
 import pytest
 
@@ -12,6 +13,7 @@ from pos_project.testing.browser import SCREENSHOTS, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 _registers = itertools.count(1)
+_RUN = uuid.uuid4().hex[:6]  # registers are named per run: a reused test database keeps earlier runs' names
 
 
 @pytest.fixture
@@ -20,11 +22,7 @@ def till(live_site, browser):
     context, page, base = sign_in(browser, live_site, "cashier")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    if page.url.endswith("/till/shift/open/"):
-        page.fill("#id_register_name", f"Rush {next(_registers)}")
-        page.fill("#id_opening_float", "0")
-        with page.expect_navigation():
-            page.click("text=Open shift")
+    _open_or_resume_shift(page)
     page.evaluate("localStorage.clear()")
     page.reload()
     kds_context, kds, _ = sign_in(browser, live_site, "kitchen")
@@ -36,6 +34,21 @@ def till(live_site, browser):
             page.click("text=Close shift and print Z report")
     context.close()
     kds_context.close()
+
+
+def _open_or_resume_shift(page) -> None:
+    """On the shift page: resume this cashier's own open shift (a test that failed may have left one), else open
+    one on a new register."""
+    if not page.url.endswith("/till/shift/open/"):
+        return
+    with page.expect_navigation():
+        if page.locator("[data-testid=resume-shift] button").count():
+            page.locator("[data-testid=resume-shift] button").first.click()
+        else:
+            page.select_option("select#id_register", "new")
+            page.fill("#id_register_name", f"Rush {_RUN}-{next(_registers)}")
+            page.fill("#id_opening_float", "0")
+            page.click("form:has(#id_register_name) button[type=submit]")
 
 
 def _add(page, product: str, category_key: str = "1") -> None:
@@ -90,6 +103,7 @@ def test_after_full_payment_any_button_starts_a_fresh_order(till):
     _pay_exact_cash(page)
     page.click("#pay-later")  # reads "Close" once paid
     assert page.inner_text("#pay-later") == "Close" or not page.locator("#pay-dialog").is_visible()
+    page.wait_for_function("document.querySelectorAll('#cart-lines .cart-line').length === 0")  # a fresh order
     _add(page, "Cappuccino")
     page.click("#cart-pay")
     page.locator("#pay-dialog").wait_for()
@@ -204,3 +218,38 @@ def test_the_payment_screen_offers_quick_cash_and_tips(till):
     assert page.inner_text("#pay-change") == "Change: Rp 37.300"
     assert page.inner_text("#pay-balance") == "Rp 0"
     page.click("#pay-new")
+
+
+def test_the_till_speaks_indonesian(live_site, browser):
+    """Point 13. Old code: the script's words (Subtotal, Half, Pay later, No tip…) stayed English in Indonesian."""
+    from conftest import STAFF_PASSWORD
+    from pos_project.testing.browser import TABLET
+
+    context = browser.new_context(viewport=TABLET, locale="id-ID")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    base = f"http://{live_site['alpha'].host}:{live_site['port']}"
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", "cashier")
+    page.fill("#id_password", STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _open_or_resume_shift(page)
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    _add(page, "Espresso")
+    page.wait_for_function("document.getElementById('cart-totals').innerText.includes('Subtotal')")
+    assert "Total" in page.inner_text("#cart-totals")
+    page.click("#cart-pay")
+    page.locator("#pay-dialog").wait_for()
+    for indonesian in ("Bayar nanti", "Setengah", "Tanpa tip", "Uang pas"):
+        assert indonesian in page.inner_text("#pay-dialog"), indonesian
+    page.screenshot(path=SCREENSHOTS / "till-payment-indonesian.png")
+    page.click("#pay-cash-quick button")  # exact cash
+    page.wait_for_function("document.getElementById('pay-change').innerText.startsWith('Kembalian')")
+    page.click("#pay-new")
+    assert errors == []
+    page.goto(f"{base}/till/shift/close/")
+    page.locator("form button[type=submit]").last.click()
+    context.close()

@@ -11,6 +11,10 @@
   const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
   const moneyFormat = PosMoney.pageFormat();
   const $ = (id) => document.getElementById(id);
+  // Strings through Django's JavaScript catalogue (static/jsi18n/<lang>/djangojs.js, django-statici18n);
+  // say() fills %(name)s placeholders as Python does.
+  const gettext = window.gettext || ((text) => text);
+  const say = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => values[name]);
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -52,7 +56,7 @@
       credentials: "same-origin",
     });
     let data = {};
-    try { data = await response.json(); } catch (e) { data = { error: { code: "http", message: "The server answered " + response.status + "." } }; }
+    try { data = await response.json(); } catch (e) { data = { error: { code: "http", message: say(gettext("The server answered %(status)s."), { status: response.status }) } }; }
     return { ok: response.ok, status: response.status, data };
   }
   // Every endpoint answers a refusal as {error: {code, message, fields}} (pos_project/errors.py error_body).
@@ -76,7 +80,7 @@
     delete cart.pending[kind]; save();
     return Object.assign(result, { replayed: !!earlier });
   }
-  const NO_ANSWER = "No answer from the server: nothing is lost. Press the same button again; it will not be done twice.";
+  const NO_ANSWER = gettext("No answer from the server: nothing is lost. Press the same button again; it will not be done twice.");
 
   // The cart cannot change while its submission awaits an answer (the answer may be an order of exactly it). An
   // order already made and not paid becomes the tab new items go onto, so nothing added is left uncharged.
@@ -120,9 +124,9 @@
           <span class="cart-line__name"></span><span class="cart-line__mods"></span>
         </button>
         <span class="cart-line__qty">
-          <button type="button" class="btn btn--ghost" data-dec aria-label="Less">−</button>
+          <button type="button" class="btn btn--ghost" data-dec aria-label="${gettext("Less")}">−</button>
           <span data-qty></span>
-          <button type="button" class="btn btn--ghost" data-inc aria-label="More">+</button>
+          <button type="button" class="btn btn--ghost" data-inc aria-label="${gettext("More")}">+</button>
         </span>
         <span class="cart-line__amount"></span>`;
       li.querySelector(".cart-line__name").textContent = line.name;
@@ -148,12 +152,12 @@
       if (cls) { dt.className = cls; dd.className = cls; }
       totals.append(dt, dd);
     };
-    add("Subtotal", formatMoney(preview.subtotal_minor));
-    if (preview.discount_minor) add("Discount", "− " + formatMoney(preview.discount_minor));
-    if (preview.service_charge_minor) add("Service", formatMoney(preview.service_charge_minor));
-    preview.taxes.forEach((t) => add(t.name + (t.inclusive ? " (incl.)" : ""), formatMoney(t.amount_minor), t.inclusive ? "muted" : ""));
-    add("Total", formatMoney(preview.total_minor), "cart-total");
-    if (preview.cash_due_minor !== preview.total_minor) add("Cash", formatMoney(preview.cash_due_minor), "muted");
+    add(gettext("Subtotal"), formatMoney(preview.subtotal_minor));
+    if (preview.discount_minor) add(gettext("Discount"), "− " + formatMoney(preview.discount_minor));
+    if (preview.service_charge_minor) add(gettext("Service"), formatMoney(preview.service_charge_minor));
+    preview.taxes.forEach((t) => add(t.name + (t.inclusive ? " " + gettext("(incl.)") : ""), formatMoney(t.amount_minor), t.inclusive ? "muted" : ""));
+    add(gettext("Total"), formatMoney(preview.total_minor), "cart-total");
+    if (preview.cash_due_minor !== preview.total_minor) add(gettext("Cash"), formatMoney(preview.cash_due_minor), "muted");
   }
 
   async function refresh() {
@@ -169,7 +173,7 @@
       showError("");
       render(data);
     } catch (e) {
-      if (seq === previewSeq) showError("Offline: the cart is kept on this device; totals appear when the connection is back.");
+      if (seq === previewSeq) showError(gettext("Offline: the cart is kept on this device; totals appear when the connection is back."));
     }
   }
 
@@ -220,7 +224,8 @@
       fs.className = "segmented";
       fs.dataset.group = g.id;
       const legend = document.createElement("legend");
-      legend.textContent = g.name + (g.min ? " (required" + (g.max > 1 ? ", up to " + g.max : "") + ")" : g.max > 1 ? " (up to " + g.max + ")" : " (optional)");
+      legend.textContent = g.name + " " + (g.min ? (g.max > 1 ? say(gettext("(required, up to %(max)s)"), { max: g.max }) : gettext("(required)"))
+        : g.max > 1 ? say(gettext("(up to %(max)s)"), { max: g.max }) : gettext("(optional)"));
       fs.appendChild(legend);
       g.modifiers.forEach((m) => {
         const label = document.createElement("label");
@@ -242,7 +247,8 @@
         const picked = [...form.querySelectorAll(`input[name=group-${g.id}]:checked`)].map((i) => g.modifiers.find((m) => String(m.id) === i.value));
         if (picked.length < g.min || picked.length > g.max) {
           event.preventDefault();
-          $("options-error").textContent = `Choose ${g.min === g.max ? g.min : g.min + " to " + g.max} for “${g.name}”.`;
+          $("options-error").textContent = g.min === g.max ? say(gettext("Choose %(count)s for “%(group)s”."), { count: g.min, group: g.name })
+            : say(gettext("Choose %(min)s to %(max)s for “%(group)s”."), { min: g.min, max: g.max, group: g.name });
           $("options-error").hidden = false;
           return;
         }
@@ -303,7 +309,7 @@
       result = await post(soldOutButton.dataset.url.replace("/0/", "/" + product.id + "/"), { sold_out: soldOut, idempotency_key: newKey() });
     } catch (e) { result = { ok: false, data: {} }; }
     tile.disabled = false;
-    if (!result.ok) { showError(errorText(result.data) || "No connection: nothing was changed."); return; }
+    if (!result.ok) { showError(errorText(result.data) || gettext("No connection: nothing was changed.")); return; }
     showError("");
     product.sold_out = result.data.sold_out;
     tile.dataset.product = JSON.stringify(product);
@@ -351,7 +357,7 @@
   $("cart-clear").addEventListener("click", () => {
     const inFlight = cart.pending.submit || cart.pending.add;
     if ((cart.lines.length || cart.addTo) && !confirm(inFlight
-      ? "The last submission got no answer; if it reached the server it is in Tabs. Clear this order?" : "Clear this order?")) return;
+      ? gettext("The last submission got no answer; if it reached the server it is in Tabs. Clear this order?") : gettext("Clear this order?"))) return;
     cart = blank(); selected = null; refresh(); renderAdding();
   });
 
@@ -368,10 +374,10 @@
     let value;
     if (kind === "percent") {
       value = form.value.value.replace(",", ".").trim();
-      if (!/^\d+(\.\d{1,2})?$/.test(value) || Number(value) > 100) { event.preventDefault(); alert("Enter a percentage from 0 to 100."); return; }
+      if (!/^\d+(\.\d{1,2})?$/.test(value) || Number(value) > 100) { event.preventDefault(); alert(gettext("Enter a percentage from 0 to 100.")); return; }
     } else {
       value = parseMoney(form.value.value);
-      if (value === null) { event.preventDefault(); alert("Enter an amount."); return; }
+      if (value === null) { event.preventDefault(); alert(gettext("Enter an amount.")); return; }
     }
     const discount = { kind, value };
     if (form.target.value === "line" && selected !== null) cart.lines[selected].discount = discount;
@@ -487,7 +493,7 @@
     $("pay-submit").hidden = done;
     $("pay-new").hidden = !done;
     $("pay-receipt").hidden = !done;
-    $("pay-later").textContent = done ? "Close" : "Pay later";
+    $("pay-later").textContent = done ? gettext("Close") : gettext("Pay later");
     if (done) $("pay-receipt").href = root.dataset.receiptUrl.replace("00000000-0000-0000-0000-000000000000", order.uid) + "?print=1";
     form.amount.value = inputMoney(order.balance_minor);
     form.tendered.value = "";
@@ -498,7 +504,7 @@
     quick.innerHTML = "";
     // Splitting the bill into equal parts: each guest pays one part (the last part takes the remainder).
     const part = (n) => Math.ceil(order.balance_minor / n);
-    [["Half", part(2)], ["Third", part(3)], ["Quarter", part(4)], ["All", order.balance_minor]].forEach(([label, amount]) => {
+    [[gettext("Half"), part(2)], [gettext("Third"), part(3)], [gettext("Quarter"), part(4)], [gettext("All"), order.balance_minor]].forEach(([label, amount]) => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "btn btn--ghost"; b.textContent = label + " · " + formatMoney(amount);
       b.onclick = () => { form.amount.value = inputMoney(amount); renderPayHelpers(); };
@@ -524,7 +530,7 @@
       amounts.forEach((value, i) => {
         const b = document.createElement("button");
         b.type = "button"; b.className = "btn" + (i === 0 ? "" : " btn--ghost"); b.dataset.cash = value;
-        b.textContent = (i === 0 ? "Exact · " : "") + formatMoney(value);
+        b.textContent = i === 0 ? say(gettext("Exact · %(amount)s"), { amount: formatMoney(value) }) : formatMoney(value);
         b.onclick = () => { form.tender.value = "cash"; tenderChanged(); form.tendered.value = inputMoney(value); form.requestSubmit(); };
         cash.appendChild(b);
       });
@@ -537,7 +543,7 @@
       const value = Math.floor((amount * percent + 50) / 100); // integers only: half up
       const b = document.createElement("button");
       b.type = "button"; b.className = "btn btn--ghost" + (value === tip && (percent || !form.tip.value) ? " is-active" : "");
-      b.textContent = percent ? percent + "% · " + formatMoney(value) : "No tip";
+      b.textContent = percent ? percent + "% · " + formatMoney(value) : gettext("No tip");
       b.onclick = () => { form.tip.value = percent ? inputMoney(value) : ""; renderPayHelpers(); };
       tips.appendChild(b);
     });
@@ -556,8 +562,10 @@
   // --- open tabs ------------------------------------------------------------------------------------------
   function renderAdding() {
     $("cart-adding").hidden = !cart.addTo;
-    if (cart.addTo) $("cart-adding").textContent = "Adding to tab #" + cart.addTo.number + (cart.addTo.table_label ? " (table " + cart.addTo.table_label + ")" : "")
-      + ": Pay adds the items and takes payment, Send adds them for the kitchen, Clear starts a new order.";
+    if (cart.addTo) $("cart-adding").textContent = say(cart.addTo.table_label
+      ? gettext("Adding to tab #%(number)s (table %(table)s): Pay adds the items and takes payment, Send adds them for the kitchen, Clear starts a new order.")
+      : gettext("Adding to tab #%(number)s: Pay adds the items and takes payment, Send adds them for the kitchen, Clear starts a new order."),
+    { number: cart.addTo.number, table: cart.addTo.table_label });
   }
 
   async function openTab(tab, action) {
@@ -587,10 +595,10 @@
     const parked = cart.parked;
     if (order.balance_minor === 0) {
       cart = blank();
-      $("cart-empty").textContent = "Order #" + order.number + " is paid. Tap a product for the next order.";
+      $("cart-empty").textContent = say(gettext("Order #%(number)s is paid. Tap a product for the next order."), { number: order.number });
     } else if (later || parked) {
       cart = blank();
-      $("cart-empty").textContent = "Order #" + order.number + " is an open tab (Tabs, T).";
+      $("cart-empty").textContent = say(gettext("Order #%(number)s is an open tab (Tabs, T)."), { number: order.number });
     } else {
       tabFromOrder(order);
     }
@@ -789,15 +797,15 @@
     data.tabs.forEach((tab) => {
       const tr = document.createElement("tr");
       tr.innerHTML = "<td></td><td></td><td></td><td></td><td></td>";
-      tr.children[0].textContent = "#" + tab.number + (tab.sent ? " · sent" : "");
-      tr.children[1].textContent = [tab.table_label ? "Table " + tab.table_label : "", tab.customer_name].filter(Boolean).join(" · ");
-      tr.children[2].textContent = tab.age_minutes + " min";
+      tr.children[0].textContent = "#" + tab.number + (tab.sent ? " · " + gettext("sent") : "");
+      tr.children[1].textContent = [tab.table_label ? say(gettext("Table %(table)s"), { table: tab.table_label }) : "", tab.customer_name].filter(Boolean).join(" · ");
+      tr.children[2].textContent = say(gettext("%(minutes)s min"), { minutes: tab.age_minutes });
       tr.children[3].textContent = formatMoney(tab.balance_minor);
-      const pay = document.createElement("button"); pay.type = "button"; pay.className = "btn"; pay.textContent = "Pay";
+      const pay = document.createElement("button"); pay.type = "button"; pay.className = "btn"; pay.textContent = gettext("Pay");
       pay.onclick = () => openTab(tab, "pay");
-      const add = document.createElement("button"); add.type = "button"; add.className = "btn btn--ghost"; add.textContent = "Add items";
+      const add = document.createElement("button"); add.type = "button"; add.className = "btn btn--ghost"; add.textContent = gettext("Add items");
       add.onclick = () => openTab(tab, "add");
-      const move = document.createElement("button"); move.type = "button"; move.className = "btn btn--ghost"; move.textContent = "Move";
+      const move = document.createElement("button"); move.type = "button"; move.className = "btn btn--ghost"; move.textContent = gettext("Move");
       move.onclick = () => {
         moving = tab;
         $("tabs-dialog").close();
@@ -806,21 +814,21 @@
       };
       tr.children[4].append(pay, add, move);
       if (!tab.sent) {
-        const send = document.createElement("button"); send.type = "button"; send.className = "btn btn--ghost"; send.textContent = "Send";
+        const send = document.createElement("button"); send.type = "button"; send.className = "btn btn--ghost"; send.textContent = gettext("Send");
         send.onclick = async () => {
           send.disabled = true;
           let result;
           try { result = await post(root.dataset.sendUrl.replace("/0/", "/" + tab.id + "/"), { idempotency_key: newKey() }); } catch (e) { result = { ok: false, data: {} }; }
-          send.textContent = result.ok && result.data.sent ? "Sent" : (errorText(result.data) || "Failed: try again");
+          send.textContent = result.ok && result.data.sent ? gettext("Sent") : (errorText(result.data) || gettext("Failed: try again"));
           send.disabled = result.ok && result.data.sent;
         };
         tr.children[4].append(send);
       }
       if (tab.sent) {
-        const rush = document.createElement("button"); rush.type = "button"; rush.className = "btn btn--ghost"; rush.textContent = "Rush";
+        const rush = document.createElement("button"); rush.type = "button"; rush.className = "btn btn--ghost"; rush.textContent = gettext("Rush");
         rush.onclick = async () => {
           const result = await post(root.dataset.rushUrl.replace("/0/", "/" + tab.id + "/"), { idempotency_key: newKey() });
-          rush.textContent = result.ok ? "Rushed" : (errorText(result.data) || "Failed");
+          rush.textContent = result.ok ? gettext("Rushed") : (errorText(result.data) || gettext("Failed: try again"));
           rush.disabled = result.ok;
         };
         tr.children[4].append(rush);
@@ -849,7 +857,7 @@
     if (!result.ok) {
       // A 409 here means the tab changed elsewhere, except running out of stock: the tab is still the one to add to.
       const stale = result.status === 409 && !(result.data.error && result.data.error.code === "stock.insufficient");
-      showError(errorText(result.data) + (stale ? " (open Tabs to reload it)" : ""));
+      showError(errorText(result.data) + (stale ? " " + gettext("(open Tabs to reload it)") : ""));
       if (stale) { cart.addTo = null; save(); renderAdding(); }
       return null;
     }
@@ -862,8 +870,8 @@
       const response = await fetch(root.dataset.statusUrl.replace("/0/", "/" + id + "/"), { credentials: "same-origin" });
       const data = await response.json();
       if (response.ok) return data;
-      showError(errorText(data) || "Open it from Tabs.");
-    } catch (e) { showError("No connection: try again."); }
+      showError(errorText(data) || gettext("Open it from Tabs."));
+    } catch (e) { showError(gettext("No connection: try again.")); }
     return null;
   }
 
@@ -889,7 +897,7 @@
     const tip = form.tip.value ? parseMoney(form.tip.value) : 0;
     const tendered = form.tendered.value ? parseMoney(form.tendered.value) : null;
     if (amount === null || amount <= 0 || tip === null) {
-      $("pay-error").textContent = "Enter the amounts as numbers."; $("pay-error").hidden = false; return;
+      $("pay-error").textContent = gettext("Enter the amounts as numbers."); $("pay-error").hidden = false; return;
     }
     const url = root.dataset.payUrl.replace("/0/", "/" + cart.order.id + "/");
     const submit = $("pay-submit");
@@ -897,20 +905,21 @@
     const result = await keyedPost("pay", url, { tender: form.tender.value, amount_minor: amount, tip_minor: tip,
       tendered_minor: tendered, reference: form.reference.value });
     submit.disabled = false;
-    if (result.offline) { $("pay-error").textContent = "No answer from the server: press Take payment again; it will not charge twice."; $("pay-error").hidden = false; return; }
+    if (result.offline) { $("pay-error").textContent = gettext("No answer from the server: press Take payment again; it will not charge twice."); $("pay-error").hidden = false; return; }
     if (!result.ok) { $("pay-error").textContent = errorText(result.data); $("pay-error").hidden = false; return; }
     if (result.data.payment.tender === "qr") { waitForQr(result.data); return; }
     cart.order = result.data;
     save();
     $("pay-error").hidden = !result.replayed;
     // The answer to an earlier press whose answer was lost: that payment is what was taken, not the one typed now.
-    if (result.replayed) $("pay-error").textContent = "The earlier payment went through (shown below); check the amount still owed.";
+    if (result.replayed) $("pay-error").textContent = gettext("The earlier payment went through (shown below); check the amount still owed.");
     const p = result.data.payment;
     const li = document.createElement("li");
-    li.textContent = (p.tender === "cash" ? "Cash " : "Card ") + formatMoney(p.amount_minor);
+    li.textContent = (p.tender === "cash" ? gettext("Cash") : gettext("Card")) + " " + formatMoney(p.amount_minor);
     $("pay-done").appendChild(li);
     if (p.tender === "cash") {
-      $("pay-change").textContent = "Change: " + formatMoney(p.change_minor) + (p.rounding_minor ? " (cash rounded by " + formatMoney(p.rounding_minor) + ")" : "");
+      $("pay-change").textContent = say(gettext("Change: %(amount)s"), { amount: formatMoney(p.change_minor) })
+        + (p.rounding_minor ? " " + say(gettext("(cash rounded by %(amount)s)"), { amount: formatMoney(p.rounding_minor) }) : "");
       $("pay-change").hidden = false;
     }
     renderPayDialog(result.data);
@@ -933,7 +942,7 @@
       $("pay-qr").hidden = true;
       $("pay-submit").disabled = false;
       cart.order = status; save();
-      if (status.paid_minor === data.paid_minor) { $("pay-error").textContent = "The QR payment was declined."; $("pay-error").hidden = false; }
+      if (status.paid_minor === data.paid_minor) { $("pay-error").textContent = gettext("The QR payment was declined."); $("pay-error").hidden = false; }
       else { const li = document.createElement("li"); li.textContent = "QR " + formatMoney(data.payment.amount_minor); $("pay-done").appendChild(li); }
       renderPayDialog(status);
     };
@@ -951,7 +960,7 @@
         const tab = await sendToTab();
         if (!tab) return;
         cart = blank(); selected = null; refresh(); renderAdding();
-        $("cart-empty").textContent = "Added to tab #" + tab.number + (tab.sent ? " and sent to the kitchen." : ".");
+        $("cart-empty").textContent = say(tab.sent ? gettext("Added to tab #%(number)s and sent to the kitchen.") : gettext("Added to tab #%(number)s."), { number: tab.number });
         return;
       }
       let order = await submitOrder(true);
@@ -962,10 +971,10 @@
         if (!result.ok) { showError(errorText(result.data)); return; }
         order = result.data;
       }
-      if (!order.sent) { showError("Order #" + order.number + " is made, but the kitchen has not got it: press Send again."); return; }
+      if (!order.sent) { showError(say(gettext("Order #%(number)s is made, but the kitchen has not got it: press Send again."), { number: order.number })); return; }
       cart = blank(); selected = null; refresh(); renderAdding();
       showError("");
-      $("cart-empty").textContent = "Sent #" + order.number + " — it is an open tab now (Tabs, T).";
+      $("cart-empty").textContent = say(gettext("Sent #%(number)s — it is an open tab now (Tabs, T)."), { number: order.number });
     } finally {
       button.disabled = cart.lines.length === 0 || !!cart.order;
     }
@@ -1009,8 +1018,6 @@
       const strip = $("ready-strip");
       strip.innerHTML = "";
       // "Order #3 ready — Table 5" (or the customer's name), and a plain "Handed over" to take it off the strip.
-      const gettext = window.gettext || ((text) => text);
-      const say = (text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => values[name]);
       data.ready.forEach((o) => {
         const item = document.createElement("div"), text = document.createElement("span"), b = document.createElement("button");
         item.className = "ready-order"; item.dataset.testid = "ready-order";
