@@ -3,6 +3,7 @@ and bumping it shows it ready on the till. Screenshots in test-artifacts/screens
 
 import itertools
 import random
+import re
 import threading
 import time
 
@@ -40,17 +41,12 @@ def no_tabs_left(live_site, django_db_blocker):
 
 
 def test_a_sent_order_reaches_the_display_and_comes_back_ready(live_site, browser):
-    till_context, till, base = sign_in(browser, live_site, "cashier")
+    till_context, till, base = _open_till(browser, live_site, "Pass")
     kds_context, kds, _ = sign_in(browser, live_site, "kitchen")
     errors = []
     till.on("pageerror", lambda e: errors.append(str(e)))
     kds.on("pageerror", lambda e: errors.append(str(e)))
     assert kds.url == f"{base}/kitchen/"
-    if till.url.endswith("/till/shift/open/"):
-        till.fill("#id_register_name", "Pass")
-        till.fill("#id_opening_float", "0")
-        with till.expect_navigation():
-            till.click("text=Open shift")
     before = kds.locator("[data-testid=ticket]").count()
 
     till.keyboard.press("1")
@@ -84,16 +80,11 @@ def test_a_sent_order_reaches_the_display_and_comes_back_ready(live_site, browse
 
 
 def test_rush_goes_first_lines_tap_done_and_the_display_survives_a_dropped_connection(live_site, browser):
-    till_context, till, base = sign_in(browser, live_site, "cashier")
+    till_context, till, base = _open_till(browser, live_site, "Pass 2")
     kds_context, kds, _ = sign_in(browser, live_site, "kitchen")
     errors = []
     till.on("pageerror", lambda e: errors.append(str(e)))
     kds.on("pageerror", lambda e: errors.append(str(e)))
-    if till.url.endswith("/till/shift/open/"):
-        till.fill("#id_register_name", "Pass 2")
-        till.fill("#id_opening_float", "0")
-        with till.expect_navigation():
-            till.click("text=Open shift")
 
     def send(product: str, rush: bool = False, category_key: str = "1") -> None:
         till.keyboard.press(category_key)
@@ -298,12 +289,19 @@ def test_the_sound_toggle_persists_and_a_new_ticket_plays(live_site, browser, ru
 
 
 def _open_till(browser, live_site, register: str):
+    """The cashier's till on `register`: their shift there resumed (a run that failed midway left it open), else
+    a new one opened."""
     till_context, till, base = sign_in(browser, live_site, "cashier")
     if till.url.endswith("/till/shift/open/"):
-        till.fill("#id_register_name", register)
-        till.fill("#id_opening_float", "0")
+        name = till.locator("strong", has_text=re.compile(f"^{re.escape(register)}$"))
+        resume = till.locator("[data-testid=resume-shift]", has=name)
         with till.expect_navigation():
-            till.click("text=Open shift")
+            if resume.count():
+                resume.first.locator("button", has_text="Resume").click()
+            else:
+                till.fill("#id_register_name", register)
+                till.fill("#id_opening_float", "0")
+                till.click("text=Open shift")
     return till_context, till, base
 
 

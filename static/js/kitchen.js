@@ -101,6 +101,9 @@
       if (on) card.setAttribute("aria-current", "true"); else card.removeAttribute("aria-current");
     });
   }
+  // A key may come within htmx's settle delay after a swap, before htmx has wired the new buttons: wire it now
+  // (htmx skips a button it already wired), then press it.
+  function tap(button) { htmx.process(button); button.click(); }
   document.addEventListener("keydown", (event) => {
     if (!live.querySelector("#kds-tickets") || event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest && event.target.closest("input, select, textarea, [contenteditable]")) return;
@@ -116,12 +119,12 @@
       if (!card) return;
       event.preventDefault();  // not also a click on whichever button has the focus
       selectedId = null;
-      card.querySelector("[data-bump]").click();
+      tap(card.querySelector("[data-bump]"));
     } else if (event.key === "r" || event.key === "R") {
       const recall = live.querySelector("[data-recall]");  // the most recently bumped comes first
       if (!recall) return;
       event.preventDefault();
-      recall.click();
+      tap(recall);
     } else if (event.key === "Escape") {
       selectedId = null;
       markSelected();
