@@ -20,7 +20,7 @@ from inventory.services.stock import SoldLine, stock_consume_for_sale, stock_usa
 from kitchen.services import KitchenLine, SentOrder, tickets_create, tickets_handed_over, tickets_rush
 from pos_project.errors import CONFLICT, ServiceError
 
-from ..lock_objects import order_lock, shift_lock
+from ..lock_objects import order_lock, shift_lock, table_lock
 from ..models import DiningTable, Order, OrderLine, Payment, Shift
 from ..pricing import (
     Discount,
@@ -286,18 +286,8 @@ def order_submit(
 
     def write() -> Order:
         nonlocal shift
-        if table is not None:
-            busy = Order.objects.filter(table=table, status=Order.Status.OPEN).first()
-            if table.area.outlet_id != shift.outlet_id or not table.is_active:
-                raise ServiceError("table.elsewhere", _("That table is not on this outlet's floor."), field="table")
-            if busy is not None:
-                raise ServiceError(
-                    "table.busy",
-                    _("Table %(table)s already has tab #%(number)s; add the items to it instead.")
-                    % {"table": table.name, "number": busy.number},
-                    field="table",
-                    status=CONFLICT,
-                )
+        if table is not None and (table.area.outlet_id != shift.outlet_id or not table.is_active):
+            raise ServiceError("table.elsewhere", _("That table is not on this outlet's floor."), field="table")
         priced, totals = _price_cart(lines, shift.outlet_id, order_discount, settings)
         needs_approval = [
             p.item.product_name
@@ -311,6 +301,19 @@ def order_submit(
         shift = shift_lock(shift.pk)
         if not shift.is_open:
             raise ServiceError("shift.closed", _("This shift is closed; open a shift to sell."), status=CONFLICT)
+        if table is not None:
+            # Two tills seating the same free table at once: the table's lock (after the shift's, docs/adr/0007)
+            # makes the second wait, see the first's tab and be refused.
+            table_lock(table.pk)
+            busy = Order.objects.filter(table=table, status=Order.Status.OPEN).first()
+            if busy is not None:
+                raise ServiceError(
+                    "table.busy",
+                    _("Table %(table)s already has tab #%(number)s; add the items to it instead.")
+                    % {"table": table.name, "number": busy.number},
+                    field="table",
+                    status=CONFLICT,
+                )
         business_date = business_date_now()
         usages = _stock_usages(priced)
         # Contended rows last: the order and its lines first (new rows nobody else waits on), then the stock

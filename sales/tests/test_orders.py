@@ -54,7 +54,7 @@ def test_variants_and_modifiers_set_the_price_and_are_checked(resto):
     assert [mod["name"] for mod in line.modifiers] == ["Less", "Extra shot"]
 
     cases = [
-        (LineRequest(m["latte"].pk), "choose one of Large, Regular"),
+        (LineRequest(m["latte"].pk), "choose one of Regular, Large"),
         (LineRequest(m["latte"].pk, variant_id=m["regular"].pk), "choose at least 1 for “Sugar”"),
         (LineRequest(m["latte"].pk, variant_id=m["regular"].pk,
                      modifier_ids=(m["less"].pk, m["shot"].pk, m["oat"].pk, m["shot"].pk)), "choose at most 2"),
