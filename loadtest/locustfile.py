@@ -302,7 +302,7 @@ class Cashier(Staff):
 
 
 TICKET = re.compile(
-    r'data-testid="ticket" data-created="(\d+)".*?<strong>#(\d+)</strong>.*?/kitchen/tickets/(\d+)/bump/', re.S
+    r'data-testid="ticket"[^>]*? data-created="(\d+)".*?<strong>#(\d+)</strong>.*?/kitchen/tickets/(\d+)/bump/', re.S
 )
 
 
