@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 import time
+from inspect import signature
 from pathlib import Path
 
 # The checkout being set up is the working directory, not the one this file lives in: the same script sets up
@@ -163,8 +164,13 @@ def tidy(tenant) -> dict:
         for order in waiting:
             order_mark_served(order=order)
             done["served"] += 1
+        # A close with open tabs needs a supervisor's say-so since issue 11 (the owner's, here); older checkouts
+        # measured with this script have no such parameter.
+        approval = "leave_tabs_approved_by"
+        leave = {approval: owner} if approval in signature(shift_close).parameters else {}
         for shift in Shift.objects.filter(status=Shift.Status.OPEN).order_by("pk"):
-            shift_close(shift=shift, user=shift.opened_by, denominations={}, note="load test: closed before a run")
+            shift_close(shift=shift, user=shift.opened_by, denominations={}, note="load test: closed before a run",
+                        **leave)  # fmt: skip
             done["shifts"] += 1
     return done
 
