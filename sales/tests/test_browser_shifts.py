@@ -310,7 +310,7 @@ def test_closing_a_shift_with_open_tabs_moves_them_or_has_a_supervisor_approve_l
     page.goto(f"{base}/till/shift/close/")
     assert page.locator("[data-testid=open-tab]").count() == 1
     page.check("#id_leave_tabs")
-    page.fill("#id_approver", supervisor)
+    page.select_option("#id_approver", supervisor)  # the supervisors with a PIN, by username
     page.fill("#id_pin", SUPERVISOR_PIN)
     with page.expect_navigation():
         page.click("text=Close shift and print Z report")
