@@ -345,7 +345,9 @@ def test_with_the_broker_down_the_transaction_commits_at_once_and_the_next_relay
         with transaction.atomic():
             event = event_emit("test.unreachable", {"token": token})
         took = time.perf_counter() - started  # insert, commit and the failed kick
-        assert took < 0.1, f"the commit took {took * 1000:.0f} ms with the broker down"
+        # Celery's own publish retries would take seconds; a refused kick gives up at once. 0.5 s leaves room for a
+        # busy 2-core CI box running browser tests beside this (181 ms was seen there; idle it takes ~10 ms).
+        assert took < 0.5, f"the commit took {took * 1000:.0f} ms with the broker down"
         assert "relay kick" in caplog.text and "was not sent" in caplog.text
         assert OutboxEvent.objects.get(pk=event.pk).done_at is None  # committed, waiting for a relay
 
