@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from business.selectors import tenant_settings
 
@@ -15,9 +16,7 @@ def send_receipt_email(order_id: int, to: str) -> None:
     order = Order.objects.select_related("outlet", "created_by").prefetch_related("lines", "payments").get(pk=order_id)
     tenant = connection.tenant
     context = {"order": order, "tenant": tenant, "sales_settings": tenant_settings()}
-    message = EmailMultiAlternatives(
-        subject=f"{tenant.name}: receipt #{order.number}",
-        body=render_to_string("sales/receipt_email.txt", context),
-        to=[to],
-    )
+    with timezone.override(tenant.timezone):  # a worker has no request to set the business's zone
+        body = render_to_string("sales/receipt_email.txt", context)
+    message = EmailMultiAlternatives(subject=f"{tenant.name}: receipt #{order.number}", body=body, to=[to])
     message.send()

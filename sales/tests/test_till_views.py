@@ -381,3 +381,21 @@ def test_a_key_reused_for_a_different_request_is_refused_with_422_and_changes_no
         assert Order.objects.filter(shift=till["shift"]).count() == 1
         assert Order.objects.get(pk=order["id"]).lines.get().quantity == 1
         assert not Payment.objects.filter(order_id=order["id"]).exists()
+
+
+def test_the_e_mailed_receipt_shows_the_business_local_time_when_a_worker_sends_it(till):
+    """A worker has no request to switch to the business's zone: the task does it (UTC+8 here, the site is UTC+7)."""
+    from datetime import UTC, datetime
+
+    from django.core import mail
+
+    from sales.tasks import send_receipt_email
+
+    order = post_json(till["client"], "/till/orders/", {"lines": [{"product_id": till["teh"].pk}],
+                                                      "idempotency_key": "tz"}).json()  # fmt: skip
+    tenant = till["tenant"].tenant
+    with tenant_context(tenant):
+        tenant.timezone = "Asia/Makassar"
+        Order.objects.filter(pk=order["id"]).update(created_at=datetime(2026, 3, 1, 20, 30, tzinfo=UTC))
+        send_receipt_email(order["id"], "guest@example.com")
+    assert "2026-03-02 04:30" in mail.outbox[-1].body  # 20:30 UTC is 04:30 the next day in Makassar
