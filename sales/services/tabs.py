@@ -87,6 +87,11 @@ def order_split(*, order: Order, user: User, quantities: dict[int, int], idempot
 
 
 def _split(*, order: Order, user: User, quantities: dict[int, int]) -> Order:
+    # The shift first (the lock order, docs/adr/0007): a close in flight finishes and this split is refused,
+    # or the split commits first and the close then sees its new bill; never a new open bill on a closed shift.
+    shift = shift_lock(Order.objects.values_list("shift_id", flat=True).get(pk=order.pk))
+    if not shift.is_open:
+        raise ServiceError("shift.closed", _("This bill's shift is closed; the bill cannot be split."), status=CONFLICT)
     order = _lock_open(order, action="split")[order.pk]
     lines = {line.pk: line for line in order.lines.all()}
     chosen = {pk: q for pk, q in quantities.items() if q}

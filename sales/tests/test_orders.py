@@ -243,3 +243,18 @@ def test_a_bill_splits_by_items_and_both_sides_add_up(resto):
     assert new.number == order.number + 1 and [(x.name, x.quantity) for x in new.lines.all()] == [("Es teh", 2)]
     with pytest.raises(ValidationError, match="Leave at least one item"):
         order_split(order=new, user=resto["cashier"], quantities={new.lines.get().pk: 2}, idempotency_key="split-2")
+
+
+def test_a_bill_on_a_closed_shift_is_not_split(resto):
+    """A split racing the shift's close takes the shift's lock first: after the close it is refused, and no new
+    open bill lands on the closed shift."""
+    from sales.services.shifts import shift_close
+    from sales.services.tabs import order_split
+
+    m = resto["menu"]
+    order = submit(resto, [LineRequest(m["teh"].pk, 3)], key="closed-split")
+    supervisor = resto["fixture"].users[Role.SUPERVISOR]
+    shift_close(shift=resto["shift"], user=resto["cashier"], denominations={}, leave_tabs_approved_by=supervisor)
+    with pytest.raises(ValidationError, match="shift is closed"):
+        order_split(order=order, user=resto["cashier"], quantities={order.lines.get().pk: 1}, idempotency_key="cs")
+    assert Order.objects.filter(shift=resto["shift"]).count() == 1
