@@ -3,6 +3,7 @@ action, and a retry with the same key gets the first result back instead of a se
 (core/idempotency.py, docs/adr/0006). Locks follow the one order: key, shift, order (docs/adr/0007)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -778,9 +779,10 @@ def order_rush(*, order: Order, idempotency_key: str = "") -> int:
 
 
 @transaction.atomic
-def order_mark_served(*, order: Order) -> Order:
-    """The order was handed to the guest: it leaves the till's ready strip and the kitchen's expo view."""
-    if Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=timezone.now()):
+def order_mark_served(*, order: Order, at: datetime | None = None) -> Order:
+    """The order was handed to the guest: it leaves the till's ready strip and the kitchen's expo view. `at` is
+    when, if not now (the expo's tap, heard later through the outbox)."""
+    if Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=at or timezone.now()):
         tickets_handed_over(outlet_id=order.outlet_id, order_id=order.pk)
     order.refresh_from_db(fields=["served_at"])
     return order
