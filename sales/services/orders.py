@@ -227,6 +227,11 @@ def _discount_needs_approval(discount: Discount | None, base_minor: int, limit_p
     return base_minor > 0 and Decimal(discount.value) * 100 > limit_percent * base_minor
 
 
+def _discounts_together_need_approval(totals: OrderTotals, limit_percent: Decimal) -> bool:
+    """All of an order's discounts, line and order, against what it would cost without them."""
+    return totals.subtotal_minor > 0 and totals.discount_minor * 100 > limit_percent * totals.subtotal_minor
+
+
 def _approval_refused(settings: TenantSettings, what: list[str]) -> ServiceError:
     return ServiceError(
         "discount.approval_needed",
@@ -297,6 +302,9 @@ def order_submit(
         ]
         if _discount_needs_approval(order_discount, totals.subtotal_minor, settings.discount_limit_percent):
             needs_approval.append(_("the order"))
+        elif not needs_approval and _discounts_together_need_approval(totals, settings.discount_limit_percent):
+            # Each within the limit, but stacked past it (10% on a line and 10% on the order is 19% off)
+            needs_approval.append(_("the whole order (line and order discounts together)"))
         if needs_approval and not can(approved_by, "discount.over_limit"):
             raise _approval_refused(settings, needs_approval)
         shift = shift_lock(shift.pk)

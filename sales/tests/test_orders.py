@@ -97,6 +97,23 @@ def test_a_big_discount_needs_a_supervisor(resto):
     )
 
 
+def test_discounts_that_stack_past_the_limit_need_a_supervisor(resto):
+    """Issue 12, point 5: with a 10% limit, 10% on a line plus 10% on the order (19% in all) went through."""
+    m = resto["menu"]
+    lines = [LineRequest(m["nasi"].pk, 1, discount=Discount("percent", Decimal(10)))]
+    order_discount = Discount("percent", Decimal(10))
+    with pytest.raises(ValidationError, match="above 10% on the whole order"):
+        submit(resto, lines, key="stack-1", order_discount=order_discount)
+    assert not Order.objects.exists()
+    supervisor = resto["fixture"].users[Role.SUPERVISOR]
+    order = submit(resto, lines, key="stack-2", order_discount=order_discount, approved_by=supervisor)
+    assert order.discount_minor == 4_500 + 4_050  # 10% of 45.000, then 10% of the 40.500 left
+    # Each alone stays within the limit and needs nobody.
+    assert submit(resto, lines, key="stack-3").discount_minor == 4_500
+    tea = submit(resto, [LineRequest(m["teh"].pk)], key="stack-4", order_discount=order_discount)
+    assert tea.discount_minor == 1_000
+
+
 def test_bad_orders_are_refused_with_field_messages(resto):
     for kwargs, field in [
         ({"lines": []}, "lines"),
