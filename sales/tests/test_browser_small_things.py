@@ -264,6 +264,7 @@ def test_the_receipt_shows_local_time_and_the_discount_total(live_site, browser,
                 LineRequest(product_id=croissant.pk),
             ],
             order_discount=Discount("percent", Decimal(10)),
+            approved_by=User.objects.get(username="supervisor"),  # stacked, the discounts pass the 10% limit
         )
         payment_add(order=order, user=cashier, tender="card", amount_minor=order.total_minor,
                     idempotency_key=str(uuid.uuid4()), reference="SMALL-D")  # fmt: skip
