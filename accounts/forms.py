@@ -13,8 +13,10 @@ class LoginForm(AuthenticationForm):
 
 
 class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "current-password", "autofocus": True}))  # fmt: skip
     new_password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password", "autofocus": True}))  # fmt: skip
+        attrs={"autocomplete": "new-password"}))  # fmt: skip
     new_password2 = forms.CharField(label=_("Repeat it"), widget=forms.PasswordInput(
         attrs={"autocomplete": "new-password"}))  # fmt: skip
 

@@ -128,7 +128,11 @@ def staff_reset_password(*, user: User, actor: User) -> str:
 
 
 @transaction.atomic
-def password_change(*, user: User, new_password: str) -> User:
+def password_change(*, user: User, current_password: str, new_password: str) -> User:
+    """The person's own change: the current password first, so a session left open on a till is not enough to
+    take the account over (a one-time password counts as the current one)."""
+    if not user.check_password(current_password):
+        raise ServiceError("auth.wrong_password", _("Your current password is not right."), field="current_password")
     validate_password(new_password, user)
     user.set_password(new_password)
     user.must_change_password = False

@@ -82,7 +82,10 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
+            services.password_change(user=request.user, current_password=form.cleaned_data["current_password"],
+                                     new_password=form.cleaned_data["new_password1"])  # fmt: skip
+        except ServiceError as exc:
+            form_add_service_errors(form, exc)
         except ValidationError as exc:
             form.add_error("new_password1", exc.messages)
         else:

@@ -90,17 +90,38 @@ def test_one_time_password_must_be_changed_before_anything_else(tenant):
     client = tenant.client()
     client.post("/login/", {"username": "cashier", "password": STAFF_PASSWORD})
     assert client.get("/till/")["Location"] == "/password/"
-    refused = client.post("/password/", {"new_password1": "short", "new_password2": "short"})
+    refused = client.post("/password/", {"current_password": STAFF_PASSWORD, "new_password1": "short",
+                                         "new_password2": "short"})  # fmt: skip
     assert refused.status_code == 200
     assert "too short" in refused.content.decode()
-    mismatch = client.post("/password/", {"new_password1": "a-Long-new-pass-42", "new_password2": "other-pass-42"})
+    mismatch = client.post("/password/", {"current_password": STAFF_PASSWORD, "new_password1": "a-Long-new-pass-42",
+                                          "new_password2": "other-pass-42"})  # fmt: skip
     assert "The two passwords differ" in mismatch.content.decode()
-    done = client.post("/password/", {"new_password1": "a-Long-new-pass-42", "new_password2": "a-Long-new-pass-42"})
+    done = client.post("/password/", {"current_password": STAFF_PASSWORD, "new_password1": "a-Long-new-pass-42",
+                                      "new_password2": "a-Long-new-pass-42"})  # fmt: skip
     assert done["Location"] == "/till/"
     assert client.get("/till/shift/open/").status_code == 200
     with tenant_context(tenant.tenant):
         user = User.objects.get(username="cashier")
         assert not user.must_change_password and user.check_password("a-Long-new-pass-42")
+
+
+def test_changing_the_password_asks_for_the_current_one(tenant):
+    """Issue 12, point 4: a session left open on a till must not be enough to take the account over."""
+    client = tenant.client(Role.CASHIER)
+    new = {"new_password1": "a-Long-new-pass-42", "new_password2": "a-Long-new-pass-42"}
+    missing = client.post("/password/", new)
+    wrong = client.post("/password/", {**new, "current_password": "not-it"})
+    assert missing.status_code == wrong.status_code == 200
+    assert "Your current password is not right." in wrong.content.decode()
+    with tenant_context(tenant.tenant):
+        user = User.objects.get(username="cashier")
+        assert user.check_password(STAFF_PASSWORD) and not user.check_password("a-Long-new-pass-42")
+        assert not AuditEntry.objects.filter(action="auth.password_change").exists()
+    done = client.post("/password/", {**new, "current_password": STAFF_PASSWORD})
+    assert done.status_code == 302
+    with tenant_context(tenant.tenant):
+        assert User.objects.get(username="cashier").check_password("a-Long-new-pass-42")
 
 
 def test_the_same_username_in_two_tenants_is_two_people(tenant, other_tenant):
