@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.request import urlopen
@@ -115,3 +116,29 @@ def sign_in(browser, site, username):
         page.keyboard.press("Enter")  # keyboard-friendly: Enter submits
     page.wait_for_load_state("networkidle")
     return context, page, base
+
+
+def live_tenant_call(live_site, django_db_blocker, work):
+    """Run `work()` in the live site's first tenant, committed, on a thread of its own, and return what it
+    returned (or raise what it raised): Playwright's event loop makes the test's thread look async to Django,
+    which then refuses ORM calls there. The one helper for every browser test that reads or writes the site."""
+    from django.db import connection
+
+    outcome = {}
+
+    def run():
+        try:
+            with tenant_context(live_site["alpha"].tenant):
+                outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    with django_db_blocker.unblock():
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

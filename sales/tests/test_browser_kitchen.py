@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from pos_project.testing.browser import SCREENSHOTS, sign_in
+from pos_project.testing.browser import SCREENSHOTS, live_tenant_call, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser"), pytest.mark.usefixtures("no_tabs_left")]
 
@@ -18,7 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser"), pytest.ma
 def no_tabs_left(live_site, django_db_blocker):
     """The orders sent here stay open tabs on the shared live site: void them so later browser tests start clean."""
     yield
-    import threading
 
     from django.db import connection
     from django_tenants.utils import tenant_context
@@ -140,24 +139,7 @@ _order_ids = itertools.count(random.randrange(10**12, 2 * 10**12, 10**6))
 
 
 def _in_tenant(live_site, django_db_blocker, work):
-    """Run `work()` in the live site's tenant, in a thread of its own, and return what it returned."""
-    from django.db import connection
-    from django_tenants.utils import tenant_context
-
-    result = {}
-
-    def run():
-        try:
-            with tenant_context(live_site["alpha"].tenant):
-                result["value"] = work()
-        finally:
-            connection.close()
-
-    with django_db_blocker.unblock():
-        worker = threading.Thread(target=run)
-        worker.start()
-        worker.join()
-    return result.get("value")
+    return live_tenant_call(live_site, django_db_blocker, work)
 
 
 @pytest.fixture

@@ -7,16 +7,13 @@ The live site is shared by every browser test of a run: each test makes its own 
 (unique names), so open shifts left by another test change nothing here.
 """
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from django.db.models import Q
-from django_tenants.utils import tenant_context
 
 from conftest import STAFF_PASSWORD
-from pos_project.testing.browser import SCREENSHOTS, sign_in
+from pos_project.testing.browser import SCREENSHOTS, live_tenant_call, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -25,30 +22,8 @@ SUPERVISOR_PIN = "739164"
 
 @pytest.fixture
 def db_call(live_site, django_db_blocker):
-    """Run `fn()` in the live site's tenant on a thread of its own (Playwright's event loop makes this thread
-    look async to Django) and return what it returns."""
-
-    def call(fn):
-        outcome = {}
-
-        def run():
-            try:
-                with tenant_context(live_site["alpha"].tenant):
-                    outcome["value"] = fn()
-            except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
-                outcome["error"] = exc
-            finally:
-                connection.close()
-
-        with django_db_blocker.unblock():
-            worker = threading.Thread(target=run)
-            worker.start()
-            worker.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome.get("value")
-
-    return call
+    """Run `fn()` in the live site's tenant (pos_project.testing.browser.live_tenant_call)."""
+    return lambda fn: live_tenant_call(live_site, django_db_blocker, fn)
 
 
 _MADE: list[str] = []  # the registers and usernames this test made, for the clean-up

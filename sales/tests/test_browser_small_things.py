@@ -8,17 +8,14 @@ products made for it (fresh SKUs each run, earlier ones archived), so nothing he
 another test does.
 """
 
-import threading
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django_tenants.utils import tenant_context
 
 from conftest import STAFF_PASSWORD
 from pos_project.money import format_money
-from pos_project.testing.browser import SCREENSHOTS, sign_in
+from pos_project.testing.browser import SCREENSHOTS, live_tenant_call, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -27,30 +24,8 @@ CATEGORY = "Small things"
 
 @pytest.fixture(scope="module")
 def orm(live_site, django_db_blocker):
-    """Run a function in the live site's first tenant, committed, in a thread: Playwright's event loop makes this
-    thread look async to Django, which then refuses ORM calls here."""
-
-    def run(fn):
-        result = {}
-
-        def work():
-            try:
-                with tenant_context(live_site["alpha"].tenant):
-                    result["value"] = fn()
-            except BaseException as exc:  # re-raised in the test's thread
-                result["error"] = exc
-            finally:
-                connection.close()
-
-        with django_db_blocker.unblock():
-            worker = threading.Thread(target=work)
-            worker.start()
-            worker.join()
-        if "error" in result:
-            raise result["error"]
-        return result.get("value")
-
-    return run
+    """Run a function in the live site's first tenant (pos_project.testing.browser.live_tenant_call)."""
+    return lambda fn: live_tenant_call(live_site, django_db_blocker, fn)
 
 
 @pytest.fixture(scope="module")

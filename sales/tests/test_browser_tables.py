@@ -6,15 +6,12 @@ Each test draws its own area on the main outlet and removes it afterwards (open 
 orders unlinked from them), so the other browser tests never find a floor plan they did not ask for."""
 
 import re
-import threading
 import uuid
 
 import pytest
-from django.db import connection
-from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from pos_project.testing.browser import SCREENSHOTS, sign_in
+from pos_project.testing.browser import SCREENSHOTS, live_tenant_call, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -46,25 +43,7 @@ OVERFLOWING_TILES = """([scope, area]) => {
 
 
 def _in_thread(live_site, django_db_blocker, work):
-    """Run ORM work in the tenant from another thread: Playwright's event loop makes this one look async."""
-    outcome = {}
-
-    def target():
-        try:
-            with tenant_context(live_site["alpha"].tenant):
-                outcome["value"] = work()
-        except BaseException as exc:  # re-raised in the test's thread
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    with django_db_blocker.unblock():
-        worker = threading.Thread(target=target)
-        worker.start()
-        worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
+    return live_tenant_call(live_site, django_db_blocker, work)
 
 
 @pytest.fixture
