@@ -716,6 +716,17 @@ def order_add_lines(
             )
         except PricingError as exc:
             raise _pricing_refused(exc) from None
+        # A discounted item on a discounted tab: the whole tab's discounts together, as at submit. Items without a
+        # discount only lower the tab's share, so they never need anyone.
+        discounted = any(p.request.discount is not None for p in priced)
+        if (
+            not needs_approval
+            and discounted
+            and _discounts_together_need_approval(totals, settings.discount_limit_percent)
+        ):
+            needs_approval.append(_("the whole order (line and order discounts together)"))
+            if not can(approved_by, "discount.over_limit"):
+                raise _approval_refused(settings, needs_approval)
         if totals.total_minor < order.paid_minor:
             raise ServiceError("order.below_paid", _("The tab would cost less than what was already paid."))
         by_key = {t.key: t for t in totals.lines}
@@ -753,6 +764,13 @@ def order_add_lines(
             target=f"order {order.number}",
             data={"lines": len(priced), "version": order.version},
         )
+        if needs_approval:
+            audit_record(
+                action="order.discount_approved",
+                actor=approved_by,
+                target=f"order {order.number}",
+                data={"cashier": user.username, "items": needs_approval, "discount_minor": totals.discount_minor},
+            )
         return order
 
     return idempotent_write(key=idempotency_key, action="order.add_lines", request=request, model=Order, write=write)

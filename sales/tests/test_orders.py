@@ -114,6 +114,30 @@ def test_discounts_that_stack_past_the_limit_need_a_supervisor(resto):
     assert tea.discount_minor == 1_000
 
 
+def test_a_discounted_line_added_to_a_discounted_tab_is_checked_with_the_tab(resto):
+    """Issue 12, point 5 for tabs: a tab with 10% off the order, then a line with 10% off added to it, is 19% off
+    in all: adding it needs a supervisor (only the new line's own 10% was checked)."""
+    m = resto["menu"]
+    tab = submit(resto, [LineRequest(m["nasi"].pk)], key="tab-1", order_type="dine_in", table_label="4",
+                 order_discount=Discount("percent", Decimal(10)))  # fmt: skip
+    discounted = [LineRequest(m["nasi"].pk, 1, discount=Discount("percent", Decimal(10)))]
+    with pytest.raises(ValidationError, match="above 10% on the whole order"):
+        order_add_lines(order=tab, user=resto["cashier"], lines=discounted, expected_version=1,
+                        idempotency_key="tab-add-1")  # fmt: skip
+    tab.refresh_from_db()
+    assert tab.version == 1 and tab.lines.count() == 1 and tab.discount_minor == 4_500
+    supervisor = resto["fixture"].users[Role.SUPERVISOR]
+    tab = order_add_lines(order=tab, user=resto["cashier"], lines=discounted, expected_version=1,
+                          idempotency_key="tab-add-2", approved_by=supervisor)  # fmt: skip
+    assert tab.lines.count() == 2 and tab.discount_minor == 4_500 + 4_500 + 4_050
+    entry = AuditEntry.objects.get(action="order.discount_approved")
+    assert entry.actor == supervisor and entry.data["discount_minor"] == 13_050
+    # Items without a discount added to the tab need nobody: they only lower the tab's share of discount.
+    tab = order_add_lines(order=tab, user=resto["cashier"], lines=[LineRequest(m["teh"].pk)], expected_version=2,
+                          idempotency_key="tab-add-3")  # fmt: skip
+    assert tab.lines.count() == 3
+
+
 def test_bad_orders_are_refused_with_field_messages(resto):
     for kwargs, field in [
         ({"lines": []}, "lines"),
