@@ -65,9 +65,13 @@ def floor(request: HttpRequest) -> HttpResponse:
 
 
 def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready or not, for anyone (a load balancer needs no more); which part failed and why (its error names hosts
+    and ports) only for the operators: the metrics token, or a probe on this machine."""
     ok, results = readiness()
-    failing = [name for name, result in results.items() if not result["ok"]]
-    body = {"status": "ok" if ok else "unavailable", "failing": failing, "checks": results}
+    body: dict = {"status": "ok" if ok else "unavailable"}
+    if _details_allowed(request):
+        body["failing"] = [name for name, result in results.items() if not result["ok"]]
+        body["checks"] = results
     return JsonResponse(body, status=200 if ok else 503)
 
 
@@ -103,6 +107,26 @@ def _metrics_allowed(request: HttpRequest) -> bool:
         return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
     except ValueError:
         return False
+
+
+def _bearer_token_matches(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and hmac.compare_digest(supplied.encode(), token.encode())
+
+
+def _direct_loopback(request: HttpRequest) -> bool:
+    """A request from this machine itself (a container's health check), not one a local proxy passed on."""
+    if any(header in request.headers for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded")):
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def _details_allowed(request: HttpRequest) -> bool:
+    return _bearer_token_matches(request) or _direct_loopback(request)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

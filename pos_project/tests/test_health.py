@@ -55,6 +55,32 @@ def test_readyz_names_a_down_redis(tenant, settings):
     assert body["checks"]["database"]["ok"] is True
 
 
+PUBLIC_ADDRESS = "203.0.113.9"  # a stranger on the internet (TEST-NET-3)
+
+
+@pytest.mark.parametrize("host", ["pos.test", "alpha.pos.test", "10.0.0.7"])
+def test_readyz_tells_strangers_only_ok_or_not(tenant, settings, host):
+    """A down part's error names the host and port it tried; only operators see it (issue 12, point 10)."""
+    settings.METRICS_TOKEN = "s3cret"
+    stranger = Client(HTTP_HOST=host, REMOTE_ADDR=PUBLIC_ADDRESS)
+    assert stranger.get("/readyz").json() == {"status": "ok"}
+    with override_settings(CACHES=dead_cache_settings(settings)):
+        refused = stranger.get("/readyz")
+        wrong_token = stranger.get("/readyz", HTTP_AUTHORIZATION="Bearer wrong")
+        # A proxy on this machine passes strangers on from loopback: still a stranger.
+        proxied = Client(HTTP_HOST=host).get("/readyz", HTTP_X_FORWARDED_FOR=PUBLIC_ADDRESS)
+        operator = stranger.get("/readyz", HTTP_AUTHORIZATION="Bearer s3cret")
+        on_the_machine = Client(HTTP_HOST=host).get("/readyz")
+    for response in (refused, wrong_token, proxied):
+        assert response.status_code == 503
+        assert response.json() == {"status": "unavailable"}
+        assert b"127.0.0.1" not in response.content and b"redis" not in response.content.lower()
+    for response in (operator, on_the_machine):
+        assert response.status_code == 503
+        assert response.json()["failing"] == ["redis"]
+        assert "Connection" in response.json()["checks"]["redis"]["error"]
+
+
 def test_readyz_names_a_down_broker(tenant, monkeypatch):
     monkeypatch.setattr(celery_app.conf, "broker_url", DEAD_REDIS)
     response = Client(HTTP_HOST=tenant.host).get("/readyz")
