@@ -11,12 +11,14 @@ other keys). Locking the till or switching the person keeps the device's part an
 the next person finds the same register, open shift and cart.
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
 
 from .middleware import SESSION_SCHEMA_KEY
 from .models import TillDevice, User
@@ -91,3 +93,44 @@ def device_lock(request: HttpRequest) -> None:
     logout(request)
     for key, value in kept.items():
         request.session[key] = value
+
+
+# --- Browsers where someone signed in before (the sign-in limits' "known device": accounts/throttle.py) ----------
+
+KNOWN_COOKIE = "pos_known"
+_KNOWN_SALT = "accounts.known-browser"
+KNOWN_COOKIE_SECONDS = 180 * 24 * 60 * 60
+_KNOWN_MAX_PEOPLE = 8  # a shared back-office computer remembers the last few people, not everyone
+
+
+def _person_mark(username_key: str) -> str:
+    """Who signed in, unreadable in the cookie (which is signed, not encrypted)."""
+    return salted_hmac(_KNOWN_SALT, f"{connection.schema_name}:{username_key}").hexdigest()[:16]
+
+
+def _known_read(request: HttpRequest) -> tuple[str, list[str]]:
+    value = request.get_signed_cookie(KNOWN_COOKIE, default="", salt=_KNOWN_SALT, max_age=KNOWN_COOKIE_SECONDS)
+    browser, _sep, marks = (value or "").partition(":")
+    return browser, [mark for mark in marks.split(",") if mark]
+
+
+def browser_known_for(request: HttpRequest, username_key: str) -> str | None:
+    """This browser's id if the person named `username_key` signed in on it before (with their password)."""
+    browser, marks = _known_read(request)
+    return browser if browser and _person_mark(username_key) in marks else None
+
+
+def browser_remember(request: HttpRequest, response: HttpResponse, username_key: str) -> None:
+    """After a correct password: this browser is now a known device for that person."""
+    browser, marks = _known_read(request)
+    mark = _person_mark(username_key)
+    marks = [mark, *[m for m in marks if m != mark]][:_KNOWN_MAX_PEOPLE]
+    response.set_signed_cookie(
+        KNOWN_COOKIE,
+        f"{browser or secrets.token_urlsafe(12)}:{','.join(marks)}",
+        salt=_KNOWN_SALT,
+        max_age=KNOWN_COOKIE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )

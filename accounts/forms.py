@@ -3,9 +3,22 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .access import default_staff_role, staff_roles
+from .usernames import username_normalize
+
+
+class NormalisedUsernameField(forms.CharField):
+    """Reads a username as it is stored and as the sign-in limits count it (accounts/usernames.py)."""
+
+    def to_python(self, value):
+        return username_normalize(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "autocapitalize": "none", "autocomplete": "username"}
 
 
 class LoginForm(AuthenticationForm):
+    username = NormalisedUsernameField(widget=forms.TextInput(attrs={"autofocus": True}))
+
     error_messages = {
         "invalid_login": _("That username and password do not match an active account of this business."),
         "inactive": _("This account has been deactivated. Ask your manager."),
@@ -28,7 +41,9 @@ class PasswordChangeForm(forms.Form):
 
 
 class StaffCreateForm(forms.Form):
-    username = forms.CharField(max_length=150)
+    username = NormalisedUsernameField(
+        max_length=150, help_text=_("Letters a–z, digits and . _ - @ (no spaces or accents).")
+    )
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)

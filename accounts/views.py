@@ -1,6 +1,5 @@
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -8,48 +7,56 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from pos_project.errors import ServiceError, error_response
 from pos_project.forms import form_add_service_errors
 
 from . import services
 from .access import LENT_WITH_PIN, can, capability_required, home_url_name
-from .devices import device_cookie_delete, device_cookie_set, device_lock, device_of, person_switch
+from .devices import (
+    browser_remember,
+    device_cookie_delete,
+    device_cookie_set,
+    device_lock,
+    device_of,
+    person_switch,
+)
 from .forms import LoginForm, PasswordChangeForm, StaffCreateForm, StaffUpdateForm
 from .models import TillDevice
 from .selectors import approvers_with_pin, audit_list, device_list, pin_people, staff_list
+from .throttle import Throttled, password_try, pin_try, wait_message
+from .usernames import username_key, username_normalize
 
 
-def login_rate_per_ip(group, request) -> str:
-    """Read at request time, so the limits follow the settings without re-importing this module."""
-    return settings.LOGIN_RATE_LIMIT_PER_IP
-
-
-def login_rate_per_user(group, request) -> str:
-    return settings.LOGIN_RATE_LIMIT
-
-
-# Per username: guessing one account's password. Per address: higher, because every till of an outlet often
-# shares one public address and a whole shift signs in at once.
-@method_decorator(ratelimit(key="ip", rate=login_rate_per_ip, method="POST", block=False), "dispatch")
-@method_decorator(ratelimit(key="post:username", rate=login_rate_per_user, method="POST", block=False), "dispatch")
 class LoginView(auth_views.LoginView):
+    """Password sign-in. Each try is claimed from the sign-in limits first (accounts/throttle.py): a try inside a
+    wait is answered at once with 429 and the seconds to wait, without checking the password."""
+
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+    _claim = None
 
     def post(self, request, *args, **kwargs):
-        if getattr(request, "limited", False):
-            form = self.get_form()
-            form.errors.clear()
-            context = self.get_context_data(form=form, rate_limited=True)
-            return self.render_to_response(context, status=429)
+        username, password = request.POST.get("username", ""), request.POST.get("password", "")
+        if username_normalize(username) and password:  # else the form says what is missing: nothing is tried
+            try:
+                self._claim = password_try(request, username)
+            except Throttled as wait:
+                form = self.form_class(request, initial={"username": username_normalize(username)})
+                context = self.get_context_data(form=form, rate_limited=wait_message(wait.seconds))
+                return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if self._claim is not None:
+            self._claim.succeeded()
+        response = super().form_valid(form)
+        browser_remember(self.request, response, username_key(form.get_user().get_username()))
+        return response
 
     def get(self, request, *args, **kwargs):
         # A registered till signs staff in by PIN: its sign-in page is the lock screen (which links back here).
@@ -199,7 +206,6 @@ def _int_or_none(raw) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-@ratelimit(key="ip", rate=login_rate_per_ip, method="POST", block=False)
 def lock(request: HttpRequest) -> HttpResponse:
     """The lock screen of a till. POST `action=lock` signs the person out and keeps the device's register and
     cart (the Lock button, and the idle lock); POST `action=sign_in` with a tile (`user`) and a `pin` signs that
@@ -212,17 +218,19 @@ def lock(request: HttpRequest) -> HttpResponse:
         return redirect(_lock_url(next_url))
     chosen = _int_or_none(request.POST.get("user") or request.GET.get("user"))
     if request.method == "POST":
-        if getattr(request, "limited", False):
-            error, status = _("Too many sign-in attempts. Wait a minute, then try again."), 429
-        elif device is None:
+        if device is None:
             error, status = _("This browser is not a registered till: sign in with your password."), 403
         else:
             try:
+                claim = pin_try(request, str(device.uid))  # counted per till, never per address
                 user = services.pin_person_verify(user_id=chosen, pin=request.POST.get("pin", ""),
                                                   capability="pin.sign_in", request=request)  # fmt: skip
+            except Throttled as wait:
+                error, status = wait_message(wait.seconds), 429
             except ValidationError as exc:
                 error, status = " ".join(exc.messages), getattr(exc, "status", 400)
             else:
+                claim.succeeded()
                 request.pin_device = device  # the sign-in's audit entry names the till (signals.py)
                 person_switch(request, user)
                 services.device_used(device=device)

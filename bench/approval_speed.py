@@ -78,6 +78,8 @@ def main() -> int:
 
     has_pins = hasattr(account_services, "pin_person_verify")  # PIN sign-in exists (issue 11)
     settings.LOGIN_RATE_LIMIT = settings.LOGIN_RATE_LIMIT_PER_IP = "1000000/m"  # one address signs in many times
+    settings.LOGIN_FREE_FAILURES = settings.LOGIN_FREE_FAILURES_PER_ADDRESS = 1000000  # (the limits since issue 12)
+    settings.PIN_FREE_FAILURES_PER_DEVICE = 1000000
     print(f"hasher: {get_hasher().algorithm} ({type(get_hasher()).__name__}); code: "
           f"{'with PIN sign-in' if has_pins else 'before PIN sign-in'}")  # fmt: skip
 

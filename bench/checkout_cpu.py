@@ -34,6 +34,7 @@ def main() -> int:
     for name, value in {"SECRET_KEY": "bench-only", "BEHIND_TLS": "false", "DEBUG": "false",
                         "ALLOWED_HOSTS": ".localhost,testserver", "LOG_LEVEL": "WARNING",
                         "LOGIN_RATE_LIMIT": "10000/m", "LOGIN_RATE_LIMIT_PER_IP": "10000/m",
+                        "LOGIN_FREE_FAILURES": "10000", "LOGIN_FREE_FAILURES_PER_ADDRESS": "10000",
                         "RATELIMIT_IP_META_KEY": "REMOTE_ADDR"}.items():  # fmt: skip
         os.environ.setdefault(name, value)
     import django

@@ -409,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         # Every simulated person signs in from 127.0.0.1 within a minute: lift the sign-in limits for the run.
         "LOGIN_RATE_LIMIT": "100000/m",
         "LOGIN_RATE_LIMIT_PER_IP": "100000/m",
+        "LOGIN_FREE_FAILURES": "100000",
+        "LOGIN_FREE_FAILURES_PER_ADDRESS": "100000",
+        "PIN_FREE_FAILURES_PER_DEVICE": "100000",
         "RATELIMIT_IP_META_KEY": "REMOTE_ADDR",
         "SITE_PORT": str(port),
         "PYTHONUNBUFFERED": "1",

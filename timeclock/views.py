@@ -4,7 +4,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -13,20 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from accounts.access import capability_required
 from accounts.devices import device_of
 from accounts.services import pin_person_verify
+from accounts.throttle import Throttled, pin_try, wait_message
 
 from .selectors import cards_open, timesheet
 from .services import timeclock_punch
-
-
-def punch_rate_per_ip(group, request) -> str:
-    """The sign-in limit per address (read at request time, as accounts.views does)."""
-    return settings.LOGIN_RATE_LIMIT_PER_IP
-
 
 _DONE = {
     "clock_in": lambda name, at: _("%(name)s clocked in at %(time)s.") % {"name": name, "time": at},
@@ -43,7 +36,6 @@ def _back_to_lock(request: HttpRequest, user_id: str = "") -> HttpResponse:
 
 
 @require_POST
-@ratelimit(key="ip", rate=punch_rate_per_ip, method="POST", block=False)
 def punch(request: HttpRequest) -> HttpResponse:
     """Clock in or out, or a break, from a registered till's lock screen: the person's tile and PIN, then the
     action's button. Answers by going back to the lock screen with what was done (or what is wrong, with the
@@ -53,13 +45,16 @@ def punch(request: HttpRequest) -> HttpResponse:
     if device is None:
         messages.error(request, _("This browser is not a registered till: the time clock works on the till."))
         return _back_to_lock(request)
-    if getattr(request, "limited", False):
-        messages.error(request, _("Too many attempts. Wait a minute, then try again."))
-        return _back_to_lock(request, user_id)
     action = request.POST.get("action", "")
+    try:
+        claim = pin_try(request, str(device.uid))  # counted per till, never per address (accounts/throttle.py)
+    except Throttled as wait:
+        messages.error(request, wait_message(wait.seconds))
+        return _back_to_lock(request, user_id)
     try:
         user = pin_person_verify(user_id=int(user_id) if user_id.isdigit() else None, pin=request.POST.get("pin", ""),
                                  capability="timeclock.punch", request=request)  # fmt: skip
+        claim.succeeded()
         timeclock_punch(user=user, action=action, idempotency_key=request.POST.get("key", ""),
                         device_name=device.name)  # fmt: skip
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from .base import CACHES, LOGGING  # noqa: E402
 # xdist workers share one Redis: each gets its own key prefix so their entries never meet.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
+CACHES["global"]["KEY_PREFIX"] = f"test-{_worker}-global"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
@@ -19,8 +20,8 @@ STORAGES = {
 }
 LOGGING["handlers"]["console"]["formatter"] = "plain"
 LOGGING["root"]["level"] = "WARNING"
-# Browser and view tests sign in often from 127.0.0.1; the rate-limit test sets the production figure itself.
-LOGIN_RATE_LIMIT = LOGIN_RATE_LIMIT_PER_IP = "1000/m"
+# Browser and view tests sign in often from 127.0.0.1; the sign-in limit tests set the production figures themselves.
+LOGIN_FREE_FAILURES = LOGIN_FREE_FAILURES_PER_ADDRESS = PIN_FREE_FAILURES_PER_DEVICE = 1000
 QR_SIMULATOR_ENABLED = True
 # Worker processes started by core/tests/test_outbox_worker.py also load that test's outbox subscribers.
 if os.environ.get("OUTBOX_TEST_SUBSCRIBERS"):
