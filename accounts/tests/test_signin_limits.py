@@ -66,12 +66,12 @@ def _logins(tenant, username) -> int:
 
 @pytest.mark.parametrize("variant", ["kitchen ", "ｋｉｔｃｈｅｎ", "KITCHEN", " Kitchen"])
 def test_spellings_of_a_username_share_its_limit(tenant, variant):
-    client = _client(tenant)
+    client, before = _client(tenant), _logins(tenant, "kitchen")
     _fail(client, "kitchen", 5)
     refused = _sign_in(client, variant)
     assert refused.status_code == 429
     assert "Try again in 1 second." in refused.content.decode()
-    assert "_auth_user_id" not in client.session and _logins(tenant, "kitchen") == 0
+    assert "_auth_user_id" not in client.session and _logins(tenant, "kitchen") == before
 
 
 def test_each_further_failure_waits_longer_and_is_refused_at_once(tenant, clock):
@@ -129,13 +129,13 @@ def test_a_known_device_is_still_slowed_down_on_its_own(tenant, clock):
 
 
 def test_one_address_is_counted_across_every_business(tenant, other_tenant):
-    alpha = _client(tenant)
+    alpha, before = _client(tenant), _logins(other_tenant, "cashier")
     for _ in range(30):
         assert _sign_in(alpha, uuid.uuid4().hex[:10], "wrong-password").status_code == 200
     beta = _client(other_tenant)
     refused = _sign_in(beta, "cashier")
     assert refused.status_code == 429 and "_auth_user_id" not in beta.session
-    assert _logins(other_tenant, "cashier") == 0
+    assert _logins(other_tenant, "cashier") == before
     assert _sign_in(_client(other_tenant, "192.0.2.10"), "cashier").status_code == 302
 
 
