@@ -29,8 +29,12 @@ class StockSettings(models.Model):
 
     negative_stock = models.CharField(max_length=10, choices=NegativeStock.choices, default=NegativeStock.ALLOW)
     cost_method = models.CharField(max_length=10, choices=CostMethod.choices, default=CostMethod.AVERAGE)
-    # Adjustments worth more than this (minor units, absolute value) wait for a supervisor. NULL: never.
+    # A person's adjustments at an outlet are added up over the business day (inventory/services/adjustments.py):
+    # once that day's total (minor units, absolute values) is above the threshold, the next one waits for a second
+    # person. 0: every one waits. NULL: none waits. Supervisors' threshold (the owner's never wait):
     adjustment_approval_minor = models.BigIntegerField(null=True, blank=True)
+    # ...and cashiers' and kitchen staff's (who may only report waste): by default every one waits.
+    staff_adjustment_approval_minor = models.BigIntegerField(null=True, blank=True, default=0)
     low_stock_digest = models.BooleanField(default=True, help_text="E-mail the owner a daily list of low stock.")
 
     class Meta:

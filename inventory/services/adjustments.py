@@ -5,33 +5,46 @@ lists every bad line by its number, so a 1,000-line paste is fixed in one pass i
 Stock only moves through the ledger (`movements_post`) and never below zero: a correction that would leave a
 negative level is itself a mistake.
 
-Who may post directly: supervisors and the owner. Anyone else's adjustment worth more than the tenant's
-`adjustment_approval_minor` waits (PENDING, no movements) for a supervisor or the owner other than its author;
-approving re-checks stock at that moment, because sales went on while it waited.
+Who may post directly: the owner, always. Everyone else's adjustments are added up per person and outlet over the
+business day (the tenant's time zone): once the day's total, this adjustment included, is above the threshold
+for their role, it waits (PENDING, no movements) for a supervisor or the owner other than its author. Cashiers and
+kitchen staff have their own threshold, `staff_adjustment_approval_minor`, 0 by default: every one they report
+waits unless the owner raises (or clears) it; supervisors have `adjustment_approval_minor` (empty by default:
+never). It is the day's total that counts, not each adjustment alone, so ten small ones cannot slip under a
+threshold that one big one would cross; the day's total counts what the person posted without a second person
+(what a supervisor approved was reviewed, and what waits is in front of one). Two submissions by one person at
+one outlet queue on an advisory lock, so a concurrent pair cannot both read the same total and both slip under.
+Approving re-checks stock at that moment, because sales went on while it waited.
 
 A submission carries the form's key: a double submit claims the same key (core/idempotency.py) and gets the
 first adjustment back; the same key with other lines is refused (422). Statuses change only through the
 adjustment's transition table (inventory/transitions.py), which writes the audit entry and, once stock has
-moved, the `stock.adjusted` event. Locks: the key, the adjustment, then the levels (docs/adr/0007).
+moved, the `stock.adjusted` event. Locks: the key, the person's day at the outlet (advisory), the adjustment,
+then the levels (docs/adr/0007).
 """
 
 import csv
 from collections.abc import Sequence
+from datetime import datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import can, capability_check
 from accounts.models import User
 from business.models import Outlet
+from business.selectors import tenant_settings
 from core.idempotency import idempotent_write
+from core.locks import advisory_xact_lock
 from pos_project.errors import CONFLICT, FORBIDDEN, ServiceError
 from pos_project.money import round_minor
 
 from ..lock_objects import adjustment_lines_lock, adjustment_lock
-from ..models import StockAdjustment, StockAdjustmentLine, StockItem, StockLevel, StockMovement
+from ..models import StockAdjustment, StockAdjustmentLine, StockItem, StockLevel, StockMovement, StockSettings
 from ..quantities import format_quantity
 from ..transitions import ADJUSTMENT, adjustment_transition
 from .stock import MovementLine, OutOfStock, movements_post, stock_settings_get
@@ -127,6 +140,43 @@ def _post(adjustment: StockAdjustment, lines: list[StockAdjustmentLine], numbers
         raise OutOfStock(messages or [_("This adjustment would take stock below zero.")]) from None
 
 
+def _business_day_start() -> datetime:
+    """Midnight today in the business's time zone: where "today's adjustments" begin."""
+    try:
+        tz = ZoneInfo(tenant_settings().timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = timezone.get_default_timezone()
+    return datetime.combine(timezone.localdate(timezone.now(), tz), time.min, tzinfo=tz)
+
+
+def _approval_threshold(user: User, settings: StockSettings) -> int | None:
+    """The day's total above which this person's adjustments wait; None: they never wait."""
+    if can(user, "stock.adjust_unreviewed"):
+        return None  # the owner
+    if can(user, "stock.adjust"):
+        return settings.adjustment_approval_minor  # supervisors
+    return settings.staff_adjustment_approval_minor  # cashiers and kitchen staff, who only report waste
+
+
+def _day_total_unreviewed(*, user: User, outlet: Outlet) -> int:
+    """What `user` posted at `outlet` today without a second person (rejected and waiting ones do not count; an
+    approved one was reviewed). Read under the person's day lock (`adjustment_submit`)."""
+    today = StockAdjustment.objects.filter(
+        created_by=user, outlet=outlet, created_at__gte=_business_day_start(), status=Status.POSTED,
+        decided_by=F("created_by"),
+    )  # fmt: skip
+    return today.aggregate(total=Sum("value_minor", default=0))["total"]
+
+
+def _waits(*, user: User, outlet: Outlet, value: int) -> bool:
+    """Whether this adjustment waits for a second person: its value plus the person's unreviewed total of the day
+    is above their threshold (0: every one waits). The caller holds the person's day lock."""
+    threshold = _approval_threshold(user, stock_settings_get())
+    if threshold is None:
+        return False
+    return threshold == 0 or _day_total_unreviewed(user=user, outlet=outlet) + value > threshold
+
+
 def _fingerprint_lines(lines: Sequence[AdjustmentLineInput]) -> list:
     return [[line.item, str(line.quantity), line.line_number, str(line.error)] for line in lines]
 
@@ -166,9 +216,11 @@ def adjustment_submit(
             raise ServiceError("adjustment.invalid", _("The adjustment needs fixing."), fields=errors)
 
         value = round_minor(sum((abs(quantity * item.cost) for _n, item, quantity in checked), Decimal(0)))
-        threshold = stock_settings_get().adjustment_approval_minor
-        # Above the owner's threshold every adjustment but the owner's own waits for a second person (four eyes).
-        waits = threshold is not None and value > threshold and not can(user, "stock.adjust_unreviewed")
+        # One person's submissions at one outlet queue here, so two at once cannot both read the same day's total
+        # and both slip under the threshold together (docs/adr/0007: advisory locks come right after the key).
+        advisory_xact_lock(f"stock.adjustment_day:{user.pk}:{outlet.pk}")
+        # Above the threshold, counted over the day, every adjustment but the owner's waits for a second person.
+        waits = _waits(user=user, outlet=outlet, value=value)
         adjustment = StockAdjustment.objects.create(
             outlet=outlet, reason=reason, note=note, value_minor=value, created_by=user
         )

@@ -266,11 +266,12 @@ def stock_settings_update(
     negative_stock: str,
     cost_method: str,
     adjustment_approval_minor: int | None,
+    staff_adjustment_approval_minor: int | None,
     low_stock_digest: bool,
     actor: User | None = None,
 ) -> StockSettings:
     """Save the tenant's stock rules and audit what changed (the negative-stock policy decides whether the
-    till may sell what the books say is gone)."""
+    till may sell what the books say is gone; the two thresholds, who needs a second person for an adjustment)."""
     errors: Errors = {}
     if negative_stock not in StockSettings.NegativeStock.values:
         _add(errors, "negative_stock", _("Choose what happens when a sale would take stock below zero."))
@@ -278,6 +279,9 @@ def stock_settings_update(
         _add(errors, "cost_method", _("Choose how stock is valued."))
     if adjustment_approval_minor is not None and not 0 <= adjustment_approval_minor <= MINOR_MAX:
         _add(errors, "adjustment_approval_minor", _("The threshold must be zero or more (leave it empty for never)."))
+    if staff_adjustment_approval_minor is not None and not 0 <= staff_adjustment_approval_minor <= MINOR_MAX:
+        _add(errors, "staff_adjustment_approval_minor",
+             _("The threshold must be zero or more (leave it empty for never)."))  # fmt: skip
     if errors:
         raise ServiceError("stock_settings.invalid", _("The stock settings need fixing."), fields=errors)
     settings = StockSettings.objects.select_for_update().get(pk=stock_settings_get().pk)
@@ -285,6 +289,7 @@ def stock_settings_update(
         "negative_stock": negative_stock,
         "cost_method": cost_method,
         "adjustment_approval_minor": adjustment_approval_minor,
+        "staff_adjustment_approval_minor": staff_adjustment_approval_minor,
         "low_stock_digest": bool(low_stock_digest),
     }
     changes = {f: [getattr(settings, f), v] for f, v in new.items() if getattr(settings, f) != v}

@@ -4,6 +4,7 @@ import logging
 import re
 import time
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_ratelimit.core import get_usage
 from django_tenants.utils import tenant_context
 
@@ -58,9 +60,11 @@ def _stock(item, outlet, quantity: str) -> None:
                    source_type="test")  # fmt: skip
 
 
-def _threshold(minor: int | None) -> None:
+def _threshold(minor: int | None, *, staff: int | None | str = "same") -> None:
+    """Supervisors' threshold, and cashiers' and kitchen staff's (the same unless told)."""
     settings = StockSettings.objects.first() or StockSettings.objects.create()
     settings.adjustment_approval_minor = minor
+    settings.staff_adjustment_approval_minor = minor if staff == "same" else staff
     settings.save()
 
 
@@ -318,6 +322,104 @@ def test_approval_rechecks_stock_and_refuses_your_own(in_tenant, outlet):
         adjustment_approve(adjustment=pending, approver=supervisor)
     assert not AuditEntry.objects.filter(action="stock.adjustment_approve").exists()
     assert_ledger_consistent()
+
+
+@pytest.mark.parametrize("role", [Role.CASHIER, Role.KITCHEN])
+def test_by_default_every_adjustment_by_cashiers_and_kitchen_staff_waits_for_a_supervisor(in_tenant, outlet, role):
+    """Issue 12, point 7: the safe default. A fresh tenant's settings make staff adjustments wait, even one worth
+    nothing (an item without a cost yet), until the owner raises or clears the threshold."""
+    StockSettings.objects.all().delete()  # what a new tenant starts with
+    person = in_tenant.users[role]
+    item, free = stock_item(cost="100"), stock_item(cost="0")
+    _stock(item, outlet, "10")
+    _stock(free, outlet, "10")
+    small = adjustment_submit(outlet=outlet, user=person, reason="waste", lines=[(item.pk, "-1")])
+    nothing = adjustment_submit(outlet=outlet, user=person, reason="waste", lines=[(free.pk, "-1")])
+    assert (small.status, nothing.status) == (Status.PENDING, Status.PENDING)
+    assert (level_of(item, outlet), level_of(free, outlet)) == (Decimal(10), Decimal(10))
+    assert not StockMovement.objects.filter(source_type="adjustment").exists()
+    settings = StockSettings.objects.get()
+    assert (settings.staff_adjustment_approval_minor, settings.adjustment_approval_minor) == (0, None)
+    # The supervisor's and the owner's still post (the supervisors' threshold is the owner's to set).
+    for manager in (in_tenant.users[Role.SUPERVISOR], in_tenant.users[Role.ADMIN_TENANT]):
+        assert adjustment_submit(outlet=outlet, user=manager, reason="waste", lines=[(item.pk, "-1")]).status == (
+            Status.POSTED
+        )
+    adjustment_approve(adjustment=small, approver=in_tenant.users[Role.SUPERVISOR])
+    assert level_of(item, outlet) == Decimal(7)
+    assert_ledger_consistent()
+
+
+def test_many_small_adjustments_add_up_to_the_daily_threshold_and_cannot_dodge_it(in_tenant, outlet):
+    """Issue 12, point 7: ten adjustments of 150 under a threshold of 1,000: the day's total counts, so the
+    seventh (1,050 in all) waits, and so does every one after it; another person and another outlet keep their
+    own totals, what waits or was rejected does not count, and a new business day starts from zero."""
+    cashier, kitchen = in_tenant.users[Role.CASHIER], in_tenant.users[Role.KITCHEN]
+    _threshold(None, staff=1_000)
+    item = stock_item(cost="50", sku="SMALL")
+    _stock(item, outlet, "100")
+    made = [adjustment_submit(outlet=outlet, user=cashier, reason="waste", lines=[(item.pk, "-3")]) for _ in range(10)]
+    assert [a.status for a in made] == [Status.POSTED] * 6 + [Status.PENDING] * 4
+    assert level_of(item, outlet) == Decimal(100 - 18)
+    # Kitchen staff at the same outlet and the cashier at another outlet start from their own zero.
+    assert adjustment_submit(outlet=outlet, user=kitchen, reason="waste", lines=[(item.pk, "-3")]).status == (
+        Status.POSTED
+    )
+    elsewhere = second_outlet()
+    _stock(item, elsewhere, "10")
+    assert adjustment_submit(outlet=elsewhere, user=cashier, reason="waste", lines=[(item.pk, "-3")]).status == (
+        Status.POSTED
+    )
+    # What a supervisor approved was reviewed: it does not use up the cashier's allowance.
+    adjustment_approve(adjustment=made[6], approver=in_tenant.users[Role.SUPERVISOR])
+    assert adjustment_submit(outlet=outlet, user=cashier, reason="waste", lines=[(item.pk, "-2")]).status == (
+        Status.POSTED  # 900 + 100
+    )
+    assert adjustment_submit(outlet=outlet, user=cashier, reason="waste", lines=[(item.pk, "-1")]).status == (
+        Status.PENDING  # 1,050
+    )
+    # Yesterday's adjustments are yesterday's: a new business day starts from zero.
+    yesterday = timezone.now() - timedelta(days=1, hours=1)
+    StockAdjustment.objects.filter(created_by=cashier).update(created_at=yesterday)
+    assert adjustment_submit(outlet=outlet, user=cashier, reason="waste", lines=[(item.pk, "-3")]).status == (
+        Status.POSTED
+    )
+    assert_ledger_consistent()
+
+
+def test_a_supervisors_adjustments_also_add_up_over_the_day(in_tenant, outlet):
+    supervisor = in_tenant.users[Role.SUPERVISOR]
+    _threshold(1_000, staff=0)
+    item = stock_item(cost="100", sku="SUP-DAY")
+    _stock(item, outlet, "100")
+    statuses = [
+        adjustment_submit(outlet=outlet, user=supervisor, reason="damage", lines=[(item.pk, "-4")]).status
+        for _ in range(3)
+    ]
+    assert statuses == [Status.POSTED, Status.POSTED, Status.PENDING]  # 400, 800, then 1,200 > 1,000
+    assert level_of(item, outlet) == Decimal(92)
+    owner = in_tenant.users[Role.ADMIN_TENANT]
+    assert all(
+        adjustment_submit(outlet=outlet, user=owner, reason="damage", lines=[(item.pk, "-4")]).status == Status.POSTED
+        for _ in range(3)
+    )  # the owner's never wait
+
+
+def test_the_owner_sets_the_staff_threshold_on_the_stock_settings_page(tenant, in_tenant):
+    client = tenant.client(Role.ADMIN_TENANT)
+    url = reverse("inventory:stock_settings")
+    page = client.get(url).content.decode()
+    assert 'name="staff_adjustment_approval" value="0"' in page and "ten small ones add up" in page
+    form = {"negative_stock": "allow", "cost_method": "average", "adjustment_approval": "",
+            "staff_adjustment_approval": "5.000", "low_stock_digest": "on"}  # fmt: skip
+    assert client.post(url, form).status_code == 302
+    assert StockSettings.objects.get().staff_adjustment_approval_minor == 5_000
+    entry = AuditEntry.objects.filter(action="stock_settings.update").latest("pk")
+    assert entry.data["staff_adjustment_approval_minor"] == [0, 5_000]
+    refused = client.post(url, {**form, "staff_adjustment_approval": "-1"})
+    assert refused.status_code == 400 and StockSettings.objects.get().staff_adjustment_approval_minor == 5_000
+    assert tenant.client(Role.SUPERVISOR).post(url, {**form, "staff_adjustment_approval": ""}).status_code == 403
+    assert StockSettings.objects.get().staff_adjustment_approval_minor == 5_000
 
 
 # --- Pages ------------------------------------------------------------------------------------------------------

@@ -244,6 +244,7 @@ def test_stock_settings_save_and_audit_only_what_changed(in_tenant, owner):
         negative_stock="block",
         cost_method="last",
         adjustment_approval_minor=500000,
+        staff_adjustment_approval_minor=0,
         low_stock_digest=False,
         actor=owner,
     )
@@ -259,6 +260,7 @@ def test_stock_settings_save_and_audit_only_what_changed(in_tenant, owner):
         negative_stock="block",
         cost_method="last",
         adjustment_approval_minor=500000,
+        staff_adjustment_approval_minor=0,
         low_stock_digest=False,
         actor=owner,
     )  # the same again: nothing to record
@@ -271,12 +273,13 @@ def test_stock_settings_save_and_audit_only_what_changed(in_tenant, owner):
         ({"negative_stock": "maybe"}, "negative_stock"),
         ({"cost_method": "fifo"}, "cost_method"),
         ({"adjustment_approval_minor": -1}, "adjustment_approval_minor"),
+        ({"staff_adjustment_approval_minor": -1}, "staff_adjustment_approval_minor"),
     ],
 )
 def test_stock_settings_refuse_bad_values(in_tenant, kwargs, field):
     before = list(StockSettings.objects.values_list())
     args = {"negative_stock": "allow", "cost_method": "average", "adjustment_approval_minor": None,
-            "low_stock_digest": True, **kwargs}  # fmt: skip
+            "staff_adjustment_approval_minor": 0, "low_stock_digest": True, **kwargs}  # fmt: skip
     with pytest.raises(ValidationError) as exc:
         stock_settings_update(**args)
     assert field in exc.value.message_dict

@@ -459,17 +459,32 @@ class StockSettingsForm(forms.Form):
         choices=StockSettings.CostMethod.choices,
         help_text=gettext_lazy("How receiving values stock: the weighted average, or the last price paid."),
     )
-    adjustment_approval = MoneyField(
-        label=gettext_lazy("Adjustments above this value need a supervisor's approval"),
+    staff_adjustment_approval = MoneyField(
+        label=gettext_lazy("Cashiers and kitchen staff: a day's waste and corrections above this value wait for a "
+                           "supervisor"),
         required=False,
         error_messages={"negative": gettext_lazy("Enter zero or more.")},
-        help_text=gettext_lazy("Leave empty: adjustments never wait for approval."),
+        help_text=gettext_lazy(
+            "Counted per person and outlet over the whole business day, not per adjustment: ten small ones add up. "
+            "0 (the safe default): every adjustment they report waits for a supervisor's approval. Empty: none "
+            "waits."
+        ),
+    )  # fmt: skip
+    adjustment_approval = MoneyField(
+        label=gettext_lazy("Supervisors: a day's adjustments above this value wait for a second person"),
+        required=False,
+        error_messages={"negative": gettext_lazy("Enter zero or more.")},
+        help_text=gettext_lazy(
+            "Counted per person and outlet over the whole business day. 0: every adjustment waits for another "
+            "supervisor or the owner. Empty: supervisors' adjustments never wait. Yours never wait."
+        ),
     )
     low_stock_digest = forms.BooleanField(label=gettext_lazy("E-mail me a daily list of low stock"), required=False)
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["adjustment_approval"].currency = currency
+        self.fields["staff_adjustment_approval"].currency = currency
 
 
 @capability_required("stock.setup")
@@ -480,6 +495,7 @@ def stock_settings(request: HttpRequest) -> HttpResponse:
         "negative_stock": current.negative_stock,
         "cost_method": current.cost_method,
         "adjustment_approval": money_initial(current.adjustment_approval_minor, currency),
+        "staff_adjustment_approval": money_initial(current.staff_adjustment_approval_minor, currency),
         "low_stock_digest": current.low_stock_digest,
     }
     form = StockSettingsForm(request.POST or None, currency=currency, initial=initial)
@@ -490,6 +506,7 @@ def stock_settings(request: HttpRequest) -> HttpResponse:
                 negative_stock=d["negative_stock"],
                 cost_method=d["cost_method"],
                 adjustment_approval_minor=d["adjustment_approval"],
+                staff_adjustment_approval_minor=d["staff_adjustment_approval"],
                 low_stock_digest=d["low_stock_digest"],
                 actor=request.user,
             )
