@@ -16,9 +16,9 @@ class UserAdmin(DjangoUserAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: audit entries cannot be edited or deleted through the app."""
 
-    list_display = ["created_at", "actor_username", "action", "target", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["actor_username", "target", "action"]
+    list_display = ["created_at", "actor_username", "action", "target_type", "target_id", "target_label", "ip_address"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_username", "target_label", "target_id", "action"]
 
     def has_add_permission(self, request):
         return False

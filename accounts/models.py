@@ -5,6 +5,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .audit import AuditAction
+
 
 class Role(models.TextChoices):
     ADMIN_TENANT = "ADMIN_TENANT", _("Owner / admin")
@@ -52,17 +54,37 @@ class AuditEntry(models.Model):
                               related_name="+")  # fmt: skip
     # Kept even if the user row is later renamed or erased (GDPR keeps the audit trail, not the person).
     actor_username = models.CharField(max_length=150, blank=True)
+    # An `accounts.audit.AuditAction` value (no `choices=` here, so a new action needs no migration).
     action = models.CharField(max_length=60, db_index=True)
-    target = models.CharField(max_length=200, blank=True)
+    # What the action was about, typed: the model's label ("sales.order") and primary key, so the log can be
+    # searched by object; `target_label` is a short non-personal name for people reading it ("Order #12", a SKU).
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=40, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    # Ids, codes, amounts and states: never e-mails, phone numbers, names or addresses (test_audit checks).
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.action} {self.target}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.action} {self.target_display}"
+
+    @property
+    def target_display(self) -> str:
+        if self.target_label:
+            return self.target_label
+        return f"{self.target_type} #{self.target_id}" if self.target_type else ""
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:  # an action since retired: its stored value is all there is
+            return self.action
 
 
 class TillDevice(models.Model):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from pos_project.errors import FORBIDDEN, ServiceError
 
 from .access import can, capability_check, is_staff_role, limit_check, staff_users
+from .audit import AuditAction, audit_target
 from .backends import user_cache_forget
 from .models import AuditEntry, TillDevice, User
 from .selectors import approvers_with_pin
@@ -22,20 +23,30 @@ from .selectors import approvers_with_pin
 
 def audit_record(
     *,
-    action: str,
+    action: AuditAction,
     actor: User | None = None,
-    target: str = "",
+    target: models.Model | None = None,
+    label: str = "",
     data: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. Call it inside the transaction of the change it records."""
+    """Write one audit entry. Call it inside the transaction of the change it records.
+
+    `action` is an `AuditAction` member (a plain string is refused, so a stale name fails loudly); `target` the
+    model instance it is about (stored as its label and primary key); `label` a short non-personal name for
+    readers (a SKU, "Order #12"). `data` holds ids, codes and amounts, never e-mails, phone numbers or names."""
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"audit_record: {action!r} is not an accounts.audit.AuditAction")
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
+    target_type, target_id = audit_target(target)
     return AuditEntry.objects.create(
-        action=action,
+        action=action.value,
         actor=actor if actor is not None and actor.pk else None,
         actor_username=actor.get_username() if actor is not None else "",
-        target=target[:200],
+        target_type=target_type,
+        target_id=target_id,
+        target_label=str(label)[:200],
         data=data or {},
         ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
     )
@@ -86,7 +97,7 @@ def staff_create(
     )
     user.set_password(password or one_time_password())
     user.save()
-    audit_record(action="staff.create", actor=actor, target=username, data={"role": role})
+    audit_record(action=AuditAction.STAFF_CREATE, actor=actor, target=user, label=user.username, data={"role": role})
     return user
 
 
@@ -112,7 +123,7 @@ def staff_update(*, user: User, actor: User, role: str, is_active: bool, first_n
     user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email.strip().lower()
     user.save()
     if changes:
-        audit_record(action="staff.update", actor=actor, target=user.username, data=changes)
+        audit_record(action=AuditAction.STAFF_UPDATE, actor=actor, target=user, label=user.username, data=changes)
     return user
 
 
@@ -123,7 +134,7 @@ def staff_reset_password(*, user: User, actor: User) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    audit_record(action="staff.reset_password", actor=actor, target=user.username)
+    audit_record(action=AuditAction.STAFF_RESET_PASSWORD, actor=actor, target=user, label=user.username)
     return password
 
 
@@ -137,7 +148,7 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    audit_record(action="auth.password_change", actor=user, target=user.username)
+    audit_record(action=AuditAction.AUTH_PASSWORD_CHANGE, actor=user, target=user, label=user.username)
     return user
 
 
@@ -160,7 +171,7 @@ def staff_set_pin(*, user: User, pin: str, actor: User) -> User:
     user.pin_hash = make_password(pin)
     user.pin_failures, user.pin_locked_at = 0, None
     user.save(update_fields=["pin_hash", "pin_failures", "pin_locked_at"])
-    audit_record(action="staff.set_pin", actor=actor, target=user.username)
+    audit_record(action=AuditAction.STAFF_SET_PIN, actor=actor, target=user, label=user.username)
     return user
 
 
@@ -169,7 +180,7 @@ def staff_pin_unlock(*, user: User, actor: User) -> User:
     """Lift the lock that five wrong PINs put on a staff member's PIN (the owner, from Back office → Staff)."""
     user.pin_failures, user.pin_locked_at = 0, None
     user.save(update_fields=["pin_failures", "pin_locked_at"])
-    audit_record(action="staff.pin_unlock", actor=actor, target=user.username)
+    audit_record(action=AuditAction.STAFF_PIN_UNLOCK, actor=actor, target=user, label=user.username)
     return user
 
 
@@ -220,7 +231,8 @@ def pin_check(*, user: User, pin: str, purpose: str, request: HttpRequest | None
         locked = failures >= PIN_MAX_FAILURES and bool(
             User.objects.filter(pk=user.pk, pin_locked_at__isnull=True).update(pin_locked_at=timezone.now())
         )
-        audit_record(action="auth.pin_locked" if locked else "auth.pin_failed", target=user.username,
+        audit_record(action=AuditAction.AUTH_PIN_LOCKED if locked else AuditAction.AUTH_PIN_FAILED, target=user,
+                     label=user.username,
                      data={"for": purpose, "failures": failures}, request=request)  # fmt: skip
     user_cache_forget(user.pk)
     if locked:
@@ -265,7 +277,7 @@ def device_register(*, name: str, actor: User) -> TillDevice:
     if not name:
         raise ServiceError("device.name_missing", _("Name this till, e.g. “Counter 1”."), field="name")
     device = TillDevice.objects.create(name=name, registered_by=actor)
-    audit_record(action="device.register", actor=actor, target=name, data={"device": device.pk})
+    audit_record(action=AuditAction.DEVICE_REGISTER, actor=actor, target=device, label=device.name)
     return device
 
 
@@ -274,7 +286,7 @@ def device_remove(*, device: TillDevice, actor: User) -> TillDevice:
     """Stop a browser being a till: its cookie names a device that no longer signs anyone in by PIN."""
     device.is_active = False
     device.save(update_fields=["is_active"])
-    audit_record(action="device.remove", actor=actor, target=device.name, data={"device": device.pk})
+    audit_record(action=AuditAction.DEVICE_REMOVE, actor=actor, target=device, label=device.name)
     return device
 
 
@@ -285,11 +297,15 @@ def device_used(*, device: TillDevice) -> None:
 # --- Supervisor approval at a till ------------------------------------------------------------------------------
 
 
-def _approval_audit(*, granted: bool, user: User | None, target: str, capability: str, request, **data) -> None:
+def _approval_audit(*, granted: bool, user: User | None, approver: User | None, capability: str, request,
+                    **data) -> None:  # fmt: skip
+    """`approver` is the person whose approval was asked for, when known (a name typed at the till that matches
+    nobody is not kept: it may be anything)."""
     audit_record(
-        action="approval.granted" if granted else "approval.refused",
+        action=AuditAction.APPROVAL_GRANTED if granted else AuditAction.APPROVAL_REFUSED,
         actor=user if granted else None,
-        target=target[:150],
+        target=approver,
+        label=approver.get_username() if approver is not None else "",
         data={"for": capability, **data},
         request=request,
     )
@@ -310,18 +326,18 @@ def approver_verify(
     only one person can approve, that person), then one hash is checked: never the PIN against every
     supervisor. Every attempt is audited, granted or not, so approvals can be reviewed later.
     """
-    target = username or (str(approver_id) if approver_id else "")
+    approver = None
     try:
         user = _approver_identify(approver_id=approver_id, username=username, capability=capability)
-        target = user.username
+        approver = user
         if not user.pin_hash:
             raise _no_approver_error() if not approvers_with_pin(capability).exists() else _pin_not_set_error(user)
         pin_check(user=user, pin=pin, purpose=capability, request=request)
     except ServiceError as refused:
-        _approval_audit(granted=False, user=None, target=target, capability=capability, request=request,
+        _approval_audit(granted=False, user=None, approver=approver, capability=capability, request=request,
                         reason=refused.code)  # fmt: skip
         raise
-    _approval_audit(granted=True, user=user, target=target, capability=capability, request=request)
+    _approval_audit(granted=True, user=user, approver=user, capability=capability, request=request)
     return user
 
 
@@ -357,11 +373,11 @@ def approval_self(*, user: User, capability: str, request: HttpRequest | None = 
     """A signed-in supervisor approving their own action at the till with one tap (no name, no PIN: they are
     signed in, and the till locks itself when left alone). Audited like any approval."""
     if not (can(user, "approval.give") and can(user, capability)):
-        _approval_audit(granted=False, user=None, target=user.get_username(), capability=capability, request=request,
+        _approval_audit(granted=False, user=None, approver=user, capability=capability, request=request,
                         reason="approval.not_yours")  # fmt: skip
         raise ServiceError("approval.refused", _("Your role cannot approve this; ask a supervisor."),
                            status=FORBIDDEN)  # fmt: skip
-    _approval_audit(granted=True, user=user, target=user.get_username(), capability=capability, request=request,
+    _approval_audit(granted=True, user=user, approver=user, capability=capability, request=request,
                     self=True)  # fmt: skip
     return user
 

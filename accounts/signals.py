@@ -4,7 +4,9 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import connection
 from django.dispatch import receiver
 
+from .audit import AuditAction
 from .middleware import SESSION_SCHEMA_KEY
+from .models import User
 from .services import audit_record
 
 
@@ -15,10 +17,14 @@ def stamp_session_and_audit(sender, request, user, **kwargs):
     request.session[SESSION_SCHEMA_KEY] = connection.schema_name
     device = getattr(request, "pin_device", None)  # a PIN sign-in on a registered till (accounts.views.lock)
     data = {"by": "pin", "device": device.name} if device is not None else {}
-    audit_record(action="auth.login", actor=user, target=user.get_username(), data=data, request=request)
+    audit_record(action=AuditAction.AUTH_LOGIN, actor=user, target=user, label=user.get_username(), data=data,
+                 request=request)  # fmt: skip
 
 
 @receiver(user_login_failed)
 def audit_failed_login(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username", ""))[:150]
-    audit_record(action="auth.login_failed", target=username, request=request)
+    # Only a name that is someone's is kept: what strangers type (often a password in the wrong box) is not.
+    username = str(credentials.get("username", "")).strip()[:150]
+    user = User.objects.filter(username__iexact=username).first() if username else None
+    audit_record(action=AuditAction.AUTH_LOGIN_FAILED, target=user, label=user.get_username() if user else "",
+                 request=request)  # fmt: skip

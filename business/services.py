@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import limit_check
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from pos_project.errors import CONFLICT, ServiceError
@@ -42,11 +43,15 @@ def outlet_update(
     new = {"name": name, "address": address.strip(), "phone": phone.strip(),
            "send_to_kitchen_on_pay": send_to_kitchen_on_pay}  # fmt: skip
     changes = {k: [str(getattr(outlet, k)), str(v)] for k, v in new.items() if getattr(outlet, k) != v}
+    # The audit entry says that the address or phone changed, not what they were or became.
+    contact = sorted(k for k in ("address", "phone") if changes.pop(k, None) is not None)
+    if contact:
+        changes["changed"] = contact
     for k, v in new.items():
         setattr(outlet, k, v)
     outlet.save()
     if changes:
-        audit_record(action="outlet.update", actor=actor, target=outlet.code, data=changes)
+        audit_record(action=AuditAction.OUTLET_UPDATE, actor=actor, target=outlet, label=outlet.code, data=changes)
     return outlet
 
 
@@ -81,7 +86,8 @@ def sales_settings_update(*, actor: User, **fields) -> SalesSettings:
             setattr(settings, name, value)
     settings.save()
     if changes:
-        audit_record(action="settings.sales_update", actor=actor, target="sales settings", data=changes)
+        audit_record(action=AuditAction.SETTINGS_SALES_UPDATE, actor=actor, target=settings, label="sales settings",
+                     data=changes)  # fmt: skip
     return settings
 
 
@@ -113,6 +119,6 @@ def tax_save(*, actor: User, tax: Tax | None, code: str, name: str, rate: Decima
     tax.inclusive, tax.applies_to_service_charge, tax.is_active = inclusive, applies_to_service_charge, is_active
     tax.save()
     if old_rate != rate:
-        audit_record(action="settings.tax_rate", actor=actor, target=code,
+        audit_record(action=AuditAction.SETTINGS_TAX_RATE, actor=actor, target=tax, label=code,
                      data={"from": str(old_rate) if old_rate is not None else None, "to": str(rate)})  # fmt: skip
     return tax

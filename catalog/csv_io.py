@@ -442,7 +442,7 @@ def catalog_import(*, data: bytes, currency_code: str, actor: User | None = None
             to_create.append(Product(sku=row.sku, **values))
         elif any(getattr(product, key) != value for key, value in values.items()):
             if product.price_minor != row.price_minor:
-                changed_prices.append((row.sku, product.price_minor, row.price_minor))
+                changed_prices.append((product, row.sku, product.price_minor, row.price_minor))
             for key, value in values.items():
                 setattr(product, key, value)
             to_update.append(product)
@@ -478,15 +478,15 @@ def catalog_import(*, data: bytes, currency_code: str, actor: User | None = None
             if all(getattr(variant, key) == value for key, value in values.items()):
                 continue
             if variant.price_minor != v.price_minor:
-                changed_prices.append((v.sku, variant.price_minor, v.price_minor))
+                changed_prices.append((variant, v.sku, variant.price_minor, v.price_minor))
             for key, value in values.items():
                 setattr(variant, key, value)
             updated_variants.append(variant)
     ProductVariant.objects.bulk_create(new_variants, batch_size=2000)
     _bulk_update(ProductVariant, updated_variants, VARIANT_FIELDS)
     result.variants_created, result.variants_updated = len(new_variants), len(updated_variants)
-    for sku, old, new in changed_prices:
-        services._audit_price(actor=actor, target=sku, old=old, new=new, source="csv")
+    for priced, sku, old, new in changed_prices:
+        services._audit_price(actor=actor, target=priced, sku=sku, old=old, new=new, source="csv")
     return result
 
 

@@ -10,10 +10,11 @@ item sold out at an outlet or back in stock (`catalog.sold_out`, `catalog.back_i
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import capability_check
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet, Tax
@@ -75,8 +76,10 @@ def _check_sort_order(errors: Errors, value) -> None:
         _add(errors, "sort_order", _("The sort order must be zero or more."))
 
 
-def _audit_price(*, actor: User | None, target: str, old: int | None, new: int | None, **extra) -> None:
-    audit_record(action="catalog.price_change", actor=actor, target=target, data={"from": old, "to": new, **extra})
+def _audit_price(*, actor: User | None, target: models.Model, sku: str, old: int | None, new: int | None,
+                 **extra) -> None:  # fmt: skip
+    audit_record(action=AuditAction.CATALOG_PRICE_CHANGE, actor=actor, target=target, label=sku,
+                 data={"from": old, "to": new, **extra})  # fmt: skip
 
 
 # --- Categories -----------------------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def product_update(
     if errors:
         raise ServiceError("product.invalid", _("The product needs fixing."), fields=errors)
     if locked.price_minor != price_minor:
-        _audit_price(actor=actor, target=sku, old=locked.price_minor, new=price_minor)
+        _audit_price(actor=actor, target=locked, sku=sku, old=locked.price_minor, new=price_minor)
     for field, value in {
         "category": category,
         "name": name,
@@ -348,7 +351,7 @@ def variant_update(
     if errors:
         raise ServiceError("variant.invalid", _("The variant needs fixing."), fields=errors)
     if locked.price_minor != price_minor:
-        _audit_price(actor=actor, target=sku, old=locked.price_minor, new=price_minor)
+        _audit_price(actor=actor, target=locked, sku=sku, old=locked.price_minor, new=price_minor)
     variant.name, variant.sku, variant.barcode = name, sku, barcode
     variant.price_minor, variant.sort_order, variant.is_archived = price_minor, sort_order, locked.is_archived
     variant.is_default = locked.is_default if is_default is None else bool(is_default)
@@ -541,8 +544,8 @@ def outlet_override_set(
     )
     old_price = current.price_minor if current is not None else None
     if old_price != price_minor:
-        target = variant.sku if variant is not None else product.sku
-        _audit_price(actor=actor, target=target, old=old_price, new=price_minor, outlet=outlet.code)
+        priced = variant if variant is not None else product
+        _audit_price(actor=actor, target=priced, sku=priced.sku, old=old_price, new=price_minor, outlet=outlet.code)
     if price_minor is None and is_available:
         if current is not None:
             current.delete()
@@ -598,9 +601,10 @@ def _sold_out_write(*, outlet: Outlet, product: Product, sold_out: bool, actor: 
             actor=actor,
         )
         audit_record(
-            action="catalog.sold_out" if sold_out else "catalog.back_in_stock",
+            action=AuditAction.CATALOG_SOLD_OUT if sold_out else AuditAction.CATALOG_BACK_IN_STOCK,
             actor=actor,
-            target=product.sku,
+            target=product,
+            label=product.sku,
             data={"outlet": outlet.code, "product": product.name},
         )
     product.is_sold_out = sold_out

@@ -3,7 +3,8 @@
 Each app that has a stateful model declares its moves once, in `<app>/transitions.py`:
 
     ORDER = StateMachine(Order, describe=..., payload=..., moves=[
-        Move("void", source={OPEN}, target=VOIDED, capability="order.void", event="order.voided", audit="order.void"),
+        Move("void", source={OPEN}, target=VOIDED, capability="order.void", event="order.voided",
+             audit=AuditAction.ORDER_VOID),
         ...
     ])
 
@@ -27,6 +28,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import can, can_with_approval
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from pos_project.errors import CONFLICT, FORBIDDEN, ServiceError
@@ -52,7 +54,7 @@ class Move:
     target: str | tuple[str, ...] | None
     capability: CapabilityRule = None
     event: str | None = None
-    audit: str | None = None
+    audit: AuditAction | None = None
 
     def targets(self) -> tuple[str | None, ...]:
         return self.target if isinstance(self.target, tuple) else (self.target,)
@@ -67,6 +69,8 @@ class StateMachine(Generic[M]):
     # The outbox event's payload: ids, numbers and amounts, never personal data.
     payload: Callable[[M], dict[str, Any]]
     status_field: str = "status"
+    # How the audit log names an object, when `describe` would put a person's name in it (a time card).
+    audit_label: Callable[[M], str] | None = None
     table: dict[str, Move] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -147,9 +151,10 @@ class StateMachine(Generic[M]):
         if after != before:
             details.update({"from": before, "to": after})
         if approver is not None:
-            details["approved_by"] = approver.get_username()
+            details["approved_by"] = approver.pk  # an id: audit data and event payloads hold no names
         if move.audit:
-            audit_record(action=move.audit, actor=actor, target=self.describe(obj), data=details)
+            label = (self.audit_label or self.describe)(obj)
+            audit_record(action=move.audit, actor=actor, target=obj, label=label, data=details)
         if move.event:
             event_emit(move.event, {**self.payload(obj), **details})
         return obj

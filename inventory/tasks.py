@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from accounts.access import users_with
+from accounts.audit import AuditAction
 from pos_project.money import format_money
 from tenants.selectors import tenant_url
 
@@ -155,5 +156,7 @@ def send_purchase_order_email(purchase_order_id: int) -> bool:
     message.attach_alternative(render_to_string("inventory/stock/purchasing_email.html", context), "text/html")
     message.send()
     PurchaseOrder.objects.filter(pk=po.pk).update(emailed_at=timezone.now())
-    audit_record(action="stock.purchase_order_emailed", target=str(po), data={"to": po.supplier.email})
+    # The supplier's address is on the supplier's row; the entry keeps only whose it was.
+    audit_record(action=AuditAction.STOCK_PURCHASE_ORDER_EMAILED, target=po, label=str(po),
+                 data={"supplier": po.supplier_id})  # fmt: skip
     return True

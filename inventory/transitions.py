@@ -11,6 +11,7 @@ Moves that keep the status (`target=None`: editing a draft, counting on an open 
 pages ask about them, and services check them, like any other.
 """
 
+from accounts.audit import AuditAction
 from accounts.models import User
 from core.transitions import Move, StateMachine
 
@@ -29,13 +30,13 @@ ADJUSTMENT = StateMachine(
         # for a second person when it is worth more than the owner's threshold. Anyone who may report waste
         # submits (the pages decide who sees which form); the four-eyes rule is the service's, by value.
         Move("post", frozenset({AS.NEW}), AS.POSTED, capability="stock.report_waste", event="stock.adjusted",
-             audit="stock.adjustment_submit"),
+             audit=AuditAction.STOCK_ADJUSTMENT_SUBMIT),
         Move("submit", frozenset({AS.NEW}), AS.PENDING, capability="stock.report_waste",
-             audit="stock.adjustment_submit"),
+             audit=AuditAction.STOCK_ADJUSTMENT_SUBMIT),
         Move("approve", frozenset({AS.PENDING}), AS.POSTED, capability="stock.approve", event="stock.adjusted",
-             audit="stock.adjustment_approve"),
+             audit=AuditAction.STOCK_ADJUSTMENT_APPROVE),
         Move("reject", frozenset({AS.PENDING}), AS.REJECTED, capability="stock.approve",
-             audit="stock.adjustment_reject"),
+             audit=AuditAction.STOCK_ADJUSTMENT_REJECT),
     ],
 )  # fmt: skip
 
@@ -52,15 +53,15 @@ TRANSFER = StateMachine(
     describe=str,
     payload=lambda t: {"transfer": t.pk, "from_outlet": t.from_outlet_id, "to_outlet": t.to_outlet_id},
     moves=[
-        Move("edit", frozenset({TS.DRAFT}), None, capability="stock.transfer", audit="stock.transfer_update"),
+        Move("edit", frozenset({TS.DRAFT}), None, capability="stock.transfer", audit=AuditAction.STOCK_TRANSFER_UPDATE),
         Move("send", frozenset({TS.DRAFT}), TS.SENT, capability="stock.transfer", event="transfer.sent",
-             audit="stock.transfer_send"),
+             audit=AuditAction.STOCK_TRANSFER_SEND),
         # In full or in part: whatever was sent and did not arrive is the line's discrepancy.
         Move("receive", frozenset({TS.SENT}), TS.RECEIVED, capability="stock.transfer", event="transfer.received",
-             audit="stock.transfer_receive"),
+             audit=AuditAction.STOCK_TRANSFER_RECEIVE),
         # A draft is dropped; a sent transfer is called back and its stock returns to the source.
         Move("cancel", frozenset({TS.DRAFT, TS.SENT}), TS.CANCELLED, capability="stock.transfer",
-             event="transfer.cancelled", audit="stock.transfer_cancel"),
+             event="transfer.cancelled", audit=AuditAction.STOCK_TRANSFER_CANCEL),
     ],
 )  # fmt: skip
 
@@ -79,13 +80,13 @@ PURCHASE_ORDER = StateMachine(
         Move("edit", frozenset({PS.DRAFT}), None, capability="stock.purchase"),
         # The supplier's e-mail hangs off the event (inventory/subscribers.py), queued after the commit.
         Move("send", frozenset({PS.DRAFT}), PS.SENT, capability="stock.purchase", event="purchase_order.sent",
-             audit="stock.purchase_order_send"),
+             audit=AuditAction.STOCK_PURCHASE_ORDER_SEND),
         # One delivery: the order is received in full, or partly until the rest arrives.
         Move("receive", frozenset({PS.SENT, PS.PARTIAL}), (PS.PARTIAL, PS.RECEIVED), capability="stock.purchase",
-             event="purchase_order.received", audit="stock.goods_receive"),
+             event="purchase_order.received", audit=AuditAction.STOCK_GOODS_RECEIVE),
         # Only while nothing has arrived (a partly received order has goods on the shelves).
         Move("cancel", frozenset({PS.DRAFT, PS.SENT}), PS.CANCELLED, capability="stock.purchase",
-             audit="stock.purchase_order_cancel"),
+             audit=AuditAction.STOCK_PURCHASE_ORDER_CANCEL),
     ],
 )  # fmt: skip
 
@@ -104,8 +105,9 @@ STOCK_COUNT = StateMachine(
     moves=[
         Move("count", frozenset({CS.OPEN}), None, capability="stock.count"),  # typing or scanning on the sheet
         Move("post", frozenset({CS.OPEN}), CS.POSTED, capability="stock.count", event="stock_count.posted",
-             audit="stock.count_post"),
-        Move("cancel", frozenset({CS.OPEN}), CS.CANCELLED, capability="stock.count", audit="stock.count_cancel"),
+             audit=AuditAction.STOCK_COUNT_POST),
+        Move("cancel", frozenset({CS.OPEN}), CS.CANCELLED, capability="stock.count",
+             audit=AuditAction.STOCK_COUNT_CANCEL),
     ],
 )  # fmt: skip
 

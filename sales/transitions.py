@@ -7,6 +7,7 @@ table, writes the status, the audit entry and the outbox event in the service's 
 
 from django.utils.translation import gettext as _
 
+from accounts.audit import AuditAction
 from accounts.models import User
 from core.transitions import Move, StateMachine
 
@@ -28,9 +29,14 @@ ORDER = StateMachine(
     moves=[
         Move("pay", frozenset({OS.OPEN}), OS.PAID, event="order.paid"),
         Move(
-            "void", frozenset({OS.OPEN}), OS.VOIDED, capability="order.void", event="order.voided", audit="order.void"
+            "void",
+            frozenset({OS.OPEN}),
+            OS.VOIDED,
+            capability="order.void",
+            event="order.voided",
+            audit=AuditAction.ORDER_VOID,
         ),  # fmt: skip
-        Move("merge", frozenset({OS.OPEN}), OS.MERGED, event="order.merged", audit="order.merge"),
+        Move("merge", frozenset({OS.OPEN}), OS.MERGED, event="order.merged", audit=AuditAction.ORDER_MERGE),
         # A refund leaves the order paid until every item is refunded.
         Move(
             "refund",
@@ -38,12 +44,12 @@ ORDER = StateMachine(
             (OS.PAID, OS.REFUNDED),
             capability="order.refund",
             event="order.refunded",
-            audit="order.refund",
+            audit=AuditAction.ORDER_REFUND,
         ),  # fmt: skip
         # Moves that keep the status: asked by pages, and checked by their services.
         Move("add_items", frozenset({OS.OPEN}), None),
-        Move("split", frozenset({OS.OPEN}), None, audit="order.split"),
-        Move("void_line", frozenset({OS.OPEN}), None, capability="order.void", audit="order.line_void"),
+        Move("split", frozenset({OS.OPEN}), None, audit=AuditAction.ORDER_SPLIT),
+        Move("void_line", frozenset({OS.OPEN}), None, capability="order.void", audit=AuditAction.ORDER_LINE_VOID),
     ],
 )
 
@@ -69,17 +75,29 @@ PAYMENT = StateMachine(
         "reference": p.reference,
     },  # fmt: skip
     moves=[
-        Move("capture", frozenset({PS.PENDING}), PS.CAPTURED, event="payment.captured", audit="payment.qr_captured"),
+        Move(
+            "capture",
+            frozenset({PS.PENDING}),
+            PS.CAPTURED,
+            event="payment.captured",
+            audit=AuditAction.PAYMENT_QR_CAPTURED,
+        ),
         Move("fail", frozenset({PS.PENDING}), PS.FAILED, event="payment.failed"),
         # The order was voided (or merged) while the customer had not paid yet: the charge is called off.
-        Move("cancel", frozenset({PS.PENDING}), PS.CANCELLED, event="payment.cancelled", audit="payment.cancelled"),
+        Move(
+            "cancel",
+            frozenset({PS.PENDING}),
+            PS.CANCELLED,
+            event="payment.cancelled",
+            audit=AuditAction.PAYMENT_CANCELLED,
+        ),
         # The provider took the money after the order stopped taking payments: give it back, never keep it.
         Move(
             "refund_due",
             frozenset({PS.PENDING, PS.CANCELLED}),
             PS.REFUND_DUE,
             event="payment.refund_due",
-            audit="payment.refund_due",
+            audit=AuditAction.PAYMENT_REFUND_DUE,
         ),  # fmt: skip
         Move(
             "refunded",
@@ -87,7 +105,7 @@ PAYMENT = StateMachine(
             PS.REFUNDED,
             capability="order.refund",
             event="payment.refunded",
-            audit="payment.refunded",
+            audit=AuditAction.PAYMENT_REFUNDED,
         ),  # fmt: skip
     ],
 )
@@ -124,12 +142,14 @@ SHIFT = StateMachine(
             SS.CLOSED,
             capability=_own_or("shift.close_other"),
             event="shift.closed",
-            audit="shift.close",
+            audit=AuditAction.SHIFT_CLOSE,
         ),
         # The holder picks their open shift up on another device (after signing in again, another browser).
-        Move("resume", frozenset({SS.OPEN}), None, capability=_own_or("shift.take_over"), audit="shift.resume"),
+        Move(
+            "resume", frozenset({SS.OPEN}), None, capability=_own_or("shift.take_over"), audit=AuditAction.SHIFT_RESUME
+        ),
         # A supervisor becomes the holder of someone else's open shift (the cashier went home, the device broke).
-        Move("take_over", frozenset({SS.OPEN}), None, capability="shift.take_over", audit="shift.take_over"),
+        Move("take_over", frozenset({SS.OPEN}), None, capability="shift.take_over", audit=AuditAction.SHIFT_TAKE_OVER),
     ],  # fmt: skip
 )
 

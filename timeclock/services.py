@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import capability_check
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from core.idempotency import idempotent_write
@@ -78,7 +79,7 @@ def _clock_in(user: User, card: TimeCard | None, device_name: str, now: datetime
         raise ServiceError(
             "timeclock.already_in", _("%(name)s is already clocked in.") % {"name": user}, status=CONFLICT
         ) from None
-    audit_record(action="timeclock.clock_in", actor=user, target=user.username,
+    audit_record(action=AuditAction.TIMECLOCK_CLOCK_IN, actor=user, target=card, label=user.username,
                  data={"card": card.pk, "device": device_name})  # fmt: skip
     event_emit("timeclock.clocked_in", {"card": card.pk, "user": user.pk, "clock_in_at": now.isoformat()})
     return card

@@ -16,7 +16,7 @@ def test_owner_adds_a_staff_member_and_sees_a_one_time_password(tenant, owner):
     with tenant_context(tenant.tenant):
         user = User.objects.get(username="newbie")
         assert user.role == Role.CASHIER and user.must_change_password and user.check_password(password)
-        assert AuditEntry.objects.filter(action="staff.create", target="newbie", actor_username="owner").exists()
+        assert AuditEntry.objects.filter(action="staff.create", target_label="newbie", actor_username="owner").exists()
 
 
 def test_a_taken_username_is_refused_and_the_form_keeps_what_was_typed(tenant, owner):
@@ -35,7 +35,7 @@ def test_owner_changes_a_role_and_it_is_audited(tenant, owner):
     assert response.status_code == 302
     with tenant_context(tenant.tenant):
         assert User.objects.get(pk=cashier.pk).role == Role.SUPERVISOR
-        entry = AuditEntry.objects.get(action="staff.update", target="cashier")
+        entry = AuditEntry.objects.get(action="staff.update", target_label="cashier")
         assert entry.data == {"role": [Role.CASHIER, Role.SUPERVISOR]}
 
 

@@ -50,7 +50,7 @@ def test_wrong_password_is_refused_with_a_message_and_audited(tenant):
     assert response.status_code == 200
     assert "do not match an active account" in response.content.decode()
     with tenant_context(tenant.tenant):
-        assert AuditEntry.objects.filter(action="auth.login_failed", target="cashier").exists()
+        assert AuditEntry.objects.filter(action="auth.login_failed", target_label="cashier").exists()
 
 
 def test_deactivated_staff_cannot_sign_in(tenant):

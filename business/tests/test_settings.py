@@ -66,7 +66,7 @@ def test_taxes_are_added_and_an_impossible_combination_is_explained(tenant):
     assert "already used" in taken.content.decode()
     with tenant_context(tenant.tenant):
         assert list(Tax.objects.values_list("code", flat=True)) == ["PB1"]
-        assert AuditEntry.objects.filter(action="settings.tax_rate", target="PB1").exists()
+        assert AuditEntry.objects.filter(action="settings.tax_rate", target_label="PB1").exists()
 
 
 def test_tenant_settings_are_read_once_cached_per_tenant_and_forgotten_on_change(committed_db, settings):

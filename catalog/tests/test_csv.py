@@ -43,11 +43,11 @@ def test_import_creates_and_updates_by_sku(in_tenant):
         ("LAT-L", 42000),
     ]
     entry = AuditEntry.objects.filter(action="catalog.price_change").latest("pk")
-    assert (entry.target, entry.data["from"], entry.data["to"]) == ("ESP", 20000, 22000)
+    assert (entry.target_label, entry.data["from"], entry.data["to"]) == ("ESP", 20000, 22000)
     # Importing again updates the variant's price and is audited too.
     run(HEADER + "Coffee,Caffè latte,LAT,35.000,899111,,Large,LAT-L,45.000\n")
     assert ProductVariant.objects.get(sku="LAT-L").price_minor == 45000
-    assert AuditEntry.objects.filter(action="catalog.price_change", target="LAT-L").exists()
+    assert AuditEntry.objects.filter(action="catalog.price_change", target_label="LAT-L").exists()
     assert not latte.taxes.exists()  # the file's (empty) tax column replaced the set
 
 

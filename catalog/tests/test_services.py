@@ -72,7 +72,7 @@ def test_a_price_change_is_audited_in_the_same_transaction(in_tenant):
         product=product, actor=owner, category=product.category, name="Latte", sku="LAT", price_minor=37000
     )
     entry = AuditEntry.objects.filter(action="catalog.price_change").latest("pk")
-    assert (entry.target, entry.data, entry.actor_id) == ("LAT", {"from": 35000, "to": 37000}, owner.pk)
+    assert (entry.target_label, entry.data, entry.actor_id) == ("LAT", {"from": 35000, "to": 37000}, owner.pk)
     assert Product.objects.get(pk=product.pk).price_minor == 37000
 
 
@@ -92,11 +92,11 @@ def test_variant_price_and_outlet_price_changes_are_audited(in_tenant):
     large = f.variant(product_=latte, sku="LAT-L", price_minor=40000)
     services.variant_update(variant=large, actor=None, name="Large", sku="LAT-L", price_minor=42000)
     entry = AuditEntry.objects.filter(action="catalog.price_change").latest("pk")
-    assert (entry.target, entry.data) == ("LAT-L", {"from": 40000, "to": 42000})
+    assert (entry.target_label, entry.data) == ("LAT-L", {"from": 40000, "to": 42000})
     outlet = outlet_default()
     services.outlet_override_set(outlet=outlet, product=latte, price_minor=30000, is_available=True)
     entry = AuditEntry.objects.filter(action="catalog.price_change").latest("pk")
-    assert (entry.target, entry.data) == ("LAT", {"from": None, "to": 30000, "outlet": outlet.code})
+    assert (entry.target_label, entry.data) == ("LAT", {"from": None, "to": 30000, "outlet": outlet.code})
 
 
 def test_outlet_override_is_one_row_per_outlet_product_variant_and_clears_itself(in_tenant):

@@ -152,7 +152,7 @@ def test_sold_out_and_back_keeps_the_outlets_price_and_audits_each_change_once(o
     override.refresh_from_db()
     assert (override.is_available, override.price_minor) == (True, 14000)
     entries = list(
-        AuditEntry.objects.filter(target="PG", action__in=["catalog.sold_out", "catalog.back_in_stock"])
+        AuditEntry.objects.filter(target_label="PG", action__in=["catalog.sold_out", "catalog.back_in_stock"])
         .order_by("pk")
         .values_list("action", "actor_id", "data")
     )
@@ -176,7 +176,7 @@ def test_a_role_without_the_capability_changes_nothing(in_tenant, outlet):
                                       actor=in_tenant.users[Role.KITCHEN])  # fmt: skip
     assert refused.value.code == "access.denied"
     assert not OutletProductOverride.objects.filter(product=product).exists()
-    assert not AuditEntry.objects.filter(target="PG").exists()
+    assert not AuditEntry.objects.filter(target_label="PG").exists()
 
 
 def test_an_archived_product_is_not_found(outlet, cashier):
@@ -193,7 +193,7 @@ def test_a_retried_request_is_done_once_and_a_reused_key_is_refused(outlet, cash
     for _ in range(2):
         services.product_sold_out_set(outlet=outlet, product=product, sold_out=True, actor=cashier,
                                       idempotency_key=key)  # fmt: skip
-    assert AuditEntry.objects.filter(target="PG").count() == 1
+    assert AuditEntry.objects.filter(target_label="PG").count() == 1
     with pytest.raises(ValidationError) as refused:
         services.product_sold_out_set(outlet=outlet, product=product, sold_out=False, actor=cashier,
                                       idempotency_key=key)  # fmt: skip

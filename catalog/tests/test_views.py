@@ -197,7 +197,7 @@ def test_owner_changes_a_price_and_it_is_audited(tenant, owner, catalog):
     assert response.status_code == 302
     with tenant_context(tenant.tenant):
         entry = AuditEntry.objects.filter(action="catalog.price_change").latest("pk")
-        assert (entry.target, entry.data, entry.actor_username) == ("LAT", {"from": 35000, "to": 37500}, "owner")
+        assert (entry.target_label, entry.data, entry.actor_username) == ("LAT", {"from": 35000, "to": 37500}, "owner")
 
 
 def test_variant_add_and_outlet_override_through_the_page(tenant, owner, catalog):

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 
 import pytest
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
+from accounts.audit import AuditAction
 from accounts.models import AuditEntry
 from core.models import OutboxDelivery, OutboxEvent
 from core.outbox import event_emit
@@ -57,8 +59,8 @@ def _wait_until(condition, what: str, worker: subprocess.Popen | None = None, ti
 def _effects(lab, token: str) -> dict[str, int]:
     """How many audit entries each test subscriber wrote for this token."""
     with tenant_context(lab):
-        actions = AuditEntry.objects.filter(action__startswith="test.outbox.", target=token)
-        return {a: actions.filter(action=a).count() for a in set(actions.values_list("action", flat=True))}
+        labels = AuditEntry.objects.filter(action=AuditAction.TEST, target_label__endswith=f":{token}")
+        return dict(Counter(label.rsplit(":", 1)[0] for label in labels.values_list("target_label", flat=True)))
 
 
 def _done(lab, pk: int) -> bool:

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from catalog.models import Category, Product
@@ -150,7 +151,8 @@ def stock_item_create(*, data: StockItemData, actor: User | None = None) -> Stoc
         raise _refused(errors)
     item = StockItem(**fields)
     _save(item)
-    audit_record(action="stock_item.create", actor=actor, target=item.sku, data={"name": item.name})
+    audit_record(action=AuditAction.STOCK_ITEM_CREATE, actor=actor, target=item, label=item.sku,
+                 data={"name": item.name})  # fmt: skip
     return item
 
 
@@ -167,9 +169,10 @@ def stock_item_update(*, item: StockItem, data: StockItemData, actor: User | Non
     _save(locked)
     if old_cost != locked.cost:
         audit_record(
-            action="stock_item.cost_change",
+            action=AuditAction.STOCK_ITEM_COST_CHANGE,
             actor=actor,
-            target=locked.sku,
+            target=locked,
+            label=locked.sku,
             data={"old": str(old_cost), "new": str(locked.cost)},
         )
     return locked
@@ -182,7 +185,8 @@ def stock_item_archive(*, item: StockItem, archived: bool = True, actor: User | 
     updated = StockItem.objects.filter(pk=item.pk).exclude(is_archived=archived).update(is_archived=archived)
     item.is_archived = archived
     if updated:
-        audit_record(action="stock_item.archive" if archived else "stock_item.restore", actor=actor, target=item.sku)
+        action = AuditAction.STOCK_ITEM_ARCHIVE if archived else AuditAction.STOCK_ITEM_RESTORE
+        audit_record(action=action, actor=actor, target=item, label=item.sku)
     return item
 
 
@@ -251,7 +255,8 @@ def stock_item_for_product(*, product: Product, actor: User | None = None) -> St
                 product=product,
             )
             _save(item)
-        audit_record(action="stock_item.track_product", actor=actor, target=product.sku, data={"item": item.pk})
+        audit_record(action=AuditAction.STOCK_ITEM_TRACK_PRODUCT, actor=actor, target=product, label=product.sku,
+                     data={"item": item.pk})  # fmt: skip
     if not RecipeComponent.objects.filter(product=product, item=item).exists():
         RecipeComponent.objects.create(product=product, item=item, quantity=Decimal(1))
     return item
@@ -297,5 +302,6 @@ def stock_settings_update(
         for field, (_old, value) in changes.items():
             setattr(settings, field, value)
         settings.save(update_fields=list(changes))
-        audit_record(action="stock_settings.update", actor=actor, target="stock settings", data=changes)
+        audit_record(action=AuditAction.STOCK_SETTINGS_UPDATE, actor=actor, target=settings, label="stock settings",
+                     data=changes)  # fmt: skip
     return settings

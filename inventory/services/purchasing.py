@@ -24,6 +24,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
@@ -108,7 +109,7 @@ def supplier_create(
             supplier = Supplier.objects.create(**data)
     except IntegrityError:
         raise _duplicate_name(data["name"]) from None
-    audit_record(action="stock.supplier_create", actor=actor, target=supplier.name, data={"pk": supplier.pk})
+    audit_record(action=AuditAction.STOCK_SUPPLIER_CREATE, actor=actor, target=supplier)
     return supplier
 
 
@@ -133,7 +134,7 @@ def supplier_update(
             supplier.save(update_fields=list(data))
     except IntegrityError:
         raise _duplicate_name(data["name"]) from None
-    audit_record(action="stock.supplier_update", actor=actor, target=supplier.name, data={"pk": supplier.pk})
+    audit_record(action=AuditAction.STOCK_SUPPLIER_UPDATE, actor=actor, target=supplier)
     return supplier
 
 
@@ -144,10 +145,9 @@ def supplier_archive(*, supplier: Supplier, archived: bool = True, actor: User |
         supplier.is_archived = archived
         supplier.save(update_fields=["is_archived"])
         audit_record(
-            action="stock.supplier_archive" if archived else "stock.supplier_restore",
+            action=AuditAction.STOCK_SUPPLIER_ARCHIVE if archived else AuditAction.STOCK_SUPPLIER_RESTORE,
             actor=actor,
-            target=supplier.name,
-            data={"pk": supplier.pk},
+            target=supplier,
         )
     return supplier
 
@@ -663,9 +663,10 @@ def purchase_orders_suggest(*, outlet: Outlet, user: User) -> Suggestion:
         result.orders.append(po)
     if result.orders:
         audit_record(
-            action="stock.purchase_order_suggest",
+            action=AuditAction.STOCK_PURCHASE_ORDER_SUGGEST,
             actor=user,
-            target=outlet.name,
+            target=outlet,
+            label=outlet.code,
             data={"orders": [po.pk for po in result.orders], "no_supplier": [i.pk for i in result.no_supplier]},
         )
     return result

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from catalog.models import Modifier, Product, ProductVariant
@@ -26,6 +27,10 @@ def _owner_label(product, variant, modifier) -> str:
     if variant is not None:
         return f"variant {variant.pk} {variant.name}"
     return f"modifier {modifier.pk} {modifier.name}"
+
+
+def _owner(product, variant, modifier):
+    return product if product is not None else variant if variant is not None else modifier
 
 
 @transaction.atomic
@@ -85,9 +90,10 @@ def recipe_component_add(
         product=product, variant=variant, modifier=modifier, item=item, quantity=quantity, replaces=replaces
     )
     audit_record(
-        action="recipe.component_add",
+        action=AuditAction.RECIPE_COMPONENT_ADD,
         actor=actor,
-        target=_owner_label(product, variant, modifier),
+        target=_owner(product, variant, modifier),
+        label=_owner_label(product, variant, modifier),
         data={
             "item": item.sku,
             "quantity": format_quantity(quantity),
@@ -104,9 +110,10 @@ def recipe_component_remove(*, component: RecipeComponent, actor: User | None = 
     deleted, _rows = RecipeComponent.objects.filter(pk=component.pk).delete()
     if deleted:
         audit_record(
-            action="recipe.component_remove",
+            action=AuditAction.RECIPE_COMPONENT_REMOVE,
             actor=actor,
-            target=_owner_label(component.product, component.variant, component.modifier),
+            target=_owner(component.product, component.variant, component.modifier),
+            label=_owner_label(component.product, component.variant, component.modifier),
             data={"item": component.item_id, "quantity": format_quantity(component.quantity)},
         )
     return bool(deleted)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
@@ -128,9 +129,10 @@ def transfer_create(
             [TransferLine(transfer=transfer, item=item, quantity=quantity) for item, quantity in checked]
         )
         audit_record(
-            action="stock.transfer_create",
+            action=AuditAction.STOCK_TRANSFER_CREATE,
             actor=user,
-            target=str(transfer),
+            target=transfer,
+            label=str(transfer),
             data={
                 "transfer": transfer.pk,
                 "from_outlet": from_outlet.pk,

@@ -105,7 +105,7 @@ def test_a_thousand_line_adjustment_posts_in_a_bounded_number_of_queries(in_tena
     assert level_of(items[999], outlet) == Decimal(999 % 7 + 1)
     expected_value = sum(abs(Decimal(q)) * Decimal("12.5") for _, q in lines)
     assert adjustment.value_minor == int(expected_value.quantize(Decimal(1)))
-    assert AuditEntry.objects.filter(action="stock.adjustment_submit", target=str(adjustment)).count() == 1
+    assert AuditEntry.objects.filter(action="stock.adjustment_submit", target_label=str(adjustment)).count() == 1
     assert_ledger_consistent()
 
 

@@ -71,7 +71,9 @@ def _cleanup(seed: dict) -> None:
     from inventory.models import StockItem, StockLevel, StockMovement, Transfer
 
     transfers = list(Transfer.objects.filter(to_outlet_id=seed["harbour"]))
-    AuditEntry.objects.filter(action__startswith="stock.transfer", target__in=[str(t) for t in transfers]).delete()
+    AuditEntry.objects.filter(
+        action__startswith="stock.transfer", target_label__in=[str(t) for t in transfers]
+    ).delete()
     # Committed events would otherwise wait in alpha for the next test that relays there.
     OutboxEvent.objects.filter(name__startswith="transfer.", payload__transfer__in=[t.pk for t in transfers]).delete()
     IdempotencyKey.objects.filter(result_model="inventory.transfer", result_pk__in=[t.pk for t in transfers]).delete()

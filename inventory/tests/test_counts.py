@@ -98,7 +98,7 @@ def test_a_posted_count_sets_counted_levels_through_count_movements(shelf, owner
     assert posted.get(item=shelf["milk"]).source_line_id == ids["milk"]
     count.refresh_from_db()
     assert count.status == StockCount.Status.POSTED and count.posted_by == owner_user and count.posted_at
-    entry = AuditEntry.objects.get(action="stock.count_post", target=str(count))
+    entry = AuditEntry.objects.get(action="stock.count_post", target_label=str(count))
     assert entry.actor == owner_user and entry.data["lines_moved"] == 2
     assert entry.data["value_minor"] == -25 + 140  # milk −2 × 12.5, cups +3.5 × 40
     assert_ledger_consistent()
@@ -240,7 +240,7 @@ def test_a_second_open_count_for_the_same_outlet_and_category_is_refused(shelf, 
     assert StockCount.objects.filter(status=StockCount.Status.OPEN).count() == 3
     count_cancel(count=first, user=owner_user)
     count_cancel(count=first, user=owner_user)  # twice: harmless
-    assert AuditEntry.objects.filter(action="stock.count_cancel", target=str(first)).count() == 1
+    assert AuditEntry.objects.filter(action="stock.count_cancel", target_label=str(first)).count() == 1
     count_start(outlet=outlet, user=owner_user, category=coffee)  # after cancelling: fine again
     assert StockMovement.objects.filter(kind=StockMovement.Kind.COUNT).count() == 0
     assert_ledger_consistent()

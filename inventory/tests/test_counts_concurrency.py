@@ -102,7 +102,7 @@ def test_two_posts_at_once_post_the_count_once_and_two_starts_make_one_count(com
         with tenant_context(alpha.tenant):
             assert StockLevel.objects.get(item=item, outlet=outlet).quantity == Decimal(3)
             assert StockMovement.objects.filter(source_type="count", source_id=count.pk).count() == 1
-            assert AuditEntry.objects.filter(action="stock.count_post", target=str(count)).count() == 1
+            assert AuditEntry.objects.filter(action="stock.count_post", target_label=str(count)).count() == 1
             assert_ledger_consistent()
 
         outcomes, both_waiting = _race(
@@ -115,7 +115,7 @@ def test_two_posts_at_once_post_the_count_once_and_two_starts_make_one_count(com
         assert len(refused) == 1 and "There is already an open count at" in refused[0]["error"][0]
     finally:
         with tenant_context(alpha.tenant):
-            AuditEntry.objects.filter(target__in=[f"CNT-{pk}" for pk in made]).delete()
+            AuditEntry.objects.filter(target_label__in=[f"CNT-{pk}" for pk in made]).delete()
             OutboxEvent.objects.filter(name="stock_count.posted", payload__stock_count__in=made).delete()
             StockCountLine.objects.filter(count_id__in=made).delete()
             StockCount.objects.filter(pk__in=made).delete()

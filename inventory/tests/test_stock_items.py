@@ -72,7 +72,7 @@ def test_create_normalises_the_sku_and_stores_cost_per_base_unit(in_tenant, owne
     assert item.cost == D(250)  # Rp 250.000 a kg is Rp 250 a gram
     assert (item.purchase_unit, item.purchase_factor, item.base_unit) == ("kg", D(1000), "g")
     assert (item.category, item.default_supplier) == (category, supplier)
-    assert AuditEntry.objects.filter(action="stock_item.create", target="BEANS-1").exists()
+    assert AuditEntry.objects.filter(action="stock_item.create", target_label="BEANS-1").exists()
     odd = stock_item_create(data=_data(sku="MILK", base_unit="ml", purchase_factor=D(3), cost_per_purchase_minor=1))
     assert odd.cost == D("0.333333")  # six decimals, rounded half up, never a float
 

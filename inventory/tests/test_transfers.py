@@ -109,9 +109,11 @@ def test_a_transfer_sent_and_partly_received_moves_stock_and_records_the_discrep
     assert cups_line.quantity_received == 0 and cups_line.discrepancy == D(20)
     assert _line(transfer, beans).discrepancy == 0
     assert in_transit_quantities() == {}
-    actions = list(AuditEntry.objects.filter(target=str(transfer)).order_by("pk").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(target_label=str(transfer)).order_by("pk").values_list("action", flat=True)
+    )
     assert actions == ["stock.transfer_create", "stock.transfer_send", "stock.transfer_receive"]
-    receipt = AuditEntry.objects.get(action="stock.transfer_receive", target=str(transfer))
+    receipt = AuditEntry.objects.get(action="stock.transfer_receive", target_label=str(transfer))
     assert receipt.data["discrepancies"] == {str(milk.pk): "500", str(cups.pk): "20"}
     assert_ledger_consistent()
 
@@ -121,7 +123,7 @@ def test_cancelling_a_draft_moves_nothing(shop):
     assert transfer.status == Status.CANCELLED and transfer.cancelled_at
     assert not _movements(transfer).exists()
     assert level_of(shop["milk"], shop["main"]) == D(10000)
-    assert AuditEntry.objects.get(action="stock.transfer_cancel", target=str(transfer)).data["was"] == "draft"
+    assert AuditEntry.objects.get(action="stock.transfer_cancel", target_label=str(transfer)).data["was"] == "draft"
     with pytest.raises(ValidationError, match="cancelled; it cannot be sent"):
         transfer_send(transfer=transfer, user=shop["owner"])
     assert_ledger_consistent()
@@ -140,7 +142,7 @@ def test_cancelling_a_sent_transfer_returns_the_stock_to_the_source(shop):
     # Pressing Cancel again changes nothing; a cancelled transfer cannot be received.
     transfer_cancel(transfer=transfer, user=shop["owner"])
     assert _movements(transfer).count() == 6
-    assert AuditEntry.objects.filter(action="stock.transfer_cancel", target=str(transfer)).count() == 1
+    assert AuditEntry.objects.filter(action="stock.transfer_cancel", target_label=str(transfer)).count() == 1
     lines = {line.pk: "1" for line in transfer.lines.all()}
     with pytest.raises(ValidationError, match="cancelled; it cannot be received"):
         transfer_receive(transfer=transfer, user=shop["owner"], received=lines)
@@ -375,11 +377,11 @@ def test_two_people_receiving_at_once_post_once(committed_db):
         with tenant_context(alpha.tenant):
             assert _movements(transfer).filter(kind=Kind.TRANSFER_IN).count() == 1
             assert level_of(item, harbour) == D(5) and level_of(item, main) == D(4)
-            assert AuditEntry.objects.filter(action="stock.transfer_receive", target=str(transfer)).count() == 1
+            assert AuditEntry.objects.filter(action="stock.transfer_receive", target_label=str(transfer)).count() == 1
             assert_ledger_consistent()
     finally:
         with tenant_context(alpha.tenant):
-            AuditEntry.objects.filter(target=str(transfer), action__startswith="stock.transfer").delete()
+            AuditEntry.objects.filter(target_label=str(transfer), action__startswith="stock.transfer").delete()
             OutboxEvent.objects.filter(name__startswith="transfer.", payload__transfer=transfer.pk).delete()
             StockMovement.objects.filter(item=item).delete()
             StockLevel.objects.filter(item=item).delete()

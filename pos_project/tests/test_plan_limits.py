@@ -34,7 +34,7 @@ def test_staff_past_the_plan_limit_are_refused_and_nothing_is_made(in_tenant, mo
         staff_create(username="one-too-many", role=Role.CASHIER, actor=None)
     _assert_limit_reached(excinfo)
     assert not User.objects.filter(username="one-too-many").exists()
-    assert not AuditEntry.objects.filter(action="staff.create", target="one-too-many").exists()
+    assert not AuditEntry.objects.filter(action="staff.create", target_label="one-too-many").exists()
     User.objects.filter(username="last-seat").update(is_active=False)
     assert staff_create(username="one-too-many", role=Role.CASHIER, actor=None).pk
 

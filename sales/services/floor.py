@@ -4,6 +4,7 @@ table a dine-in order is at, and moving a tab to another table."""
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
@@ -105,7 +106,8 @@ def table_delete(*, table: DiningTable, user: User) -> DiningTable:
             % {"table": table.name, "number": busy.number},
             status=CONFLICT,
         )
-    audit_record(action="floor.table_delete", actor=user, target=f"table {table.name}", data={"area": table.area_id})
+    audit_record(action=AuditAction.FLOOR_TABLE_DELETE, actor=user, target=table, label=f"table {table.name}",
+                 data={"area": table.area_id})  # fmt: skip
     if Order.objects.filter(table=table).exists():
         table.is_active = False
         table.save(update_fields=["is_active"])
@@ -174,6 +176,10 @@ def order_move_table(*, order: Order, table: DiningTable, expected_version: int,
     order.version += 1
     order.save(update_fields=["table", "table_label", "order_type", "version", "updated_at"])
     audit_record(
-        action="order.move_table", actor=user, target=f"order {order.number}", data={"from": before, "to": table.name}
+        action=AuditAction.ORDER_MOVE_TABLE,
+        actor=user,
+        target=order,
+        label=f"order {order.number}",
+        data={"from": before, "to": table.name},
     )
     return order

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import can
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from business.selectors import TaxSetting, TenantSettings, outlet_sends_on_pay, tenant_settings
@@ -356,10 +357,11 @@ def order_submit(
             _send_to_kitchen(order, created, is_addon=False, is_rush=rush, categories=_categories_of(priced))
         if needs_approval:
             audit_record(
-                action="order.discount_approved",
+                action=AuditAction.ORDER_DISCOUNT_APPROVED,
                 actor=approved_by,
-                target=f"order {order.number}",
-                data={"cashier": user.username, "items": needs_approval, "discount_minor": totals.discount_minor},
+                target=order,
+                label=f"order {order.number}",
+                data={"cashier": user.pk, "items": needs_approval, "discount_minor": totals.discount_minor},
             )
         return order
 
@@ -503,7 +505,7 @@ def order_send(*, order: Order, user: User, idempotency_key: str) -> Order:
             if locked.sent_to_kitchen_at is None:  # no station at this outlet: nothing to make, nothing waits
                 locked.sent_to_kitchen_at = timezone.now()
                 Order.objects.filter(pk=locked.pk).update(sent_to_kitchen_at=locked.sent_to_kitchen_at)
-            audit_record(action="order.send", actor=user, target=f"order {locked.number}")
+            audit_record(action=AuditAction.ORDER_SEND, actor=user, target=locked, label=f"order {locked.number}")
         return locked
 
     return idempotent_write(key=idempotency_key, action="order.send", request=request, model=Order, write=write)
@@ -759,9 +761,10 @@ def order_add_lines(
         order.version += 1
         order.save()
         audit_record(
-            action="order.add_lines",
+            action=AuditAction.ORDER_ADD_LINES,
             actor=user,
-            target=f"order {order.number}",
+            target=order,
+            label=f"order {order.number}",
             data={"lines": len(priced), "version": order.version},
         )
         if needs_approval:

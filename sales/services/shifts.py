@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.access import can, limit_check
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
@@ -67,7 +68,8 @@ def shift_open(*, register: Register, user: User, opening_float_minor: int) -> S
                 held_by=user,
                 opening_float_minor=opening_float_minor,
             )
-            audit_record(action="shift.open", actor=user, target=str(register), data={"float": opening_float_minor})
+            audit_record(action=AuditAction.SHIFT_OPEN, actor=user, target=shift, label=str(register),
+                         data={"float": opening_float_minor})  # fmt: skip
     except IntegrityError:
         current = Shift.objects.select_related("opened_by").get(register=register, status=Shift.Status.OPEN)
         mine = current.holder_id == user.pk
@@ -141,7 +143,8 @@ def cash_movement_record(*, shift: Shift, user: User, kind: str, amount_minor: i
     movement = CashMovement.objects.create(
         shift=shift, kind=kind, amount_minor=amount_minor, reason=reason.strip()[:200], created_by=user
     )
-    audit_record(action=f"shift.{kind}", actor=user, target=f"shift {shift.pk}",
+    action = AuditAction.SHIFT_PAY_IN if kind == CashMovement.Kind.PAY_IN else AuditAction.SHIFT_PAY_OUT
+    audit_record(action=action, actor=user, target=shift, label=f"shift {shift.pk}",
                  data={"amount": amount_minor, "reason": movement.reason})  # fmt: skip
     return movement
 
@@ -209,10 +212,10 @@ def shift_close(
             raise _open_tabs_refused(tabs, changed=True)
         if not can(leave_tabs_approved_by, "shift.leave_tabs"):
             raise _open_tabs_refused(tabs, changed=False)
-        audit_record(action="shift.tabs_left", actor=user, target=f"Shift {shift.pk}",
+        audit_record(action=AuditAction.SHIFT_TABS_LEFT, actor=user, target=shift, label=f"Shift {shift.pk}",
                      data={"shift": shift.pk, "orders": [tab.number for tab in tabs], "order_ids": [t.pk for t in tabs],
                            "balance_minor": sum(tab.balance_minor for tab in tabs),
-                           "approved_by": leave_tabs_approved_by.get_username()})  # fmt: skip
+                           "approved_by": leave_tabs_approved_by.pk})  # fmt: skip
     expected = shift_expected_cash(shift)
     shift.closed_by = user
     shift.closed_at = timezone.now()

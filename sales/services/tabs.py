@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import capability_check
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from core.idempotency import idempotent_write
@@ -185,7 +186,7 @@ def tabs_move_to_shift(
             pending = payments_lock(order, status=Payment.Status.PENDING)
             Payment.objects.filter(pk__in=[p.pk for p in pending]).update(shift=target)
         if moving:
-            audit_record(action="shift.tabs_moved", actor=user, target=f"Shift {source.pk}",
+            audit_record(action=AuditAction.SHIFT_TABS_MOVED, actor=user, target=source, label=f"Shift {source.pk}",
                          data={"from": source.pk, "to": target.pk, "orders": [o.number for o in moving],
                                "order_ids": [o.pk for o in moving]})  # fmt: skip
     return moving

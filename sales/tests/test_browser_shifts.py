@@ -239,7 +239,7 @@ def test_a_supervisor_takes_over_one_shift_and_closes_another_from_the_console(
 def test_closing_a_shift_with_open_tabs_moves_them_or_has_a_supervisor_approve_leaving_them(
     live_site, browser, make_staff, open_shift, open_tab, db_call
 ):
-    from accounts.models import AuditEntry
+    from accounts.models import AuditEntry, User
     from sales.models import Order, Shift
 
     cashier, colleague, supervisor = make_staff("cashier"), make_staff("cashier"), make_staff("supervisor")
@@ -292,8 +292,9 @@ def test_closing_a_shift_with_open_tabs_moves_them_or_has_a_supervisor_approve_l
     assert "Z report" in page.locator("[data-testid=shift-report]").inner_text()
     tab = db_call(lambda: Order.objects.get(number=left, shift_id=later_id))
     assert tab.status == Order.Status.OPEN
-    audit = db_call(lambda: AuditEntry.objects.get(action="shift.tabs_left", target__contains=str(later_id)))
-    assert audit.data["approved_by"] == supervisor and audit.data["orders"] == [left]
+    audit = db_call(lambda: AuditEntry.objects.get(action="shift.tabs_left", target_label__contains=str(later_id)))
+    approver_id = db_call(lambda: User.objects.get(username=supervisor).pk)
+    assert audit.data["approved_by"] == approver_id and audit.data["orders"] == [left]
     assert errors == []
     context.close()
 

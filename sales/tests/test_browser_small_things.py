@@ -185,7 +185,9 @@ def test_a_cashier_marks_an_item_sold_out_and_back_in_stock(live_site, browser, 
         from accounts.models import AuditEntry
 
         return list(
-            AuditEntry.objects.filter(target=menu["pisang"].sku).order_by("pk").values_list("action", "actor_username")
+            AuditEntry.objects.filter(target_label=menu["pisang"].sku)
+            .order_by("pk")
+            .values_list("action", "actor_username")
         )
 
     assert orm(audited) == [("catalog.sold_out", "small-c")]

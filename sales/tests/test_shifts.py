@@ -32,7 +32,7 @@ def test_a_shift_opens_takes_pay_ins_and_outs_and_closes_with_its_variance(regis
     assert closed.status == Shift.Status.CLOSED
     assert (closed.expected_cash_minor, closed.counted_cash_minor, closed.variance_minor) == (220_000, 216_000, -4_000)
     assert closed.denominations == {"100000": 2, "10000": 1, "2000": 3}
-    actions = list(AuditEntry.objects.filter(target__contains="hift").values_list("action", flat=True))
+    actions = list(AuditEntry.objects.filter(target_label__contains="hift").values_list("action", flat=True))
     assert {"shift.pay_in", "shift.pay_out", "shift.close"} <= set(actions)
 
 

@@ -91,7 +91,9 @@ def test_a_cashier_marks_an_item_sold_out_and_back(sized, django_assert_max_num_
     html = client.get("/till/products/", {"category": pisang.category_id}).content.decode()
     assert "is-sold-out" not in _tile(html, "Pisang goreng")
     with tenant_context(tenant.tenant):
-        actions = list(AuditEntry.objects.filter(target="PG").order_by("pk").values_list("action", "actor_username"))
+        actions = list(
+            AuditEntry.objects.filter(target_label="PG").order_by("pk").values_list("action", "actor_username")
+        )
     assert actions == [("catalog.sold_out", "cashier"), ("catalog.back_in_stock", "cashier")]
 
 
@@ -136,7 +138,7 @@ def test_kitchen_staff_another_tenant_and_unknown_items_change_nothing(sized, ot
     assert post_json(sized["client"], "/till/products/999999/sold-out/", body).status_code == 404
     with tenant_context(sized["tenant"].tenant):
         assert not OutletProductOverride.objects.filter(product=pisang).exists()
-        assert not AuditEntry.objects.filter(target="PG").exists()
+        assert not AuditEntry.objects.filter(target_label="PG").exists()
     with tenant_context(other_tenant.tenant):
         assert OutletProductOverride.objects.count() == overrides
 

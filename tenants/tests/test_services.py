@@ -25,7 +25,7 @@ def test_provision_creates_schema_domain_owner_and_outlet(db, django_db_setup):
         assert owner.must_change_password
         assert owner.check_password(result.owner_password)
         assert [o.code for o in Outlet.objects.all()] == ["MAIN"]
-        assert AuditEntry.objects.filter(action="staff.create", target="owner").exists()
+        assert AuditEntry.objects.filter(action="staff.create", target_label="owner").exists()
 
 
 def test_provisioned_schema_has_every_tenant_table_and_no_platform_tables(db, django_db_setup):

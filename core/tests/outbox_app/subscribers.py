@@ -1,6 +1,6 @@
 """Subscribers that run in a real worker (core/tests/test_outbox_worker.py).
 
-Each writes an audit entry named after itself with the test's token as its target, so the test can count the
+Each writes a test audit entry labelled with its own name and the test's token, so the test can count the
 database effects. `blocking` holds the relay until the test sets the go key, for the kill test.
 """
 
@@ -9,6 +9,7 @@ import time
 import redis
 from django.conf import settings
 
+from accounts.audit import AuditAction
 from accounts.services import audit_record
 from core.models import OutboxEvent
 from core.outbox import subscriber
@@ -23,12 +24,12 @@ def redis_keys(token: str) -> tuple[str, str]:
 
 @subscriber("test.outbox.plain", name="test.outbox.plain")
 def plain(event: OutboxEvent) -> None:
-    audit_record(action="test.outbox.plain", target=event.payload["token"])
+    audit_record(action=AuditAction.TEST, label=f"test.outbox.plain:{event.payload['token']}")
 
 
 @subscriber("test.outbox.blocking", name="test.outbox.before")
 def before(event: OutboxEvent) -> None:
-    audit_record(action="test.outbox.before", target=event.payload["token"])
+    audit_record(action=AuditAction.TEST, label=f"test.outbox.before:{event.payload['token']}")
 
 
 @subscriber("test.outbox.blocking", name="test.outbox.blocking")
@@ -43,9 +44,9 @@ def blocking(event: OutboxEvent) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("the test never said go")
         time.sleep(0.02)
-    audit_record(action="test.outbox.blocking", target=token)
+    audit_record(action=AuditAction.TEST, label=f"test.outbox.blocking:{token}")
 
 
 @subscriber("test.outbox.blocking", name="test.outbox.after")
 def after(event: OutboxEvent) -> None:
-    audit_record(action="test.outbox.after", target=event.payload["token"])
+    audit_record(action=AuditAction.TEST, label=f"test.outbox.after:{event.payload['token']}")
