@@ -61,7 +61,7 @@ def _fail(client, username, times):
 
 def _logins(tenant, username) -> int:
     with tenant_context(tenant.tenant):
-        return AuditEntry.objects.filter(action="auth.login", target=username).count()
+        return AuditEntry.objects.filter(action="auth.login", target_label=username).count()
 
 
 @pytest.mark.parametrize("variant", ["kitchen ", "ｋｉｔｃｈｅｎ", "KITCHEN", " Kitchen"])

@@ -91,8 +91,8 @@ def test_two_adjustments_at_once_that_together_cross_the_threshold_do_not_both_p
             made_ids = list(made.values_list("pk", flat=True))
             OutboxEvent.objects.filter(name="stock.adjusted", payload__adjustment__in=made_ids).delete()
             # Committed, so other tests would see them (they check that a refused adjustment audited nothing).
-            AuditEntry.objects.filter(action__startswith="stock.adjustment", target__in=[f"ADJ-{pk}" for pk in made_ids]
-                                      ).delete()  # fmt: skip
+            labels = [f"ADJ-{pk}" for pk in made_ids]
+            AuditEntry.objects.filter(action__startswith="stock.adjustment", target_label__in=labels).delete()
             IdempotencyKey.objects.filter(key__startswith="race-adj-").delete()
             StockMovement.objects.filter(item=item).delete()
             StockLevel.objects.filter(item=item).delete()

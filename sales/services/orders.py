@@ -769,10 +769,11 @@ def order_add_lines(
         )
         if needs_approval:
             audit_record(
-                action="order.discount_approved",
+                action=AuditAction.ORDER_DISCOUNT_APPROVED,
                 actor=approved_by,
-                target=f"order {order.number}",
-                data={"cashier": user.username, "items": needs_approval, "discount_minor": totals.discount_minor},
+                target=order,
+                label=f"order {order.number}",
+                data={"cashier": user.pk, "items": needs_approval, "discount_minor": totals.discount_minor},
             )
         return order
 
