@@ -74,6 +74,7 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     # Staff switching and the time clock. Owners sign in with their password: a PIN does not open the back office.
     "pin.sign_in": (_("Sign in by PIN on a registered till"), frozenset({SUPERVISOR, CASHIER, KITCHEN})),
     "device.register": (_("Register this browser as a till for PIN sign-in"), _MANAGERS),
+    "account.sessions": (_("See one's own signed-in devices and end them"), _STAFF),
     "timeclock.punch": (_("Clock in and out and take breaks with a PIN"), _STAFF),
     "timesheet.view": (_("Read the timesheet and download it as CSV"), frozenset({OWNER})),
 }

@@ -14,6 +14,7 @@ class AuditAction(models.TextChoices):
     AUTH_LOGIN = "auth.login", _("Signed in")
     AUTH_LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
     AUTH_PASSWORD_CHANGE = "auth.password_change", _("Password changed")
+    AUTH_SESSION_END = "auth.session_end", _("Sessions ended")
     AUTH_PIN_FAILED = "auth.pin_failed", _("Wrong PIN")
     AUTH_PIN_LOCKED = "auth.pin_locked", _("PIN locked")
     APPROVAL_GRANTED = "approval.granted", _("Approval granted")

@@ -3,9 +3,11 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .audit import AuditAction
+from .useragent import user_agent_label
 
 
 class Role(models.TextChoices):
@@ -104,3 +106,39 @@ class TillDevice(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UserSession(models.Model):
+    """One signed-in session of a person: the index behind "your signed-in devices" (accounts/sessions.py).
+
+    The session itself stays in Django's store (`cached_db`, in this schema); this row names its key, who owns it
+    and where it came from, so a person or the owner can list and end sessions without decoding every stored
+    session. Written at sign-in, re-keyed when the key changes, deleted when the session ends; `last_seen_at` is
+    refreshed at most every few minutes (never a query per request)."""
+
+    class Kind(models.TextChoices):
+        # A back-office session ends after SESSION_IDLE_SECONDS without a request (accounts/sessions.py).
+        BACKOFFICE = "backoffice", _("Back office")
+        # Signed in on a registered till by someone who cannot open the back office: the till's idle lock.
+        TILL = "till", _("Till")
+        # A platform super admin in the business's back office, for a support grant (tenants/support.py).
+        SUPPORT = "support", _("Platform support")
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.BACKOFFICE)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="accounts_session_user_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.ip_address or '-'}"
+
+    @property
+    def browser(self) -> str:
+        return user_agent_label(self.user_agent)

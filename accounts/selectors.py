@@ -1,7 +1,12 @@
-from django.db.models import QuerySet
+from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import sessions
 from .access import staff_users, users_with
-from .models import AuditEntry, TillDevice, User
+from .models import AuditEntry, TillDevice, User, UserSession
 
 
 def staff_list() -> QuerySet[User]:
@@ -24,3 +29,13 @@ def pin_people() -> QuerySet[User]:
 
 def device_list() -> QuerySet[TillDevice]:
     return TillDevice.objects.filter(is_active=True).select_related("registered_by")
+
+
+def session_list(*, user: User) -> QuerySet[UserSession]:
+    """`user`'s signed-in sessions, last seen first; those past their lifetime (an idle back-office session,
+    a till's after a day's shift) are left out even before the nightly clean-up removes them."""
+    now = timezone.now()
+    alive = Q(kind=sessions.TILL, last_seen_at__gte=now - timedelta(seconds=settings.SESSION_COOKIE_AGE))
+    for kind in (sessions.BACKOFFICE, sessions.SUPPORT):
+        alive |= Q(kind=kind, last_seen_at__gte=now - timedelta(seconds=sessions.store_expiry_seconds(kind)))
+    return UserSession.objects.filter(alive, user=user).order_by("-last_seen_at", "-id")

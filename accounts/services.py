@@ -1,24 +1,30 @@
 """Staff accounts and the audit trail. Everything here runs in the current (tenant or public) schema."""
 
+import ipaddress
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_CACHE_PREFIX
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pos_project.caching import cache_forget
 from pos_project.errors import FORBIDDEN, ServiceError
 
+from . import sessions
 from .access import can, capability_check, is_staff_role, limit_check, staff_users
 from .audit import AuditAction, audit_target
 from .backends import user_cache_forget
-from .models import AuditEntry, TillDevice, User
+from .models import AuditEntry, TillDevice, User, UserSession
 from .selectors import approvers_with_pin
+from .session_store import SessionStore
 
 
 def audit_record(
@@ -124,6 +130,8 @@ def staff_update(*, user: User, actor: User, role: str, is_active: bool, first_n
     user.save()
     if changes:
         audit_record(action=AuditAction.STAFF_UPDATE, actor=actor, target=user, label=user.username, data=changes)
+    if not is_active:  # someone who may no longer sign in is signed out everywhere now
+        sessions_end(user=user, actor=actor, reason="deactivated")
     return user
 
 
@@ -135,6 +143,7 @@ def staff_reset_password(*, user: User, actor: User) -> str:
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     audit_record(action=AuditAction.STAFF_RESET_PASSWORD, actor=actor, target=user, label=user.username)
+    sessions_end(user=user, actor=actor, reason="password_reset")
     return password
 
 
@@ -398,3 +407,82 @@ def approval_resolve(
         approver_id = int(raw_id)
     return approver_verify(pin=str(approver.get("pin") or ""), capability=capability, approver_id=approver_id,
                            username=str(approver.get("username") or ""), request=request)  # fmt: skip
+
+
+# --- Signed-in sessions (accounts/sessions.py) ------------------------------------------------------------------
+
+
+def _client_address(request: HttpRequest) -> str | None:
+    raw = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
+def session_record(*, request: HttpRequest, user: User, kind: str) -> int:
+    """Index the session `request` has just signed `user` into (or adopt one signed in before the index
+    existed): its row, and in the session itself what the per-request check needs without a query."""
+    session = request.session
+    if session.session_key is None:  # login() flushed the previous person's session: give this one its key
+        session.save()
+    now = timezone.now()
+    fields = {"user": user, "kind": kind, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+              "ip_address": _client_address(request), "created_at": now, "last_seen_at": now}  # fmt: skip
+    sid = session.get(sessions.SID_KEY)  # set: the same person signing in again, on a row the new key kept
+    if not (sid and UserSession.objects.filter(pk=sid, session_key=session.session_key).update(**fields)):
+        sid = UserSession.objects.create(session_key=session.session_key, **fields).pk
+    session[sessions.SID_KEY] = sid
+    session[sessions.KIND_KEY] = kind
+    session[sessions.SEEN_KEY] = int(now.timestamp())
+    session.set_expiry(sessions.store_expiry_seconds(kind))
+    return sid
+
+
+def session_touch(*, request: HttpRequest) -> bool:
+    """Write `last_seen_at` (and renew the store's expiry of an idle-limited session). False when the session's
+    row is gone: it was ended elsewhere, and the caller signs the request out."""
+    session = request.session
+    now = int(time.time())
+    alive = UserSession.objects.filter(pk=session.get(sessions.SID_KEY), session_key=session.session_key).update(
+        last_seen_at=timezone.now()
+    )
+    if alive:
+        kind = session.get(sessions.KIND_KEY, sessions.BACKOFFICE)
+        session[sessions.SEEN_KEY] = now
+        session.set_expiry(sessions.store_expiry_seconds(kind))
+    return bool(alive)
+
+
+def _session_store_delete(keys: list[str]) -> None:
+    """End sessions for real: their rows in the session table, and their cached copies in Redis now and again
+    when the transaction commits (a request reading the row meanwhile may have cached it again)."""
+    SessionStore.get_model_class().objects.filter(session_key__in=keys).delete()
+    cache_forget(*(SESSION_CACHE_PREFIX + key for key in keys))
+
+
+@transaction.atomic
+def sessions_end(
+    *,
+    user: User,
+    actor: User | None,
+    reason: str,
+    only: Iterable[int] | None = None,
+    keep_key: str | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """End `user`'s sessions (those of `only`, else all but `keep_key`): the store's entries and the index rows
+    go, so the next request with one of those cookies is signed out. Audited when any ended. Returns how many."""
+    rows = UserSession.objects.filter(user=user)
+    if only is not None:
+        rows = rows.filter(pk__in=list(only))
+    if keep_key:
+        rows = rows.exclude(session_key=keep_key)
+    keys = list(rows.values_list("session_key", flat=True))
+    if not keys:
+        return 0
+    UserSession.objects.filter(session_key__in=keys).delete()
+    _session_store_delete(keys)
+    audit_record(action=AuditAction.AUTH_SESSION_END, actor=actor, target=user, label=user.get_username(),
+                 data={"sessions": len(keys), "reason": reason}, request=request)  # fmt: skip
+    return len(keys)

@@ -5,9 +5,11 @@ from django.db import connection
 from django.dispatch import receiver
 
 from .audit import AuditAction
+from .devices import device_of
 from .middleware import SESSION_SCHEMA_KEY
 from .models import User
-from .services import audit_record
+from .services import audit_record, session_record
+from .sessions import session_kind
 
 
 @receiver(user_logged_in)
@@ -16,6 +18,9 @@ def stamp_session_and_audit(sender, request, user, **kwargs):
         return
     request.session[SESSION_SCHEMA_KEY] = connection.schema_name
     device = getattr(request, "pin_device", None)  # a PIN sign-in on a registered till (accounts.views.lock)
+    support = getattr(request, "support_grant", None) is not None  # tenants/support.py
+    kind = session_kind(user=user, device=device or device_of(request), support=support)
+    session_record(request=request, user=user, kind=kind)
     data = {"by": "pin", "device": device.name} if device is not None else {}
     audit_record(action=AuditAction.AUTH_LOGIN, actor=user, target=user, label=user.get_username(), data=data,
                  request=request)  # fmt: skip

@@ -3,11 +3,15 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
+from .models import UserSession
+
 
 @shared_task
 def clear_expired_sessions() -> int:
-    """Delete expired sessions of the tenant whose schema the task runs in (idempotent)."""
+    """Delete expired sessions of the tenant whose schema the task runs in, and their entries in the list of
+    signed-in devices (idempotent)."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    UserSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
     return deleted
 
 

@@ -1,7 +1,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from pos_project.errors import ServiceError, error_response
@@ -26,7 +27,7 @@ from .devices import (
 )
 from .forms import LoginForm, PasswordChangeForm, StaffCreateForm, StaffUpdateForm
 from .models import TillDevice
-from .selectors import approvers_with_pin, audit_list, device_list, pin_people, staff_list
+from .selectors import approvers_with_pin, audit_list, device_list, pin_people, session_list, staff_list
 from .throttle import Throttled, password_try, pin_try, wait_message
 from .usernames import username_key, username_normalize
 
@@ -96,7 +97,10 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("new_password1", exc.messages)
         else:
-            update_session_auth_hash(request, request.user)
+            update_session_auth_hash(request, request.user)  # this session goes on under a new key
+            # Every other session of the person ends now (their stale hash would refuse them anyway, later).
+            services.sessions_end(user=request.user, actor=request.user, reason="password_change",
+                                  keep_key=request.session.session_key, request=request)  # fmt: skip
             messages.success(request, _("Your password has been changed."))
             return redirect(home_url_name(request.user))
     return render(request, "accounts/password_change.html", {"form": form})
@@ -140,7 +144,8 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Saved changes to %(name)s.") % {"name": staff})
             return redirect("accounts:staff_index")
     context = {"form": form, "staff": staff, "staff_approves": can(staff, "approval.give"),
-               "staff_pin_signs_in": can(staff, "pin.sign_in")}  # fmt: skip
+               "staff_pin_signs_in": can(staff, "pin.sign_in"),
+               "staff_sessions": list(session_list(user=staff))}  # fmt: skip
     return render(request, "accounts/staff_edit.html", context, status=400 if form.errors else 200)
 
 
@@ -302,3 +307,51 @@ def device_remove(request: HttpRequest, pk: int) -> HttpResponse:
     services.device_remove(device=till, actor=request.user)
     messages.success(request, _("“%(name)s” is no longer a till.") % {"name": till})
     return redirect("accounts:staff_index")
+
+
+# --- Signed-in sessions (accounts/sessions.py) ------------------------------------------------------------------
+
+
+@capability_required("account.sessions")
+def sessions_index(request: HttpRequest) -> HttpResponse:
+    """The person's signed-in devices: browser, address, signed in at, last seen; this one marked."""
+    context = {"sessions": session_list(user=request.user), "current_key": request.session.session_key}
+    return render(request, "accounts/sessions.html", context)
+
+
+@require_POST
+@capability_required("account.sessions")
+def session_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """End one of one's own sessions (another person's answers 404, like one that does not exist). Ending this
+    very one is signing out."""
+    row = get_object_or_404(session_list(user=request.user), pk=pk)
+    if row.session_key == request.session.session_key:
+        logout(request)
+        return redirect("accounts:login")
+    services.sessions_end(user=request.user, actor=request.user, reason="one", only=[row.pk], request=request)
+    messages.success(request, _("That device is signed out."))
+    return redirect("accounts:sessions")
+
+
+@require_POST
+@capability_required("account.sessions")
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    ended = services.sessions_end(user=request.user, actor=request.user, reason="others",
+                                  keep_key=request.session.session_key, request=request)  # fmt: skip
+    message = ngettext("Signed out of %(count)d other session.", "Signed out of %(count)d other sessions.", ended)
+    messages.success(request, message % {"count": ended})
+    return redirect("accounts:sessions")
+
+
+@require_POST
+@capability_required("staff.manage")
+def staff_sessions_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner signs a staff member out everywhere (a lost phone, someone leaving). Audited. Ending their own
+    sessions from here keeps the one they are using."""
+    staff = get_object_or_404(staff_list(), pk=pk)
+    keep = request.session.session_key if staff.pk == request.user.pk else None
+    ended = services.sessions_end(user=staff, actor=request.user, reason="owner", keep_key=keep, request=request)
+    message = ngettext("%(name)s is signed out of %(count)d session.", "%(name)s is signed out of %(count)d sessions.",
+                       ended)  # fmt: skip
+    messages.success(request, message % {"name": staff, "count": ended})
+    return redirect("accounts:staff_edit", pk=staff.pk)

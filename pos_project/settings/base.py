@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "accounts.middleware.TenantSessionGuardMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle back-office sessions end here; `last_seen` is refreshed every few minutes (accounts/sessions.py).
+    "accounts.activity.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -190,8 +192,12 @@ DJANGO_REDIS_LOGGER = "pos.cache"
 # Sessions live in each tenant's own schema (a session made on tenant A does not exist on tenant B), read through
 # the tenant-prefixed cache: a signed-in request reads Redis, not PostgreSQL. With Redis down they are read from
 # the database, so the till keeps selling.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The engine is `cached_db` keeping the index of signed-in sessions (accounts.UserSession) in step: see
+# accounts/session_store.py and accounts/sessions.py.
+SESSION_ENGINE = "accounts.session_store"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(12 * 60 * 60)))  # one long shift
+# A back-office session (anything but a till: accounts/sessions.py) ends after this long without a request.
+SESSION_IDLE_SECONDS = int(env("SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
