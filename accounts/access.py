@@ -24,7 +24,11 @@ from pos_project.errors import FORBIDDEN, ServiceError
 from .models import Role, User
 
 OWNER, SUPERVISOR, CASHIER, KITCHEN = Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN
+# A platform super admin in a business's back office during support access (tenants/support.py): the back office
+# to look and set up, never the till, approvals, stock or cash movements, staff accounts, devices or timesheets.
+SUPPORT = Role.SUPPORT
 _MANAGERS = frozenset({OWNER, SUPERVISOR})
+_OWNER_AND_SUPPORT = frozenset({OWNER, SUPPORT})
 _STAFF = frozenset({OWNER, SUPERVISOR, CASHIER, KITCHEN})
 
 # capability -> (what it lets one do, the roles that have it)
@@ -51,26 +55,27 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     # The kitchen
     "kitchen.use": (_("Work the kitchen display and expo"), frozenset({OWNER, SUPERVISOR, KITCHEN})),
     "kitchen.metrics": (_("See kitchen metrics"), _MANAGERS),
-    "kitchen.setup": (_("Set up kitchen stations"), frozenset({OWNER})),
+    "kitchen.setup": (_("Set up kitchen stations"), _OWNER_AND_SUPPORT),
     # Stock
     "stock.report_waste": (_("Report waste, damage or a correction"), _STAFF),
-    "stock.view": (_("See stock on hand, movements and low stock"), _MANAGERS),
+    "stock.view": (_("See stock on hand, movements and low stock"), frozenset({OWNER, SUPERVISOR, SUPPORT})),
     "stock.adjust": (_("Adjust stock (one line or in bulk)"), _MANAGERS),
     "stock.adjust_unreviewed": (_("Adjust above the approval threshold without a second person"), frozenset({OWNER})),
     "stock.approve": (_("Approve or reject stock adjustments"), _MANAGERS),
     "stock.transfer": (_("Send, receive and cancel transfers between outlets"), _MANAGERS),
     "stock.purchase": (_("Suppliers, purchase orders and receiving"), _MANAGERS),
     "stock.count": (_("Count stock and post the counts"), _MANAGERS),
-    "stock.setup": (_("Stock items, recipes and stock settings"), frozenset({OWNER})),
+    "stock.setup": (_("Stock items, recipes and stock settings"), _OWNER_AND_SUPPORT),
     "stock.low_digest": (_("Receive the daily low-stock e-mail"), frozenset({OWNER})),
     # The back office
-    "backoffice.view": (_("Open the back office"), frozenset({OWNER})),
-    "catalog.edit": (_("Edit the menu: categories, products, options, prices"), frozenset({OWNER})),
-    "floor.edit": (_("Draw the floor plan"), frozenset({OWNER})),
-    "settings.edit": (_("Change sales settings and taxes"), frozenset({OWNER})),
+    "backoffice.view": (_("Open the back office"), _OWNER_AND_SUPPORT),
+    "catalog.edit": (_("Edit the menu: categories, products, options, prices"), _OWNER_AND_SUPPORT),
+    "floor.edit": (_("Draw the floor plan"), _OWNER_AND_SUPPORT),
+    "settings.edit": (_("Change sales settings and taxes"), _OWNER_AND_SUPPORT),
     "staff.manage": (_("Add staff, change roles, reset passwords and PINs"), frozenset({OWNER})),
-    "audit.view": (_("Read the audit log"), frozenset({OWNER})),
-    "reports.view": (_("Read sales and shift reports"), _MANAGERS),
+    "audit.view": (_("Read the audit log"), _OWNER_AND_SUPPORT),
+    "reports.view": (_("Read sales and shift reports"), frozenset({OWNER, SUPERVISOR, SUPPORT})),
+    "support.manage": (_("See the platform's support access to this business and end it"), frozenset({OWNER})),
     # Staff switching and the time clock. Owners sign in with their password: a PIN does not open the back office.
     "pin.sign_in": (_("Sign in by PIN on a registered till"), frozenset({SUPERVISOR, CASHIER, KITCHEN})),
     "device.register": (_("Register this browser as a till for PIN sign-in"), _MANAGERS),
@@ -82,12 +87,14 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
 # Where each role lands after signing in, and the layout its pages (and pages shared by several roles) use.
 _HOME = {
     OWNER: "backoffice:dashboard",
+    SUPPORT: "backoffice:dashboard",
     SUPERVISOR: "sales:supervisor",
     CASHIER: "sales:till",
     KITCHEN: "kitchen:display",
 }
 _LAYOUT = {
     OWNER: "layouts/backoffice.html",
+    SUPPORT: "layouts/backoffice.html",
     SUPERVISOR: "layouts/supervisor.html",
     CASHIER: "layouts/cashier.html",
     KITCHEN: "layouts/kitchen.html",
@@ -158,6 +165,16 @@ def is_staff_role(value: str) -> bool:
 def staff_users() -> QuerySet[User]:
     """Everyone of the current tenant who has a staff role."""
     return User.objects.filter(role__in=STAFF_ROLES)
+
+
+def support_role() -> str:
+    """The role of a business's stand-in for a platform super admin during support access (tenants/support.py)."""
+    return SUPPORT
+
+
+def is_platform_support(user: User | None) -> bool:
+    """Whether this is a support stand-in: such a session is valid only while its support grant is."""
+    return getattr(user, "role", None) == SUPPORT
 
 
 def default_staff_role() -> str:

@@ -21,6 +21,9 @@ class AuditAction(models.TextChoices):
     APPROVAL_REFUSED = "approval.refused", _("Approval refused")
     DEVICE_REGISTER = "device.register", _("Till registered")
     DEVICE_REMOVE = "device.remove", _("Till removed")
+    # Support access by a platform super admin (tenants/support.py), in the platform's log and the business's
+    SUPPORT_START = "support.start", _("Support access started")
+    SUPPORT_END = "support.end", _("Support access ended")
 
     # Staff
     STAFF_CREATE = "staff.create", _("Staff member added")

@@ -6,6 +6,8 @@ from django.db import connection
 
 from pos_project.caching import cache_forget
 
+from .access import is_platform_support
+
 USER_CACHE_SECONDS = 300
 
 
@@ -24,6 +26,11 @@ class CachedModelBackend(ModelBackend):
     or deactivation counts at the next request; the session's password hash is still checked against the row
     as it was cached. Read inside a transaction (which may roll back) it goes to the database, and with Redis
     down simply to the database."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """A support stand-in (tenants/support.py) never signs in by password, whatever its row says."""
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        return None if is_platform_support(user) else user
 
     def get_user(self, user_id):
         if connection.in_atomic_block:

@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     KITCHEN = "KITCHEN", _("Kitchen")
     # Lives only in the public schema: the people who run the platform.
     SUPER_ADMIN = "SUPER_ADMIN", _("Platform super admin")
+    # A business's stand-in for one platform super admin during support access (tenants/support.py): never signs
+    # in by password or PIN, only through a support grant's one-use hand-off link.
+    SUPPORT = "SUPPORT", _("Platform support")
 
 
 class User(AbstractUser):

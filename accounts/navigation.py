@@ -66,6 +66,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("kitchen:stations", _("Kitchen stations"), "kitchen.setup", active=("kitchen:station*",)),
         NavItem("business:sales_settings", _("Sales settings"), "settings.edit", active=("business:*",)),
         NavItem("accounts:audit_index", _("Audit log"), "audit.view", active=("accounts:audit_index",)),
+        NavItem("tenants:support_index", _("Support access"), "support.manage", active=("tenants:support_*",)),
         NavItem("sales:supervisor", _("Supervisor console"), "supervisor.console", separator_before=True),
         NavItem("sales:till", _("Till"), "till.use"),
         NavItem("kitchen:display", _("Kitchen display"), "kitchen.use"),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("", include("business.urls")),
     path("", include("timeclock.urls")),
+    path("", include("tenants.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", health.metrics, name="metrics"),
 ]

@@ -12,3 +12,14 @@ class TenantProvisionForm(forms.Form):
                                   help_text="Leave empty for the default plan.")  # fmt: skip
     currency = forms.ChoiceField(choices=[("IDR", "IDR"), ("USD", "USD"), ("SGD", "SGD"), ("MYR", "MYR"),
                                           ("EUR", "EUR"), ("JPY", "JPY")])  # fmt: skip
+
+
+class SupportStartForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Why you need to enter (recorded in the platform's and the business's logs).",
+    )
+    minutes = forms.TypedChoiceField(
+        choices=[(15, "15 minutes"), (30, "30 minutes"), (60, "1 hour")], coerce=int, initial=30
+    )

@@ -4,10 +4,17 @@ import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.db import connection
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
+
+from accounts.access import is_platform_support
+
+from .support import GRANT_SESSION_KEY, support_grant_live
 
 # Host -> (expires at, tenant), per process. Every request looked its tenant up in the public schema (a query and
 # two search_path switches); a tenant's row changes rarely. A change made in this process clears the cache at
@@ -57,3 +64,23 @@ class TenantMiddleware(TenantMainMiddleware):
     def process_response(self, request, response):
         timezone.deactivate()
         return response
+
+
+class SupportAccessMiddleware:
+    """A support session (tenants/support.py) lives only as long as its grant: each of its requests reads the
+    grant (one query, for support sessions only) and is signed out when it has expired, was ended, or belongs
+    to another business. A live one is put on the request for the banner."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and is_platform_support(user):
+            grant = support_grant_live(grant_id=request.session.get(GRANT_SESSION_KEY))
+            if grant is None:
+                logout(request)
+                messages.info(request, _("Support access has ended."))
+            else:
+                request.support_grant = grant
+        return self.get_response(request)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -49,3 +51,42 @@ class Tenant(TenantMixin):
 
 class Domain(DomainMixin):
     """A host name that reaches a tenant (or the platform, for the public tenant)."""
+
+
+class SupportGrant(models.Model):
+    """A platform super admin's access to one business's back office (tenants/support.py): a reason, at most an
+    hour, a one-use hand-off link, ended by its expiry, the admin or the business's owner.
+
+    Lives in the public schema and is read from the business's schema too (search_path ends in public). The
+    admin is named by id and username, not a foreign key: inside a business's schema `accounts_user` is that
+    business's staff table."""
+
+    MAX_MINUTES = 60
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="support_grants")
+    admin_id = models.BigIntegerField()
+    admin_username = models.CharField(max_length=150)
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=200, blank=True)
+    # SHA-256 of the hand-off link's nonce, and when the link was used (once).
+    handoff_digest = models.CharField(max_length=64)
+    handoff_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("started_at"))
+                & models.Q(expires_at__lte=models.F("started_at") + timedelta(minutes=60)),
+                name="support_grant_at_most_an_hour",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admin_username} → {self.tenant_id} ({self.started_at:%Y-%m-%d %H:%M})"
+
+    def is_live(self, now) -> bool:
+        return self.ended_at is None and self.expires_at > now

@@ -96,6 +96,15 @@ def test_an_unknown_capability_is_a_bug_not_a_no():
         (Role.ADMIN_TENANT, "catalog.edit", True),
         (Role.ADMIN_TENANT, "shift.close_other", True),
         (Role.SUPER_ADMIN, "till.use", False),  # platform admins run the platform, not a business's till
+        # Support access: the back office to look and set up, no till, approvals, stock movements or staff.
+        (Role.SUPPORT, "catalog.edit", True),
+        (Role.SUPPORT, "audit.view", True),
+        (Role.SUPPORT, "till.use", False),
+        (Role.SUPPORT, "order.refund", False),
+        (Role.SUPPORT, "stock.adjust", False),
+        (Role.SUPPORT, "staff.manage", False),
+        (Role.SUPPORT, "support.manage", False),
+        (Role.SUPPORT, "device.register", False),
     ],
 )
 def test_roles_map_to_capabilities_in_one_table(tenant, role, capability, expected):

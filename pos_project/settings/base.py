@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle back-office sessions end here; `last_seen` is refreshed every few minutes (accounts/sessions.py).
     "accounts.activity.SessionActivityMiddleware",
+    # A platform admin's support session lasts only as long as its grant (tenants/support.py).
+    "tenants.middleware.SupportAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
