@@ -11,13 +11,13 @@ So an ordinary request costs no query: the row is written only when `_pos_seen` 
 (5 minutes on a till, 1 minute elsewhere, where it also measures idleness). The keys start with "_": they belong
 to the person, and a till's lock or a PIN switch (devices.py) drops them with the person.
 
-Which sessions are back office: every session except one signed in on a registered till (devices.py) by someone
-who cannot open the back office (`backoffice.view`). Tills keep the idle lock the owner sets (business settings,
-static/js/lock.js) and a session as long as a shift. Everything else (owners anywhere, including on a till;
-supervisors and cashiers on a browser that is not a registered till; the platform's Django admin; support
-access) ends after SESSION_IDLE_SECONDS (30 minutes) without a request, to within a minute: the middleware
-signs it out at the next request, and the store itself forgets it soon after (its expiry is renewed at each
-write of `_pos_seen`), so an abandoned one does not linger in Redis or the table.
+Which sessions are back office: every session except one signed in on a registered till (devices.py) by someone who
+cannot open the back office (`backoffice.view`), and kitchen staff's (a display on the wall). Tills keep the idle
+lock the owner sets (business settings, static/js/lock.js) and a session as long as a shift. Everything else (owners
+anywhere, including on a till; supervisors and cashiers on a browser that is not a registered till; the platform's
+Django admin; support access) ends after SESSION_IDLE_SECONDS (30 minutes) without a request, to within a minute:
+the middleware signs it out at the next request, and the store itself forgets it soon after (its expiry is renewed
+at each write of `_pos_seen`), so an abandoned one does not linger in Redis or the table.
 """
 
 from django.conf import settings
@@ -66,6 +66,10 @@ def session_kind(*, user, device: object | None, support: bool = False) -> str:
     """Classify a session as it is signed in (`device`: the registered till it is signed in on, if any)."""
     if support:
         return SUPPORT
-    if device is not None and not can(user, "backoffice.view"):
+    if can(user, "backoffice.view"):
+        return BACKOFFICE
+    # A registered till, or a kitchen screen: the display polls all day and its unchanged polls never reach the
+    # session (kitchen/live.py), so a quiet hour must not look like someone walking away from a desk.
+    if device is not None or (can(user, "kitchen.use") and not can(user, "till.use")):
         return TILL
     return BACKOFFICE

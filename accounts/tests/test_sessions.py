@@ -180,6 +180,17 @@ def test_a_till_signed_in_by_pin_keeps_the_idle_lock_not_the_30_minutes(tenant):
     assert response.status_code == 200 and 'data-testid="this-device"' in response.content.decode()
 
 
+def test_a_kitchen_display_is_not_signed_out_after_a_quiet_half_hour(tenant):
+    """A kitchen screen signed in by password on a tablet that is not a registered till polls all day; unchanged
+    polls are answered before sessions are read (kitchen/live.py), so a quiet afternoon looked idle and the next
+    ticket found the display signed out. Kitchen staff's sessions are screens, like a till's."""
+    display = _sign_in(tenant, "kitchen")
+    with tenant_context(tenant.tenant):
+        assert display.session[sessions.KIND_KEY] == sessions.TILL
+    _age(tenant, display, 3 * 60 * 60)
+    assert display.get("/kitchen/").status_code == 200
+
+
 def test_the_owner_on_a_registered_till_is_still_a_back_office_session(tenant):
     from accounts.tests.test_pins import _register
 
