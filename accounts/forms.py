@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .access import default_staff_role, staff_roles
+from .passwords import one_time_password_expired
 from .usernames import username_normalize
 
 
@@ -22,7 +23,15 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("That username and password do not match an active account of this business."),
         "inactive": _("This account has been deactivated. Ask your manager."),
+        "password_expired": _(
+            "Your one-time password has expired (they work for 24 hours). Ask your manager to reset your password."
+        ),
     }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if one_time_password_expired(user):
+            raise forms.ValidationError(self.error_messages["password_expired"], code="password_expired")
 
 
 class PasswordChangeForm(forms.Form):

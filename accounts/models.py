@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import AuditAction
 from .useragent import user_agent_label
+from .usernames import USERNAME_MAX_LENGTH, UsernameValidator, username_normalize
 
 
 class Role(models.TextChoices):
@@ -28,6 +29,15 @@ class User(AbstractUser):
     Each schema has its own users table, so the same username in two tenants is two different people.
     """
 
+    # Only a small ASCII set, stored normalised (accounts/usernames.py), so every accepted name can sign in.
+    username = models.CharField(
+        _("username"),
+        max_length=USERNAME_MAX_LENGTH,
+        unique=True,
+        help_text=_("Letters a–z, digits and . _ - @ (no spaces or accents)."),
+        validators=[UsernameValidator()],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CASHIER)
     # A short numeric PIN, hashed like a password: staff sign in with it on a registered till and clock in and
     # out; supervisors also approve voids, refunds and big discounts with it at a till someone else is using.
@@ -39,12 +49,19 @@ class User(AbstractUser):
         default=False,
         help_text=_("Set for one-time passwords: the user must choose a new one at next login."),
     )
+    # A one-time password stops working at this time (24 h after it was given: accounts.services).
+    password_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["username"]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @classmethod
+    def normalize_username(cls, username):
+        """Every way of making a user (createsuperuser, the admin, staff_create) stores the same form."""
+        return username_normalize(username)
 
     @property
     def role_label(self) -> str:
@@ -145,3 +162,20 @@ class UserSession(models.Model):
     @property
     def browser(self) -> str:
         return user_agent_label(self.user_agent)
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a person's last passwords (chosen, reset or one-time), so none of the last five is chosen
+    again (accounts.passwords.PasswordHistoryValidator writes and reads these)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_pwhistory_user_idx")]
+        verbose_name_plural = "password history"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

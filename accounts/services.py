@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_CACHE_PREFIX
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,8 +24,10 @@ from .access import can, capability_check, is_staff_role, limit_check, staff_use
 from .audit import AuditAction, audit_target
 from .backends import user_cache_forget
 from .models import AuditEntry, TillDevice, User, UserSession
+from .passwords import one_time_password_expired, one_time_password_expiry
 from .selectors import approvers_with_pin
 from .session_store import SessionStore
+from .usernames import username_validate
 
 
 def audit_record(
@@ -62,6 +65,15 @@ def one_time_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def one_time_password_expired_error() -> ServiceError:
+    return ServiceError(
+        "auth.password_expired",
+        _("Your one-time password has expired (they work for 24 hours). Ask your manager to reset your password."),
+        field="current_password",
+        status=FORBIDDEN,
+    )
+
+
 def _not_a_role(role: str) -> str:
     return _("“%(role)s” is not a staff role.") % {"role": role}
 
@@ -81,14 +93,16 @@ def staff_create(
     """Create a staff member of the current tenant. Without a password, a one-time one is generated. The plan
     may limit how many active staff a business has (`plan.limit_reached`)."""
     limit_check("staff", staff_users().filter(is_active=True).count())
-    username = (username or "").strip()
     errors: dict[str, list[str]] = {}
-    if not username:
-        errors["username"] = [_("A username is required.")]
-    elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = [
-            _("The username “%(username)s” is already in use in this business.") % {"username": username}
-        ]
+    try:
+        username = username_validate(username)
+    except ValidationError as exc:
+        errors["username"] = exc.messages
+    else:
+        if User.objects.filter(username__iexact=username).exists():
+            errors["username"] = [
+                _("The username “%(username)s” is already in use in this business.") % {"username": username}
+            ]
     if not is_staff_role(role):
         errors["role"] = [_not_a_role(role)]
     if errors:
@@ -100,6 +114,7 @@ def staff_create(
         last_name=last_name.strip(),
         role=role,
         must_change_password=must_change_password,
+        password_expires_at=one_time_password_expiry() if must_change_password else None,
     )
     user.set_password(password or one_time_password())
     user.save()
@@ -137,11 +152,12 @@ def staff_update(*, user: User, actor: User, role: str, is_active: bool, first_n
 
 @transaction.atomic
 def staff_reset_password(*, user: User, actor: User) -> str:
-    """Give a staff member a new one-time password (shown once to the admin who reset it)."""
+    """Give a staff member a new one-time password (shown once to the admin who reset it; it works for 24 h)."""
     password = one_time_password()
     user.set_password(password)
     user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
+    user.password_expires_at = one_time_password_expiry()
+    user.save(update_fields=["password", "must_change_password", "password_expires_at"])
     audit_record(action=AuditAction.STAFF_RESET_PASSWORD, actor=actor, target=user, label=user.username)
     sessions_end(user=user, actor=actor, reason="password_reset")
     return password
@@ -153,10 +169,13 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     take the account over (a one-time password counts as the current one)."""
     if not user.check_password(current_password):
         raise ServiceError("auth.wrong_password", _("Your current password is not right."), field="current_password")
-    validate_password(new_password, user)
+    if one_time_password_expired(user):
+        raise one_time_password_expired_error()
+    validate_password(new_password, user)  # including none of the last five (accounts/passwords.py)
     user.set_password(new_password)
     user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
+    user.password_expires_at = None
+    user.save(update_fields=["password", "must_change_password", "password_expires_at"])
     audit_record(action=AuditAction.AUTH_PASSWORD_CHANGE, actor=user, target=user, label=user.username)
     return user
 

@@ -10,6 +10,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from pos_project.errors import ServiceError, error_response
@@ -113,6 +114,7 @@ def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
 # --- Staff management (back office) ---------------------------------------------------------------------------
 
 
+@never_cache  # a new staff member's one-time password is shown on this response
 @capability_required("staff.manage")
 def staff_index(request: HttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
@@ -149,6 +151,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/staff_edit.html", context, status=400 if form.errors else 200)
 
 
+@never_cache
 @require_POST
 @capability_required("staff.manage")
 def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 
 from pos_project.forms import form_add_service_errors
@@ -79,12 +80,18 @@ class TenantAdmin(admin.ModelAdmin):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(
-                    request,
-                    f"Created {result.tenant.name} at {result.url} — owner “{result.owner.username}”, "
-                    f"one-time password: {result.owner_password} (shown once).",
-                )
-                return redirect(reverse("admin:tenants_tenant_change", args=[result.tenant.pk]))
+                # The one-time password is shown on this response only: never in a message (a readable cookie),
+                # never cached (no-store).
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": f"Provisioned {result.tenant.name}",
+                    "result": result,
+                    "opts": self.model._meta,
+                    "has_view_permission": True,
+                }
+                response = TemplateResponse(request, "admin/tenants/tenant/provisioned.html", context, status=201)
+                add_never_cache_headers(response)
+                return response
         context = {
             **self.admin_site.each_context(request),
             "title": "Provision a tenant",

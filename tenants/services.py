@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from accounts.access import owner_role
 from accounts.models import User
 from accounts.services import staff_create
+from accounts.usernames import username_validate
 from billing.models import Plan
 from billing.selectors import plan_get_default
 from business.models import Outlet
@@ -94,7 +95,8 @@ def tenant_provision(
     """Create schema, domain, owner account and default outlet, all or nothing.
 
     Everything happens in one transaction: PostgreSQL DDL is transactional, so a failure at any step also
-    drops the half-made schema. The owner gets a one-time password that must be changed at first login.
+    drops the half-made schema. The owner gets a one-time password that must be changed at first login, within
+    24 hours; the caller shows it once and never stores it (no message, no cookie).
     """
     errors: dict[str, list[str]] = {}
     try:
@@ -106,6 +108,10 @@ def tenant_provision(
         errors["name"] = [_("The business needs a name.")]
     elif len(name) > 120:
         errors["name"] = [_("The name can be at most %(max)s characters.") % {"max": 120}]
+    try:
+        owner_username = username_validate(owner_username)
+    except ValidationError as exc:
+        errors["owner_username"] = exc.messages
     owner_email = (owner_email or "").strip().lower()
     try:
         validate_email(owner_email)

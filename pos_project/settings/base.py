@@ -275,6 +275,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # None of the last five (chosen, reset or one-time): accounts/passwords.py.
+    {"NAME": "accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 # Failed sign-ins slow down progressively (accounts/throttle.py): after this many failures in a row for a username
 # (in one business), each further try waits 1 s, 2 s, 4 s … up to LOGIN_DELAY_MAX_SECONDS; the same from one

@@ -204,3 +204,18 @@ def test_escpos_view_prints_local_time(discounted):
     order = discounted["order"]
     data = discounted["client"].get(f"/till/receipts/{order.uid}/escpos/").content.decode("cp437")
     assert "2026-03-02 03:30" in data and "2026-03-01 20:30" not in data
+
+
+def test_receipts_are_never_kept_by_a_browser_or_a_proxy(discounted):
+    """Issue 12, point 11: a receipt (its page, the print view, the printer's bytes, the e-mail form's answer)
+    says Cache-Control: no-store."""
+    order, client = discounted["order"], discounted["client"]
+    answers = [
+        client.get(f"/till/receipts/{order.uid}/"),
+        client.get(f"/till/receipts/{order.uid}/?paper=58&print=1"),
+        client.get(f"/till/receipts/{order.uid}/escpos/"),
+        client.post(f"/till/receipts/{order.uid}/email/", {"email": "not-an-address"}),
+    ]
+    for response in answers:
+        assert response.status_code in (200, 302)
+        assert "no-store" in response.get("Cache-Control", ""), response.request["PATH_INFO"]

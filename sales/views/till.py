@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import OperationalError
 
@@ -546,6 +547,7 @@ def till_order_status(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(body)
 
 
+@never_cache  # a receipt names the customer's purchase: never kept by a browser or proxy
 @capability_required("till.use")
 def receipt(request: HttpRequest, uid: str) -> HttpResponse:
     """The printable receipt: 58 mm, 80 mm thermal or A4 (`?paper=58|80|a4`); reprint from history."""
@@ -564,6 +566,7 @@ def receipt(request: HttpRequest, uid: str) -> HttpResponse:
 
 
 @require_POST
+@never_cache
 @capability_required("till.use")
 def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
     """Queue the receipt by e-mail; a bad address or a broker outage is said plainly, nothing is lost."""
@@ -583,6 +586,7 @@ def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
     return redirect("sales:receipt", uid=order.uid)
 
 
+@never_cache
 @capability_required("till.use")
 def receipt_escpos_view(request: HttpRequest, uid: str) -> HttpResponse:
     """The receipt as ESC/POS bytes (`?width=32` for 58 mm, 48 for 80 mm) for a network printer bridge."""
