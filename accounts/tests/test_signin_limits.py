@@ -36,12 +36,15 @@ def production_limits(settings, tenant, other_tenant):
     forget()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock(monkeypatch):
-    """The limiter's clock, moved by hand: waits are checked without sleeping."""
-    from accounts import throttle
-
+    """The limiter's clock stands still unless a test moves it: waits are checked without sleeping, and a slow
+    machine cannot let a wait run out in the middle of a test. (A no-op on the code before the limiter had one.)"""
     now = [1_800_000_000.0]
+    try:
+        from accounts import throttle
+    except ImportError:
+        return now
     monkeypatch.setattr(throttle, "_now", lambda: now[0])
     return now
 
