@@ -10,8 +10,10 @@ themselves; `transactional_db` is avoided because its flush would empty the shar
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Role, User
@@ -124,6 +126,14 @@ def _no_live_version_from_another_test():
     for schema in ("t_alpha", "t_beta"):
         with schema_context(schema):
             cache.delete_pattern("live:*")
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _site_language_for_each_test():
+    """A request leaves its language active in the thread (LocaleMiddleware does not undo it): a service test run
+    after a page asked for in Indonesian would read Indonesian messages. Each test starts in the site's language."""
+    translation.activate(settings.LANGUAGE_CODE)
     yield
 
 
