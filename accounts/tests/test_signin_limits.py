@@ -187,3 +187,18 @@ def test_wrong_pins_on_one_till_slow_that_till_down(tenant, till, clock):
     assert "Try again in 1 second." in punched.content.decode()
     clock[0] += 1
     assert till.post("/lock/", {"action": "sign_in", "user": cashier, "pin": "1357"}).status_code == 302
+
+
+def test_with_redis_down_the_limits_fail_open(tenant, monkeypatch):
+    """As django-ratelimit does (RATELIMIT_FAIL_OPEN): cashiers still sign in while Redis is away."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from accounts import throttle
+
+    def unreachable(alias):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(throttle, "get_redis_connection", unreachable)
+    client = _client(tenant)
+    _fail(client, "cashier", 8)
+    assert _sign_in(client, "cashier").status_code == 302
