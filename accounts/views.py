@@ -50,7 +50,9 @@ class LoginView(auth_views.LoginView):
             except Throttled as wait:
                 form = self.form_class(request, initial={"username": username_normalize(username)})
                 context = self.get_context_data(form=form, rate_limited=wait_message(wait.seconds))
-                return self.render_to_response(context, status=429)
+                response = self.render_to_response(context, status=429)
+                response["Retry-After"] = str(wait.seconds)
+                return response
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):

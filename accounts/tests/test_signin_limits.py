@@ -72,7 +72,7 @@ def test_spellings_of_a_username_share_its_limit(tenant, variant):
     client, before = _client(tenant), _logins(tenant, "kitchen")
     _fail(client, "kitchen", 5)
     refused = _sign_in(client, variant)
-    assert refused.status_code == 429
+    assert refused.status_code == 429 and refused["Retry-After"] == "1"
     assert "Try again in 1 second." in refused.content.decode()
     assert "_auth_user_id" not in client.session and _logins(tenant, "kitchen") == before
 
