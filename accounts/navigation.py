@@ -65,6 +65,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("sales:floor_admin", _("Floor plan"), "floor.edit", active=("sales:floor_admin",)),
         NavItem("kitchen:stations", _("Kitchen stations"), "kitchen.setup", active=("kitchen:station*",)),
         NavItem("business:sales_settings", _("Sales settings"), "settings.edit", active=("business:*",)),
+        NavItem("sales:qr_settings", _("QR payments"), "settings.edit", active=("sales:qr_settings",)),
         NavItem("accounts:audit_index", _("Audit log"), "audit.view", active=("accounts:audit_index",)),
         NavItem("tenants:support_index", _("Support access"), "support.manage", active=("tenants:support_*",)),
         NavItem("sales:supervisor", _("Supervisor console"), "supervisor.console", separator_before=True),

@@ -328,3 +328,26 @@ class RefundLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × line {self.order_line_id}"
+
+
+class QrProviderSettings(models.Model):
+    """Which QR payment provider this business uses, and the secret that signs its callbacks: one row per tenant.
+
+    The secret is made for this tenant (sales/services/qr_settings.py), shown to the owner once, and kept only
+    here: never in logs, the audit log or the cache. `secret_schema` names the schema it was made in, so a row
+    copied into a new tenant's schema (tenants are cloned from a template) carries no usable secret."""
+
+    class Provider(models.TextChoices):
+        OFF = "off", "Off"
+        SIMULATOR = "simulator", "Built-in simulator (development and demos only)"
+
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.OFF)
+    secret = models.CharField(max_length=100, blank=True)
+    secret_schema = models.CharField(max_length=63, blank=True)
+    secret_set_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "QR provider settings"
+
+    def __str__(self) -> str:
+        return "QR provider settings"

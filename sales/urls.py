@@ -29,6 +29,7 @@ urlpatterns = [
     path("till/receipts/<uuid:uid>/escpos/", till.receipt_escpos_view, name="receipt_escpos"),
     path("payments/callback/", qr.provider_callback, name="qr_callback"),
     path("payments/simulator/<str:reference>/", qr.simulator_phone, name="qr_simulator"),
+    path("backoffice/settings/qr-payments/", qr.qr_settings, name="qr_settings"),
     path("till/shift/open/", shifts.shift_open_view, name="shift_open"),
     path("till/shift/close/", shifts.shift_close_view, name="shift_close"),
     path("till/shift/<int:pk>/close/", shifts.shift_close_view, name="shift_close_other"),

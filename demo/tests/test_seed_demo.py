@@ -4,6 +4,8 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
 from catalog.models import Product
+from sales.models import QrProviderSettings
+from sales.providers import SimulatorProvider, get_provider
 from tenants.models import Tenant
 
 
@@ -13,6 +15,7 @@ def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, c
     out = capsys.readouterr().out
     assert "Already seeded: Kopi Kita Café" in out and "http://cafe.pos.test/" in out
     assert Tenant.objects.filter(slug__in=["cafe", "bistro"]).count() == 2
+    secrets = set()
     for schema in ("t_cafe", "t_bistro"):
         with schema_context(schema):
             roles = set(User.objects.values_list("role", flat=True))
@@ -20,6 +23,11 @@ def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, c
             assert User.objects.get(username="cashier").check_password("demo1234")
             assert check_password("2580", User.objects.get(username="supervisor").pin_hash)  # the README's PIN
             assert Product.objects.filter(taxes__code="PB1").exists()
+            # The demo's QR payments go to the built-in simulator, with a secret of each business's own.
+            qr = QrProviderSettings.objects.get()
+            assert qr.provider == "simulator" and qr.secret_schema == schema and qr.secret not in secrets
+            assert isinstance(get_provider(), SimulatorProvider)
+            secrets.add(qr.secret)
     with schema_context("t_cafe"):
         latte = Product.objects.get(name="Caffè latte")
         assert latte.variants.count() == 2 and latte.modifier_groups.count() == 2

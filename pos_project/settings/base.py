@@ -363,9 +363,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
-# The built-in QR payment simulator signs its callbacks with this secret (a real provider has its own).
-QR_SIMULATOR_SECRET = env("QR_SIMULATOR_SECRET", SECRET_KEY)
-# The simulator's "customer phone" page can mark a charge paid: only where it is wanted (demo, tests).
+# The built-in QR payment simulator (sales/providers) marks charges paid without any money moving: a business may
+# choose it only where this is on (development and demos; `make run`'s demo has DEBUG on). Each business signs
+# its callbacks with its own secret, made for it (never SECRET_KEY). Production refuses it unless DEMO is set.
 QR_SIMULATOR_ENABLED = env_bool("QR_SIMULATOR_ENABLED", DEBUG)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

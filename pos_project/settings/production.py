@@ -1,9 +1,18 @@
 """Production: DEBUG off, secrets required, secure cookies; HSTS and the HTTPS redirect when behind TLS."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env, env_bool
 
 DEBUG = env_bool("DEBUG", False)
+# The QR payment simulator marks payments paid with no money moving: never on a server taking real payments. A
+# public demo on the production shape says so with DEMO=true.
+QR_SIMULATOR_ENABLED = env_bool("QR_SIMULATOR_ENABLED", False)
+if QR_SIMULATOR_ENABLED and not env_bool("DEMO", False):
+    raise ImproperlyConfigured(
+        "QR_SIMULATOR_ENABLED is for development and demos only: unset it, or set DEMO=true on a demo server."
+    )
 SITE_SCHEME = env("SITE_SCHEME", "https")
 
 # Behind TLS (nginx or a load balancer terminating it) unless explicitly told otherwise.

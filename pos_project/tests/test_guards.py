@@ -15,11 +15,11 @@ from catalog.tests.guard_paths import catalog_path_for
 from pos_project.testing.snapshots import schema_snapshot
 
 # Pages that must answer without a role: signing in and out, the root redirect, operations endpoints.
-# The QR callback is signed by the provider; the simulator page plays the customer's phone (off in production).
+# The QR callback is signed by the provider (with the business's own secret and a timestamp).
 # The lock screen is a till's sign-in page (by PIN, on a registered device only); the time clock's punch takes
 # a PIN on a registered device too. Support access's hand-off link is signed, one-use and for one business.
-PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "metrics", "qr_callback", "qr_simulator",
-                "floor", "lock", "punch", "support_enter"}  # fmt: skip
+PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "metrics", "qr_callback", "floor",
+                "lock", "punch", "support_enter"}  # fmt: skip
 ROLES = [Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN]
 
 

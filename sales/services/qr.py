@@ -5,8 +5,16 @@ recorded and committed first, the charge is asked for outside any lock, and its 
 provider gets the payment's own key, so a retried request never makes a second charge. A callback that finds
 the order no longer open (voided, merged, paid another way) does not keep the money: the payment is flagged
 `refund_due` for a supervisor to give back.
+
+The provider is the tenant's own (`get_provider()`); with none it may use, QR payment is refused with a clear
+message before anything is recorded. A callback is verified with the tenant's secret and timestamp
+(sales/providers), and a signed callback is taken once: the same signature again within the tolerance is refused
+as a replay (a provider retrying signs afresh, and that retry changes nothing once the payment is handled).
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -17,7 +25,7 @@ from pos_project.errors import CONFLICT, NOT_FOUND, ServiceError
 
 from ..lock_objects import order_lock, payment_lock, payments_lock
 from ..models import Order, Payment
-from ..providers import ProviderError, get_provider
+from ..providers import SIGNATURE_TOLERANCE_SECONDS, PaymentProvider, ProviderError, QrPaymentsOff, get_provider
 from ..transitions import payment_transition
 from .orders import order_payment_apply
 
@@ -26,6 +34,10 @@ def qr_payment_start(*, order: Order, user: User, amount_minor: int, idempotency
     """Ask the provider for a charge and record it as pending; the order is not paid until the callback."""
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         raise ServiceError("payment.amount_invalid", _("The amount must be more than zero."), field="amount_minor")
+    try:
+        provider = get_provider()
+    except QrPaymentsOff as off:
+        raise ServiceError("payment.qr_off", str(off), status=CONFLICT) from None
     payment = idempotent_write(
         key=idempotency_key,
         action="payment.qr_start",
@@ -34,7 +46,7 @@ def qr_payment_start(*, order: Order, user: User, amount_minor: int, idempotency
         write=lambda: _pending_payment(order=order, user=user, amount_minor=amount_minor),
     )
     if payment.status == Payment.Status.PENDING and not payment.reference:
-        _ask_provider(payment)
+        _ask_provider(payment, provider)
     return payment
 
 
@@ -65,10 +77,10 @@ def _pending_payment(*, order: Order, user: User, amount_minor: int) -> Payment:
     )
 
 
-def _ask_provider(payment: Payment) -> None:
+def _ask_provider(payment: Payment, provider: PaymentProvider) -> None:
     """The network call, outside any transaction; then the charge's reference is stored on the payment."""
     try:
-        charge = get_provider().create_charge(
+        charge = provider.create_charge(
             amount_minor=payment.amount_minor,
             currency=payment.order.currency,
             description=f"Order {payment.order.number}",
@@ -99,6 +111,7 @@ def qr_payment_callback(*, body: bytes, signature: str) -> Payment:
         event = get_provider().parse_callback(body=body, signature=signature)
     except ProviderError as exc:
         raise ServiceError("payment.callback_refused", _("Callback refused: %(reason)s.") % {"reason": exc}) from None
+    _callback_once(body=body, signature=signature)
     found = Payment.objects.filter(tender=Payment.Tender.QR, reference=event.reference).values("pk", "order_id")
     found = found.first()
     if found is None:
@@ -122,6 +135,17 @@ def qr_payment_callback(*, body: bytes, signature: str) -> Payment:
         payment_transition(payment, "capture", actor=None)
         order_payment_apply(order, amount_minor=payment.amount_minor, actor=None)
     return payment
+
+
+def _callback_once(*, body: bytes, signature: str) -> None:
+    """Refuse a verified callback seen before: the first claims its signature in the tenant's cache (an atomic
+    add) for longer than a signature stays fresh, so an exact replay is refused until it is too old anyway."""
+    seen = hashlib.sha256(signature.strip().encode() + b"\n" + body).hexdigest()
+    if not cache.add(f"qr:callback-seen:{seen}", 1, timeout=2 * SIGNATURE_TOLERANCE_SECONDS):
+        raise ServiceError(
+            "payment.callback_replayed", _("Callback refused: this signed callback was already received."),
+            status=CONFLICT,
+        )  # fmt: skip
 
 
 def payments_cancel_pending(*, order: Order, actor: User | None) -> int:

@@ -4,13 +4,14 @@ happens here; tests of those rules go through `sales.services`.
 """
 
 import factory
+from django.db import connection
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import CashierFactory
 from business.tests.factories import OutletFactory
 from catalog.tests.factories import ProductFactory
-from sales.models import Order, OrderLine, Payment, Register, Shift
+from sales.models import Order, OrderLine, Payment, QrProviderSettings, Register, Shift
 
 
 class RegisterFactory(DjangoModelFactory):
@@ -96,3 +97,17 @@ class PaymentFactory(DjangoModelFactory):
     tender = Payment.Tender.CASH
     amount_minor = factory.LazyAttribute(lambda p: max(p.order.total_minor - p.order.paid_minor, 1))
     created_by = factory.SelfAttribute("order.created_by")
+
+
+class QrProviderSettingsFactory(DjangoModelFactory):
+    """The business's QR provider: the simulator with a secret made for the current schema (as the owner's choice
+    leaves it)."""
+
+    class Meta:
+        model = QrProviderSettings
+
+    pk = 1
+    provider = QrProviderSettings.Provider.SIMULATOR
+    secret = factory.Sequence(lambda n: f"test-qr-secret-{n}-0123456789abcdef")
+    secret_schema = factory.LazyFunction(lambda: connection.schema_name)
+    secret_set_at = factory.LazyFunction(timezone.now)

@@ -1,6 +1,7 @@
 """QR payments through the provider interface and the built-in simulator."""
 
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -8,6 +9,7 @@ from django_tenants.utils import tenant_context
 
 from sales.models import Order, Payment
 from sales.providers import SimulatorProvider
+from sales.tests.factories import QrProviderSettingsFactory
 
 
 def post_json(client, url, body):
@@ -15,7 +17,15 @@ def post_json(client, url, body):
 
 
 @pytest.fixture
-def qr_charge(till):
+def qr_provider(tenant):
+    """The business pays QR charges through the simulator, with its own secret (the provider signs with it)."""
+    with tenant_context(tenant.tenant):
+        row = QrProviderSettingsFactory()
+    return SimulatorProvider(secret=row.secret)
+
+
+@pytest.fixture
+def qr_charge(till, qr_provider):
     client, teh = till["client"], till["teh"]
     order = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "q"}).json()
     response = post_json(
@@ -28,7 +38,7 @@ def qr_charge(till):
     assert payment["status"] == "pending" and payment["qr_svg"].startswith("<svg")
     with tenant_context(till["tenant"].tenant):
         reference = Payment.objects.get(pk=payment["id"]).reference
-    return {**till, "order": order, "reference": reference}
+    return {**till, "order": order, "reference": reference, "provider": qr_provider}
 
 
 def callback(qr_charge, body: bytes, signature: str):
@@ -43,7 +53,7 @@ def test_a_pending_qr_payment_leaves_the_order_unpaid(qr_charge):
 
 
 def test_a_callback_with_a_bad_signature_is_refused_and_changes_nothing(qr_charge):
-    provider = SimulatorProvider()
+    provider = qr_charge["provider"]
     body = provider.callback_body(
         reference=qr_charge["reference"], status="paid", amount_minor=qr_charge["order"]["total_minor"]
     )
@@ -57,12 +67,16 @@ def test_a_callback_with_a_bad_signature_is_refused_and_changes_nothing(qr_charg
 
 
 def test_a_good_callback_captures_once_and_a_replay_changes_nothing(qr_charge):
-    provider = SimulatorProvider()
+    provider = qr_charge["provider"]
     total = qr_charge["order"]["total_minor"]
     body = provider.callback_body(reference=qr_charge["reference"], status="paid", amount_minor=total)
-    first, replay = callback(qr_charge, body, provider.sign(body)), callback(qr_charge, body, provider.sign(body))
-    assert (first.status_code, replay.status_code) == (200, 200)
-    assert first.json()["status"] == replay.json()["status"] == "captured"
+    # The provider retries until it hears 200, signing each try afresh: a retry changes nothing.
+    first, retry = (
+        callback(qr_charge, body, provider.sign(body)),
+        callback(qr_charge, body, provider.sign(body, timestamp=int(time.time()) + 1)),
+    )
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert first.json()["status"] == retry.json()["status"] == "captured"
     with tenant_context(qr_charge["tenant"].tenant):
         order = Order.objects.get(pk=qr_charge["order"]["id"])
         assert order.status == Order.Status.PAID and order.paid_minor == total  # counted once
@@ -71,7 +85,7 @@ def test_a_good_callback_captures_once_and_a_replay_changes_nothing(qr_charge):
 
 
 def test_the_simulator_page_pays_or_declines(qr_charge):
-    phone = Client(HTTP_HOST=qr_charge["tenant"].host)
+    phone = qr_charge["client"]  # the cashier opens it from the till (signed in)
     page = phone.get(f"/payments/simulator/{qr_charge['reference']}/")
     assert page.status_code == 200 and "Pending" in page.content.decode()
     declined = phone.post(f"/payments/simulator/{qr_charge['reference']}/", {"decision": "decline"})
@@ -100,7 +114,7 @@ def test_a_capture_after_the_order_was_voided_is_not_kept_but_flagged_for_refund
         order = Order.objects.get(pk=qr_charge["order"]["id"])
         order_void(order=order, user=tenant.users[Role.CASHIER], approved_by=tenant.users[Role.SUPERVISOR],
                    reason="guest left")  # fmt: skip
-    provider = SimulatorProvider()
+    provider = qr_charge["provider"]
     body = provider.callback_body(
         reference=qr_charge["reference"], status="paid", amount_minor=qr_charge["order"]["total_minor"]
     )
@@ -111,7 +125,8 @@ def test_a_capture_after_the_order_was_voided_is_not_kept_but_flagged_for_refund
         payment = Payment.objects.get(reference=qr_charge["reference"])
         assert (order.status, order.paid_minor) == (Order.Status.VOIDED, 0)
         assert payment.status == "refund_due"
-    assert callback(qr_charge, body, provider.sign(body)).status_code == 200  # a replay changes nothing more
+    again = provider.sign(body, timestamp=int(time.time()) + 1)
+    assert callback(qr_charge, body, again).status_code == 200  # a retry changes nothing more
     with tenant_context(tenant.tenant):
         assert Order.objects.get(pk=order.pk).paid_minor == 0
 
@@ -125,7 +140,7 @@ def test_a_supervisor_sees_the_money_to_give_back_and_records_it(qr_charge):
         order_void(order=Order.objects.get(pk=qr_charge["order"]["id"]), user=tenant.users[Role.CASHIER],
                    approved_by=tenant.users[Role.SUPERVISOR], reason="walked out")  # fmt: skip
     # The customer had scanned the code already: their e-wallet (the simulator here) can still pay it.
-    phone = Client(HTTP_HOST=tenant.host)
+    phone = qr_charge["client"]
     simulator = f"/payments/simulator/{qr_charge['reference']}/"
     assert 'value="pay"' in phone.get(simulator).content.decode()
     assert "Refund due" in phone.post(simulator, {"decision": "pay"}).content.decode()

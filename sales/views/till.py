@@ -41,6 +41,7 @@ from pos_project.money import cash_notes, quick_cash
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.pricing import Discount, PricingError
+from sales.providers import simulator_active
 from sales.selectors import order_open_tabs, orders_ready_to_hand_over, shift_open_on_register
 from sales.services.orders import (
     LineRequest,
@@ -386,7 +387,7 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
                 "amount_minor": payment.amount_minor,
                 "qr_svg": qr_svg(payment.provider_payload),
                 "simulator_url": reverse("sales:qr_simulator", args=[payment.reference])
-                if settings.QR_SIMULATOR_ENABLED
+                if settings.QR_SIMULATOR_ENABLED and simulator_active()
                 else None,
             }
             return _keyed(str(data.get("idempotency_key") or ""), 201, body)

@@ -17,6 +17,8 @@ from catalog.services import (
     product_set_modifier_groups,
     variant_create,
 )
+from sales.models import QrProviderSettings
+from sales.services.qr_settings import qr_provider_set, qr_provider_settings_get
 from tenants.models import Tenant
 from tenants.selectors import tenant_url
 from tenants.services import tenant_provision
@@ -81,6 +83,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"Already seeded: {spec['name']}")
             self._pins(tenant)
+            self._qr_simulator(tenant)
         self._print_logins()
 
     def _platform_admin(self):
@@ -142,6 +145,17 @@ class Command(BaseCommand):
             owner = User.objects.get(username="owner")
             for user in User.objects.filter(username__in=DEMO_PINS, pin_hash=""):
                 staff_set_pin(user=user, pin=DEMO_PINS[user.username], actor=owner)
+
+    def _qr_simulator(self, tenant: Tenant) -> None:
+        """The demo pays QR charges through the built-in simulator (with a secret made for each demo business),
+        where the server allows it; a provider the owner chose since is left alone."""
+        if not settings.QR_SIMULATOR_ENABLED:
+            return
+        with schema_context(tenant.schema_name):
+            if qr_provider_settings_get().provider == QrProviderSettings.Provider.OFF:
+                qr_provider_set(
+                    provider=QrProviderSettings.Provider.SIMULATOR, actor=User.objects.get(username="owner")
+                )
 
     def _kitchen_and_stock(self, spec, made: dict, owner) -> None:
         """Stations, a second outlet, stock items with recipes and opening stock, so the kitchen display, the
