@@ -139,6 +139,8 @@ def _path(route: str, world: dict[str, object]) -> str:
         path = path.replace("<int:pk>", str(world[kind].pk))
     if "<uuid:uid>" in route:
         path = path.replace("<uuid:uid>", str(world["order"].uid))
+    if "<str:reference>" in route:  # the QR simulator's phone page names a charge by its reference
+        path = path.replace("<str:reference>", world["payment"].reference or "SIM-none")
     assert "<" not in path, f"the matrix cannot fill {route}: teach _path its parameter"
     return path
 
