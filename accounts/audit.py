@@ -56,6 +56,8 @@ class AuditAction(models.TextChoices):
     PAYMENT_CANCELLED = "payment.cancelled", _("Payment cancelled")
     PAYMENT_REFUND_DUE = "payment.refund_due", _("Payment refund due")
     PAYMENT_REFUNDED = "payment.refunded", _("Payment refunded")
+    PAYMENT_QR_SETTINGS_UPDATE = "payment.qr_settings_update", _("QR payment provider changed")
+    PAYMENT_QR_SECRET_ROTATE = "payment.qr_secret_rotate", _("QR callback secret replaced")
     FLOOR_TABLE_DELETE = "floor.table_delete", _("Table removed")
 
     # Shifts and cash

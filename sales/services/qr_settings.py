@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
 from pos_project.errors import ServiceError
@@ -58,7 +59,8 @@ def qr_provider_set(*, provider: str, actor: User | None) -> tuple[QrProviderSet
     if old != provider or made:
         row.save()
         data = {"provider": [old, provider], **({"secret": "made"} if made else {})}
-        audit_record(action="payment.qr_settings_update", actor=actor, target="QR payments", data=data)
+        audit_record(action=AuditAction.PAYMENT_QR_SETTINGS_UPDATE, actor=actor, target=row, label="QR payments",
+                     data=data)  # fmt: skip
     return row, made
 
 
@@ -69,5 +71,6 @@ def qr_secret_rotate(*, actor: User | None) -> str:
     row = QrProviderSettings.objects.select_for_update().get(pk=1)
     made = _new_secret(row)
     row.save(update_fields=["secret", "secret_schema", "secret_set_at"])
-    audit_record(action="payment.qr_secret_rotate", actor=actor, target="QR payments", data={"secret": "rotated"})
+    audit_record(action=AuditAction.PAYMENT_QR_SECRET_ROTATE, actor=actor, target=row, label="QR payments",
+                 data={"secret": "rotated"})  # fmt: skip
     return made

@@ -129,7 +129,7 @@ def test_a_signature_without_a_timestamp_or_too_old_is_refused(charge):
     untimed = hmac.new(provider.secret, body, hashlib.sha256).hexdigest()  # the old format: no timestamp
     refused = _callback(charge, untimed)
     assert refused.status_code == 400 and "no timestamp" in refused.json()["error"]["message"]
-    for stamp in (now - 301, now + 301, now - 3600):
+    for stamp in (now - 310, now + 310, now - 3600):  # 5 minutes and a few seconds of slack for a slow run
         response = _callback(charge, provider.sign(body, timestamp=stamp))
         assert response.status_code == 400 and "too old" in response.json()["error"]["message"], stamp
     moved = provider.sign(body, timestamp=now).replace(f"t={now}", f"t={now + 1}")  # the time is signed too
@@ -137,7 +137,7 @@ def test_a_signature_without_a_timestamp_or_too_old_is_refused(charge):
     for junk in ("", "t=,v1=", "t=１２３,v1=00", f"t={'9' * 5000},v1=00", "v1=" + "0" * 64):
         assert _callback(charge, junk).status_code == 400
     _still_pending(charge)
-    assert _callback(charge, provider.sign(body, timestamp=now - 290)).status_code == 200  # late but in time
+    assert _callback(charge, provider.sign(body, timestamp=now - 280)).status_code == 200  # late but in time
 
 
 def test_a_replayed_callback_is_refused_and_changes_nothing(charge):
