@@ -72,6 +72,8 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "catalog.edit": (_("Edit the menu: categories, products, options, prices"), _OWNER_AND_SUPPORT),
     "floor.edit": (_("Draw the floor plan"), _OWNER_AND_SUPPORT),
     "settings.edit": (_("Change sales settings and taxes"), _OWNER_AND_SUPPORT),
+    # The payment provider's callback secret lets whoever holds it mark payments paid: the owner's alone.
+    "payments.configure": (_("Choose the QR payment provider and make its secret"), frozenset({OWNER})),
     "staff.manage": (_("Add staff, change roles, reset passwords and PINs"), frozenset({OWNER})),
     "audit.view": (_("Read the audit log"), _OWNER_AND_SUPPORT),
     "reports.view": (_("Read sales and shift reports"), frozenset({OWNER, SUPERVISOR, SUPPORT})),

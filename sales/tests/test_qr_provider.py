@@ -14,7 +14,8 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.models import AuditEntry, Role
+from accounts.access import can
+from accounts.models import AuditEntry, Role, User
 from pos_project.tests.test_settings import PROD, _run_django
 from sales.models import Order, Payment, QrProviderSettings
 from sales.providers import QrPaymentsOff, SimulatorProvider, get_provider, signature_header
@@ -230,6 +231,9 @@ def test_a_rotated_secret_stops_the_old_one_at_once(charge):
 
 
 def test_only_the_owner_configures_and_the_simulator_is_not_offered_where_it_may_not_run(tenant, settings):
+    # Support access (a platform admin standing in) edits settings, but never sees nor makes the payment secret.
+    assert can(User(role=Role.SUPPORT, is_active=True), "settings.edit")
+    assert not can(User(role=Role.SUPPORT, is_active=True), "payments.configure")
     for role in (Role.SUPERVISOR, Role.CASHIER):
         assert tenant.client(role).post(SETTINGS_URL, {"provider": "simulator"}).status_code == 403
         assert tenant.client(role).post(SETTINGS_URL, {"action": "rotate"}).status_code == 403

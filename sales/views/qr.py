@@ -62,7 +62,7 @@ class QrProviderForm(forms.Form):
 
 
 @never_cache  # a page that may show the secret is never stored by a browser or a proxy
-@capability_required("settings.edit")
+@capability_required("payments.configure")
 def qr_settings(request: HttpRequest) -> HttpResponse:
     """The owner chooses the provider; a new or rotated callback secret is shown on this response only."""
     row = qr_provider_settings_get()
