@@ -7,19 +7,22 @@ view escapes it, is asked for by everyone who must not have it:
 
 each with GET and with POST (the test client skips CSRF, so it is the access check that must refuse), against
 URLs naming real objects of the victim business. Each request must be refused (sign-in redirect, 403, 404 or
-405), must not show the victim's data, and every table of the victim's schema must be unchanged afterwards.
+405), must not show the victim's data, and every table of the victim's schema and of the platform's (support
+grants live there) must be unchanged afterwards.
 
 `test_guards.py` checks the other side: that each role does get in where it should.
 """
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django_tenants.utils import tenant_context
+from django.utils import timezone
+from django_tenants.utils import schema_context, tenant_context
 
 from accounts.access import roles_with
-from accounts.models import Role, TillDevice
+from accounts.models import Role, TillDevice, UserSession
 from accounts.tests.factories import CashierFactory
 from business.tests.factories import OutletFactory, TaxFactory
 from catalog.models import ModifierGroup
@@ -30,6 +33,7 @@ from pos_project.testing.snapshots import schema_snapshot
 from pos_project.tests.test_guards import tenant_views
 from sales.models import Area, DiningTable
 from sales.tests.factories import OrderFactory, PaymentFactory, ShiftFactory
+from tenants.models import SupportGrant
 
 ROLES = [Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN]
 MARK = "VICTIM-7f3a"  # in the name of every object made here: a refused answer must never show it
@@ -94,7 +98,18 @@ def _victim_world(tenant) -> dict[str, object]:
                 supplier=supplier, outlet=outlet, created_by=owner, note=MARK
             ),  # fmt: skip
             "count": StockCount.objects.create(outlet=outlet, created_by=owner, note=MARK),
+            "session": UserSession.objects.create(session_key=f"victim{uuid.uuid4().hex}"[:40], user=owner),
+            "grant": _support_grant(tenant),
         }
+
+
+def _support_grant(tenant) -> SupportGrant:
+    """A live support access to the victim business (grants live in the platform's schema)."""
+    now = timezone.now()
+    with schema_context("public"):
+        return SupportGrant.objects.create(tenant=tenant.tenant, admin_id=1, admin_username="platform", reason=MARK,
+                                           started_at=now, expires_at=now + timedelta(minutes=30),
+                                           handoff_digest="0" * 64)  # fmt: skip
 
 
 # The object each route's <pk> names, by the first matching prefix.
@@ -128,6 +143,8 @@ _PK_OF = [
     ("backoffice/stock/counts/", "count"),
     ("backoffice/settings/outlets/", "outlet"),
     ("backoffice/settings/taxes/", "tax"),
+    ("account/sessions/", "session"),
+    ("backoffice/support/", "grant"),
 ]
 
 
@@ -179,7 +196,7 @@ def test_no_one_else_gets_in_and_nothing_changes(tenant, other_tenant, route, pa
     principals = _principals(pattern.callback.capability)
     # Clients first: signing in writes the session rows, which is not what is measured.
     clients = {principal: _client_for(principal, tenant, other_tenant) for principal in principals}
-    before = schema_snapshot(tenant.schema)
+    before = schema_snapshot(tenant.schema), schema_snapshot("public")
     leaks = []
     for principal, client in clients.items():
         for method in ("GET", "POST"):
@@ -188,7 +205,12 @@ def test_no_one_else_gets_in_and_nothing_changes(tenant, other_tenant, route, pa
             body = b"".join(response.streaming_content) if response.streaming else response.content
             if not _refused(principal, response) or MARK.encode() in body:
                 leaks.append((principal, method, response.status_code))
-    after = schema_snapshot(tenant.schema)
-    changed = sorted(table for table in before.keys() | after.keys() if before.get(table) != after.get(table))
+    after = schema_snapshot(tenant.schema), schema_snapshot("public")
+    changed = sorted(
+        f"{schema}.{table}"
+        for schema, was, now in [(tenant.schema, before[0], after[0]), ("public", before[1], after[1])]
+        for table in was.keys() | now.keys()
+        if was.get(table) != now.get(table)
+    )
     assert leaks == [], f"{path}: let in or showed the victim's data: {leaks}"
     assert changed == [], f"{path}: a refused request changed {changed}"
