@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from .access import default_staff_role, staff_roles
+from .audit import AuditAction
 from .passwords import one_time_password_expired
 from .usernames import username_normalize
 
@@ -65,3 +66,29 @@ class StaffUpdateForm(forms.Form):
     email = forms.EmailField(required=False)
     role = forms.ChoiceField(choices=staff_roles)
     is_active = forms.BooleanField(required=False, label=_("Active (can sign in)"))
+
+
+class AuditSearchForm(forms.Form):
+    """The owner's search of the audit log (GET): every field optional; dates are the business's days."""
+
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    person = forms.CharField(label=_("Person"), required=False, max_length=150,
+                             help_text=_("Who did it: a username."))  # fmt: skip
+    target = forms.CharField(
+        label=_("About"),
+        required=False,
+        max_length=200,
+        help_text=_("Part of its name (a SKU, “Order #12”), or type#id (sales.order#12)."),
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All actions")), *AuditAction.choices]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end is before the start."))
+        return data

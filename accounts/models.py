@@ -86,6 +86,12 @@ class AuditEntry(models.Model):
     # Ids, codes, amounts and states: never e-mails, phone numbers, names or addresses (test_audit checks).
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The hash chain (accounts/migrations/0007_audit_chain.py): set by the database when the entry's transaction
+    # commits, in commit order. `hash` is SHA-256 over the entry's fields, its place and the previous entry's hash,
+    # so an entry edited or removed by SQL breaks the chain (`manage.py audit_verify`).
+    chain_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -107,6 +113,17 @@ class AuditEntry(models.Model):
             return str(AuditAction(self.action).label)
         except ValueError:  # an action since retired: its stored value is all there is
             return self.action
+
+
+class AuditChainHead(models.Model):
+    """The last sealed entry of this schema's audit chain (one row, id 1). Sealing locks it, so writers cannot
+    fork the chain; `audit_verify` compares it with the last entry, so entries removed from the end show too."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.seq}"
 
 
 class TillDevice(models.Model):

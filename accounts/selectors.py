@@ -1,4 +1,5 @@
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -15,6 +16,36 @@ def staff_list() -> QuerySet[User]:
 
 def audit_list(*, limit: int = 50) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.all()[:limit]
+
+
+_TYPED_TARGET = re.compile(r"^([a-z_]+\.[a-z_]+)#(\S+)$")
+
+
+def audit_search(
+    *,
+    action: str = "",
+    person: str = "",
+    target: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    """The entries matching every filter given, newest first. `target` is `type#id` (sales.order#12) for one
+    object, else part of the entries' target label; `end` is exclusive."""
+    entries = AuditEntry.objects.all()
+    if action:
+        entries = entries.filter(action=action)
+    if person:
+        entries = entries.filter(actor_username__iexact=person.strip())
+    target = target.strip()
+    if typed := _TYPED_TARGET.match(target):
+        entries = entries.filter(target_type=typed[1], target_id=typed[2])
+    elif target:
+        entries = entries.filter(target_label__icontains=target)
+    if start is not None:
+        entries = entries.filter(created_at__gte=start)
+    if end is not None:
+        entries = entries.filter(created_at__lt=end)
+    return entries.order_by("-created_at", "-id")
 
 
 def approvers_with_pin(capability: str) -> QuerySet[User]:

@@ -23,4 +23,5 @@ urlpatterns = [
     path("device/", views.device, name="device"),
     path("approvers/", views.approvers, name="approvers"),
     path("backoffice/audit/", views.audit_index, name="audit_index"),
+    path("backoffice/audit/export.csv", views.audit_export, name="audit_export"),
 ]

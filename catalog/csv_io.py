@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from business.models import Tax
+from pos_project.csv_export import csv_cell_read, csv_lines
 from pos_project.errors import ServiceError
 from pos_project.money import MoneyError, format_money, parse_amount
 
@@ -211,7 +212,11 @@ def _parse(data: bytes, currency_code: str) -> tuple[list[_ProductRow], list[tup
                 raise CsvImportError(
                     [(line, _("The file has more than %(max)s rows. Split it into parts.") % {"max": f"{MAX_ROWS:,}"})]
                 )
-            row = {name: (record[i].strip() if i < len(record) else "") for i, name in enumerate(names) if name}
+            row = {
+                name: (csv_cell_read(record[i]).strip() if i < len(record) else "")
+                for i, name in enumerate(names)
+                if name
+            }
             problems: list[str] = []
             product = _product_from(row, line, currency_code, taxes, problems)
             variant = _variant_from(row, line, currency_code, problems)
@@ -520,14 +525,7 @@ def catalog_export_rows(*, currency_code: str) -> Iterator[list[str]]:
             yield [*base, v.name, v.sku, v.barcode, price(v.price_minor), "yes" if v.is_archived else "no"]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def catalog_export_lines(*, currency_code: str) -> Iterator[str]:
-    """CSV text, line by line, starting with a BOM so Excel reads it as UTF-8."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in catalog_export_rows(currency_code=currency_code):
-        yield writer.writerow(row)
+    """CSV text, line by line, through the product's one CSV writer (formulas neutralised; the import reads
+    them back as they were)."""
+    return csv_lines(catalog_export_rows(currency_code=currency_code))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required
 from business.models import Outlet
 from business.selectors import tenant_settings
+from pos_project.csv_export import csv_response
 from pos_project.forms import form_add_service_errors, money_initial
 
 from . import csv_io, selectors, services
@@ -385,8 +386,6 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
 
 @capability_required("catalog.edit")
 def catalog_export(request: HttpRequest) -> StreamingHttpResponse:
-    lines = csv_io.catalog_export_lines(currency_code=tenant_settings().currency)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    rows = csv_io.catalog_export_rows(currency_code=tenant_settings().currency)
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="catalog-{request.tenant.schema_name}-{stamp}.csv"'
-    return response
+    return csv_response(rows, filename=f"catalog-{request.tenant.schema_name}-{stamp}.csv")

@@ -1,4 +1,3 @@
-import csv
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -17,6 +16,7 @@ from accounts.access import capability_required
 from accounts.devices import device_of
 from accounts.services import pin_person_verify
 from accounts.throttle import Throttled, pin_try, wait_message
+from pos_project.csv_export import csv_response
 
 from .selectors import cards_open, timesheet
 from .services import timeclock_punch
@@ -112,15 +112,15 @@ def timesheet_csv(request: HttpRequest) -> HttpResponse:
     zone = ZoneInfo(request.tenant.timezone)
     start, end = _range(request, zone)
     sheet = timesheet(start=start, end=end, zone=zone)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="timesheet-{sheet.start}-{sheet.end}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["date", "username", "name", "hours", "break_minutes", "cards", "still_open"])
-    for day in sheet.dates:
-        for row in sheet.rows:
-            if day in row.days:
-                worked = f"{Decimal(row.days[day]) / 60:.2f}"
-                still_open = "yes" if day in row.still_open else "no"
-                writer.writerow([day.isoformat(), row.username, row.name, worked, row.break_minutes[day],
-                                 row.cards[day], still_open])  # fmt: skip
-    return response
+
+    def rows():
+        yield ["date", "username", "name", "hours", "break_minutes", "cards", "still_open"]
+        for day in sheet.dates:
+            for row in sheet.rows:
+                if day in row.days:
+                    worked = (Decimal(row.days[day]) / 60).quantize(Decimal("0.01"))
+                    still_open = "yes" if day in row.still_open else "no"
+                    yield [day.isoformat(), row.username, row.name, worked, row.break_minutes[day], row.cards[day],
+                           still_open]  # fmt: skip
+
+    return csv_response(rows(), filename=f"timesheet-{sheet.start}-{sheet.end}.csv")

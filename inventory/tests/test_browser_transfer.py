@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from pos_project.testing.append_only import committed_rows_purge
 from pos_project.testing.browser import SCREENSHOTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -71,13 +72,13 @@ def _cleanup(seed: dict) -> None:
     from inventory.models import StockItem, StockLevel, StockMovement, Transfer
 
     transfers = list(Transfer.objects.filter(to_outlet_id=seed["harbour"]))
-    AuditEntry.objects.filter(
-        action__startswith="stock.transfer", target_label__in=[str(t) for t in transfers]
-    ).delete()
+    committed_rows_purge(
+        AuditEntry.objects.filter(action__startswith="stock.transfer", target_label__in=[str(t) for t in transfers])
+    )
     # Committed events would otherwise wait in alpha for the next test that relays there.
     OutboxEvent.objects.filter(name__startswith="transfer.", payload__transfer__in=[t.pk for t in transfers]).delete()
     IdempotencyKey.objects.filter(result_model="inventory.transfer", result_pk__in=[t.pk for t in transfers]).delete()
-    StockMovement.objects.filter(item_id__in=[seed["milk"], seed["cups"]]).delete()
+    committed_rows_purge(StockMovement.objects.filter(item_id__in=[seed["milk"], seed["cups"]]))
     StockLevel.objects.filter(item_id__in=[seed["milk"], seed["cups"]]).delete()
     Transfer.objects.filter(pk__in=[t.pk for t in transfers]).delete()
     StockItem.objects.filter(pk__in=[seed["milk"], seed["cups"]]).delete()

@@ -17,6 +17,7 @@ from inventory.models import StockCount, StockCountLine, StockItem, StockLevel, 
 from inventory.services.counts import count_enter, count_start
 from inventory.services.stock import MovementLine, movements_post
 from inventory.tests.stock_helpers import assert_ledger_consistent
+from pos_project.testing.append_only import committed_rows_purge
 from pos_project.testing.locks import wait_for_lock_waiters
 from pos_project.testing.processes import child_env
 
@@ -115,10 +116,10 @@ def test_two_posts_at_once_post_the_count_once_and_two_starts_make_one_count(com
         assert len(refused) == 1 and "There is already an open count at" in refused[0]["error"][0]
     finally:
         with tenant_context(alpha.tenant):
-            AuditEntry.objects.filter(target_label__in=[f"CNT-{pk}" for pk in made]).delete()
+            committed_rows_purge(AuditEntry.objects.filter(target_label__in=[f"CNT-{pk}" for pk in made]))
             OutboxEvent.objects.filter(name="stock_count.posted", payload__stock_count__in=made).delete()
             StockCountLine.objects.filter(count_id__in=made).delete()
             StockCount.objects.filter(pk__in=made).delete()
-            StockMovement.objects.filter(item=item).delete()
+            committed_rows_purge(StockMovement.objects.filter(item=item))
             StockLevel.objects.filter(item=item).delete()
             item.delete()

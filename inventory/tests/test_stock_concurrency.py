@@ -18,6 +18,7 @@ from catalog.models import Category, Product
 from inventory.models import RecipeComponent, StockItem, StockLevel, StockMovement, StockSettings
 from inventory.services.stock import MovementLine, movements_post
 from inventory.tests.stock_helpers import assert_ledger_consistent
+from pos_project.testing.append_only import committed_rows_purge
 from pos_project.testing.locks import lock_waiters, wait_for_lock_waiters
 from pos_project.testing.processes import child_env
 from sales.models import Order, OrderCounter, OrderLine, Register, Shift
@@ -113,7 +114,7 @@ def test_two_processes_sell_the_last_unit_and_exactly_one_succeeds(committed_db)
             OrderCounter.objects.exclude(pk__in=counters).delete()
             for pk, last_number in counters.items():
                 OrderCounter.objects.filter(pk=pk).update(last_number=last_number)
-            StockMovement.objects.filter(item=item).delete()
+            committed_rows_purge(StockMovement.objects.filter(item=item))
             StockLevel.objects.filter(item=item).delete()
             RecipeComponent.objects.filter(item=item).delete()
             item.delete()

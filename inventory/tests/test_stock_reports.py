@@ -314,11 +314,13 @@ def test_movement_filters(tenant, owner, shelf, params, expected):
     assert html.count('data-testid="movement-row"') == expected
 
 
-def test_movement_dates_are_the_business_days_in_its_time_zone(tenant, owner, shelf):
+def test_movement_dates_are_the_business_days_in_its_time_zone(tenant, owner, shelf, monkeypatch):
     with tenant_context(tenant.tenant):
-        (late,) = _post(shelf["water"], shelf["harbour"], "1")
-        # 20:00 UTC on 1 March is 03:00 on 2 March in Jakarta (UTC+7), the tenant's time zone.
-        StockMovement.objects.filter(pk=late.pk).update(created_at=datetime(2025, 3, 1, 20, tzinfo=UTC))
+        # 20:00 UTC on 1 March is 03:00 on 2 March in Jakarta (UTC+7), the tenant's time zone. Posted then (the
+        # ledger refuses UPDATE, so the clock is set back rather than the row).
+        with monkeypatch.context() as clock:
+            clock.setattr("django.utils.timezone.now", lambda: datetime(2025, 3, 1, 20, tzinfo=UTC))
+            _post(shelf["water"], shelf["harbour"], "1")
         assert_ledger_consistent()
     url, base = reverse("inventory:movement_list"), {"outlet": shelf["harbour"].pk}
 

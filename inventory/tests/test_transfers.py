@@ -25,6 +25,7 @@ from inventory.services.transfers import (
     transfer_send,
     transfer_update_lines,
 )
+from pos_project.testing.append_only import committed_rows_purge
 
 from .stock_helpers import assert_ledger_consistent, level_of, second_outlet, stock_item
 
@@ -381,9 +382,11 @@ def test_two_people_receiving_at_once_post_once(committed_db):
             assert_ledger_consistent()
     finally:
         with tenant_context(alpha.tenant):
-            AuditEntry.objects.filter(target_label=str(transfer), action__startswith="stock.transfer").delete()
+            committed_rows_purge(
+                AuditEntry.objects.filter(target_label=str(transfer), action__startswith="stock.transfer")
+            )
             OutboxEvent.objects.filter(name__startswith="transfer.", payload__transfer=transfer.pk).delete()
-            StockMovement.objects.filter(item=item).delete()
+            committed_rows_purge(StockMovement.objects.filter(item=item))
             StockLevel.objects.filter(item=item).delete()
             Transfer.objects.filter(pk=transfer.pk).delete()
             item.delete()

@@ -5,7 +5,6 @@ the page says what is wrong (status 400) and lists as if that one filter were no
 take the business's time zone with them (the middleware has switched it off by the time the rows are read).
 """
 
-import csv
 from collections.abc import Iterator
 from datetime import tzinfo
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts.access import capability_required
 from business.selectors import outlet_list
 from catalog import selectors as catalog_selectors
+from pos_project.csv_export import csv_response
 from pos_project.money import currency, from_minor
 
 from ..models import StockAdjustment, StockItem, StockMovement
@@ -173,16 +173,6 @@ def _filename(request: HttpRequest, stem: str) -> str:
 # --- CSV helpers --------------------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _text(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (a name typed as "=HYPERLINK(…)")."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _cost_major(cost_minor: Decimal, exponent: int) -> str:
     """A unit cost (minor units, six decimals) in major units, with at least the currency's decimals."""
     value = cost_minor.scaleb(-exponent).normalize()
@@ -199,17 +189,8 @@ def unit_cost_text(cost_minor: Decimal, currency_code: str) -> str:
     return f"{cur.symbol}{' ' if cur.symbol_space else ''}{text}"
 
 
-def _csv_response(request: HttpRequest, rows: Iterator[list[str]], stem: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # so Excel reads UTF-8
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(request, stem)}"'
-    return response
+def _csv_response(request: HttpRequest, rows: Iterator[list], stem: str) -> StreamingHttpResponse:
+    return csv_response(rows, filename=_filename(request, stem))
 
 
 def _bad_export(errors: list[str]) -> HttpResponse:
@@ -264,23 +245,23 @@ STOCK_COLUMNS = [
 ]  # fmt: skip
 
 
-def _stock_csv_rows(levels, exponent: int, currency_code: str) -> Iterator[list[str]]:
+def _stock_csv_rows(levels, exponent: int, currency_code: str) -> Iterator[list]:
     yield STOCK_COLUMNS
     for chunk in _chunks(levels.iterator(chunk_size=2000), 2000):
         for level in selectors.stock_on_hand_rows(chunk):
             item = level.item
             yield [
-                _text(item.name),
-                _text(item.sku),
-                _text(item.category.name if item.category else ""),
+                item.name,
+                item.sku,
+                item.category.name if item.category else "",
                 item.kind,
-                _text(level.outlet.name),
-                format_quantity(level.quantity),
+                level.outlet.name,
+                Decimal(format_quantity(level.quantity)),
                 item.base_unit,
-                _cost_major(item.cost, exponent),
-                str(from_minor(level.value_minor, currency_code)),
-                format_quantity(level.reorder_point),
-                format_quantity(level.reorder_quantity),
+                Decimal(_cost_major(item.cost, exponent)),
+                from_minor(level.value_minor, currency_code),
+                Decimal(format_quantity(level.reorder_point)),
+                Decimal(format_quantity(level.reorder_quantity)),
                 level.status,
             ]
 
@@ -372,7 +353,7 @@ MOVEMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _movement_csv_rows(movements, tz: tzinfo, exponent: int, currency_code: str) -> Iterator[list[str]]:
+def _movement_csv_rows(movements, tz: tzinfo, exponent: int, currency_code: str) -> Iterator[list]:
     yield MOVEMENT_COLUMNS
     for chunk in _chunks(movements.iterator(chunk_size=2000), 2000):
         receipt_pos = selectors.receipt_purchase_orders(chunk)
@@ -382,18 +363,18 @@ def _movement_csv_rows(movements, tz: tzinfo, exponent: int, currency_code: str)
             yield [
                 when.date().isoformat(),
                 when.strftime("%H:%M:%S"),
-                _text(m.item.name),
-                _text(m.item.sku),
-                _text(m.outlet.name),
+                m.item.name,
+                m.item.sku,
+                m.outlet.name,
                 m.kind,
-                format_quantity(m.quantity),
+                Decimal(format_quantity(m.quantity)),
                 m.item.base_unit,
-                format_quantity(m.balance_after),
-                _cost_major(m.unit_cost, exponent),
-                str(from_minor(m.value_minor, currency_code)),
-                _text(m.user.get_username() if m.user else ""),
+                Decimal(format_quantity(m.balance_after)),
+                Decimal(_cost_major(m.unit_cost, exponent)),
+                from_minor(m.value_minor, currency_code),
+                m.user.get_username() if m.user else "",
                 m.reason,
-                _text(m.note),
+                m.note,
                 label,
             ]
 

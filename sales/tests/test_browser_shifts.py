@@ -13,6 +13,7 @@ import pytest
 from django.db.models import Q
 
 from conftest import STAFF_PASSWORD
+from pos_project.testing.append_only import committed_rows_purge
 from pos_project.testing.browser import SCREENSHOTS, live_tenant_call, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -58,7 +59,7 @@ def _clean_up(db_call):
         shifts.delete()
         Register.objects.filter(name__in=_MADE).delete()
         users = User.objects.filter(username__in=_MADE)
-        AuditEntry.objects.filter(Q(actor__in=users) | Q(actor_username__in=_MADE)).delete()
+        committed_rows_purge(AuditEntry.objects.filter(Q(actor__in=users) | Q(actor_username__in=_MADE)))
         users.delete()
         OutboxEvent.objects.filter(created_at__gte=started).delete()
 

@@ -16,6 +16,7 @@ from business.selectors import tenant_settings
 from catalog.models import Category, Product
 from inventory.models import RecipeComponent, StockItem, StockLevel, StockMovement
 from inventory.services.stock import MovementLine, movements_post
+from pos_project.testing.append_only import committed_rows_purge
 from pos_project.testing.locks import wait_for_lock_waiters
 from sales.models import Order, OrderCounter, OrderLine, Register, Shift
 from sales.services.orders import LineRequest, order_submit
@@ -125,7 +126,7 @@ def test_a_sale_waiting_for_stock_does_not_hold_up_the_outlets_next_sale(committ
             thread.join(15)
         with tenant_context(alpha.tenant):
             orders = Order.objects.filter(outlet=outlet)
-            StockMovement.objects.filter(outlet=outlet).delete()
+            committed_rows_purge(StockMovement.objects.filter(outlet=outlet))
             StockLevel.objects.filter(outlet=outlet).delete()
             OrderLine.objects.filter(order__in=orders).delete()
             orders.delete()

@@ -120,7 +120,9 @@ def test_the_owner_reads_the_timesheet_and_its_csv_and_no_one_else_does(tenant, 
         page = owner.get("/backoffice/timesheet/?start=2026-01-05&end=2026-01-11")
     html = page.content.decode()
     assert page.status_code == 200 and 'data-date="2026-01-05">7:30' in html
-    csv_text = owner.get("/backoffice/timesheet.csv?start=2026-01-05&end=2026-01-11").content.decode()
+    download = owner.get("/backoffice/timesheet.csv?start=2026-01-05&end=2026-01-11")
+    assert download["Cache-Control"] == "no-store"
+    csv_text = b"".join(download.streaming_content).decode("utf-8-sig")
     assert csv_text.splitlines() == [
         "date,username,name,hours,break_minutes,cards,still_open",
         "2026-01-05,tc-ana,Ana,7.50,45,1,no",
