@@ -1,5 +1,7 @@
 """The time clock: punches and their rules, the timesheet's hours, its CSV, and the punch page's guards."""
 
+import csv
+import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -162,3 +164,14 @@ def test_a_punch_needs_a_registered_till_and_the_persons_pin(tenant):
     with tenant_context(tenant.tenant):
         card = TimeCard.objects.get(user=person)
         assert card.device_name == "Counter" and User.objects.get(pk=person.pk).pin_failures == 0
+
+
+def test_the_timesheet_csv_neutralises_a_name_a_spreadsheet_would_run(tenant):
+    """Issue 12, finding 6: every CSV goes through one writer; a name typed as a formula is not run."""
+    with tenant_context(tenant.tenant):
+        person = CashierFactory(username="tc-eve", first_name='=HYPERLINK("http://evil.test","Eve")')
+        TimeCard.objects.create(user=person, clock_in_at=at(6, 9), clock_out_at=at(6, 17), status="closed")
+    download = tenant.client(Role.ADMIN_TENANT).get("/backoffice/timesheet.csv?start=2026-01-05&end=2026-01-11")
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+    [row] = [r for r in rows if r[1] == "tc-eve"]
+    assert row[2].startswith("'=HYPERLINK(") and row[3] == "8.00"
