@@ -1,4 +1,4 @@
-"""Checking the audit log's hash chain (sealed by the database: accounts/migrations/0007_audit_chain.py).
+"""Checking the audit log's hash chain (sealed by the database: accounts/migrations/0008_audit_chain.py).
 
 Each entry stores its place in the chain (`chain_seq`), the previous entry's hash and its own, SHA-256 over a
 canonical form of its fields computed by `public.pos_audit_digest`, the same function the seal uses. Walking the

@@ -86,7 +86,7 @@ class AuditEntry(models.Model):
     # Ids, codes, amounts and states: never e-mails, phone numbers, names or addresses (test_audit checks).
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    # The hash chain (accounts/migrations/0007_audit_chain.py): set by the database when the entry's transaction
+    # The hash chain (accounts/migrations/0008_audit_chain.py): set by the database when the entry's transaction
     # commits, in commit order. `hash` is SHA-256 over the entry's fields, its place and the previous entry's hash,
     # so an entry edited or removed by SQL breaks the chain (`manage.py audit_verify`).
     chain_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)

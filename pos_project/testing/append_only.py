@@ -1,6 +1,6 @@
 """Tests only: removing what a test committed to an append-only table of a shared session tenant.
 
-The database refuses UPDATE and DELETE on the audit log and the stock ledger (accounts/migrations/0007,
+The database refuses UPDATE and DELETE on the audit log and the stock ledger (accounts/migrations/0008,
 inventory/migrations/0008), and nothing in the product tries. A test that commits to alpha (races between real
 processes, the live browser site) and must leave alpha as it found it, because other tests there check that a
 refused action wrote nothing, switches the triggers off for the one DELETE, in its own transaction: the test

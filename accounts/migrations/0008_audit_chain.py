@@ -102,7 +102,7 @@ DROP TRIGGER IF EXISTS accounts_auditentry_append_only ON accounts_auditentry;
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_support_role'),
+        ('accounts', '0007_username_rules_password_history_otp_expiry'),
     ]
 
     operations = [
