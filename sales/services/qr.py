@@ -139,9 +139,13 @@ def qr_payment_callback(*, body: bytes, signature: str) -> Payment:
 
 def _callback_once(*, body: bytes, signature: str) -> None:
     """Refuse a verified callback seen before: the first claims its signature in the tenant's cache (an atomic
-    add) for longer than a signature stays fresh, so an exact replay is refused until it is too old anyway."""
+    add) for longer than a signature stays fresh, so an exact replay is refused until it is too old anyway.
+
+    With Redis down the add answers None (the cache ignores the error) and the callback goes on: the payment's
+    own state makes a second delivery change nothing, and refusing every callback would leave paid charges
+    pending while the provider retries."""
     seen = hashlib.sha256(signature.strip().encode() + b"\n" + body).hexdigest()
-    if not cache.add(f"qr:callback-seen:{seen}", 1, timeout=2 * SIGNATURE_TOLERANCE_SECONDS):
+    if cache.add(f"qr:callback-seen:{seen}", 1, timeout=2 * SIGNATURE_TOLERANCE_SECONDS) is False:
         raise ServiceError(
             "payment.callback_replayed", _("Callback refused: this signed callback was already received."),
             status=CONFLICT,

@@ -151,6 +151,21 @@ def test_a_replayed_callback_is_refused_and_changes_nothing(charge):
         assert (order.status, order.paid_minor) == (Order.Status.PAID, charge["order"]["total_minor"])
 
 
+def test_with_redis_down_a_fresh_callback_is_still_applied_once(charge, settings):
+    """The replay guard lives in Redis; with Redis down the callback is still applied (the payment's own state
+    makes a second delivery change nothing), never refused or a 500 that leaves the customer's money unseen."""
+    signature = charge["provider"].sign(charge["body"])
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    first = _callback(charge, signature)
+    assert first.status_code == 200 and first.json()["status"] == "captured", first.content
+    again = _callback(charge, signature)
+    assert again.status_code == 200
+    with tenant_context(charge["tenant"].tenant):
+        order = Order.objects.get(pk=charge["order"]["id"])
+        assert (order.status, order.paid_minor) == (Order.Status.PAID, charge["order"]["total_minor"])
+        assert Payment.objects.filter(reference=charge["reference"], status=Payment.Status.CAPTURED).count() == 1
+
+
 def test_a_replayed_decline_cannot_undo_nor_a_paid_be_replayed_after_a_decline(charge):
     """A declined charge's signed callback, replayed, is refused like any replay."""
     provider = charge["provider"]
