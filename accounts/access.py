@@ -15,7 +15,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +75,11 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     # The payment provider's callback secret lets whoever holds it mark payments paid: the owner's alone.
     "payments.configure": (_("Choose the QR payment provider and make its secret"), frozenset({OWNER})),
     "staff.manage": (_("Add staff, change roles, reset passwords and PINs"), frozenset({OWNER})),
+    "security.alerts": (
+        _("Receive an e-mail when a PIN locks or someone's PIN approvals are paused"),
+        frozenset({OWNER}),
+    ),
+    "outlet.all": (_("Work at every outlet, whatever outlets one is assigned"), frozenset({OWNER})),
     "audit.view": (_("Read the audit log"), _OWNER_AND_SUPPORT),
     "reports.view": (_("Read sales and shift reports"), frozenset({OWNER, SUPERVISOR, SUPPORT})),
     "support.manage": (_("See the platform's support access to this business and end it"), frozenset({OWNER})),
@@ -240,6 +245,39 @@ class Capabilities:
 
     def __contains__(self, name: str) -> bool:
         return self[name]
+
+
+# --- Outlets a person works at ----------------------------------------------------------------------------------
+
+
+def outlets_of(user: User | None) -> frozenset[int] | None:
+    """The ids of the outlets `user` may work at, or None for every outlet: owners, and anyone assigned none
+    (so a business that never assigns anyone works as before). Read from the user row, which every request
+    already has: no query."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    if can(user, "outlet.all"):
+        return None
+    assigned = getattr(user, "outlet_ids", None) or ()
+    return frozenset(assigned) or None
+
+
+def outlet_allowed(user: User | None, outlet_id: int | None) -> bool:
+    """Whether `user` may work at the outlet (its kitchen display, its tills and shifts, its orders)."""
+    allowed = outlets_of(user)
+    return outlet_id is not None and (allowed is None or outlet_id in allowed)
+
+
+def outlet_check(user: User | None, outlet_id: int | None) -> None:
+    """For views: an outlet the person is not assigned to answers the same 404 as one that does not exist."""
+    if not outlet_allowed(user, outlet_id):
+        raise Http404("No outlet matches the given query.")
+
+
+def outlet_filter(queryset: QuerySet, user: User | None, field: str = "outlet_id") -> QuerySet:
+    """`queryset` narrowed to the outlets `user` works at (`field` leads from its rows to the outlet id)."""
+    allowed = outlets_of(user)
+    return queryset if allowed is None else queryset.filter(**{f"{field}__in": sorted(allowed)})
 
 
 # --- Plan hooks (billing fills them) ---------------------------------------------------------------------------

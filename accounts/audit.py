@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     AUTH_PIN_LOCKED = "auth.pin_locked", _("PIN locked")
     APPROVAL_GRANTED = "approval.granted", _("Approval granted")
     APPROVAL_REFUSED = "approval.refused", _("Approval refused")
+    APPROVAL_REQUESTER_BLOCKED = "approval.requester_blocked", _("PIN approvals paused after wrong PINs")
+    APPROVAL_REQUESTER_UNBLOCKED = "approval.requester_unblocked", _("PIN approvals opened again")
     DEVICE_REGISTER = "device.register", _("Till registered")
     DEVICE_REMOVE = "device.remove", _("Till removed")
     # Support access by a platform super admin (tenants/support.py), in the platform's log and the business's

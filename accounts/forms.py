@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from business.selectors import outlet_list
+
 from .access import default_staff_role, staff_roles
 from .audit import AuditAction
 from .passwords import one_time_password_expired
@@ -16,6 +18,10 @@ class NormalisedUsernameField(forms.CharField):
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "autocapitalize": "none", "autocomplete": "username"}
+
+
+def _outlet_choices() -> list[tuple[int, str]]:
+    return [(outlet.pk, outlet.name) for outlet in outlet_list()]
 
 
 class LoginForm(AuthenticationForm):
@@ -66,6 +72,14 @@ class StaffUpdateForm(forms.Form):
     email = forms.EmailField(required=False)
     role = forms.ChoiceField(choices=staff_roles)
     is_active = forms.BooleanField(required=False, label=_("Active (can sign in)"))
+    outlet_ids = forms.TypedMultipleChoiceField(
+        choices=_outlet_choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Works at"),
+        help_text=_("None ticked: every outlet. Owners always reach every outlet."),
+    )
 
 
 class AuditSearchForm(forms.Form):

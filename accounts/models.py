@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,14 @@ class User(AbstractUser):
     # Wrong PINs in a row (a right one resets it); the fifth locks the PIN until the owner unlocks it.
     pin_failures = models.PositiveSmallIntegerField(default=0)
     pin_locked_at = models.DateTimeField(null=True, blank=True)
+    # Wrong approval PINs typed while this person was the one asking (their till), whoever's PIN it was: five in
+    # APPROVAL_WINDOW pause their PIN approvals until `approval_blocked_until` or until the owner lifts it.
+    approval_failures = models.PositiveSmallIntegerField(default=0)
+    approval_failed_at = models.DateTimeField(null=True, blank=True)  # the first wrong one of the current window
+    approval_blocked_until = models.DateTimeField(null=True, blank=True)
+    # The outlets this person works at (accounts.access.outlet_allowed); empty: every outlet. Ids rather than a
+    # relation: this table also lives in the public schema, where there are no outlets.
+    outlet_ids = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
     must_change_password = models.BooleanField(
         default=False,
         help_text=_("Set for one-time passwords: the user must choose a new one at next login."),

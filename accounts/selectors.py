@@ -5,8 +5,10 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from business.selectors import tenant_settings
+
 from . import sessions
-from .access import staff_users, users_with
+from .access import can, staff_users, users_with
 from .models import AuditEntry, TillDevice, User, UserSession
 
 
@@ -51,6 +53,35 @@ def audit_search(
 def approvers_with_pin(capability: str) -> QuerySet[User]:
     """The active people who can lend `capability` at a till and have a PIN to do it with, by name."""
     return users_with("approval.give", capability).exclude(pin_hash="").order_by("first_name", "username")
+
+
+# What a business may ask a second person to approve (SalesSettings.approvals_need_second_person).
+SECOND_PERSON_CAPABILITIES = frozenset({"order.void", "order.refund", "discount.over_limit"})
+
+
+def approval_needs_second_person(capability: str) -> bool:
+    """Whether nobody may approve their own request for `capability` here (a tenant setting, off by default)."""
+    return capability in SECOND_PERSON_CAPABILITIES and tenant_settings().approvals_need_second_person
+
+
+def approval_self_allowed(user: User | None, capability: str) -> bool:
+    """Whether `user` approves their own `capability` with one tap, instead of asking someone for a PIN."""
+    return can(user, "approval.give") and can(user, capability) and not approval_needs_second_person(capability)
+
+
+def approvers_for(capability: str, *, asking: User | None = None) -> QuerySet[User]:
+    """Who a till offers to approve `capability` for `asking`: everyone with a PIN who can, but not the person
+    asking when the business wants a second person."""
+    people = approvers_with_pin(capability)
+    could_approve = asking is not None and can(asking, "approval.give") and can(asking, capability)
+    if could_approve and approval_needs_second_person(capability):
+        people = people.exclude(pk=asking.pk)
+    return people
+
+
+def approvals_paused() -> QuerySet[User]:
+    """Staff whose PIN approvals are paused now after too many wrong PINs (the owner's Staff page lifts it)."""
+    return staff_users().filter(approval_blocked_until__gt=timezone.now())
 
 
 def pin_people() -> QuerySet[User]:

@@ -4,18 +4,21 @@ import ipaddress
 import secrets
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import timedelta
+from typing import Any, NamedTuple
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_CACHE_PREFIX
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from business.selectors import outlet_list
 from pos_project.caching import cache_forget
 from pos_project.errors import FORBIDDEN, ServiceError
 
@@ -25,8 +28,9 @@ from .audit import AuditAction, audit_target
 from .backends import user_cache_forget
 from .models import AuditEntry, TillDevice, User, UserSession
 from .passwords import one_time_password_expired, one_time_password_expiry
-from .selectors import approvers_with_pin
+from .selectors import approval_needs_second_person, approvers_for, approvers_with_pin
 from .session_store import SessionStore
+from .tasks import security_alert_send
 from .usernames import username_validate
 
 
@@ -124,8 +128,9 @@ def staff_create(
 
 @transaction.atomic
 def staff_update(*, user: User, actor: User, role: str, is_active: bool, first_name: str = "",
-                 last_name: str = "", email: str = "") -> User:  # fmt: skip
-    """Change a staff member's role or access. Owners cannot lock themselves out."""
+                 last_name: str = "", email: str = "", outlet_ids: list[int] | None = None) -> User:  # fmt: skip
+    """Change a staff member's role or access. Owners cannot lock themselves out. `outlet_ids`: the outlets
+    they work at (none: every outlet; None leaves them as they are)."""
     if not is_staff_role(role):
         raise ServiceError("staff.role_unknown", _not_a_role(role), field="role")
     if user.pk == actor.pk and (role != user.role or not is_active):
@@ -139,6 +144,13 @@ def staff_update(*, user: User, actor: User, role: str, is_active: bool, first_n
         changes["role"] = [user.role, role]
     if is_active != user.is_active:
         changes["is_active"] = [user.is_active, is_active]
+    if outlet_ids is not None:
+        outlet_ids = sorted(set(outlet_ids))
+        if set(outlet_ids) - set(outlet_list(active_only=False).values_list("pk", flat=True)):
+            raise ServiceError("staff.outlet_unknown", _("Choose outlets from the list."), field="outlet_ids")
+        if outlet_ids != sorted(user.outlet_ids or []):
+            changes["outlet_ids"] = [sorted(user.outlet_ids or []), outlet_ids]
+        user.outlet_ids = outlet_ids
     user.role = role
     user.is_active = is_active
     user.first_name, user.last_name, user.email = first_name.strip(), last_name.strip(), email.strip().lower()
@@ -233,11 +245,23 @@ def _pin_not_set_error(user: User) -> ServiceError:
 
 def pin_check(*, user: User, pin: str, purpose: str, request: HttpRequest | None = None) -> None:
     """Check `user`'s PIN with one hash (never one per person), counting wrong tries: the fifth in a row locks
-    the PIN until the owner unlocks it (`staff_pin_unlock`); a right PIN resets the count.
+    the PIN until the owner unlocks it (`staff_pin_unlock`), and the owner is told; a right PIN resets the count.
 
     A try is claimed before the hash is checked, with one conditional UPDATE, so guesses sent in parallel
     cannot get past the limit either. Wrong PINs and locks are audited (`purpose` says what the PIN was for).
     """
+    refused = _pin_try(user=user, pin=pin, purpose=purpose, request=request)
+    if refused is not None:
+        raise refused.error
+
+
+class _PinRefused(NamedTuple):
+    error: ServiceError
+    checked: bool  # whether a hash was checked (a wrong PIN), or the PIN was refused unseen (locked, none)
+
+
+def _pin_try(*, user: User, pin: str, purpose: str, request: HttpRequest | None = None) -> _PinRefused | None:
+    """`pin_check`'s work: None for the right PIN, else why not."""
     table = User._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -249,24 +273,26 @@ def pin_check(*, user: User, pin: str, purpose: str, request: HttpRequest | None
         row = cursor.fetchone()
     if row is None:  # no PIN, or a locked one (one more query, on refusals only)
         has_pin = User.objects.filter(pk=user.pk).exclude(pin_hash="").exists()
-        raise _pin_locked_error(user) if has_pin else _pin_not_set_error(user)
+        return _PinRefused(_pin_locked_error(user) if has_pin else _pin_not_set_error(user), checked=False)
     failures, pin_hash = row
     if check_password((pin or "").strip(), pin_hash):
         User.objects.filter(pk=user.pk).update(pin_failures=0)
         user_cache_forget(user.pk)
-        return
+        return None
     with transaction.atomic():
         locked = failures >= PIN_MAX_FAILURES and bool(
             User.objects.filter(pk=user.pk, pin_locked_at__isnull=True).update(pin_locked_at=timezone.now())
         )
-        audit_record(action=AuditAction.AUTH_PIN_LOCKED if locked else AuditAction.AUTH_PIN_FAILED, target=user,
-                     label=user.username,
-                     data={"for": purpose, "failures": failures}, request=request)  # fmt: skip
+        entry = audit_record(action=AuditAction.AUTH_PIN_LOCKED if locked else AuditAction.AUTH_PIN_FAILED,
+                             target=user, label=user.username,
+                             data={"for": purpose, "failures": failures}, request=request)  # fmt: skip
+        if locked:
+            owners_alert(entry=entry)
     user_cache_forget(user.pk)
     if locked:
-        raise _pin_locked_error(user)
+        return _PinRefused(_pin_locked_error(user), checked=True)
     left = PIN_MAX_FAILURES - failures
-    raise ServiceError(
+    error = ServiceError(
         "pin.wrong",
         ngettext(
             "Wrong PIN. %(left)d try left before it locks.", "Wrong PIN. %(left)d tries left before it locks.", left
@@ -275,6 +301,18 @@ def pin_check(*, user: User, pin: str, purpose: str, request: HttpRequest | None
         field="pin",
         status=FORBIDDEN,
     )
+    return _PinRefused(error, checked=True)
+
+
+def owners_alert(*, entry: AuditEntry) -> None:
+    """Tell the owners about a security event (a PIN locked, someone's approvals paused) once the change it
+    records commits: the e-mail is queued after the commit, never sent inside the transaction. A broker outage
+    loses only the e-mail; the Staff page still shows the lock."""
+
+    def queue() -> None:
+        security_alert_send.delay(entry.pk)
+
+    transaction.on_commit(queue, robust=True)
 
 
 def pin_person_verify(*, user_id: int | None, pin: str, capability: str, request: HttpRequest | None = None) -> User:
@@ -345,27 +383,126 @@ def approver_verify(
     capability: str,
     approver_id: int | None = None,
     username: str = "",
+    user: User | None = None,
     request: HttpRequest | None = None,
 ) -> User:
-    """The supervisor (or owner) lending `capability` (accounts.access.LENT_WITH_PIN) with their PIN; raises a
-    ServiceError that says what is wrong otherwise.
+    """The supervisor (or owner) lending `capability` (accounts.access.LENT_WITH_PIN) with their PIN to `user`,
+    the person asking (by default the request's); raises a ServiceError that says what is wrong otherwise.
 
     The approver is identified first (picked from the till's list: `approver_id`; or by `username`; or, when
     only one person can approve, that person), then one hash is checked: never the PIN against every
     supervisor. Every attempt is audited, granted or not, so approvals can be reviewed later.
+
+    Wrong PINs are counted twice: per approver (five in a row lock that PIN, `pin_check`) and per person asking,
+    whoever's PIN they try (APPROVAL_MAX_FAILURES in APPROVAL_WINDOW pause their PIN approvals for
+    APPROVAL_BLOCK, or until the owner lifts it): guessing across several supervisors gets no further. Both
+    tell the owner. With "approvals need a second person" on, nobody approves their own request.
     """
+    if user is None and request is not None and request.user.is_authenticated:
+        user = request.user
     approver = None
     try:
-        user = _approver_identify(approver_id=approver_id, username=username, capability=capability)
-        approver = user
-        if not user.pin_hash:
-            raise _no_approver_error() if not approvers_with_pin(capability).exists() else _pin_not_set_error(user)
-        pin_check(user=user, pin=pin, purpose=capability, request=request)
-    except ServiceError as refused:
+        approver = _approver_identify(approver_id=approver_id, username=username, capability=capability, asking=user)
+        if not approver.pin_hash:
+            raise _no_approver_error() if not approvers_with_pin(capability).exists() else _pin_not_set_error(approver)
+        _approval_try_claim(user=user)
+        refused = _pin_try(user=approver, pin=pin, purpose=capability, request=request)
+        if refused is not None and refused.checked:
+            _approval_try_failed(user=user, request=request)
+            raise refused.error
+        _approval_try_give_back(user=user)
+        if refused is not None:
+            raise refused.error
+    except ServiceError as refused_error:
         _approval_audit(granted=False, user=None, approver=approver, capability=capability, request=request,
-                        reason=refused.code)  # fmt: skip
+                        reason=refused_error.code)  # fmt: skip
         raise
-    _approval_audit(granted=True, user=user, approver=user, capability=capability, request=request)
+    _approval_audit(granted=True, user=approver, approver=approver, capability=capability, request=request)
+    return approver
+
+
+# Wrong approval PINs one person asking may type, whoever's they are, in a window, and how long a pause lasts.
+APPROVAL_MAX_FAILURES = 5
+APPROVAL_WINDOW = timedelta(minutes=15)
+APPROVAL_BLOCK = timedelta(minutes=15)
+
+
+def _approval_try_claim(*, user: User | None) -> None:
+    """Count one more approval try against the person asking, before any hash is checked (one conditional
+    UPDATE, so tries sent in parallel cannot pass the limit either); refuse when their approvals are paused."""
+    if user is None or not user.pk:
+        return
+    now = timezone.now()
+    table = User._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "  # noqa: S608 - the table name is ours
+            "approval_failures = CASE WHEN approval_failed_at IS NULL OR approval_failed_at <= %(since)s "
+            "  THEN 1 ELSE approval_failures + 1 END, "
+            "approval_failed_at = CASE WHEN approval_failed_at IS NULL OR approval_failed_at <= %(since)s "
+            "  THEN %(now)s ELSE approval_failed_at END "
+            "WHERE id = %(id)s AND (approval_blocked_until IS NULL OR approval_blocked_until <= %(now)s) "
+            "AND (approval_failed_at IS NULL OR approval_failed_at <= %(since)s OR approval_failures < %(max)s) "
+            "RETURNING approval_failures",
+            {"id": user.pk, "now": now, "since": now - APPROVAL_WINDOW, "max": APPROVAL_MAX_FAILURES},
+        )
+        claimed = cursor.fetchone()
+    if claimed is None:
+        raise _approval_blocked_error(user)
+
+
+def _approval_try_give_back(*, user: User | None) -> None:
+    """A try that was no wrong guess (the right PIN, or a PIN refused unseen) does not count."""
+    if user is not None and user.pk:
+        User.objects.filter(pk=user.pk, approval_failures__gt=0).update(approval_failures=F("approval_failures") - 1)
+
+
+def _approval_try_failed(*, user: User | None, request: HttpRequest | None) -> None:
+    """A wrong PIN: the person asking reached the limit pauses their approvals, audited, and the owner told."""
+    if user is None or not user.pk:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        paused = User.objects.filter(
+            Q(approval_blocked_until__isnull=True) | Q(approval_blocked_until__lte=now),
+            pk=user.pk,
+            approval_failures__gte=APPROVAL_MAX_FAILURES,
+            approval_failed_at__gt=now - APPROVAL_WINDOW,
+        ).update(approval_blocked_until=now + APPROVAL_BLOCK, approval_failures=0, approval_failed_at=None)
+        if paused:
+            entry = audit_record(action=AuditAction.APPROVAL_REQUESTER_BLOCKED, actor=user, target=user,
+                                 label=user.username,
+                                 data={"failures": APPROVAL_MAX_FAILURES,
+                                       "minutes": int(APPROVAL_BLOCK.total_seconds() // 60)},
+                                 request=request)  # fmt: skip
+            owners_alert(entry=entry)
+    if paused:
+        user_cache_forget(user.pk)
+        raise _approval_blocked_error(user)
+
+
+def _approval_blocked_error(user: User) -> ServiceError:
+    until = User.objects.filter(pk=user.pk).values_list("approval_blocked_until", flat=True).first()
+    until = until or timezone.now() + APPROVAL_BLOCK  # a try sent alongside the one that paused them
+    when = timezone.localtime(until).strftime("%H:%M")
+    return ServiceError(
+        "approval.blocked",
+        _(
+            "Too many wrong approval PINs were typed for %(name)s: approvals by PIN are paused until %(when)s, "
+            "or until the owner lifts the pause in Back office → Staff."
+        )
+        % {"name": user, "when": when},
+        field="pin",
+        status=FORBIDDEN,
+    )
+
+
+@transaction.atomic
+def staff_approvals_unblock(*, user: User, actor: User) -> User:
+    """Lift the pause that too many wrong approval PINs put on a person's requests (the owner, from Staff)."""
+    User.objects.filter(pk=user.pk).update(approval_blocked_until=None, approval_failures=0, approval_failed_at=None)
+    user.approval_blocked_until, user.approval_failures, user.approval_failed_at = None, 0, None
+    audit_record(action=AuditAction.APPROVAL_REQUESTER_UNBLOCKED, actor=actor, target=user, label=user.username)
     return user
 
 
@@ -375,7 +512,7 @@ def _no_approver_error() -> ServiceError:
     )
 
 
-def _approver_identify(*, approver_id: int | None, username: str, capability: str) -> User:
+def _approver_identify(*, approver_id: int | None, username: str, capability: str, asking: User | None) -> User:
     username = (username or "").strip()
     if approver_id or username:
         people = User.objects.filter(is_active=True)
@@ -387,8 +524,10 @@ def _approver_identify(*, approver_id: int | None, username: str, capability: st
         if not (can(user, "approval.give") and can(user, capability)):
             raise ServiceError("approval.refused", _("Approval refused: %(name)s cannot approve this.")
                                % {"name": user}, field="approver", status=FORBIDDEN)  # fmt: skip
+        if asking is not None and user.pk == asking.pk and approval_needs_second_person(capability):
+            raise _second_person_error()
         return user
-    candidates = list(approvers_with_pin(capability)[:2])
+    candidates = list(approvers_for(capability, asking=asking)[:2])
     if not candidates:
         raise _no_approver_error()
     if len(candidates) > 1:
@@ -397,14 +536,28 @@ def _approver_identify(*, approver_id: int | None, username: str, capability: st
     return candidates[0]
 
 
+def _second_person_error() -> ServiceError:
+    return ServiceError(
+        "approval.second_person",
+        _("This business needs a second person to approve: ask another supervisor for their PIN."),
+        field="approver",
+        status=FORBIDDEN,
+    )
+
+
 def approval_self(*, user: User, capability: str, request: HttpRequest | None = None) -> User:
     """A signed-in supervisor approving their own action at the till with one tap (no name, no PIN: they are
-    signed in, and the till locks itself when left alone). Audited like any approval."""
+    signed in, and the till locks itself when left alone). Audited like any approval. Refused when the business
+    wants a second person for it (`approval_needs_second_person`)."""
     if not (can(user, "approval.give") and can(user, capability)):
         _approval_audit(granted=False, user=None, approver=user, capability=capability, request=request,
                         reason="approval.not_yours")  # fmt: skip
         raise ServiceError("approval.refused", _("Your role cannot approve this; ask a supervisor."),
                            status=FORBIDDEN)  # fmt: skip
+    if approval_needs_second_person(capability):
+        _approval_audit(granted=False, user=None, approver=user, capability=capability, request=request,
+                        reason="approval.second_person")  # fmt: skip
+        raise _second_person_error()
     _approval_audit(granted=True, user=user, approver=user, capability=capability, request=request,
                     self=True)  # fmt: skip
     return user
@@ -425,7 +578,7 @@ def approval_resolve(
     if isinstance(raw_id, str) and raw_id.isdigit():
         approver_id = int(raw_id)
     return approver_verify(pin=str(approver.get("pin") or ""), capability=capability, approver_id=approver_id,
-                           username=str(approver.get("username") or ""), request=request)  # fmt: skip
+                           username=str(approver.get("username") or ""), user=user, request=request)  # fmt: skip
 
 
 # --- Signed-in sessions (accounts/sessions.py) ------------------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("backoffice/staff/<int:pk>/pin/", views.staff_set_pin, name="staff_set_pin"),
     path("backoffice/staff/<int:pk>/pin/unlock/", views.staff_pin_unlock, name="staff_pin_unlock"),
     path("backoffice/staff/<int:pk>/sessions/end/", views.staff_sessions_end, name="staff_sessions_end"),
+    path("backoffice/staff/<int:pk>/approvals/unblock/", views.staff_approvals_unblock, name="staff_approvals_unblock"),
     path("backoffice/devices/<int:pk>/remove/", views.device_remove, name="device_remove"),
     path("lock/", views.lock, name="lock"),
     path("device/", views.device, name="device"),

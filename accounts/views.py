@@ -35,7 +35,15 @@ from .devices import (
 )
 from .forms import AuditSearchForm, LoginForm, PasswordChangeForm, StaffCreateForm, StaffUpdateForm
 from .models import AuditEntry, TillDevice
-from .selectors import approvers_with_pin, audit_search, device_list, pin_people, session_list, staff_list
+from .selectors import (
+    approval_self_allowed,
+    approvers_for,
+    audit_search,
+    device_list,
+    pin_people,
+    session_list,
+    staff_list,
+)
 from .throttle import Throttled, password_try, pin_try, wait_message
 from .usernames import username_key, username_normalize
 
@@ -136,7 +144,7 @@ def staff_index(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "accounts/staff_password.html", {"staff": user, "password": password},
                           status=201)  # fmt: skip
-    context = {"form": form, "staff": staff_list(), "devices": device_list()}
+    context = {"form": form, "staff": staff_list(), "devices": device_list(), "now": timezone.now()}
     return render(request, "accounts/staff_index.html", context, status=400 if form.errors else 200)
 
 
@@ -144,7 +152,7 @@ def staff_index(request: HttpRequest) -> HttpResponse:
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(staff_list(), pk=pk)
     initial = {"first_name": staff.first_name, "last_name": staff.last_name, "email": staff.email,
-               "role": staff.role, "is_active": staff.is_active}  # fmt: skip
+               "role": staff.role, "is_active": staff.is_active, "outlet_ids": staff.outlet_ids}  # fmt: skip
     form = StaffUpdateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -348,10 +356,9 @@ def approvers(request: HttpRequest) -> JsonResponse:
     capability = request.GET.get("for", "")
     if capability not in LENT_WITH_PIN:
         return error_response(ServiceError("approval.unknown", _("Nothing to approve by that name."), status=404))
-    people = [{"id": u.pk, "name": str(u), "username": u.username} for u in approvers_with_pin(capability)]
-    return JsonResponse(
-        {"approvers": people, "self": can(request.user, "approval.give") and can(request.user, capability)}
-    )
+    people = [{"id": u.pk, "name": str(u), "username": u.username}
+              for u in approvers_for(capability, asking=request.user)]  # fmt: skip
+    return JsonResponse({"approvers": people, "self": approval_self_allowed(request.user, capability)})
 
 
 @require_POST
@@ -360,6 +367,15 @@ def staff_pin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(staff_list(), pk=pk)
     services.staff_pin_unlock(user=staff, actor=request.user)
     messages.success(request, _("PIN unlocked for %(name)s.") % {"name": staff})
+    return redirect("accounts:staff_index")
+
+
+@require_POST
+@capability_required("staff.manage")
+def staff_approvals_unblock(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = get_object_or_404(staff_list(), pk=pk)
+    services.staff_approvals_unblock(user=staff, actor=request.user)
+    messages.success(request, _("PIN approvals are open again for %(name)s.") % {"name": staff})
     return redirect("accounts:staff_index")
 
 

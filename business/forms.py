@@ -13,6 +13,14 @@ class SalesSettingsForm(forms.Form):
     discount_limit_percent = forms.DecimalField(
         label=_("Discounts above this % need a supervisor"), min_value=0, max_value=100, decimal_places=2
     )
+    approvals_need_second_person = forms.BooleanField(
+        label=_("Approvals need a second person"),
+        required=False,
+        help_text=_(
+            "Refunds, voids and discounts above the limit are approved by someone other than the person asking, "
+            "with their PIN: a supervisor cannot approve their own."
+        ),
+    )
     receipt_header = forms.CharField(
         label=_("Receipt header"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -69,6 +69,8 @@ class SalesSettings(models.Model):
     )
     # A till nobody touches for this long locks itself (0: never); the next person signs in by PIN.
     idle_lock_minutes = models.PositiveSmallIntegerField(default=0)
+    # Refunds, voids and discounts over the limit need a second person: nobody approves their own.
+    approvals_need_second_person = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "sales settings"

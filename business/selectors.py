@@ -92,6 +92,7 @@ class TenantSettings:
     idle_lock_minutes: int = _Business()
     tips_enabled: bool = _Business()
     tip_percentages: tuple[int, ...] = _Business()
+    approvals_need_second_person: bool = _Business()
 
     def __init__(self, *, currency: str, timezone: str) -> None:
         self.currency = currency
@@ -119,7 +120,7 @@ class TenantSettings:
         return format_money(amount_minor, self.currency)
 
 
-_CACHE_KEY = "tenant_settings:v3"  # v2: with tips; v3: the idle lock
+_CACHE_KEY = "tenant_settings:v4"  # v2: with tips; v3: the idle lock; v4: approvals by a second person
 
 _CACHE_SECONDS = 300
 
@@ -136,6 +137,7 @@ def _business_settings() -> dict:
         "idle_lock_minutes": settings.idle_lock_minutes,
         "tips_enabled": settings.tips_enabled,
         "tip_percentages": tip_percentages_parse(settings.tip_percentages),
+        "approvals_need_second_person": settings.approvals_need_second_person,
         "taxes": tuple(
             TaxSetting(t.code, t.name, t.rate, t.inclusive, t.applies_to_service_charge, t.is_active)
             for t in Tax.objects.all()

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.access import can, capability_required
+from accounts.selectors import approval_self_allowed
 from accounts.services import approver_verify
 from pos_project.errors import ServiceError
 from sales.models import Order, Payment, Shift
@@ -125,17 +126,18 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chooses_payout": chooses_payout,
         "payout_shifts": list(shifts_open(outlet_id=order.outlet_id)) if chooses_payout else [],
         # Who may approve it themselves is not asked for a username and PIN.
-        "self_approves": can(request.user, "order.refund" if actions.get("refund") else "order.void"),
+        "self_approves": approval_self_allowed(request.user, "order.refund" if actions.get("refund") else "order.void"),
     }
     return render(request, "sales/order_detail.html", context, status=400 if error else 200)
 
 
 def _approver(request: HttpRequest, capability: str):
-    """The signed-in supervisor or owner approves their own action; anyone else asks one for their PIN."""
-    if can(request.user, capability):
+    """The signed-in supervisor or owner approves their own action (unless the business wants a second person);
+    anyone else asks one for their PIN."""
+    if approval_self_allowed(request.user, capability):
         return request.user
     return approver_verify(username=request.POST.get("approver", ""), pin=request.POST.get("pin", ""),
-                           capability=capability, request=request)  # fmt: skip
+                           capability=capability, user=request.user, request=request)  # fmt: skip
 
 
 def _payout_shift(request: HttpRequest, order: Order) -> Shift:
