@@ -5,7 +5,9 @@ from functools import cached_property
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
+from django.http import Http404
 
+from accounts.access import outlet_check, outlet_filter
 from pos_project.caching import cache_forget
 from pos_project.money import Currency, currency, format_money
 
@@ -20,6 +22,25 @@ def outlet_list(*, active_only: bool = True) -> QuerySet[Outlet]:
 def outlet_default() -> Outlet | None:
     """The outlet a till or display uses until outlet selection per device exists."""
     return outlet_list().order_by("id").first()
+
+
+def outlets_for(user) -> QuerySet[Outlet]:
+    """The active outlets a person works at (accounts.access.outlets_of: all of them unless assigned some)."""
+    return outlet_filter(outlet_list(), user, field="pk").order_by("id")
+
+
+def outlet_default_for(user) -> Outlet | None:
+    """The outlet a person's till or display uses until they choose one: the first they work at."""
+    return outlets_for(user).first()
+
+
+def outlet_for(user, outlet_id: int) -> Outlet:
+    """An active outlet the person works at; any other (another's, an inactive or unknown one) answers 404."""
+    outlet_check(user, outlet_id)
+    outlet = outlet_list().filter(pk=outlet_id).first()
+    if outlet is None:
+        raise Http404("No outlet matches the given query.")
+    return outlet
 
 
 def outlet_sends_on_pay(outlet_id: int) -> bool:

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required
+from accounts.access import capability_required, outlet_allowed, outlet_check, outlet_filter
 from business.models import Outlet
-from business.selectors import outlet_default, outlet_list
+from business.selectors import outlet_default_for, outlet_for, outlets_for
 from pos_project.errors import NOT_FOUND, ServiceError
 
 from . import services
@@ -32,23 +32,36 @@ SESSION_OUTLET = "kitchen_outlet_id"
 
 def _outlet(request: HttpRequest) -> Outlet | None:
     """The outlet this screen works for: `?outlet=<id>` (remembered for the device's session, as the till
-    remembers its register), else the one remembered, else the first outlet."""
+    remembers its register), else the one remembered, else the first outlet the person works at. An outlet
+    they do not work at answers 404, as one that does not exist (accounts.access.outlet_check)."""
     raw = request.GET.get("outlet", "")
-    wanted = int(raw) if raw.isdigit() else request.session.get(SESSION_OUTLET)
-    outlet = Outlet.objects.filter(pk=wanted, is_active=True).first() if wanted else None
-    if outlet is None:
-        return outlet_default()
     if raw.isdigit():
-        request.session[SESSION_OUTLET] = outlet.pk
-    return outlet
+        outlet = outlet_for(request.user, int(raw))
+        if request.session.get(SESSION_OUTLET) != outlet.pk:  # a session saved only when it changes
+            request.session[SESSION_OUTLET] = outlet.pk
+        return outlet
+    remembered = request.session.get(SESSION_OUTLET)
+    outlet = None
+    if remembered and outlet_allowed(request.user, remembered):
+        outlet = Outlet.objects.filter(pk=remembered, is_active=True).first()
+    return outlet or outlet_default_for(request.user)
 
 
 def _station(request: HttpRequest) -> Station | None:
-    """The station a display shows (`?station=<id>`), or None for all of the outlet's stations."""
+    """The station a display shows (`?station=<id>`), or None for all of the outlet's stations; a station of an
+    outlet the person does not work at answers 404."""
     raw = request.GET.get("station") or request.POST.get("station") or ""
     if not raw.isdigit():
         return None
-    return Station.objects.filter(pk=int(raw)).first()
+    station = Station.objects.filter(pk=int(raw)).first()
+    if station is not None:
+        outlet_check(request.user, station.outlet_id)
+    return station
+
+
+def _tickets(request: HttpRequest):
+    """Tickets of the outlets the person works at: another outlet's answer 404, as unknown ones."""
+    return outlet_filter(Ticket.objects.all(), request.user, field="station__outlet_id")
 
 
 def _context(outlet, station: Station | None) -> dict:
@@ -93,7 +106,7 @@ def display(request: HttpRequest) -> HttpResponse:
     outlet = station.outlet if station else _outlet(request)
     context = _context(outlet, station)
     context["stations"] = list(Station.objects.filter(outlet=outlet).order_by("sort_order", "name")) if outlet else []
-    context["outlets"] = list(outlet_list())
+    context["outlets"] = list(outlets_for(request.user))
     return render(request, "kitchen/display.html", context)
 
 
@@ -126,14 +139,14 @@ def display_poll(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required("kitchen.use")
 def bump(request: HttpRequest, pk: int) -> HttpResponse:
-    services.ticket_bump(ticket=get_object_or_404(Ticket, pk=pk), actor=request.user)
+    services.ticket_bump(ticket=get_object_or_404(_tickets(request), pk=pk), actor=request.user)
     return _tap_answer(request)
 
 
 @require_POST
 @capability_required("kitchen.use")
 def recall(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(Ticket, pk=pk, status=Ticket.Status.BUMPED)
+    ticket = get_object_or_404(_tickets(request), pk=pk, status=Ticket.Status.BUMPED)
     services.ticket_recall(ticket=ticket, actor=request.user)
     return _tap_answer(request)
 
@@ -141,14 +154,15 @@ def recall(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("kitchen.use")
 def line_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    services.ticket_line_toggle(line=get_object_or_404(TicketLine, pk=pk))
+    lines = outlet_filter(TicketLine.objects.all(), request.user, field="ticket__station__outlet_id")
+    services.ticket_line_toggle(line=get_object_or_404(lines, pk=pk))
     return _tap_answer(request)
 
 
 @capability_required("kitchen.use")
 def ticket_print(request: HttpRequest, pk: int) -> HttpResponse:
     """One station's ticket on paper (80 mm by default, `?paper=58`): for kitchens printing instead of a screen."""
-    ticket = get_object_or_404(Ticket.objects.select_related("station").prefetch_related("lines"), pk=pk)
+    ticket = get_object_or_404(_tickets(request).select_related("station").prefetch_related("lines"), pk=pk)
     paper = request.GET.get("paper") if request.GET.get("paper") in ("58", "80") else "80"
     return render(request, "kitchen/ticket_print.html", {"ticket": ticket, "paper": paper})
 
@@ -157,7 +171,7 @@ def ticket_print(request: HttpRequest, pk: int) -> HttpResponse:
 def expo(request: HttpRequest) -> HttpResponse:
     """All stations at once, per order: which parts are done and which orders are ready to go out."""
     outlet = _outlet(request)
-    context = {"outlet": outlet, "outlets": list(outlet_list()), "orders": expo_orders(outlet_id=outlet.pk)}
+    context = {"outlet": outlet, "outlets": list(outlets_for(request.user)), "orders": expo_orders(outlet_id=outlet.pk)}
     return render(request, "kitchen/expo.html", context)
 
 
@@ -212,7 +226,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     outlet = _outlet(request)
     context = {
         "outlet": outlet,
-        "outlets": list(outlet_list()),
+        "outlets": list(outlets_for(request.user)),
         "metrics": kitchen_metrics(outlet_id=outlet.pk, start=start, end=end),
         "day": start,
     }
@@ -250,7 +264,7 @@ def stations(request: HttpRequest) -> HttpResponse:
     context = {
         "outlet": outlet,
         "stations": station_list(outlet_id=outlet.pk),
-        "outlets": list(outlet_list()),
+        "outlets": list(outlets_for(request.user)),
         "categories": category_list(include_archived=False),
         "form": request.POST if request.method == "POST" else {},
     }

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.access import can, capability_required
+from accounts.access import can, capability_required, outlet_filter
 from accounts.selectors import approval_self_allowed
 from accounts.services import approver_verify
 from pos_project.errors import ServiceError
@@ -47,7 +47,8 @@ def history(request: HttpRequest) -> HttpResponse:
     }
     if not sees_all:
         filters["shift"] = shift or Shift(pk=0)  # no open shift on this device: nothing to show
-    page = Paginator(order_history(**filters, limit=None), 50).get_page(request.GET.get("page"))
+    orders = outlet_filter(order_history(**filters, limit=None), request.user)  # the outlets one works at
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "shift": shift,
@@ -68,7 +69,7 @@ def _order_visible(request: HttpRequest, pk: int) -> Order:
     if not can(request.user, "orders.view_all"):
         shift = current_shift(request)
         orders = orders.filter(shift=shift) if shift else orders.none()
-    return get_object_or_404(orders, pk=pk)
+    return get_object_or_404(outlet_filter(orders, request.user), pk=pk)
 
 
 @capability_required("till.use")

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.access import can, capability_required, layout_for
+from accounts.access import can, capability_required, layout_for, outlet_filter
 from accounts.services import approver_verify
-from business.selectors import outlet_default, tenant_settings
+from business.selectors import outlet_default_for, tenant_settings
 from pos_project.errors import ServiceError
 from pos_project.money import MoneyError, format_money, parse_amount
 from sales.models import Register, Shift
@@ -34,9 +34,9 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
     (take over). A register with an open shift cannot be opened again, so it is offered only that way."""
     if current_shift(request) is not None:
         return redirect("sales:till")
-    outlet = outlet_default()
+    outlet = outlet_default_for(request.user)
     registers = list(Register.objects.filter(outlet=outlet, is_active=True)) if outlet else []
-    open_shifts = list(shifts_open())
+    open_shifts = list(outlet_filter(shifts_open(), request.user))
     open_ids = {shift.register_id for shift in open_shifts}
     error = ""
     if request.method == "POST":
@@ -74,7 +74,8 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
 
 def _pick_up(request: HttpRequest, action: str) -> HttpResponse:
     """Resume one's own open shift, or take someone else's over, and make it this device's."""
-    shift = get_object_or_404(Shift, pk=request.POST.get("shift") or 0, status=Shift.Status.OPEN)
+    shifts = outlet_filter(Shift.objects.all(), request.user)  # another outlet's shift: 404, as an unknown one
+    shift = get_object_or_404(shifts, pk=request.POST.get("shift") or 0, status=Shift.Status.OPEN)
     if action == "take_over":
         if not can(request.user, "shift.take_over"):
             raise ServiceError("access.denied", _("Only a supervisor can take over someone else's shift."), status=403)
@@ -120,7 +121,9 @@ def shift_close_view(request: HttpRequest, pk: int | None = None) -> HttpRespons
             return redirect("sales:shift_open")
     else:
         shift = get_object_or_404(
-            Shift.objects.select_related("register__outlet", "opened_by", "held_by"), pk=pk, status=Shift.Status.OPEN
+            outlet_filter(Shift.objects.select_related("register__outlet", "opened_by", "held_by"), request.user),
+            pk=pk,
+            status=Shift.Status.OPEN,
         )
         if shift.holder_id != request.user.pk and not can(request.user, "shift.close_other"):
             raise Http404("No Shift matches the given query.")

@@ -5,9 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required
+from accounts.access import capability_required, outlet_filter
 from accounts.selectors import staff_list
-from business.selectors import outlet_list
+from business.selectors import outlets_for
 from sales.models import Payment, Shift
 from sales.selectors import payments_refund_due, shift_list_recent, shifts_open, variance_needs_review
 from sales.services.qr import payment_refund_given
@@ -26,9 +26,9 @@ def supervisor_console(request: HttpRequest) -> HttpResponse:
             expected_minor=shift.expected_cash_minor, variance_minor=shift.variance_minor
         )
     context = {
-        "outlets": outlet_list(),
+        "outlets": outlets_for(request.user),
         "staff": staff_list().filter(is_active=True),
-        "open_shifts": list(shifts_open()),
+        "open_shifts": list(outlet_filter(shifts_open(), request.user)),
         "shifts": closed,
         "stock": stock_attention(),
         "refund_due": payments_refund_due(),
@@ -40,7 +40,7 @@ def supervisor_console(request: HttpRequest) -> HttpResponse:
 @capability_required("shift.take_over")
 def shift_take_over_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Take over someone else's open shift (audited) and work it on this device: sell, count and close it."""
-    shift = get_object_or_404(Shift, pk=pk, status=Shift.Status.OPEN)
+    shift = get_object_or_404(outlet_filter(Shift.objects.all(), request.user), pk=pk, status=Shift.Status.OPEN)
     try:
         shift = shift_take_over(shift=shift, user=request.user)
     except ValidationError as exc:

@@ -21,10 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import OperationalError
 
-from accounts.access import can, capability_required
+from accounts.access import can, capability_required, outlet_allowed
 from accounts.services import approval_resolve
 from business.models import Outlet
-from business.selectors import outlet_default, tenant_settings
+from business.selectors import outlet_default_for, tenant_settings
 from catalog.selectors import (
     category_get,
     category_list,
@@ -70,15 +70,19 @@ def current_register(request: HttpRequest) -> Register | None:
 
 
 def current_shift(request: HttpRequest) -> Shift | None:
-    """The open shift of this device's register (every till request asks: cached, sales.selectors)."""
+    """The open shift of this device's register (every till request asks: cached, sales.selectors); none when
+    the register is at an outlet the signed-in person does not work at (a PIN switch on another shop's till)."""
     register_id = request.session.get(SESSION_REGISTER)
     if register_id is None:
         return None
-    return shift_open_on_register(register_id=register_id)
+    shift = shift_open_on_register(register_id=register_id)
+    if shift is not None and not outlet_allowed(request.user, shift.register.outlet_id):
+        return None
+    return shift
 
 
 def _outlet(request: HttpRequest, shift: Shift | None) -> Outlet | None:
-    return shift.register.outlet if shift else outlet_default()
+    return shift.register.outlet if shift else outlet_default_for(request.user)
 
 
 @capability_required("till.use")
