@@ -292,6 +292,9 @@ LOGIN_FAILURE_MEMORY_SECONDS = int(env("LOGIN_FAILURE_MEMORY_SECONDS", "3600"))
 # also locks after five wrong tries (accounts.services.pin_check).
 PIN_FREE_FAILURES_PER_DEVICE = int(env("PIN_FREE_FAILURES_PER_DEVICE", "10"))
 RATELIMIT_VIEW = "accounts.views.rate_limited"
+# Receipts e-mailed from the tills (to any address typed there): per person and per business.
+RECEIPT_EMAIL_RATE_PER_USER = env("RECEIPT_EMAIL_RATE_PER_USER", "20/h")
+RECEIPT_EMAIL_RATE_PER_TENANT = env("RECEIPT_EMAIL_RATE_PER_TENANT", "200/h")
 # Rate limits fail open when Redis is down rather than locking every cashier out.
 RATELIMIT_FAIL_OPEN = True
 

@@ -399,3 +399,69 @@ def test_the_e_mailed_receipt_shows_the_business_local_time_when_a_worker_sends_
         Order.objects.filter(pk=order["id"]).update(created_at=datetime(2026, 3, 1, 20, 30, tzinfo=UTC))
         send_receipt_email(order["id"], "guest@example.com")
     assert "2026-03-02 04:30" in mail.outbox[-1].body  # 20:30 UTC is 04:30 the next day in Makassar
+
+
+def _stop_the_rate_limit_clock(monkeypatch) -> None:
+    """django-ratelimit counts in fixed windows by its own clock: stopped at a moment no other run used (Redis
+    keeps counters between runs), so every e-mail of the test falls in one fresh window, however slow the box."""
+    import random
+    import time
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    stopped = time.time() + random.randint(10**6, 10**9)  # noqa: S311 - not for security
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: stopped))
+
+
+def test_receipt_e_mails_are_limited_per_person_and_per_business_and_nothing_is_queued_past_it(
+    till, tenant, monkeypatch, settings
+):
+    """Issue 12, point 15: a till could e-mail a receipt to any address, without end."""
+    from django.core import mail
+
+    from pos_project.celery import app as celery_app
+
+    settings.RECEIPT_EMAIL_RATE_PER_USER, settings.RECEIPT_EMAIL_RATE_PER_TENANT = "3/h", "5/h"
+    _stop_the_rate_limit_clock(monkeypatch)
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    client, teh = till["client"], till["teh"]
+    order = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "lim"}).json()
+    url = f"/till/receipts/{order['uid']}/email/"
+    for n in range(3):
+        assert "on its way" in client.post(url, {"email": f"guest{n}@example.com"}, follow=True).content.decode()
+    refused = client.post(url, {"email": "victim@example.com"}, follow=True)
+    page = refused.content.decode()
+    assert "Too many receipts were e-mailed: nothing was sent. Try again in" in page and "on its way" not in page
+    assert [m.to for m in mail.outbox] == [["guest0@example.com"], ["guest1@example.com"], ["guest2@example.com"]]
+
+    # Someone else at the same business may send two more; then the business has had its five.
+    supervisor = tenant.client(Role.SUPERVISOR)
+    for n in range(2):
+        assert "on its way" in supervisor.post(url, {"email": f"sup{n}@example.com"}, follow=True).content.decode()
+    blocked = supervisor.post(url, {"email": "victim@example.com"}, follow=True).content.decode()
+    assert "Too many receipts were e-mailed" in blocked
+    assert len(mail.outbox) == 5 and not [m for m in mail.outbox if m.to == ["victim@example.com"]]
+
+
+def test_receipt_e_mails_of_one_business_do_not_use_up_anothers(till, other_tenant, monkeypatch, settings):
+    from pos_project.celery import app as celery_app
+
+    settings.RECEIPT_EMAIL_RATE_PER_USER, settings.RECEIPT_EMAIL_RATE_PER_TENANT = "100/h", "1/h"
+    _stop_the_rate_limit_clock(monkeypatch)
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    client, teh = till["client"], till["teh"]
+    order = post_json(client, "/till/orders/", {"lines": [{"product_id": teh.pk}], "idempotency_key": "one"}).json()
+    url = f"/till/receipts/{order['uid']}/email/"
+    assert "on its way" in client.post(url, {"email": "a@example.com"}, follow=True).content.decode()
+    assert "Too many" in client.post(url, {"email": "b@example.com"}, follow=True).content.decode()
+    other = other_tenant.client(Role.CASHIER)
+    opened = other.post("/till/shift/open/", {"register": "new", "register_name": "Other", "opening_float": "0"})
+    assert opened.status_code == 302
+    with tenant_context(other_tenant.tenant):
+        from catalog.services import category_create, product_create
+
+        kopi = product_create(category=category_create(name="Coffee"), name="Kopi", sku="KP", price_minor=10000)
+    theirs = post_json(other, "/till/orders/", {"lines": [{"product_id": kopi.pk}], "idempotency_key": "o"}).json()
+    sent = other.post(f"/till/receipts/{theirs['uid']}/email/", {"email": "c@example.com"}, follow=True)
+    assert "on its way" in sent.content.decode()

@@ -17,8 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import get_usage
 from kombu.exceptions import OperationalError
 
 from accounts.access import can, capability_required, outlet_allowed
@@ -570,17 +572,48 @@ def receipt(request: HttpRequest, uid: str) -> HttpResponse:
     return render(request, "sales/receipt.html", context)
 
 
+# Receipt e-mails go to any address a till types: counted per person and per business (django-ratelimit, in the
+# tenant-prefixed cache, so "business" is one counter per tenant), so a till cannot be used to send spam.
+RECEIPT_EMAIL_GROUP = "sales.receipt_email"
+
+
+def _receipt_email_wait(request: HttpRequest) -> int | None:
+    """Count this e-mail against the person, then the business; seconds until the one that is full lets another
+    through, or None when both may send now (and when the cache cannot be reached: limits fail open)."""
+    limits = (("user", settings.RECEIPT_EMAIL_RATE_PER_USER),
+              (lambda group, request: "business", settings.RECEIPT_EMAIL_RATE_PER_TENANT))  # fmt: skip
+    for key, rate in limits:
+        usage = get_usage(request, group=RECEIPT_EMAIL_GROUP, key=key, rate=rate, method="POST", increment=True)
+        if usage is not None and usage["should_limit"]:
+            return max(usage["time_left"], 1)
+    return None
+
+
 @require_POST
 @never_cache
 @capability_required("till.use")
 def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
-    """Queue the receipt by e-mail; a bad address or a broker outage is said plainly, nothing is lost."""
+    """Queue the receipt by e-mail; a bad address, too many e-mails or a broker outage is said plainly, and
+    nothing is queued then."""
     order = get_object_or_404(Order, uid=uid)
     address = request.POST.get("email", "").strip()
     try:
         validate_email(address)
     except ValidationError:
         messages.error(request, _("“%(address)s” is not an e-mail address.") % {"address": address})
+        return redirect(f"{reverse('sales:receipt', args=[order.uid])}?email=failed")
+    wait = _receipt_email_wait(request)
+    if wait is not None:
+        minutes = -(-wait // 60)
+        messages.error(
+            request,
+            ngettext(
+                "Too many receipts were e-mailed: nothing was sent. Try again in %(n)d minute, or print it.",
+                "Too many receipts were e-mailed: nothing was sent. Try again in %(n)d minutes, or print it.",
+                minutes,
+            )
+            % {"n": minutes},
+        )
         return redirect(f"{reverse('sales:receipt', args=[order.uid])}?email=failed")
     try:
         send_receipt_email.delay(order.pk, address)
