@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
 from accounts.access import can, capability_required
-from business.selectors import outlet_default, outlet_list
+from business.selectors import outlet_default_for, outlet_list, outlets_for
 from core.idempotency import KEY_MAX
 from pos_project.forms import form_add_service_errors
 from pos_project.money import round_minor
@@ -53,9 +53,10 @@ class _AdjustmentForm(forms.Form):
     # (an old tab) still works, just without that protection.
     key = forms.CharField(widget=forms.HiddenInput, max_length=KEY_MAX, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["outlet"].queryset = outlet_list()  # evaluated per request, not at import
+        # Evaluated per request, not at import: the outlets the person works at (another's is not a choice).
+        self.fields["outlet"].queryset = outlets_for(user)
 
 
 class AdjustmentForm(_AdjustmentForm):
@@ -129,7 +130,7 @@ def _too_many(request: HttpRequest, template: str, context: dict, wait: int) -> 
 def _initial(request: HttpRequest) -> dict | None:
     if request.method == "POST":
         return None
-    outlet = outlet_default()
+    outlet = outlet_default_for(request.user)
     return {"key": uuid.uuid4().hex, "outlet": outlet.pk if outlet else None, "reason": "correction"}
 
 
@@ -182,7 +183,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("stock.report_waste")
 def adjustment_create(request: HttpRequest) -> HttpResponse:
-    form = AdjustmentForm(request.POST or None, initial=_initial(request))
+    form = AdjustmentForm(request.POST or None, initial=_initial(request), user=request.user)
     context = {"form": form, "items": selectors.adjustment_item_choices()}
     template = "inventory/stock/adjustments_create.html"
     if request.method == "POST":
@@ -199,7 +200,7 @@ def adjustment_create(request: HttpRequest) -> HttpResponse:
 @capability_required("stock.adjust")
 def adjustment_bulk(request: HttpRequest) -> HttpResponse:
     data = request.POST.copy() if request.method == "POST" else None
-    form = AdjustmentBulkForm(data, request.FILES or None, initial=_initial(request))
+    form = AdjustmentBulkForm(data, request.FILES or None, initial=_initial(request), user=request.user)
     context = {"form": form, "max_lines": services.MAX_LINES}
     template = "inventory/stock/adjustments_bulk.html"
     if request.method == "POST":
