@@ -22,7 +22,7 @@ def test_the_owner_assigns_a_cook_to_one_outlet_and_it_is_audited(in_tenant, dja
     cook = User.objects.get(pk=cook.pk)
     assert cook.outlet_ids == [main.pk]
     assert outlet_allowed(cook, main.pk) and not outlet_allowed(cook, harbour.pk)
-    entry = AuditEntry.objects.get(action="staff.update", target=cook.username)
+    entry = AuditEntry.objects.get(action="staff.update", target_label=cook.username)
     assert entry.data == {"outlet_ids": [[], [main.pk]]}
     # Unticking every outlet gives them all back.
     assert owner.post(f"/backoffice/staff/{cook.pk}/", _form(cook)).status_code == 302
@@ -36,7 +36,7 @@ def test_an_unknown_outlet_is_refused_and_changes_nothing(in_tenant):
     refused = owner.post(f"/backoffice/staff/{cook.pk}/", _form(cook, outlet_ids=[999_999]))
     assert refused.status_code == 400
     assert User.objects.get(pk=cook.pk).outlet_ids == []
-    assert not AuditEntry.objects.filter(action="staff.update", target=cook.username).exists()
+    assert not AuditEntry.objects.filter(action="staff.update", target_label=cook.username).exists()
     assert in_tenant.client(Role.SUPERVISOR).post(f"/backoffice/staff/{cook.pk}/",
                                                   _form(cook, outlet_ids=[1])).status_code == 403  # fmt: skip
     assert User.objects.get(pk=cook.pk).outlet_ids == []
