@@ -172,6 +172,7 @@ def test_the_timesheet_csv_neutralises_a_name_a_spreadsheet_would_run(tenant):
         person = CashierFactory(username="tc-eve", first_name='=HYPERLINK("http://evil.test","Eve")')
         TimeCard.objects.create(user=person, clock_in_at=at(6, 9), clock_out_at=at(6, 17), status="closed")
     download = tenant.client(Role.ADMIN_TENANT).get("/backoffice/timesheet.csv?start=2026-01-05&end=2026-01-11")
-    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+    body = b"".join(download.streaming_content) if download.streaming else download.content
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     [row] = [r for r in rows if r[1] == "tc-eve"]
     assert row[2].startswith("'=HYPERLINK(") and row[3] == "8.00"
