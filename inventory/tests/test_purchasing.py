@@ -281,7 +281,7 @@ def test_print_page_is_an_a4_document(shop, owner_user, tenant):
     response = tenant.client(Role.SUPERVISOR).get(reverse("inventory:purchase_order_print", args=[po.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "size: A4" in page and "@media print" in page and "DRAFT" in page
+    assert "css/po-print.css" in page and "DRAFT" in page  # A4 and the print rules: static/css/po-print.css
     assert "Beans" in page and "Rp 750.000" in page and "Rp 240.000" in page and "Rp 990.000" in page
 
 

@@ -59,7 +59,7 @@ def test_a_ticket_prints_per_station(kitchen, tenant):
     TicketFactory(station=kitchen["grill"], lines=[{"name": "Nasi goreng", "quantity": 2, "note": "pedas"}])
     ticket = Ticket.objects.get()
     html = tenant.client(Role.KITCHEN).get(f"/kitchen/tickets/{ticket.pk}/print/?paper=58").content.decode()
-    assert "Grill" in html and "2 × Nasi goreng" in html and "pedas" in html and "size: 58mm" in html
+    assert "Grill" in html and "2 × Nasi goreng" in html and "pedas" in html and 'class="paper-58"' in html
 
 
 def test_metrics_per_station(kitchen, tenant, django_assert_max_num_queries):

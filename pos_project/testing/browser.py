@@ -3,7 +3,9 @@
 Loaded for every test by the root conftest (`pytest_plugins`). Screenshots go to test-artifacts/screenshots/.
 """
 
+import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -82,6 +84,31 @@ def live_site(_session_tenants, django_db_blocker):
     server.communicate(timeout=20)
 
 
+_FUNCTION = re.compile(r"^\s*(async\s+)?(function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)")
+
+
+@contextlib.contextmanager
+def predicates_as_functions():
+    """`wait_for_function("document...")` runs its expression through eval() inside the page, which our
+    Content-Security-Policy refuses (no 'unsafe-eval'); an arrow function is compiled by the DevTools protocol,
+    which the policy does not govern. So a bare expression is sent as `() => (expression)`, and every browser test
+    runs under the real policy."""
+    from playwright.sync_api import Frame, Page
+
+    def wrap(original):
+        def wait_for_function(self, expression, *args, **kwargs):
+            if not _FUNCTION.match(expression):
+                expression = f"() => ({expression})"
+            return original(self, expression, *args, **kwargs)
+
+        return wait_for_function
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Page, "wait_for_function", wrap(Page.wait_for_function))
+        patch.setattr(Frame, "wait_for_function", wrap(Frame.wait_for_function))
+        yield
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Per test module: Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
@@ -91,7 +118,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
+    with sync_playwright() as playwright, predicates_as_functions():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=[

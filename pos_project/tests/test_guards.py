@@ -6,13 +6,13 @@ catalog's test helpers without reaching up the app layers).
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
 from accounts.access import roles_with
 from accounts.models import Role, User
 from catalog.tests.guard_paths import catalog_path_for
 from pos_project.testing.snapshots import schema_snapshot
+from pos_project.testing.tenant_urls import tenant_routes
 
 # Pages that must answer without a role: signing in and out, the root redirect, operations endpoints.
 # The QR callback is signed by the provider (with the business's own secret and a timestamp).
@@ -23,16 +23,8 @@ PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "m
 ROLES = [Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN]
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def tenant_views():
-    return list(_walk(get_resolver("pos_project.urls_tenant").url_patterns))
+    return tenant_routes()
 
 
 def test_every_tenant_view_is_guarded_or_knowingly_public():
