@@ -7,6 +7,8 @@ Celery worker, a browser against a server process, racing connections) use `comm
 themselves; `transactional_db` is avoided because its flush would empty the shared platform tables.
 """
 
+import time
+from binascii import unhexlify
 from dataclasses import dataclass
 
 import pytest
@@ -14,11 +16,45 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Role, User
 
 STAFF_PASSWORD = "correct-horse-battery"
+# The session tenants' owners sign in with a second factor (as every owner must): an authenticator with this key
+# (RFC 6238's test key, hex). `totp_code()` gives its codes.
+OWNER_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def totp_code(key: str = OWNER_TOTP_KEY, *, steps_ahead: int = 0) -> str:
+    """The code an authenticator app with `key` shows now (or `steps_ahead` 30-second steps later: a code of a
+    step already used is refused, django-otp accepts the next step's)."""
+    totp = TOTP(unhexlify(key), step=30, t0=0, digits=6, drift=0)
+    totp.time = time.time() + 30 * steps_ahead
+    return f"{totp.token():06d}"
+
+
+def password_sign_in(client: Client, username: str, password: str = STAFF_PASSWORD):
+    """Sign in through the login page, passing the second step with the authenticator's code when asked for it
+    (the session tenants' owners). Returns the last response."""
+    response = client.post("/login/", {"username": username, "password": password})
+    if response.status_code == 302 and response["Location"] == "/login/verify/":
+        response = client.post("/login/verify/", {"token": totp_code()})
+    return response
+
+
+def otp_verify_session(client: Client, user) -> None:
+    """Mark the client's signed-in session as having passed the second step with `user`'s authenticator, the way
+    `django_otp.login` does (call in the user's schema, after `force_login`)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
 
 pytest_plugins = ["pos_project.testing.browser"]
 ROLES = (Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN)
@@ -35,11 +71,13 @@ class TenantFixture:
         return self.tenant.schema_name
 
     def client(self, role: str | None = None) -> Client:
-        """A test client on this tenant's host, signed in as the staff member of `role` (if given)."""
+        """A test client on this tenant's host, signed in as the staff member of `role` (if given), past the
+        second step when that person has an authenticator (the owner)."""
         client = Client(HTTP_HOST=self.host)
         if role is not None:
             with tenant_context(self.tenant):
                 client.force_login(self.users[role])
+                otp_verify_session(client, self.users[role])
         return client
 
 
@@ -68,6 +106,9 @@ def _ensure_tenant(slug: str, name: str) -> TenantFixture:
                 user = staff_create(username=username, role=role, actor=None, password=STAFF_PASSWORD,
                                     must_change_password=False, first_name=username.title())  # fmt: skip
             users[role] = user
+        owner = users[Role.ADMIN_TENANT]
+        if not TOTPDevice.objects.filter(user=owner, confirmed=True).exists():
+            TOTPDevice.objects.create(user=owner, name="authenticator", key=OWNER_TOTP_KEY, confirmed=True)
     return TenantFixture(tenant=tenant, host=tenant.get_primary_domain().domain, users=users)
 
 

@@ -91,6 +91,23 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "timesheet.view": (_("Read the timesheet and download it as CSV"), frozenset({OWNER})),
 }
 
+# Who must sign in with a second factor (accounts/middleware.py): owners always; supervisors and cashiers when
+# their business says so (business settings); kitchen staff never (they work a shared display). Platform super
+# admins always: the middleware asks this only inside a tenant, and requires it of everyone in the public schema.
+_TWO_FACTOR_ALWAYS = frozenset({OWNER})
+_TWO_FACTOR_BY_SETTING = {SUPERVISOR: "two_factor_supervisors", CASHIER: "two_factor_cashiers"}
+
+
+def two_factor_required(user: User | None, setting: Callable[[str], bool]) -> bool:
+    """Whether this staff member must have a second factor. `setting(name)` reads the business setting named,
+    and is called only for the roles it concerns (a cashier's request reads it, an owner's never)."""
+    role = getattr(user, "role", None)
+    if role in _TWO_FACTOR_ALWAYS:
+        return True
+    name = _TWO_FACTOR_BY_SETTING.get(role)
+    return bool(name and setting(name))
+
+
 # Where each role lands after signing in, and the layout its pages (and pages shared by several roles) use.
 _HOME = {
     OWNER: "backoffice:dashboard",

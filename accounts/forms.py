@@ -106,3 +106,13 @@ class AuditSearchForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("The end is before the start."))
         return data
+
+
+class TwoFactorDisableForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput(
+        attrs={"autocomplete": "current-password"}))  # fmt: skip
+    token = forms.CharField(
+        label=_("A code from your authenticator app, or a backup code"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )

@@ -22,6 +22,9 @@ def stamp_session_and_audit(sender, request, user, **kwargs):
     kind = session_kind(user=user, device=device or device_of(request), support=support)
     session_record(request=request, user=user, kind=kind)
     data = {"by": "pin", "device": device.name} if device is not None else {}
+    second_factor = getattr(request, "second_factor", None)  # accounts.views.login_verify
+    if second_factor:
+        data["second_factor"] = second_factor
     audit_record(action=AuditAction.AUTH_LOGIN, actor=user, target=user, label=user.get_username(), data=data,
                  request=request)  # fmt: skip
 

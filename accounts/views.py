@@ -3,11 +3,16 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import django_otp
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,12 +23,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+from django_tenants.utils import get_public_schema_name
 
 from pos_project.csv_export import csv_response
 from pos_project.errors import ServiceError, error_response
 from pos_project.forms import form_add_service_errors
 
 from . import services
+from . import two_factor as otp
 from .access import LENT_WITH_PIN, can, capability_required, home_url_name
 from .devices import (
     browser_remember,
@@ -33,7 +41,15 @@ from .devices import (
     device_of,
     person_switch,
 )
-from .forms import AuditSearchForm, LoginForm, PasswordChangeForm, StaffCreateForm, StaffUpdateForm
+from .forms import (
+    AuditSearchForm,
+    LoginForm,
+    PasswordChangeForm,
+    StaffCreateForm,
+    StaffUpdateForm,
+    TwoFactorDisableForm,
+)
+from .middleware import PIN_SIGN_IN_KEY, TWO_FACTOR_BY_SETTING_KEY, two_factor_required_now
 from .models import AuditEntry, TillDevice
 from .selectors import (
     approval_self_allowed,
@@ -71,10 +87,19 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
+        """The password was right. Whoever has an authenticator passes the second step before being signed in;
+        whoever must have one and has none is signed in and sent to enrol (TwoFactorRequiredMiddleware)."""
         if self._claim is not None:
             self._claim.succeeded()
-        response = super().form_valid(form)
-        browser_remember(self.request, response, username_key(form.get_user().get_username()))
+        user = form.get_user()
+        if otp.two_factor_enabled(user=user):
+            self.request.session[otp.PENDING_KEY] = otp.pending_new(user=user, next_url=self.get_redirect_url())
+            response = redirect("accounts:login_verify")
+        else:
+            response = super().form_valid(form)
+            if two_factor_required_now(user):
+                self.request.session[TWO_FACTOR_BY_SETTING_KEY] = True
+        browser_remember(self.request, response, username_key(user.get_username()))
         return response
 
     def get(self, request, *args, **kwargs):
@@ -88,7 +113,54 @@ class LoginView(auth_views.LoginView):
 
 
 def _resolve_home(user) -> str:
+    if connection.schema_name == get_public_schema_name():
+        return reverse("admin:index")  # the platform's people land in its admin
     return reverse(home_url_name(user))
+
+
+def login_rate_otp(group, request) -> str:
+    return settings.TWO_FACTOR_RATE_LIMIT
+
+
+def login_rate_otp_per_ip(group, request) -> str:
+    return settings.TWO_FACTOR_RATE_LIMIT_PER_IP
+
+
+def _pending_key(group, request) -> str:
+    """Codes per person being signed in (the session's pending sign-in), whatever the session."""
+    pending = request.session.get(otp.PENDING_KEY)
+    return f"user:{pending.get('user')}" if isinstance(pending, dict) else "none"
+
+
+@never_cache
+@ratelimit(key="ip", rate=login_rate_otp_per_ip, method="POST", block=False)
+@ratelimit(key=_pending_key, rate=login_rate_otp, method="POST", block=False)
+def login_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: the code of the person's authenticator app, or one of their backup codes.
+    Only after it is the session signed in (and marked verified, `django_otp.login`)."""
+    found = otp.pending_user(request)
+    if found is None:
+        request.session.pop(otp.PENDING_KEY, None)
+        messages.info(request, _("Sign in again: the code was not typed in time."))
+        return redirect("accounts:login")
+    user, pending = found
+    error, status = "", 200
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            error, status = _("Too many codes tried. Wait a minute, then try again."), 429
+        else:
+            try:
+                device = otp.two_factor_verify(user=user, token=request.POST.get("token", ""), request=request)
+            except ServiceError as exc:
+                error, status = str(exc.summary), exc.status
+            else:
+                del request.session[otp.PENDING_KEY]
+                request.second_factor = "backup_code" if device.model_label().endswith("staticdevice") else "totp"
+                auth_login(request, user, backend=pending["backend"])
+                django_otp.login(request, device)
+                return redirect(pending.get("next") or _resolve_home(user))
+    context = {"pending_user": user, "error": error, "backup_left": otp.backup_codes_left(user=user)}
+    return render(request, "accounts/login_verify.html", context, status=status)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -120,8 +192,72 @@ def password_change(request: HttpRequest) -> HttpResponse:
             services.sessions_end(user=request.user, actor=request.user, reason="password_change",
                                   keep_key=request.session.session_key, request=request)  # fmt: skip
             messages.success(request, _("Your password has been changed."))
-            return redirect(home_url_name(request.user))
+            return redirect(_resolve_home(request.user))
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+def _codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    """The backup codes, shown this once (never cached, never stored in a cookie)."""
+    home = _safe_next(request) or _resolve_home(request.user)
+    return render(request, "accounts/two_factor_codes.html", {"codes": codes, "home": home})
+
+
+def two_factor_rate(group, request) -> str:
+    return settings.TWO_FACTOR_RATE_LIMIT
+
+
+@never_cache
+@ratelimit(key="user_or_ip", rate=two_factor_rate, method="POST", block=False)
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Two-step sign-in for one's own account: enrol an authenticator app (a QR code, or the secret typed in,
+    then a code from it), see how many backup codes are left, make new ones, or turn it off."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+    user = request.user
+    enabled = otp.two_factor_enabled(user=user)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    error, status = "", 200
+    disable_form = TwoFactorDisableForm(request.POST if action == "disable" else None)
+    if action and getattr(request, "limited", False):
+        error, status = _("Too many codes tried. Wait a minute, then try again."), 429
+    elif action == "enrol" and not enabled:
+        try:
+            device, codes = otp.two_factor_enrol(user=user, key=request.session.get(otp.ENROL_KEY, ""),
+                                                 token=request.POST.get("token", ""), request=request)  # fmt: skip
+        except ServiceError as exc:
+            error, status = str(exc.summary), exc.status
+        else:
+            request.session.pop(otp.ENROL_KEY, None)
+            django_otp.login(request, device)  # this session has just shown a code
+            return _codes_page(request, codes)
+    elif action == "backup_regenerate" and enabled:
+        try:
+            codes = otp.backup_codes_regenerate(user=user, token=request.POST.get("token", ""), request=request)
+        except ServiceError as exc:
+            error, status = str(exc.summary), exc.status
+        else:
+            return _codes_page(request, codes)
+    elif action == "disable" and enabled and disable_form.is_valid():
+        try:
+            otp.two_factor_disable(user=user, password=disable_form.cleaned_data["password"],
+                                   token=disable_form.cleaned_data["token"], request=request)  # fmt: skip
+        except ServiceError as exc:
+            form_add_service_errors(disable_form, exc)
+            status = exc.status
+        else:
+            messages.success(request, _("Two-step sign-in is off for your account."))
+            return redirect("accounts:two_factor")
+    elif action:
+        status = 400
+    context = {"enabled": enabled, "error": error, "disable_form": disable_form, "next": _safe_next(request),
+               "home": _resolve_home(user)}  # fmt: skip
+    if enabled:
+        context["backup_left"] = otp.backup_codes_left(user=user)
+    else:
+        key = request.session.get(otp.ENROL_KEY) or otp.totp_key_new()
+        request.session[otp.ENROL_KEY] = key
+        context.update(qr_svg=otp.totp_qr_svg(user=user, key=key), secret=otp.totp_secret_text(key))
+    return render(request, "accounts/two_factor.html", context, status=status)
 
 
 def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
@@ -309,6 +445,7 @@ def lock(request: HttpRequest) -> HttpResponse:
                 claim.succeeded()
                 request.pin_device = device  # the sign-in's audit entry names the till (signals.py)
                 person_switch(request, user)
+                request.session[PIN_SIGN_IN_KEY] = True  # no second factor on a registered till's PIN sign-in
                 services.device_used(device=device)
                 response = redirect(_landing(user, next_url))
                 device_cookie_set(response, device)  # a till in use never forgets it is one

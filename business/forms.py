@@ -42,6 +42,17 @@ class SalesSettingsForm(forms.Form):
         help_text=_("Up to 4, comma-separated, e.g. 5, 10, 15."),
     )
 
+    two_factor_supervisors = forms.BooleanField(
+        label=_("Supervisors sign in with a second factor"),
+        required=False,
+        help_text=_("An authenticator app's code after the password. Owners always do; PIN sign-in at a till stays."),
+    )
+    two_factor_cashiers = forms.BooleanField(
+        label=_("Cashiers sign in with a second factor"),
+        required=False,
+        help_text=_("When they sign in with a password; PIN sign-in on a registered till stays as it is."),
+    )
+
     def clean_tip_percentages(self) -> str:
         text = self.cleaned_data["tip_percentages"]
         parts = [p.strip().rstrip("%").strip() for p in text.split(",") if p.strip()]

@@ -71,6 +71,10 @@ class SalesSettings(models.Model):
     idle_lock_minutes = models.PositiveSmallIntegerField(default=0)
     # Refunds, voids and discounts over the limit need a second person: nobody approves their own.
     approvals_need_second_person = models.BooleanField(default=False)
+    # Owners always sign in with a second factor (accounts.access.two_factor_required); these make supervisors and
+    # cashiers do so too when they sign in with a password. PIN sign-in on a registered till stays as it is.
+    two_factor_supervisors = models.BooleanField(default=False)
+    two_factor_cashiers = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "sales settings"

@@ -114,6 +114,8 @@ class TenantSettings:
     tips_enabled: bool = _Business()
     tip_percentages: tuple[int, ...] = _Business()
     approvals_need_second_person: bool = _Business()
+    two_factor_supervisors: bool = _Business()
+    two_factor_cashiers: bool = _Business()
 
     def __init__(self, *, currency: str, timezone: str) -> None:
         self.currency = currency
@@ -141,7 +143,8 @@ class TenantSettings:
         return format_money(amount_minor, self.currency)
 
 
-_CACHE_KEY = "tenant_settings:v4"  # v2: with tips; v3: the idle lock; v4: approvals by a second person
+# v2: with tips; v3: the idle lock; v4: approvals by a second person; v5: two-factor by role
+_CACHE_KEY = "tenant_settings:v5"
 
 _CACHE_SECONDS = 300
 
@@ -159,6 +162,8 @@ def _business_settings() -> dict:
         "tips_enabled": settings.tips_enabled,
         "tip_percentages": tip_percentages_parse(settings.tip_percentages),
         "approvals_need_second_person": settings.approvals_need_second_person,
+        "two_factor_supervisors": settings.two_factor_supervisors,
+        "two_factor_cashiers": settings.two_factor_cashiers,
         "taxes": tuple(
             TaxSetting(t.code, t.name, t.rate, t.inclusive, t.applies_to_service_charge, t.is_active)
             for t in Tax.objects.all()

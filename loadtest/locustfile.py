@@ -23,12 +23,15 @@ combined checkout (submit + pay), are reported as their own entries (types LIVE 
 per-second series to $LOADTEST_RESULT_JSON at the end.
 """
 
+import hashlib
+import hmac
 import html
 import itertools
 import json
 import os
 import random
 import re
+import struct
 import time
 import urllib.parse
 import uuid
@@ -38,6 +41,18 @@ import gevent
 from locust import FastHttpUser, constant, events, task
 
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "loadtest-pass-1")
+# The owners' authenticator key (loadtest/setup.py gives each owner one): the second step of signing in.
+TOTP_KEY = os.environ.get("LOADTEST_TOTP_KEY", "6c6f61642d746573742d6f776e65722d32666121")
+
+
+def totp_code(key_hex: str, at: float | None = None) -> str:
+    """RFC 6238 (SHA-1, 6 digits, 30 s): what an authenticator app with this key shows at `at`."""
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
 TENANTS = int(os.environ.get("LOADTEST_TENANTS", "0") or 0)
 RESULT_JSON = os.environ.get("LOADTEST_RESULT_JSON", "")
 POLL_SECONDS = 1.5  # both screens: 1.5 s after the previous answer
@@ -155,6 +170,12 @@ class Staff(FastHttpUser):
             "csrfmiddlewaretoken": token[1] if token else "", "username": self.username, "password": PASSWORD,
             "next": ""})  # fmt: skip
         self.home = urllib.parse.urlparse(answer.headers.get("Location", "/") if answer.headers else "/").path
+        if self.home == "/login/verify/":  # an owner: the authenticator's code (one sign-in per owner per run)
+            step = self.call("GET", "/login/verify/", "GET second step")
+            token = CSRF_FORM.search(step.text or "")
+            answer = self.call("POST", "/login/verify/", "POST second step", expect=(302,), body={
+                "csrfmiddlewaretoken": token[1] if token else "", "token": totp_code(TOTP_KEY)})  # fmt: skip
+            self.home = urllib.parse.urlparse(answer.headers.get("Location", "/") if answer.headers else "/").path
 
     def think(self, low: float, high: float) -> None:
         gevent.sleep(self.rng.uniform(low, high))

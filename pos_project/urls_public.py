@@ -6,12 +6,10 @@ from django.views.generic import TemplateView
 
 from pos_project import health
 
-admin.site.site_header = "POS platform"
-admin.site.site_title = "POS platform admin"
-admin.site.index_title = "Platform administration"
-
 urlpatterns = [
     path("", TemplateView.as_view(template_name="platform/home.html"), name="platform_home"),
+    # The platform's sign-in (password, then the second factor) and its account pages; the admin uses them.
+    path("", include("accounts.urls_public")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", health.metrics, name="metrics"),

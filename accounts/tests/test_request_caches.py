@@ -29,6 +29,24 @@ def test_a_signed_in_request_reads_no_tenant_session_or_user_row(committed_db):
     assert not any(f'"accounts_user"."id" = {owner_pk}' in q["sql"] for q in queries.captured_queries)
 
 
+def test_a_verified_owner_request_reads_no_device_row_and_the_cache_holds_no_secret(committed_db):
+    """The second factor's device is read from the cache like the user (accounts.middleware.CachedOTPMiddleware),
+    and without its TOTP key."""
+    from django.core.cache import cache
+
+    from accounts.middleware import otp_device_cache_key
+
+    alpha, _ = committed_db
+    owner = alpha.client(Role.ADMIN_TENANT)
+    owner.get("/backoffice/")  # the first request fills the caches
+    with CaptureQueriesContext(connection) as queries:
+        assert owner.get("/backoffice/").status_code == 200
+    assert not [q for q in queries.captured_queries if "otp_totp" in q["sql"]]
+    with tenant_context(alpha.tenant):
+        cached = cache.get(otp_device_cache_key(owner.session["otp_device_id"]))
+    assert cached is not None and "key" in cached.get_deferred_fields()
+
+
 def test_a_deactivated_person_is_signed_out_at_the_next_request(committed_db):
     alpha, _ = committed_db
     cashier = alpha.users[Role.CASHIER]

@@ -40,3 +40,26 @@ def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, c
         assert set(Station.objects.values_list("name", flat=True)) == {"Bar", "Pastry"}
         assert StockLevel.objects.filter(item__name="Coffee beans").count() == 2  # both outlets stocked
         assert_ledger_consistent()
+
+
+def test_the_demo_owner_and_admin_sign_in_with_the_printed_key_or_a_backup_code(db, django_db_setup, capsys):
+    from base64 import b32decode
+    from binascii import hexlify
+
+    from django.test import Client
+
+    from conftest import totp_code
+    from demo.management.commands.seed_demo import DEMO_BACKUP_CODES, DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert DEMO_TOTP_SECRET in out and DEMO_BACKUP_CODES[0] in out
+    key = hexlify(b32decode(DEMO_TOTP_SECRET)).decode()
+    owner = Client(HTTP_HOST="cafe.pos.test")
+    assert owner.post("/login/", {"username": "owner", "password": DEMO_PASSWORD})["Location"] == "/login/verify/"
+    assert owner.post("/login/verify/", {"token": totp_code(key)})["Location"] == "/backoffice/"
+    assert owner.get("/backoffice/").status_code == 200
+    admin = Client(HTTP_HOST="pos.test")
+    admin.post("/login/?next=/admin/", {"username": "admin", "password": DEMO_PASSWORD})
+    assert admin.post("/login/verify/", {"token": DEMO_BACKUP_CODES[0]})["Location"] == "/admin/"
+    assert admin.get("/admin/").status_code == 200

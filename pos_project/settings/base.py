@@ -62,8 +62,12 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    # The platform admin requires a second factor (accounts/admin_site.py: an OTP-checking site).
+    "accounts.admin_apps.PlatformAdminConfig",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     "django_prometheus",
     "django_htmx",
@@ -80,6 +84,10 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "accounts",
+    # Two-factor devices live beside the users they belong to: platform super admins in public, staff per tenant.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "business",
     "catalog",
@@ -125,8 +133,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second step (the device read from the cache, not SQL).
+    "accounts.middleware.CachedOTPMiddleware",
     "accounts.middleware.TenantSessionGuardMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    # Who must have a second factor and has none is sent to enrol it; nothing else opens until then.
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle back-office sessions end here; `last_seen` is refreshed every few minutes (accounts/sessions.py).
     "accounts.activity.SessionActivityMiddleware",
@@ -300,6 +312,12 @@ RATELIMIT_VIEW = "accounts.views.rate_limited"
 # Receipts e-mailed from the tills (to any address typed there): per person and per business.
 RECEIPT_EMAIL_RATE_PER_USER = env("RECEIPT_EMAIL_RATE_PER_USER", "20/h")
 RECEIPT_EMAIL_RATE_PER_TENANT = env("RECEIPT_EMAIL_RATE_PER_TENANT", "200/h")
+# The second step of signing in (a TOTP or a backup code), per pending sign-in and per address. django-otp's own
+# throttle also makes each device wait 1, 2, 4... seconds after each wrong code.
+TWO_FACTOR_RATE_LIMIT = env("TWO_FACTOR_RATE_LIMIT", "5/m")
+TWO_FACTOR_RATE_LIMIT_PER_IP = env("TWO_FACTOR_RATE_LIMIT_PER_IP", "30/m")
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "POS")
 # Rate limits fail open when Redis is down rather than locking every cashier out.
 RATELIMIT_FAIL_OPEN = True
 

@@ -22,6 +22,7 @@ LOGGING["handlers"]["console"]["formatter"] = "plain"
 LOGGING["root"]["level"] = "WARNING"
 # Browser and view tests sign in often from 127.0.0.1; the sign-in limit tests set the production figures themselves.
 LOGIN_FREE_FAILURES = LOGIN_FREE_FAILURES_PER_ADDRESS = PIN_FREE_FAILURES_PER_DEVICE = 1000
+TWO_FACTOR_RATE_LIMIT = TWO_FACTOR_RATE_LIMIT_PER_IP = "1000/m"
 QR_SIMULATOR_ENABLED = True
 # Worker processes started by core/tests/test_outbox_worker.py also load that test's outbox subscribers.
 if os.environ.get("OUTBOX_TEST_SUBSCRIBERS"):

@@ -17,9 +17,11 @@ from pos_project.testing.tenant_urls import tenant_routes
 # Pages that must answer without a role: signing in and out, the root redirect, operations endpoints.
 # The QR callback is signed by the provider (with the business's own secret and a timestamp).
 # The lock screen is a till's sign-in page (by PIN, on a registered device only); the time clock's punch takes
-# a PIN on a registered device too. Support access's hand-off link is signed, one-use and for one business.
+# a PIN on a registered device too. Support access's hand-off link is signed, one-use and for one business. The
+# second step of signing in comes before a role; one's own two-step settings are every signed-in person's (the
+# view asks for a session itself).
 PUBLIC_VIEWS = {"login", "logout", "home", "password_change", "set_language", "metrics", "qr_callback", "floor",
-                "lock", "punch", "support_enter"}  # fmt: skip
+                "lock", "punch", "support_enter", "login_verify", "two_factor"}  # fmt: skip
 ROLES = [Role.ADMIN_TENANT, Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN]
 
 

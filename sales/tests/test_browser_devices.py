@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import STAFF_PASSWORD
-from pos_project.testing.browser import SCREENSHOTS
+from pos_project.testing.browser import SCREENSHOTS, second_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 REGISTER_PREFIX = f"Device {uuid.uuid4().hex[:6]} "
@@ -70,6 +70,7 @@ def _open(browser, site, username, viewport, touch):
     page.fill("#id_password", STAFF_PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    second_step(page, site, username)
     page.wait_for_load_state("networkidle")
     return context, page, base
 

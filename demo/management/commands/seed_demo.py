@@ -1,9 +1,13 @@
 import zlib
+from base64 import b32decode
+from binascii import hexlify
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
@@ -26,6 +30,12 @@ from tenants.services import tenant_provision
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed on purpose: these are demo logins
 # PINs for a registered till's lock screen, the time clock and (supervisor, owner) approvals; printed too.
 DEMO_PINS = {"supervisor": "2580", "cashier": "1357", "kitchen": "2468", "owner": "1470"}
+
+# Owners and the platform admin sign in with a second factor. The demo's: this authenticator key (add it to any
+# authenticator app: "enter a setup key", time-based) and these backup codes (each once; seeding again renews
+# them). Printed on purpose, like the password: a demo, never a real business.
+DEMO_TOTP_SECRET = "NNXXA2JNNNUXIYJNMRSW23ZNGJZXIZLQ"  # noqa: S105
+DEMO_BACKUP_CODES = tuple(f"demo{n:04d}" for n in range(1, 11))
 
 DEMO_TENANTS = [
     {
@@ -66,6 +76,18 @@ STAFF = [
 ]
 
 
+def demo_two_factor(user: User) -> None:
+    """The demo's authenticator (the printed key) and backup codes for `user`, in the current schema; an
+    authenticator the person enrolled themselves is kept."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(
+            user=user, name="authenticator", key=hexlify(b32decode(DEMO_TOTP_SECRET)).decode(), confirmed=True
+        )
+    backup, _created = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
+    backup.token_set.all().delete()
+    StaticToken.objects.bulk_create(StaticToken(device=backup, token=code) for code in DEMO_BACKUP_CODES)
+
+
 def demo_barcode(slug: str, sku: str) -> str:
     return f"899{zlib.crc32(f'{slug}:{sku}'.encode()):010d}"
 
@@ -84,11 +106,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"Already seeded: {spec['name']}")
             self._pins(tenant)
             self._qr_simulator(tenant)
+            with schema_context(tenant.schema_name):
+                demo_two_factor(User.objects.get(username="owner"))
         self._print_logins()
 
     def _platform_admin(self):
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD, role=Role.SUPER_ADMIN)
+        demo_two_factor(User.objects.get(username="admin"))
 
     @transaction.atomic
     def _create(self, spec) -> Tenant:
@@ -275,6 +300,10 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             f"Platform admin: {settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}/admin/   admin / {DEMO_PASSWORD}"
+        )
+        self.stdout.write(
+            f"Two-step sign-in (the platform admin and each owner): authenticator key {DEMO_TOTP_SECRET}, "
+            f"or a backup code: {', '.join(DEMO_BACKUP_CODES)}"
         )
         for spec in DEMO_TENANTS:
             tenant = Tenant.objects.get(slug=spec["slug"])
