@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry, Role, User
 from accounts.tests.test_pins import _register, _set_pin
-from conftest import STAFF_PASSWORD
+from conftest import STAFF_PASSWORD, totp_code
 
 GUEST = "198.51.100.23"  # the café's public address: its tills, its staff's phones and its guests'
 
@@ -107,7 +107,8 @@ def test_strangers_failures_never_refuse_the_owner_on_a_browser_they_signed_in_o
     for _ in range(50):
         assert _sign_in(guest, uuid.uuid4().hex[:10], "wrong-password").status_code in (200, 429)
     assert _sign_in(guest, "owner").status_code == 429  # a browser nobody signed in on waits
-    assert _sign_in(owners_browser, "owner").status_code == 302
+    assert _sign_in(owners_browser, "owner")["Location"] == "/login/verify/"  # the password taken; then the code
+    assert owners_browser.post("/login/verify/", {"token": totp_code()})["Location"] == "/backoffice/"
     assert owners_browser.session["_auth_user_id"] == str(tenant.users[Role.ADMIN_TENANT].pk)
 
 
