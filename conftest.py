@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context, tenant_context
 
@@ -44,6 +45,13 @@ def password_sign_in(client: Client, username: str, password: str = STAFF_PASSWO
     if response.status_code == 302 and response["Location"] == "/login/verify/":
         response = client.post("/login/verify/", {"token": totp_code()})
     return response
+
+
+def otp_backup_code(user) -> str:
+    """A new one-use backup code for `user` (in the current schema): a test that signs the same person in several
+    times passes each second step with one (an authenticator's code of a step already used is refused)."""
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
+    return device.token_set.create(token=StaticToken.random_token()).token
 
 
 def otp_verify_session(client: Client, user) -> None:
@@ -79,6 +87,16 @@ class TenantFixture:
                 client.force_login(self.users[role])
                 otp_verify_session(client, self.users[role])
         return client
+
+    def password_sign_in(self, client: Client, username: str, password: str = STAFF_PASSWORD):
+        """Sign in through the login page, passing the second step with a new backup code when asked (as often as
+        a test likes). Returns the last response."""
+        response = client.post("/login/", {"username": username, "password": password})
+        if response.status_code == 302 and response["Location"] == "/login/verify/":
+            with tenant_context(self.tenant):
+                code = otp_backup_code(User.objects.get(username=username))
+            response = client.post("/login/verify/", {"token": code})
+        return response
 
 
 def _username(role: str) -> str:

@@ -30,9 +30,16 @@ def admin(db):
 
 @pytest.fixture
 def admin_client(admin):
+    """Signed in past the second step (the admin requires it), as the sign-in page leaves a super admin."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from conftest import OWNER_TOTP_KEY, otp_verify_session
+
     client = Client(HTTP_HOST="pos.test")
     with schema_context("public"):
+        TOTPDevice.objects.create(user=admin, name="authenticator", key=OWNER_TOTP_KEY, confirmed=True)
         client.force_login(admin)
+        otp_verify_session(client, admin)
     return client
 
 
