@@ -143,12 +143,17 @@ def test_an_expired_one_time_password_cannot_be_changed_either(tenant, owner):
 
 
 def test_the_platform_admin_sees_a_new_owners_password_once_never_in_a_message(db, django_db_setup):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from conftest import OWNER_TOTP_KEY, otp_verify_session
     from tenants.models import Tenant
 
     admin = User.objects.create_superuser("platform.ops", "ops@example.com", "a-long-admin-pass-91",
                                           role=Role.SUPER_ADMIN)  # fmt: skip
+    TOTPDevice.objects.create(user=admin, name="authenticator", key=OWNER_TOTP_KEY, confirmed=True)
     client = Client(HTTP_HOST="pos.test")
     client.force_login(admin)
+    otp_verify_session(client, admin)  # the admin requires the second step
     response = client.post(
         "/admin/tenants/tenant/add/",
         {
