@@ -110,9 +110,15 @@ def test_the_platform_pages_hold_under_the_policy(db, path):
 
 
 def test_the_django_admin_holds_under_the_policy(tenant):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from conftest import OWNER_TOTP_KEY, otp_verify_session
+
     admin = User.objects.create_superuser("csp-admin", "csp-admin@example.com", "x" * 20, role=Role.SUPER_ADMIN)
+    TOTPDevice.objects.create(user=admin, name="authenticator", key=OWNER_TOTP_KEY, confirmed=True)
     client = Client(HTTP_HOST="pos.test")
     client.force_login(admin)
+    otp_verify_session(client, admin)  # the admin requires the second step
     tenant_pk = tenant.tenant.pk
     for path in ["/admin/", "/admin/tenants/tenant/", "/admin/tenants/tenant/add/",
                  f"/admin/tenants/tenant/{tenant_pk}/change/", "/admin/accounts/user/", "/admin/jsi18n/"]:  # fmt: skip

@@ -235,21 +235,37 @@ def platform_admin(live_site, django_db_blocker):
             thread.join()
 
     email = f"{username}@example.com"
-    in_public(lambda: User.objects.create_superuser(username, email, password, role=Role.SUPER_ADMIN))
-    yield username, password
+    code = []
+
+    def make():
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from conftest import OWNER_TOTP_KEY, otp_backup_code
+
+        admin = User.objects.create_superuser(username, email, password, role=Role.SUPER_ADMIN)
+        # An authenticator (a super admin without one enrols first) and a backup code for the second step.
+        TOTPDevice.objects.create(user=admin, name="authenticator", key=OWNER_TOTP_KEY, confirmed=True)
+        code.append(otp_backup_code(admin))
+
+    in_public(make)
+    yield username, password, code[0]
     # Kept (its sign-in is in the append-only audit log), but it can no longer sign in.
     in_public(lambda: User.objects.filter(username=username).update(is_active=False))
 
 
 def test_the_django_admin_runs_without_a_violation(live_site, browser, platform_admin):
-    username, password = platform_admin
+    username, password, code = platform_admin
     admin = Watched(browser)
     base = f"http://{settings.BASE_DOMAIN}:{live_site['port']}"
-    admin.visit(f"{base}/admin/login/")
+    admin.visit(f"{base}/admin/login/")  # the platform's sign-in page: the password, then the second step
     admin.page.fill("#id_username", username)
     admin.page.fill("#id_password", password)
     with admin.page.expect_navigation():
-        admin.page.click("input[type=submit]")
+        admin.page.click("button[type=submit]")
+    assert admin.page.url == f"{base}/login/verify/"
+    admin.page.fill("#id_token", code)
+    with admin.page.expect_navigation():
+        admin.page.click("button[type=submit]")
     admin.page.wait_for_load_state("networkidle")
     assert admin.page.url == f"{base}/admin/"
     admin.visit(f"{base}/admin/tenants/tenant/")
