@@ -14,7 +14,14 @@ import pytest
 from django.conf import settings
 
 from conftest import STAFF_PASSWORD
-from pos_project.testing.browser import CHROMIUM, SCREENSHOTS, TABLET, live_tenant_call, predicates_as_functions
+from pos_project.testing.browser import (
+    CHROMIUM,
+    SCREENSHOTS,
+    TABLET,
+    live_tenant_call,
+    predicates_as_functions,
+    second_step,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -74,6 +81,7 @@ def signed_in(browser, site, username) -> tuple[Watched, str]:
     watched.page.fill("#id_password", STAFF_PASSWORD)
     with watched.page.expect_navigation():
         watched.page.keyboard.press("Enter")
+    second_step(watched.page, site, username)  # the owner's code
     watched.page.wait_for_load_state("networkidle")
     return watched, base
 
