@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from business.selectors import outlet_list
+from pos_project.forms import TextField
 
 from .access import default_staff_role, staff_roles
 from .audit import AuditAction
@@ -60,15 +61,15 @@ class StaffCreateForm(forms.Form):
     username = NormalisedUsernameField(
         max_length=150, help_text=_("Letters a–z, digits and . _ - @ (no spaces or accents).")
     )
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
+    first_name = TextField(max_length=150, required=False)
+    last_name = TextField(max_length=150, required=False)
     email = forms.EmailField(required=False)
     role = forms.ChoiceField(choices=staff_roles, initial=default_staff_role)
 
 
 class StaffUpdateForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
+    first_name = TextField(max_length=150, required=False)
+    last_name = TextField(max_length=150, required=False)
     email = forms.EmailField(required=False)
     role = forms.ChoiceField(choices=staff_roles)
     is_active = forms.BooleanField(required=False, label=_("Active (can sign in)"))

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 from django_tenants.utils import get_public_schema_name
 
+from pos_project import parsing
 from pos_project.csv_export import csv_response
 from pos_project.errors import ServiceError, error_response
 from pos_project.forms import form_add_service_errors
@@ -414,8 +415,7 @@ def _landing(user, next_url: str) -> str:
 
 
 def _int_or_none(raw) -> int | None:
-    raw = str(raw or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return parsing.id_or_none(raw)
 
 
 def lock(request: HttpRequest) -> HttpResponse:
@@ -474,7 +474,7 @@ def device(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("This browser is no longer a till."))
             return response
         try:
-            registered = services.device_register(name=request.POST.get("name", ""), actor=request.user)
+            registered = services.device_register(name=parsing.clean_text(request.POST.get("name")), actor=request.user)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:

@@ -32,6 +32,7 @@ from business.models import Tax
 from pos_project.csv_export import csv_cell_read, csv_lines
 from pos_project.errors import ServiceError
 from pos_project.money import MoneyError, format_money, parse_amount
+from pos_project.parsing import clean_text
 
 from . import services
 from .models import Category, Product, ProductVariant
@@ -212,8 +213,9 @@ def _parse(data: bytes, currency_code: str) -> tuple[list[_ProductRow], list[tup
                 raise CsvImportError(
                     [(line, _("The file has more than %(max)s rows. Split it into parts.") % {"max": f"{MAX_ROWS:,}"})]
                 )
+            # Every cell cleaned as any typed text is: no NUL or printer control bytes (pos_project.parsing).
             row = {
-                name: (csv_cell_read(record[i]).strip() if i < len(record) else "")
+                name: clean_text(csv_cell_read(record[i]) if i < len(record) else "", multiline=name == "description")
                 for i, name in enumerate(names)
                 if name
             }

@@ -4,25 +4,25 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from business.models import Outlet, Tax
-from pos_project.forms import MoneyField
+from pos_project.forms import IntegerField, MoneyField, TextField
 
 from . import csv_io
 from .models import Category, ModifierGroup
 
 
 class CategoryForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
-    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0)
+    name = TextField(label=_("Name"), max_length=80)
+    sort_order = IntegerField(label=_("Sort order"), min_value=0, initial=0)
 
 
 class ProductForm(forms.Form):
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=120)
-    sku = forms.CharField(label=_("SKU"), max_length=40)
-    barcode = forms.CharField(label=_("Barcode"), max_length=64, required=False)
+    name = TextField(label=_("Name"), max_length=120)
+    sku = TextField(label=_("SKU"), max_length=40)
+    barcode = TextField(label=_("Barcode"), max_length=64, required=False)
     price_minor = MoneyField(label=_("Price"))
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0)
+    description = TextField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    sort_order = IntegerField(label=_("Sort order"), min_value=0, initial=0)
     taxes = forms.ModelMultipleChoiceField(
         label=_("Taxes"), queryset=Tax.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -43,11 +43,11 @@ class ProductForm(forms.Form):
 
 
 class VariantForm(forms.Form):
-    name = forms.CharField(label=_("Variant"), max_length=80)
-    sku = forms.CharField(label=_("SKU"), max_length=40)
-    barcode = forms.CharField(label=_("Barcode"), max_length=64, required=False)
+    name = TextField(label=_("Variant"), max_length=80)
+    sku = TextField(label=_("SKU"), max_length=40)
+    barcode = TextField(label=_("Barcode"), max_length=64, required=False)
     price_minor = MoneyField(label=_("Price"))
-    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0)
+    sort_order = IntegerField(label=_("Sort order"), min_value=0, initial=0)
     is_default = forms.BooleanField(
         label=_("Default size"),
         required=False,
@@ -61,7 +61,7 @@ class VariantForm(forms.Form):
 
 class OverrideForm(forms.Form):
     outlet = forms.ModelChoiceField(label=_("Outlet"), queryset=Outlet.objects.none())
-    variant = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    variant = IntegerField(required=False, widget=forms.HiddenInput)
     price_minor = MoneyField(label=_("Outlet price"), required=False, help_text=_("Empty: the catalog price."))
     is_available = forms.BooleanField(label=_("Available (untick when sold out)"), required=False)
 
@@ -72,18 +72,18 @@ class OverrideForm(forms.Form):
 
 
 class ModifierGroupForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
-    min_choices = forms.IntegerField(
+    name = TextField(label=_("Name"), max_length=80)
+    min_choices = IntegerField(
         label=_("Minimum choices"), min_value=0, initial=0, help_text=_("1 or more makes the choice required.")
     )
-    max_choices = forms.IntegerField(label=_("Maximum choices"), min_value=1, initial=1)
-    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0)
+    max_choices = IntegerField(label=_("Maximum choices"), min_value=1, initial=1)
+    sort_order = IntegerField(label=_("Sort order"), min_value=0, initial=0)
     is_archived = forms.BooleanField(label=_("Archived"), required=False)
 
 
 class ModifierForm(forms.Form):
-    pk = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(label=_("Modifier"), max_length=80, required=False)
+    pk = IntegerField(required=False, widget=forms.HiddenInput)
+    name = TextField(label=_("Modifier"), max_length=80, required=False)
     price_delta_minor = MoneyField(label=_("Extra price"), required=False)
     is_archived = forms.BooleanField(label=_("Archived"), required=False)
 

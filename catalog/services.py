@@ -21,6 +21,7 @@ from business.models import Outlet, Tax
 from core.idempotency import idempotent_write
 from core.locks import advisory_xact_lock
 from pos_project.errors import ServiceError
+from pos_project.money import AMOUNT_MAX
 
 from .models import (
     Category,
@@ -69,6 +70,8 @@ def _check_price(errors: Errors, field: str, value, *, allow_none: bool = False)
         return
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         _add(errors, field, _("The price must be zero or more."))
+    elif value > AMOUNT_MAX:  # a typo, and two of it would overflow an order's total
+        _add(errors, field, _("That price is too large."))
 
 
 def _check_sort_order(errors: Errors, value) -> None:
@@ -411,8 +414,9 @@ def _modifier_group_errors(
                 _("Modifier %(index)s: the name is too long (%(max)s characters at most).")
                 % {"index": index, "max": max_length},
             )
-        if not isinstance(spec.price_delta_minor, int) or spec.price_delta_minor < 0:
-            _add(errors, "modifiers", _("Modifier %(index)s: the extra price must be zero or more.") % {"index": index})
+        if not isinstance(spec.price_delta_minor, int) or not 0 <= spec.price_delta_minor <= AMOUNT_MAX:
+            _add(errors, "modifiers", _("Modifier %(index)s: the extra price must be zero or more, and not too "
+                                        "large.") % {"index": index})  # fmt: skip
     if ints_ok and min_choices > len(active):
         _add(
             errors,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required, outlet_allowed, outlet_check, outlet_filter
 from business.models import Outlet
 from business.selectors import outlet_default_for, outlet_for, outlets_for
+from pos_project import parsing
 from pos_project.errors import NOT_FOUND, ServiceError
 
 from . import services
@@ -34,9 +35,9 @@ def _outlet(request: HttpRequest) -> Outlet | None:
     """The outlet this screen works for: `?outlet=<id>` (remembered for the device's session, as the till
     remembers its register), else the one remembered, else the first outlet the person works at. An outlet
     they do not work at answers 404, as one that does not exist (accounts.access.outlet_check)."""
-    raw = request.GET.get("outlet", "")
-    if raw.isdigit():
-        outlet = outlet_for(request.user, int(raw))
+    asked = parsing.query_id(request.GET, "outlet")
+    if asked:
+        outlet = outlet_for(request.user, asked)
         if request.session.get(SESSION_OUTLET) != outlet.pk:  # a session saved only when it changes
             request.session[SESSION_OUTLET] = outlet.pk
         return outlet
@@ -50,10 +51,10 @@ def _outlet(request: HttpRequest) -> Outlet | None:
 def _station(request: HttpRequest) -> Station | None:
     """The station a display shows (`?station=<id>`), or None for all of the outlet's stations; a station of an
     outlet the person does not work at answers 404."""
-    raw = request.GET.get("station") or request.POST.get("station") or ""
-    if not raw.isdigit():
+    station_id = parsing.query_id(request.GET, "station") or parsing.query_id(request.POST, "station")
+    if station_id is None:
         return None
-    station = Station.objects.filter(pk=int(raw)).first()
+    station = Station.objects.filter(pk=station_id).first()
     if station is not None:
         outlet_check(request.user, station.outlet_id)
     return station
@@ -234,12 +235,14 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return parsing.ids(values)
 
 
 def _minutes(raw: str | None, default: int) -> int:
+    """Minutes typed for a colour; anything not a whole number the service can check is -1 (refused there)."""
     raw = (raw or "").strip() or str(default)
-    return int(raw) if raw.isdigit() else -1
+    minutes = parsing.int_or_none(raw)
+    return -1 if minutes is None else minutes
 
 
 @capability_required("kitchen.setup")
@@ -252,7 +255,7 @@ def stations(request: HttpRequest) -> HttpResponse:
         try:
             services.station_create(
                 outlet=outlet,
-                name=request.POST.get("name", ""),
+                name=parsing.clean_text(request.POST.get("name")),
                 category_ids=_ints(request.POST.getlist("categories")),
                 amber=_minutes(request.POST.get("amber"), 8),
                 red=_minutes(request.POST.get("red"), 15),
@@ -285,7 +288,7 @@ def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("kitchen:stations")
             services.station_update(
                 station=station,
-                name=request.POST.get("name", ""),
+                name=parsing.clean_text(request.POST.get("name")),
                 category_ids=_ints(request.POST.getlist("categories")),
                 product_ids=_ints(request.POST.getlist("products")),
                 amber=_minutes(request.POST.get("amber"), station.amber_after_minutes),

@@ -12,6 +12,8 @@ the end of each documented step (docs/adr/0002-money-in-integer-minor-units.md).
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class Currency:
@@ -45,6 +47,14 @@ CURRENCIES: dict[str, Currency] = {
                  denominations=(10000, 5000, 1000, 500, 100, 50, 10, 5, 1), smallest_note=1000),
     )
 }  # fmt: skip
+
+
+# The largest amount any one price, payment, tip, tendered cash, float or pay-out may be, in minor units
+# (Rp 99.999.999.999, $999,999,999.99). Every amount a request sends is bounded by it (pos_project/parsing.py,
+# `parse_amount`, the catalog's price checks), so no total of an order can overflow a bigint (2⁶³−1 ≈ 9.2·10¹⁸):
+# 200 lines × 999 units × a price with even 100 modifiers of AMOUNT_MAX each, plus taxes and service charge,
+# stays below 10¹⁸.
+AMOUNT_MAX = 10**11 - 1
 
 
 class MoneyError(ValueError):
@@ -101,9 +111,14 @@ def parse_amount(text: str, currency_code: str) -> int:
         digits = digits.replace(cur.decimal, ".")
         if "." in digits and len(digits.rsplit(".", 1)[1]) > cur.exponent:
             raise MoneyError(f"{cur.code} amounts have at most {cur.exponent} decimals.")
-    if not digits or not digits.replace(".", "", 1).isdigit():
-        raise MoneyError(f"“{text}” is not an amount.")
+    bare = digits.replace(".", "", 1)
+    if not bare or not bare.isascii() or not bare.isdigit():  # "²".isdigit() and "٣".isdigit() are true
+        raise MoneyError(f"“{text[:40]}” is not an amount.")
+    if len(bare.lstrip("0")) > len(str(AMOUNT_MAX)) + cur.exponent:
+        raise MoneyError(_("That amount is too large."))
     minor = to_minor(digits, cur.code)
+    if minor > AMOUNT_MAX:
+        raise MoneyError(_("That amount is too large."))
     return -minor if negative else minor
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("metrics", health.metrics, name="metrics"),
 ]
 
+handler400 = "pos_project.error_pages.bad_request"
 handler403 = "pos_project.error_pages.forbidden"
 handler404 = "pos_project.error_pages.not_found"
 handler500 = "pos_project.error_pages.server_error"

@@ -6,12 +6,14 @@ Width is in characters: 32 for 58 mm paper, 48 for 80 mm. It says what the print
 subtotal − discounts + service charge + taxes added = total, with included taxes shown after the total.
 """
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pos_project.money import format_money
+from pos_project.parsing import clean_text
 
 from .models import Order
 
@@ -20,10 +22,19 @@ INIT = ESC + b"@"
 CENTER, LEFT = ESC + b"a\x01", ESC + b"a\x00"
 BOLD_ON, BOLD_OFF = ESC + b"E\x01", ESC + b"E\x00"
 CUT = GS + b"V\x41\x03"  # feed 3 lines, then a partial cut
+_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def _text(value: str) -> bytes:
-    return value.encode("cp437", errors="replace")
+    """Text to print, never a command: every control character but the line feed is dropped (ESC, GS, DLE…
+    start printer commands; `ESC p` opens the cash drawer). Names are cleaned when they are typed
+    (pos_project.parsing.clean_text); this holds for rows saved before that, too."""
+    return _CONTROLS.sub("", value).encode("cp437", errors="replace")
+
+
+def _name(value: str) -> str:
+    """A name or label on one line of the receipt."""
+    return clean_text(value)
 
 
 def _row(left: str, right: str, width: int) -> str:
@@ -52,17 +63,17 @@ def receipt_escpos(order: Order, *, business_name: str, time_zone: str, footer: 
         INIT,
         CENTER,
         BOLD_ON,
-        _text(business_name[:width] + "\n"),
+        _text(_name(business_name)[:width] + "\n"),
         BOLD_OFF,
-        _text(order.outlet.name[:width] + "\n"),
+        _text(_name(order.outlet.name)[:width] + "\n"),
     ]
     out += [LEFT, _text(f"#{order.number}  {created:%Y-%m-%d %H:%M}\n"), _text("-" * width + "\n")]
     for line in order.lines.all():
         if line.is_voided:
             continue
-        out.append(row(f"{line.quantity} x {line.name}", line.gross_minor))
+        out.append(row(f"{line.quantity} x {_name(line.name)}", line.gross_minor))
         for modifier in line.modifiers:
-            out.append(_text(f"  + {modifier['name']}"[:width] + "\n"))
+            out.append(_text(f"  + {_name(modifier['name'])}"[:width] + "\n"))
         if line.discount_minor:
             out.append(row("  " + _("Discount"), line.discount_minor, minus=True))
     out.append(_text("-" * width + "\n"))
@@ -73,14 +84,14 @@ def receipt_escpos(order: Order, *, business_name: str, time_zone: str, footer: 
         out.append(row(_("Service charge"), order.service_charge_minor))
     for tax in order.tax_breakdown:
         if not tax["inclusive"]:
-            out.append(row(f"{tax['name']} {tax['rate']}%", tax["amount_minor"]))
+            out.append(row(f"{_name(tax['name'])} {tax['rate']}%", tax["amount_minor"]))
     out += [BOLD_ON, row(_("TOTAL"), order.total_minor), BOLD_OFF]
     for tax in order.tax_breakdown:
         if tax["inclusive"]:
-            out.append(row(_("Includes %(name)s %(rate)s%%") % {"name": tax["name"], "rate": tax["rate"]},
+            out.append(row(_("Includes %(name)s %(rate)s%%") % {"name": _name(tax["name"]), "rate": tax["rate"]},
                            tax["amount_minor"]))  # fmt: skip
     for payment in order.payments.all():
-        label = payment.get_tender_display() + (f" ({payment.reference})" if payment.reference else "")
+        label = payment.get_tender_display() + (f" ({_name(payment.reference)})" if payment.reference else "")
         out.append(row(label, payment.amount_minor + payment.rounding_minor))
         if payment.tip_minor:
             out.append(row("  " + _("Tip"), payment.tip_minor))

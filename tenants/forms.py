@@ -1,13 +1,14 @@
 from django import forms
 
 from billing.models import Plan
+from pos_project.forms import TextField
 
 
 class TenantProvisionForm(forms.Form):
-    slug = forms.CharField(max_length=30, help_text="The business's address: <slug>.<BASE_DOMAIN>.")
-    name = forms.CharField(max_length=120)
+    slug = TextField(max_length=30, help_text="The business's address: <slug>.<BASE_DOMAIN>.")
+    name = TextField(max_length=120)
     owner_email = forms.EmailField()
-    owner_username = forms.CharField(max_length=150, initial="owner")
+    owner_username = TextField(max_length=150, initial="owner")
     plan = forms.ModelChoiceField(queryset=Plan.objects.all(), required=False,
                                   help_text="Leave empty for the default plan.")  # fmt: skip
     currency = forms.ChoiceField(choices=[("IDR", "IDR"), ("USD", "USD"), ("SGD", "SGD"), ("MYR", "MYR"),

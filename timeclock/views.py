@@ -16,6 +16,7 @@ from accounts.access import capability_required
 from accounts.devices import device_of
 from accounts.services import pin_person_verify
 from accounts.throttle import Throttled, pin_try, wait_message
+from pos_project import parsing
 from pos_project.csv_export import csv_response
 
 from .selectors import cards_open, timesheet
@@ -52,7 +53,7 @@ def punch(request: HttpRequest) -> HttpResponse:
         messages.error(request, wait_message(wait.seconds))
         return _back_to_lock(request, user_id)
     try:
-        user = pin_person_verify(user_id=int(user_id) if user_id.isdigit() else None, pin=request.POST.get("pin", ""),
+        user = pin_person_verify(user_id=parsing.id_or_none(user_id), pin=request.POST.get("pin", ""),
                                  capability="timeclock.punch", request=request)  # fmt: skip
         claim.succeeded()
         timeclock_punch(user=user, action=action, idempotency_key=request.POST.get("key", ""),

@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
 from core.idempotency import idempotent_write
+from pos_project import parsing
 from pos_project.errors import CONFLICT, ServiceError
 
 from ..lock_objects import transfer_lines_lock, transfer_lock
@@ -214,7 +215,7 @@ def transfer_send(*, transfer: Transfer, user: User) -> Transfer:
 
 def _received_quantities(lines: list[TransferLine], received: Mapping) -> dict[int, Decimal]:
     """What arrived per line, or a ServiceError listing every bad line. Every line must be given."""
-    wanted = {int(k): v for k, v in received.items() if str(k).isdigit()}
+    wanted = {line_id: v for k, v in received.items() if (line_id := parsing.id_or_none(k)) is not None}
     known = {line.pk for line in lines}
     errors = []
     if len(wanted) != len(received) or set(wanted) - known:

@@ -23,7 +23,8 @@ from django_ratelimit.core import get_usage
 from accounts.access import can, capability_required
 from business.selectors import outlet_default_for, outlet_list, outlets_for
 from core.idempotency import KEY_MAX
-from pos_project.forms import form_add_service_errors
+from pos_project import parsing
+from pos_project.forms import TextField, form_add_service_errors
 from pos_project.money import round_minor
 
 from ..models import StockAdjustment
@@ -48,10 +49,10 @@ RATE_GROUP = "inventory.adjustment_submit"
 class _AdjustmentForm(forms.Form):
     outlet = forms.ModelChoiceField(queryset=outlet_list(), label=gettext_lazy("Outlet"), empty_label=None)
     reason = forms.ChoiceField(choices=StockAdjustment.Reason.choices, label=gettext_lazy("Reason"))
-    note = forms.CharField(max_length=200, required=False, label=gettext_lazy("Note"))
+    note = TextField(max_length=200, required=False, label=gettext_lazy("Note"))
     # Hidden; a form sent twice carries the same key and makes one adjustment. Optional so a form without it
     # (an old tab) still works, just without that protection.
-    key = forms.CharField(widget=forms.HiddenInput, max_length=KEY_MAX, required=False)
+    key = TextField(widget=forms.HiddenInput, max_length=KEY_MAX, required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,13 +61,13 @@ class _AdjustmentForm(forms.Form):
 
 
 class AdjustmentForm(_AdjustmentForm):
-    item = forms.CharField(
+    item = TextField(
         max_length=40,
         label=gettext_lazy("Item (SKU)"),
         widget=forms.TextInput(attrs={"list": "stock-items", "autocomplete": "off"}),
         help_text=gettext_lazy("Type a name or SKU and pick the item."),
     )
-    quantity = forms.CharField(
+    quantity = TextField(
         max_length=20,
         label=gettext_lazy("Quantity"),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
@@ -76,7 +77,7 @@ class AdjustmentForm(_AdjustmentForm):
 
 
 class AdjustmentBulkForm(_AdjustmentForm):
-    text = forms.CharField(
+    text = TextField(
         required=False,
         label=gettext_lazy("Lines"),
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "placeholder": "MILK-1L,-3\nBEANS,2500"}),
@@ -166,8 +167,7 @@ def _done(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
 def adjustment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in dict(LISTED_STATUSES) else ""
-    outlet = request.GET.get("outlet", "")
-    outlet_id = int(outlet) if outlet.isdigit() else None
+    outlet_id = parsing.query_id(request.GET, "outlet")
     page = Paginator(selectors.adjustment_list(status=status, outlet_id=outlet_id), PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -214,7 +214,6 @@ def adjustment_bulk(request: HttpRequest) -> HttpResponse:
                 return _done(request, adjustment)
             # An uploaded file's lines go in the box, so they can be fixed here and sent again.
             data["text"] = text
-        context["error_count"] = len(form.non_field_errors())
     return render(request, template, context, status=400 if form.errors else 200)
 
 
@@ -277,7 +276,9 @@ def adjustment_reject(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = _detail_or_404(pk)
     try:
         adjustment = services.adjustment_reject(
-            adjustment=adjustment, approver=request.user, comment=request.POST.get("comment", "")
+            adjustment=adjustment,
+            approver=request.user,
+            comment=parsing.clean_text(request.POST.get("comment"), multiline=True),
         )
     except ValidationError as exc:
         for message in exc.messages:

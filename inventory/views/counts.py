@@ -21,7 +21,7 @@ from accounts.access import capability_required
 from business.selectors import outlet_list
 from catalog.models import Category
 from core.idempotency import KEY_MAX
-from pos_project.forms import form_add_service_errors
+from pos_project.forms import TextField, form_add_service_errors
 
 from ..models import StockCount
 from ..quantities import format_quantity
@@ -42,13 +42,13 @@ class CountStartForm(forms.Form):
         label=gettext_lazy("Category"),
         help_text=gettext_lazy("Count one category at a time, or every stock item at the outlet."),
     )
-    note = forms.CharField(required=False, max_length=200, label=gettext_lazy("Note"))
+    note = TextField(required=False, max_length=200, label=gettext_lazy("Note"))
 
 
 class ScanForm(forms.Form):
-    code = forms.CharField(max_length=64, label=gettext_lazy("Barcode or SKU"))
-    quantity = forms.CharField(max_length=20, required=False, label=gettext_lazy("Quantity"))
-    key = forms.CharField(max_length=KEY_MAX, required=False, widget=forms.HiddenInput)
+    code = TextField(max_length=64, label=gettext_lazy("Barcode or SKU"))
+    quantity = TextField(max_length=20, required=False, label=gettext_lazy("Quantity"))
+    key = TextField(max_length=KEY_MAX, required=False, widget=forms.HiddenInput)
 
 
 def _count_or_404(pk: int) -> StockCount:

@@ -21,7 +21,8 @@ from accounts.access import capability_required
 from business.selectors import tenant_settings
 from catalog.models import ModifierGroup, Product
 from catalog.services import normalise_sku
-from pos_project.forms import MoneyField, form_add_service_errors, money_initial
+from pos_project import parsing
+from pos_project.forms import MoneyField, TextField, form_add_service_errors, money_initial
 
 from ..models import RecipeComponent, StockItem, StockSettings
 from ..quantities import format_quantity, parse_quantity
@@ -49,11 +50,9 @@ def _quantity(text: str, **kwargs) -> Decimal:
 
 
 class StockItemForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
-    sku = forms.CharField(
-        label=gettext_lazy("SKU"), max_length=40, help_text=gettext_lazy("Unique; saved in capitals.")
-    )
-    barcode = forms.CharField(label=gettext_lazy("Barcode"), max_length=64, required=False)
+    name = TextField(label=gettext_lazy("Name"), max_length=120)
+    sku = TextField(label=gettext_lazy("SKU"), max_length=40, help_text=gettext_lazy("Unique; saved in capitals."))
+    barcode = TextField(label=gettext_lazy("Barcode"), max_length=64, required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=StockItem.Kind.choices)
     category = forms.ModelChoiceField(label=gettext_lazy("Category"), queryset=None, required=False)
     base_unit = forms.ChoiceField(
@@ -61,13 +60,13 @@ class StockItemForm(forms.Form):
         choices=StockItem.Unit.choices,
         help_text=gettext_lazy("Stock, recipes and counts use this unit."),
     )
-    purchase_unit = forms.CharField(
+    purchase_unit = TextField(
         label=gettext_lazy("Bought by (purchase unit)"),
         max_length=20,
         required=False,
         help_text=gettext_lazy("kg, L, case of 24… Empty: the base unit."),
     )
-    purchase_factor = forms.CharField(
+    purchase_factor = TextField(
         label=gettext_lazy("Base units in one purchase unit"),
         max_length=20,
         initial="1",
@@ -139,7 +138,7 @@ class ReorderForm(forms.Form):
                 ("reorder_point", _("Reorder point"), row.reorder_point),
                 ("reorder_quantity", _("Reorder quantity"), row.reorder_quantity),
             ):
-                self.fields[f"{name}_{pk}"] = forms.CharField(
+                self.fields[f"{name}_{pk}"] = TextField(
                     label=f"{label} ({unit}) – {row.outlet.name}",
                     max_length=20,
                     initial=format_quantity(value),
@@ -170,7 +169,7 @@ class ReorderForm(forms.Form):
 
 
 def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 12 else None
+    return parsing.id_or_none(text)
 
 
 @capability_required("stock.setup")
@@ -270,18 +269,18 @@ class RecipeLineForm(forms.Form):
     """One new line of a recipe: the item by SKU (picked from a shared list), the quantity in its base unit,
     and for modifiers the item it replaces."""
 
-    item = forms.CharField(
+    item = TextField(
         label=gettext_lazy("Item (SKU)"),
         max_length=40,
         widget=forms.TextInput(attrs={"list": "stock-items", "autocomplete": "off", "data-unit-source": ""}),
     )
-    quantity = forms.CharField(
+    quantity = TextField(
         label=gettext_lazy("Quantity per unit sold"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    replaces = forms.CharField(
+    replaces = TextField(
         label=gettext_lazy("Replaces (SKU, optional)"),
         max_length=40,
         required=False,

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required
 from business.selectors import outlet_default, outlet_list, tenant_settings
 from core.idempotency import KEY_MAX
-from pos_project.forms import form_add_service_errors
+from pos_project import parsing
+from pos_project.forms import TextField, form_add_service_errors
 from pos_project.money import format_money, round_minor
 
 from ..models import PurchaseOrder, Supplier
@@ -46,13 +47,13 @@ def _service_errors(request: HttpRequest, exc: ValidationError) -> None:
 
 
 class SupplierForm(forms.Form):
-    name = forms.CharField(max_length=120, label=gettext_lazy("Name"))
-    contact_name = forms.CharField(max_length=120, required=False, label=gettext_lazy("Contact person"))
+    name = TextField(max_length=120, label=gettext_lazy("Name"))
+    contact_name = TextField(max_length=120, required=False, label=gettext_lazy("Contact person"))
     # A plain text field: the service checks the address and says what is wrong with it.
-    email = forms.CharField(max_length=254, required=False, label=gettext_lazy("E-mail (purchase orders go here)"),
+    email = TextField(max_length=254, required=False, label=gettext_lazy("E-mail (purchase orders go here)"),
                             widget=forms.EmailInput)  # fmt: skip
-    phone = forms.CharField(max_length=40, required=False, label=gettext_lazy("Phone"))
-    notes = forms.CharField(required=False, label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}))
+    phone = TextField(max_length=40, required=False, label=gettext_lazy("Phone"))
+    notes = TextField(required=False, label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @capability_required("stock.purchase")
@@ -109,9 +110,9 @@ class PurchaseOrderForm(forms.Form):
     outlet = forms.ModelChoiceField(queryset=outlet_list(), label=gettext_lazy("Deliver to"), empty_label=None)
     expected_on = forms.DateField(required=False, label=gettext_lazy("Expected on"),
                                   widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    note = forms.CharField(required=False, max_length=services.NOTE_MAX, label=gettext_lazy("Note for the supplier"),
+    note = TextField(required=False, max_length=services.NOTE_MAX, label=gettext_lazy("Note for the supplier"),
                            widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=KEY_MAX)
+    key = TextField(widget=forms.HiddenInput, required=False, max_length=KEY_MAX)
 
     def __init__(self, *args, current_supplier: Supplier | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,16 +125,13 @@ class PurchaseOrderForm(forms.Form):
 
 def _posted_rows(request: HttpRequest) -> list[dict]:
     """The order form's rows as sent: item-N, qty-N, cost-N for N below the form's row count."""
-    try:
-        count = min(int(request.POST.get("rows", "0")), services.MAX_LINES + BLANK_ROWS)
-    except ValueError:
-        count = 0
+    count = parsing.int_or_none(request.POST.get("rows", "0"), maximum=services.MAX_LINES + BLANK_ROWS) or 0
     rows = []
     for n in range(count):
         item = request.POST.get(f"item-{n}", "").strip()
         rows.append(
             {
-                "item_id": int(item) if item.isdigit() else None,
+                "item_id": parsing.id_or_none(item),
                 "quantity": request.POST.get(f"qty-{n}", "").strip(),
                 "cost": request.POST.get(f"cost-{n}", "").strip(),
             }
@@ -169,8 +167,7 @@ def _form_page(request: HttpRequest, form: PurchaseOrderForm, rows: list[dict], 
 def purchase_order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in PurchaseOrder.Status.values else ""
-    supplier = request.GET.get("supplier", "")
-    supplier_id = int(supplier) if supplier.isdigit() else None
+    supplier_id = parsing.query_id(request.GET, "supplier")
     queryset = selectors.purchase_order_list(status=status, supplier_id=supplier_id)
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     for po in page:
@@ -350,7 +347,10 @@ def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
             row.line.pk: (request.POST.get(f"qty-{row.line.pk}", ""), request.POST.get(f"cost-{row.line.pk}", ""))
             for row in doc.lines
         }
-        note, allow_over = request.POST.get("note", ""), request.POST.get("allow_over") == "1"
+        note, allow_over = (
+            parsing.clean_text(request.POST.get("note"), multiline=True),
+            request.POST.get("allow_over") == "1",
+        )
         try:
             receipt = services.goods_receive(
                 purchase_order=po,
@@ -394,8 +394,8 @@ def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("stock.purchase")
 def purchase_order_suggest(request: HttpRequest) -> HttpResponse:
-    outlet_id = request.POST.get("outlet", "")
-    outlet = outlet_list().filter(pk=int(outlet_id)).first() if outlet_id.isdigit() else outlet_default()
+    outlet_id = parsing.id_or_none(request.POST.get("outlet"))
+    outlet = outlet_list().filter(pk=outlet_id).first() if outlet_id else outlet_default()
     if outlet is None:
         messages.error(request, _("Choose an open outlet."))
         return redirect("inventory:purchase_order_list")

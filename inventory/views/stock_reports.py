@@ -22,6 +22,7 @@ from accounts.access import capability_required
 from business.selectors import outlet_list
 from catalog import selectors as catalog_selectors
 from pos_project.csv_export import csv_response
+from pos_project.forms import IntegerField, TextField
 from pos_project.money import currency, from_minor
 
 from ..models import StockAdjustment, StockItem, StockMovement
@@ -60,7 +61,7 @@ class StockFilterForm(forms.Form):
         label=gettext_lazy("Kind"), required=False, choices=[("", gettext_lazy("All kinds")), *StockItem.Kind.choices],
         error_messages={"invalid_choice": gettext_lazy("Choose a kind from the list.")},
     )  # fmt: skip
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    q = TextField(label=gettext_lazy("Search"), required=False, max_length=100)
     low = forms.BooleanField(label=gettext_lazy("Only at or below the reorder point"), required=False)
 
     def __init__(self, data, *, outlets, categories):
@@ -95,12 +96,12 @@ DATE_ERROR = gettext_lazy("Enter a date as YYYY-MM-DD, for example 2025-01-31.")
 
 
 class MovementFilterForm(forms.Form):
-    item = forms.IntegerField(
+    item = IntegerField(
         label=gettext_lazy("Item"), required=False, min_value=1,
         error_messages={"invalid": gettext_lazy("Pick the item from the stock list."),
                         "min_value": gettext_lazy("Pick the item from the stock list.")},
     )  # fmt: skip
-    q = forms.CharField(label=gettext_lazy("Item name or SKU"), required=False, max_length=100)
+    q = TextField(label=gettext_lazy("Item name or SKU"), required=False, max_length=100)
     outlet = _choice(gettext_lazy("Outlet"), gettext_lazy("All outlets"), gettext_lazy("There is no such outlet."))
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"), required=False,

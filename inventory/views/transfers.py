@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import can, capability_required
 from business.models import Outlet
 from business.selectors import outlet_list
+from pos_project import parsing
 from pos_project.money import round_minor
 
 from ..models import Transfer
@@ -44,8 +45,8 @@ def _get_or_404(pk: int) -> Transfer:
 
 def _outlet(value: str | None) -> Outlet | None:
     """The outlet a select named; closed ones too, so the service can say why it refuses them."""
-    value = (value or "").strip()
-    return Outlet.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    outlet_id = parsing.id_or_none(value)
+    return Outlet.objects.filter(pk=outlet_id).first() if outlet_id else None
 
 
 def _posted_rows(request: HttpRequest) -> list[tuple[str, str]]:
@@ -87,8 +88,7 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
 def transfer_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
-    outlet = request.GET.get("outlet", "")
-    outlet_id = int(outlet) if outlet.isdigit() else None
+    outlet_id = parsing.query_id(request.GET, "outlet")
     page = Paginator(selectors.transfer_list(status=status, outlet_id=outlet_id), PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -117,9 +117,9 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
         return render(request, template, _form_context(request, data=data, rows=[("", "")] * EMPTY_ROWS))
     rows = _posted_rows(request)
     data = {
-        "from_outlet": int(v) if (v := request.POST.get("from_outlet", "")).isdigit() else None,
-        "to_outlet": int(v) if (v := request.POST.get("to_outlet", "")).isdigit() else None,
-        "note": request.POST.get("note", "")[:400],
+        "from_outlet": parsing.id_or_none(request.POST.get("from_outlet")),
+        "to_outlet": parsing.id_or_none(request.POST.get("to_outlet")),
+        "note": parsing.clean_text(request.POST.get("note"), multiline=True, max_length=400),
         "key": request.POST.get("key", ""),  # never cut short: a cut key could meet another form's
     }
     try:
@@ -150,7 +150,7 @@ def transfer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = {"note": transfer.note}
         return render(request, template, _form_context(request, transfer=transfer, data=data, rows=rows + [("", "")]))
     rows = _posted_rows(request)
-    note = request.POST.get("note", "")[:400]
+    note = parsing.clean_text(request.POST.get("note"), multiline=True, max_length=400)
     try:
         services.transfer_update_lines(transfer=transfer, user=request.user, lines=_line_inputs(rows), note=note)
     except ValidationError as exc:
@@ -246,7 +246,7 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
             for key, value in request.POST.items()
             if key.startswith("received-")
         }
-        typed.update({int(k): v for k, v in received.items() if k.isdigit()})
+        typed.update({line_id: v for k, v in received.items() if (line_id := parsing.id_or_none(k)) is not None})
         was_in_transit = transfer.is_in_transit
         try:
             transfer = services.transfer_receive(transfer=transfer, user=request.user, received=received)

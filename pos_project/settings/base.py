@@ -145,6 +145,8 @@ MIDDLEWARE = [
     # A platform admin's support session lasts only as long as its grant (tenants/support.py).
     "tenants.middleware.SupportAccessMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Bad input answers 400 with a message, never 500 (pos_project/parsing.py).
+    "pos_project.error_pages.ServiceErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

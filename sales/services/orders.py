@@ -21,6 +21,7 @@ from core.idempotency import idempotency_claim, idempotent_write
 from inventory.services.stock import SoldLine, stock_consume_for_sale, stock_usage_for_sale
 from kitchen.services import KitchenLine, SentOrder, tickets_create, tickets_handed_over, tickets_rush
 from pos_project.errors import CONFLICT, ServiceError
+from pos_project.money import AMOUNT_MAX
 
 from ..lock_objects import order_lock, shift_lock, table_lock
 from ..models import DiningTable, Order, OrderLine, Payment, Shift
@@ -392,6 +393,9 @@ def payment_add(
         errors["amount_minor"] = [_("The amount must be more than zero.")]
     if isinstance(tip_minor, bool) or not isinstance(tip_minor, int) or tip_minor < 0:
         errors["tip_minor"] = [_("The tip must be zero or more.")]
+    for field, value in (("amount_minor", amount_minor), ("tip_minor", tip_minor), ("tendered_minor", tendered_minor)):
+        if isinstance(value, int) and value > AMOUNT_MAX:  # money.AMOUNT_MAX: no sum of them can overflow
+            errors.setdefault(field, []).append(_("That amount is too large."))
     if tender == Payment.Tender.CARD and not reference.strip():
         errors["reference"] = [_("Enter the card terminal's approval code.")]
     if errors:

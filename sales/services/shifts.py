@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
 from pos_project.errors import CONFLICT, FORBIDDEN, ServiceError
-from pos_project.money import format_money
+from pos_project.money import AMOUNT_MAX, format_money
 
 from ..lock_objects import shift_lock
 from ..models import CashMovement, Order, Register, Shift
@@ -53,7 +53,7 @@ def shift_open(*, register: Register, user: User, opening_float_minor: int) -> S
     """Open a shift with the cash in the drawer. A register has at most one open shift (a database rule, the
     partial unique index `sales_one_open_shift`): of two people opening the same register at once, one gets
     the shift and the other a `shift.already_open` that says whose it is and what to do."""
-    if not isinstance(opening_float_minor, int) or opening_float_minor < 0:
+    if not isinstance(opening_float_minor, int) or not 0 <= opening_float_minor <= AMOUNT_MAX:
         raise ServiceError(
             "shift.float_invalid", _("The opening float must be zero or more."), field="opening_float_minor"
         )
@@ -135,6 +135,8 @@ def cash_movement_record(*, shift: Shift, user: User, kind: str, amount_minor: i
         errors["kind"] = [_("“%(kind)s” is neither a pay-in nor a pay-out.") % {"kind": kind}]
     if not isinstance(amount_minor, int) or amount_minor <= 0:
         errors["amount_minor"] = [_("The amount must be more than zero.")]
+    elif amount_minor > AMOUNT_MAX:
+        errors["amount_minor"] = [_("That amount is too large.")]
     if not (reason or "").strip():
         errors["reason"] = [_("Say why the cash goes in or out.")]
     if errors:

@@ -13,27 +13,25 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import capability_required
 from business.selectors import outlet_default
+from pos_project import parsing
 from pos_project.errors import ServiceError, bad_request, error_response
 from sales.models import Area, DiningTable, Order
 from sales.selectors import floor_plan
 from sales.services.floor import area_create, order_move_table, table_delete, table_place, table_save
+from sales.services.orders import MAX_QUANTITY
 from sales.services.tabs import order_split
 
 from .till import current_shift, order_json
 
 
 def _int(value: str, default: int = -1) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    """A whole number typed in the floor editor; anything else is `default` (which the service refuses)."""
+    number = parsing.int_or_none(value)
+    return default if number is None else number
 
 
 def _json_body(request: HttpRequest) -> dict:
-    data = json.loads(request.body or b"{}")
-    if not isinstance(data, dict):
-        raise ValueError("not an object")
-    return data
+    return parsing.json_object(request)
 
 
 @capability_required("floor.edit")
@@ -47,7 +45,7 @@ def floor_admin(request: HttpRequest) -> HttpResponse:
             if action == "area":
                 area_create(
                     outlet=outlet,
-                    name=request.POST.get("name", ""),
+                    name=parsing.clean_text(request.POST.get("name")),
                     columns=_int(request.POST.get("columns")),
                     rows=_int(request.POST.get("rows")),
                 )
@@ -66,7 +64,7 @@ def floor_admin(request: HttpRequest) -> HttpResponse:
                 table_save(
                     area=area,
                     table=table,
-                    name=request.POST.get("name", ""),
+                    name=parsing.clean_text(request.POST.get("name")),
                     seats=_int(request.POST.get("seats")),
                     column=_int(request.POST.get("column")) - 1,
                     row=_int(request.POST.get("row")) - 1,
@@ -192,7 +190,12 @@ def till_split(request: HttpRequest, pk: int) -> JsonResponse:
         raw = data.get("quantities")
         if not isinstance(raw, dict):
             raise ValueError("quantities")
-        quantities = {int(line_id): int(quantity) for line_id, quantity in raw.items()}
+        quantities = {
+            parsing.id_required(line_id, field="quantities"): parsing.json_int(
+                quantity, field="quantities", label=_("quantity"), maximum=MAX_QUANTITY
+            )
+            for line_id, quantity in raw.items()
+        }
         key = data.get("idempotency_key")
         if not isinstance(key, str) or not key:
             return error_response(bad_request(_("The request needs an idempotency key.")))

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from accounts.access import can, capability_required, outlet_filter
 from accounts.selectors import approval_self_allowed
 from accounts.services import approver_verify
+from pos_project import parsing
 from pos_project.errors import ServiceError
 from sales.models import Order, Payment, Shift
 from sales.selectors import order_history, order_open_tabs, shift_list_recent, shifts_open
+from sales.services.orders import MAX_QUANTITY
 from sales.services.refunds import order_line_void, order_refund, order_void
 from sales.services.tabs import order_merge, order_split
 from sales.transitions import order_actions
@@ -37,9 +39,8 @@ def _date(value: str) -> date | None:
 def history(request: HttpRequest) -> HttpResponse:
     shift = current_shift(request)
     sees_all = can(request.user, "orders.view_all")
-    number = request.GET.get("number", "").strip()
     filters = {
-        "number": int(number) if number.isdigit() else None,
+        "number": parsing.query_int(request.GET, "number", minimum=1),
         "date_from": _date(request.GET.get("from", "")),
         "date_to": _date(request.GET.get("to", "")),
         "tender": request.GET.get("tender") if request.GET.get("tender") in Payment.Tender.values else None,
@@ -87,25 +88,20 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise ServiceError("request.unknown_action", _("Unknown action."))
             approver = _approver(request, APPROVED_ACTIONS[action])
             if action == "void_line":
-                line_id = request.POST.get("line") or ""
-                if not line_id.isdigit():
+                line_id = parsing.id_or_none(request.POST.get("line"))
+                if line_id is None:
                     raise ServiceError("order.line_missing", _("Choose the item to void."), field="line")
-                order_line_void(order=order, line_id=int(line_id), user=request.user, approved_by=approver,
-                                reason=request.POST.get("reason", ""), made=bool(request.POST.get("made")))  # fmt: skip
+                order_line_void(order=order, line_id=line_id, user=request.user, approved_by=approver,
+                                reason=_reason(request), made=bool(request.POST.get("made")))  # fmt: skip
                 messages.success(request, _("Item voided on order #%(n)s.") % {"n": order.number})
             elif action == "void":
-                order_void(order=order, user=request.user, approved_by=approver, reason=request.POST.get("reason", ""))
+                order_void(order=order, user=request.user, approved_by=approver, reason=_reason(request))
                 messages.success(request, _("Order #%(n)s voided.") % {"n": order.number})
             elif action == "refund":
                 shift = _payout_shift(request, order)
-                quantities = {
-                    line.pk: int(request.POST.get(f"q{line.pk}") or 0)
-                    for line in order.lines.all()
-                    if (request.POST.get(f"q{line.pk}") or "0").isdigit()
-                }
-                chosen = {line_id: q for line_id, q in quantities.items() if q > 0}
+                chosen = _quantities(request, order)
                 order_refund(order=order, user=request.user, approved_by=approver,
-                             reason=request.POST.get("reason", ""), shift=shift,
+                             reason=_reason(request), shift=shift,
                              idempotency_key=request.POST.get("key", ""),
                              lines=None if request.POST.get("whole") else chosen,
                              return_to_stock=not request.POST.get("not_back_to_stock"))  # fmt: skip
@@ -132,6 +128,23 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sales/order_detail.html", context, status=400 if error else 200)
 
 
+def _reason(request: HttpRequest) -> str:
+    return parsing.clean_text(request.POST.get("reason"))
+
+
+def _quantities(request: HttpRequest, order: Order) -> dict[int, int]:
+    """The quantity typed for each of the order's lines (`q<line id>`), where it is more than none. A value
+    that is not a whole number up to the most a line can hold is a 400 naming the line."""
+    quantities = {}
+    for line in order.lines.all():
+        raw = request.POST.get(f"q{line.pk}") or ""
+        if raw.strip():
+            quantity = parsing.int_required(raw, field=f"q{line.pk}", label=line.name, maximum=MAX_QUANTITY)
+            if quantity:
+                quantities[line.pk] = quantity
+    return quantities
+
+
 def _approver(request: HttpRequest, capability: str):
     """The signed-in supervisor or owner approves their own action (unless the business wants a second person);
     anyone else asks one for their PIN."""
@@ -152,8 +165,8 @@ def _payout_shift(request: HttpRequest, order: Order) -> Shift:
             )
         return device
     open_here = Shift.objects.filter(outlet_id=order.outlet_id, status=Shift.Status.OPEN)
-    chosen = request.POST.get("payout_shift", "")
-    if not chosen.isdigit():
+    chosen = parsing.id_or_none(request.POST.get("payout_shift"))
+    if chosen is None:
         if not open_here.exists():
             raise ServiceError(
                 "refund.no_open_shift",
@@ -164,7 +177,7 @@ def _payout_shift(request: HttpRequest, order: Order) -> Shift:
         raise ServiceError(
             "refund.shift_missing", _("Choose the open shift whose drawer pays the refund out."), field="payout_shift"
         )
-    shift = open_here.filter(pk=int(chosen)).first()
+    shift = open_here.filter(pk=chosen).first()
     if shift is None:
         raise ServiceError(
             "shift.closed", _("That shift is no longer open: choose another."), field="payout_shift", status=409
@@ -174,15 +187,12 @@ def _payout_shift(request: HttpRequest, order: Order) -> Shift:
 
 def _split_or_merge(request: HttpRequest, order: Order, action: str) -> None:
     if action == "merge":
-        source = get_object_or_404(Order, pk=request.POST.get("source") or 0, outlet_id=order.outlet_id)
+        source = get_object_or_404(Order, pk=parsing.id_or_none(request.POST.get("source")) or 0,
+                                   outlet_id=order.outlet_id)  # fmt: skip
         order_merge(target=order, source=source, user=request.user, idempotency_key=request.POST.get("key", ""))
         messages.success(request, _("Tab #%(n)s merged into this one.") % {"n": source.number})
         return
-    quantities = {}
-    for line in order.lines.all():
-        raw = (request.POST.get(f"q{line.pk}") or "").strip()
-        if raw.isdigit() and int(raw):
-            quantities[line.pk] = int(raw)
+    quantities = _quantities(request, order)
     new = order_split(order=order, user=request.user, quantities=quantities,
                       idempotency_key=request.POST.get("key", ""))  # fmt: skip
     messages.success(request, _("New bill #%(n)s made from the chosen items.") % {"n": new.number})

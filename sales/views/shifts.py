@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from accounts.access import can, capability_required, layout_for, outlet_filter
 from accounts.services import approver_verify
 from business.selectors import outlet_default_for, tenant_settings
+from pos_project import parsing
 from pos_project.errors import ServiceError
 from pos_project.money import MoneyError, format_money, parse_amount
 from sales.models import Register, Shift
@@ -48,10 +49,12 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
             register_id = request.POST.get("register", "")
             if register_id == "new" or not registers:
                 register = register_create(
-                    outlet=outlet, name=request.POST.get("register_name") or f"Till {len(registers) + 1}"
+                    outlet=outlet,
+                    name=parsing.clean_text(request.POST.get("register_name")) or f"Till {len(registers) + 1}",
                 )
             else:
-                register = get_object_or_404(Register, pk=register_id, outlet=outlet, is_active=True)
+                register = get_object_or_404(Register, pk=parsing.id_or_none(register_id) or 0, outlet=outlet,
+                                             is_active=True)  # fmt: skip
             shift_open(register=register, user=request.user, opening_float_minor=float_minor)
         except MoneyError as exc:
             error = str(exc)
@@ -75,7 +78,7 @@ def shift_open_view(request: HttpRequest) -> HttpResponse:
 def _pick_up(request: HttpRequest, action: str) -> HttpResponse:
     """Resume one's own open shift, or take someone else's over, and make it this device's."""
     shifts = outlet_filter(Shift.objects.all(), request.user)  # another outlet's shift: 404, as an unknown one
-    shift = get_object_or_404(shifts, pk=request.POST.get("shift") or 0, status=Shift.Status.OPEN)
+    shift = get_object_or_404(shifts, pk=parsing.id_or_none(request.POST.get("shift")) or 0, status=Shift.Status.OPEN)
     if action == "take_over":
         if not can(request.user, "shift.take_over"):
             raise ServiceError("access.denied", _("Only a supervisor can take over someone else's shift."), status=403)
@@ -87,15 +90,23 @@ def _pick_up(request: HttpRequest, action: str) -> HttpResponse:
     return redirect("sales:till")
 
 
+# The most notes or coins of one kind a drawer is counted with (a typo beyond it, not cash).
+COUNT_MAX = 999_999
+
+
 def _counts(rows: list[dict]) -> tuple[dict[str, int], str]:
     counts: dict[str, int] = {}
     for row in rows:
         raw = row["count"].strip()
         if not raw:
             continue
-        if not raw.isdigit():
-            return counts, _("Counts are whole numbers of notes or coins (“%(raw)s” is not).") % {"raw": raw}
-        counts[str(row["value"])] = int(raw)
+        count = parsing.int_or_none(raw, maximum=COUNT_MAX)
+        if count is None:
+            return counts, _("Counts are whole numbers of notes or coins, at most %(max)s (“%(raw)s” is not).") % {
+                "raw": parsing.clean_text(raw, max_length=20),
+                "max": COUNT_MAX,
+            }
+        counts[str(row["value"])] = count
     return counts, ""
 
 
@@ -134,7 +145,7 @@ def shift_close_view(request: HttpRequest, pk: int | None = None) -> HttpRespons
     targets = [s for s in shifts_open(outlet_id=shift.outlet_id) if s.pk != shift.pk] if tabs else []
     error = ""
     if request.method == "POST":
-        seen = [int(v) for v in request.POST.getlist("tab") if v.isdigit()]
+        seen = parsing.ids(request.POST.getlist("tab"))
         try:
             if request.POST.get("action") == "move_tabs":
                 target = next((s for s in targets if str(s.pk) == request.POST.get("target_shift")), None)
@@ -149,7 +160,7 @@ def shift_close_view(request: HttpRequest, pk: int | None = None) -> HttpRespons
             counts, error = _counts(rows)
             if not error:
                 closed = shift_close(shift=shift, user=request.user, denominations=counts,
-                                     note=request.POST.get("note", ""), tabs_seen=seen,
+                                     note=parsing.clean_text(request.POST.get("note"), multiline=True), tabs_seen=seen,
                                      leave_tabs_approved_by=_leave_tabs_approver(request))  # fmt: skip
                 if device_shift is not None and device_shift.pk == closed.pk:
                     request.session.pop(SESSION_REGISTER, None)
@@ -187,7 +198,7 @@ def cash_movement_view(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 kind=request.POST.get("kind", ""),
                 amount_minor=parse_amount(request.POST.get("amount", ""), tenant_settings().currency),
-                reason=request.POST.get("reason", ""),
+                reason=parsing.clean_text(request.POST.get("reason")),
             )
         except MoneyError as exc:
             error = str(exc)

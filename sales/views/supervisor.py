@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required, outlet_filter
 from accounts.selectors import staff_list
 from business.selectors import outlets_for
+from pos_project import parsing
 from sales.models import Payment, Shift
 from sales.selectors import payments_refund_due, shift_list_recent, shifts_open, variance_needs_review
 from sales.services.qr import payment_refund_given
@@ -57,7 +58,9 @@ def payment_refunded(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that a QR payment flagged for refund was given back."""
     payment = get_object_or_404(Payment, pk=pk)
     try:
-        payment_refund_given(payment=payment, actor=request.user, note=request.POST.get("note", ""))
+        payment_refund_given(
+            payment=payment, actor=request.user, note=parsing.clean_text(request.POST.get("note"), multiline=True)
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -38,6 +38,7 @@ from catalog.selectors import (
 from catalog.services import product_sold_out_set
 from core.idempotency import idempotent_response
 from kitchen.live import READY, live_etag, live_shared, live_version
+from pos_project import parsing
 from pos_project.errors import ServiceError, bad_request, error_response
 from pos_project.money import cash_notes, quick_cash
 from sales.escpos import receipt_escpos
@@ -115,7 +116,7 @@ def till_products(request: HttpRequest) -> HttpResponse:
     if query:
         products = product_search(query=query, outlet=outlet, limit=60, include_sold_out=True)
     elif request.GET.get("category"):  # a tab, or the search cleared (the till sends the tab it goes back to)
-        category = category_get(pk=request.GET.get("category"), include_archived=False)
+        category = category_get(pk=parsing.query_id(request.GET, "category"), include_archived=False)
         if category is None:
             raise Http404("No Category matches the given query.")
         products = category_products(category=category, outlet=outlet, include_sold_out=True)
@@ -183,15 +184,13 @@ def till_sold_out(request: HttpRequest, pk: int) -> JsonResponse:
     if product is None:
         raise Http404("No Product matches the given query.")
     try:
-        data = json.loads(request.body or b"{}")
-        if not isinstance(data, dict) or not isinstance(data.get("sold_out"), bool):
+        data = parsing.json_object(request)
+        if not isinstance(data.get("sold_out"), bool):
             raise BadRequest(_("Say whether the item is sold out (true or false)."))
         key = str(data.get("idempotency_key") or "")
         product_sold_out_set(
             outlet=outlet, product=product, sold_out=data["sold_out"], actor=request.user, idempotency_key=key
         )
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _bad(BadRequest(_("The request is not valid JSON.")))
     except BadRequest as exc:
         return _bad(exc)
     except ValidationError as exc:
@@ -203,10 +202,9 @@ class BadRequest(ValueError):
     """A request the till's script should never send (malformed JSON, a wrong type): 400 with a message."""
 
 
-def _int(value, field: str, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise BadRequest(f"“{field}” must be a whole number of at least {minimum}.")
-    return value
+def _text(value, *, max_length: int) -> str:
+    """A name or note the cart sent (pos_project.parsing.clean_text: no control characters)."""
+    return parsing.clean_text(value if isinstance(value, str) else "", max_length=max_length)
 
 
 def _discount(data) -> Discount | None:
@@ -217,18 +215,15 @@ def _discount(data) -> Discount | None:
     try:
         if data["kind"] == "percent":
             return Discount("percent", Decimal(str(data.get("value"))))
-        return Discount("amount", _int(data.get("value"), "discount value", minimum=0))
+        return Discount("amount", parsing.json_amount(data.get("value"), field="discount", label="discount value"))
     except (InvalidOperation, PricingError) as exc:
         raise BadRequest(str(exc) or "The discount is not valid.") from None
 
 
-def parse_cart(body: bytes) -> dict:
+def parse_cart(body: HttpRequest | bytes) -> dict:
     """The cart JSON the till sends. Anything malformed is a BadRequest with a message for the cashier."""
-    try:
-        data = json.loads(body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("The request is not valid JSON.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("lines"), list):
+    data = parsing.json_object(body)
+    if not isinstance(data.get("lines"), list):
         raise BadRequest("The request needs a list of lines.")
     lines = []
     for index, line in enumerate(data["lines"], start=1):
@@ -239,11 +234,15 @@ def parse_cart(body: bytes) -> dict:
             raise BadRequest(f"Line {index}: modifier_ids must be a list.")
         lines.append(
             LineRequest(
-                product_id=_int(line.get("product_id"), f"line {index} product_id", minimum=1),
-                quantity=_int(line.get("quantity", 1), f"line {index} quantity", minimum=1),
-                variant_id=_int(line["variant_id"], "variant_id", minimum=1) if line.get("variant_id") else None,
-                modifier_ids=tuple(_int(m, "modifier id", minimum=1) for m in modifier_ids),
-                note=str(line.get("note") or "")[:200],
+                product_id=parsing.json_id(line.get("product_id"), field="lines", label=f"line {index} product_id"),
+                quantity=parsing.json_int(
+                    line.get("quantity", 1), field="lines", label=f"line {index} quantity", minimum=1
+                ),
+                variant_id=parsing.json_id(line["variant_id"], field="lines", label="variant_id")
+                if line.get("variant_id")
+                else None,
+                modifier_ids=tuple(parsing.json_id(m, field="lines", label="modifier id") for m in modifier_ids),
+                note=_text(line.get("note"), max_length=200),
                 discount=_discount(line.get("discount")),
             )
         )
@@ -251,11 +250,12 @@ def parse_cart(body: bytes) -> dict:
         "lines": lines,
         "order_discount": _discount(data.get("order_discount")),
         "order_type": str(data.get("order_type") or Order.Type.TAKEAWAY),
-        "table_label": str(data.get("table_label") or ""),
-        "customer_name": str(data.get("customer_name") or ""),
+        "table_label": _text(data.get("table_label"), max_length=20),
+        "customer_name": _text(data.get("customer_name"), max_length=80),
         "idempotency_key": str(data.get("idempotency_key") or ""),
         "approver": data.get("approver") if isinstance(data.get("approver"), dict) else None,
-        "table_id": _int(data["table_id"], "table_id", minimum=1) if data.get("table_id") else None,
+        "table_id": parsing.json_id(data["table_id"], field="table_id") if data.get("table_id") else None,
+        "version": data.get("version"),
         "send": data.get("send") is True,
         "rush": data.get("rush") is True,
     }
@@ -282,7 +282,7 @@ def till_preview(request: HttpRequest) -> JsonResponse:
     if shift is None:
         return _no_shift()
     try:
-        cart = parse_cart(request.body)
+        cart = parse_cart(request)
         preview = order_preview(outlet_id=shift.outlet_id, lines=cart["lines"], order_discount=cart["order_discount"])
     except BadRequest as exc:
         return _bad(exc)
@@ -332,7 +332,7 @@ def till_submit(request: HttpRequest) -> JsonResponse:
     if shift is None:
         return _no_shift()
     try:
-        cart = parse_cart(request.body)
+        cart = parse_cart(request)
         # {"self": true} (a signed-in supervisor's tap) or {"id", "pin"} (a supervisor picked on the till).
         approved_by = approval_resolve(user=request.user, approver=cart["approver"], capability="discount.over_limit",
                                        request=request)  # fmt: skip
@@ -374,15 +374,13 @@ def _order_for_till(request: HttpRequest, pk: int) -> Order:
 def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
     order = _order_for_till(request, pk)
     try:
-        data = json.loads(request.body or b"{}")
-        if not isinstance(data, dict):
-            raise BadRequest("The request must be a JSON object.")
+        data = parsing.json_object(request)
         tendered = data.get("tendered_minor")
         if data.get("tender") == "qr":
             payment = qr_payment_start(
                 order=order,
                 user=request.user,
-                amount_minor=_int(data.get("amount_minor"), "amount_minor", minimum=1),
+                amount_minor=parsing.json_amount(data.get("amount_minor"), field="amount_minor", minimum=1),
                 idempotency_key=str(data.get("idempotency_key") or ""),
             )
             body = order_json(order)
@@ -401,14 +399,12 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
             order=order,
             user=request.user,
             tender=str(data.get("tender", "")),
-            amount_minor=_int(data.get("amount_minor"), "amount_minor", minimum=1),
+            amount_minor=parsing.json_amount(data.get("amount_minor"), field="amount_minor", minimum=1),
             idempotency_key=str(data.get("idempotency_key") or ""),
-            tendered_minor=None if tendered in (None, "") else _int(tendered, "tendered_minor"),
-            tip_minor=_int(data.get("tip_minor", 0), "tip_minor"),
-            reference=str(data.get("reference") or ""),
+            tendered_minor=None if tendered in (None, "") else parsing.json_amount(tendered, field="tendered_minor"),
+            tip_minor=parsing.json_amount(data.get("tip_minor", 0), field="tip_minor"),
+            reference=_text(data.get("reference"), max_length=100),
         )
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _bad(BadRequest(_("The request is not valid JSON.")))
     except BadRequest as exc:
         return _bad(exc)
     except ValidationError as exc:
@@ -453,15 +449,14 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
         return _no_shift()
     order = get_object_or_404(Order.objects.filter(outlet_id=shift.outlet_id), pk=pk)
     try:
-        cart = parse_cart(request.body)
-        version = json.loads(request.body).get("version")
+        cart = parse_cart(request)
         approved_by = approval_resolve(user=request.user, approver=cart["approver"], capability="discount.over_limit",
                                        request=request)  # fmt: skip
         order = order_add_lines(
             order=order,
             user=request.user,
             lines=cart["lines"],
-            expected_version=_int(version, "version", minimum=1),
+            expected_version=parsing.json_int(cart["version"], field="version", minimum=1),
             idempotency_key=cart["idempotency_key"],
             rush=cart["rush"],
             approved_by=approved_by,
@@ -524,10 +519,10 @@ def till_rush(request: HttpRequest, pk: int) -> JsonResponse:
 
 def _body_key(request: HttpRequest) -> str:
     try:
-        data = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = parsing.json_object(request)
+    except ValidationError:
         return ""
-    return str(data.get("idempotency_key") or "") if isinstance(data, dict) else ""
+    return str(data.get("idempotency_key") or "")
 
 
 @require_POST
