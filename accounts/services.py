@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from business.selectors import outlet_list
+from pos_project import parsing
 from pos_project.caching import cache_forget
 from pos_project.errors import FORBIDDEN, ServiceError
 
@@ -200,7 +201,7 @@ PIN_MAX_FAILURES = 5
 def staff_set_pin(*, user: User, pin: str, actor: User) -> User:
     """Set a staff member's PIN: 4 to 6 digits, not all the same digit nor a run. A new PIN also lifts a lock."""
     pin = (pin or "").strip()
-    if not pin.isdigit() or not PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]:
+    if not (pin.isascii() and pin.isdigit()) or not PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]:
         raise ServiceError(
             "staff.pin_invalid",
             _("The PIN must be %(min)d to %(max)d digits.") % {"min": PIN_DIGITS[0], "max": PIN_DIGITS[1]},
@@ -574,9 +575,7 @@ def approval_resolve(
     if approver.get("self") is True:
         return approval_self(user=user, capability=capability, request=request)
     raw_id = approver.get("id")
-    approver_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) and raw_id > 0 else None
-    if isinstance(raw_id, str) and raw_id.isdigit():
-        approver_id = int(raw_id)
+    approver_id = parsing.id_or_none(raw_id)  # a number or its digits; "²" or 10²⁰ is nobody
     return approver_verify(pin=str(approver.get("pin") or ""), capability=capability, approver_id=approver_id,
                            username=str(approver.get("username") or ""), user=user, request=request)  # fmt: skip
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from accounts.access import outlet_check, outlet_filter
 from pos_project.caching import cache_forget
 from pos_project.money import Currency, currency, format_money
+from pos_project.parsing import int_or_none
 
 from .models import Outlet, SalesSettings, Tax
 
@@ -53,8 +54,8 @@ def tip_percentages_parse(text: str) -> tuple[int, ...]:
     values = []
     for part in (text or "").split(","):
         part = part.strip().rstrip("%").strip()
-        if part.isdigit() and 1 <= int(part) <= 100 and int(part) not in values:
-            values.append(int(part))
+        if (number := int_or_none(part, minimum=1, maximum=100)) is not None and number not in values:
+            values.append(number)
     return tuple(values)
 
 

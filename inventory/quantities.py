@@ -31,10 +31,11 @@ def parse_quantity(text, *, allow_negative: bool = False, allow_zero: bool = Fal
         value = None
     if value is None or not value.is_finite():
         raise ServiceError("quantity.not_a_number", _("“%(text)s” is not a number.") % {"text": text})
-    if value != value.quantize(QTY_PLACES):
-        raise ServiceError("quantity.too_precise", _("Use at most three decimals."))
+    # Before quantize, which cannot hold 1e400 or 5,000 digits in Decimal's 28 and raises InvalidOperation.
     if abs(value) > QTY_MAX:
         raise ServiceError("quantity.too_large", _("That quantity is too large."))
+    if value != value.quantize(QTY_PLACES):
+        raise ServiceError("quantity.too_precise", _("Use at most three decimals."))
     if value < 0 and not allow_negative:
         raise ServiceError("quantity.negative", _("The quantity cannot be negative."))
     if value == 0 and not allow_zero:

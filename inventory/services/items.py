@@ -88,7 +88,7 @@ def _clean(data: StockItemData, *, item: StockItem | None) -> tuple[dict, Errors
     factor = data.purchase_factor
     if factor is None or not factor.is_finite() or factor <= 0:
         _add(errors, "purchase_factor", _("The number of base units in a purchase unit must be more than zero."))
-    elif factor != factor.quantize(QTY_PLACES) or factor > QTY_MAX:
+    elif abs(factor) > QTY_MAX or factor != factor.quantize(QTY_PLACES):  # quantize cannot hold 1e400
         _add(errors, "purchase_factor", _("Use at most three decimals and a sensible size."))
     cost_minor = data.cost_per_purchase_minor
     if cost_minor is None or cost_minor < 0:
@@ -205,7 +205,7 @@ def stock_item_reorder_set(*, item: StockItem, settings: list[ReorderSetting]) -
         for field, value in (("reorder_point", s.reorder_point), ("reorder_quantity", s.reorder_quantity)):
             if value is None or not value.is_finite() or value < 0:
                 _add(errors, f"{field}_{s.outlet_id}", _("Enter zero or more."))
-            elif value != value.quantize(QTY_PLACES) or value > QTY_MAX:
+            elif abs(value) > QTY_MAX or value != value.quantize(QTY_PLACES):
                 _add(errors, f"{field}_{s.outlet_id}", _("Use at most three decimals and a sensible size."))
     if errors:
         raise ServiceError("stock_level.invalid", _("The reorder settings need fixing."), fields=errors)

@@ -176,7 +176,7 @@ class _CheckedLine:
 def _base_quantity(item: StockItem, quantity: Decimal) -> Decimal | None:
     """The purchase quantity in base units, or None when it is not a whole thousandth of a base unit."""
     base = quantity * item.purchase_factor
-    return base if base == base.quantize(QTY_PLACES) and base <= QTY_MAX else None
+    return base if abs(base) <= QTY_MAX and base == base.quantize(QTY_PLACES) else None
 
 
 def _parse_cost(text: str, currency: str) -> Decimal:

@@ -63,7 +63,7 @@ def recipe_component_add(
         add("item", _("%(item)s is archived; restore it before using it in a recipe.") % {"item": item.name})
     if quantity is None or not quantity.is_finite() or quantity < 0 or (quantity == 0 and replaces is None):
         add("quantity", _("The quantity must be more than zero."))
-    elif quantity != quantity.quantize(QTY_PLACES) or quantity > QTY_MAX:
+    elif abs(quantity) > QTY_MAX or quantity != quantity.quantize(QTY_PLACES):  # quantize cannot hold 1e400
         add("quantity", _("Use at most three decimals and a sensible size."))
     if replaces is not None:
         if modifier is None:
