@@ -69,6 +69,15 @@ def test_each_person_sees_their_devices_with_this_one_marked(tenant, cashier, dj
     assert _signed_in(phone)
 
 
+def test_the_name_in_the_top_bar_opens_ones_account_with_password_and_two_step_links(tenant, cashier):
+    """No extra button in the top bar (it must fit a phone): the person's name is the way in."""
+    client = _sign_in(tenant, "sessions-cashier")
+    page = client.get("/till/history/").content.decode()
+    assert 'data-testid="my-account" title=' in page and 'href="/account/sessions/"' in page
+    account = client.get("/account/sessions/").content.decode()
+    assert 'href="/password/"' in account and 'href="/account/two-step/"' in account
+
+
 def test_ending_another_session_really_ends_it(tenant, cashier):
     phone = _sign_in(tenant, cashier.username, agent=CHROME_ANDROID)
     laptop = _sign_in(tenant, cashier.username)
