@@ -25,9 +25,10 @@ def outlet_default() -> Outlet | None:
     return outlet_list().order_by("id").first()
 
 
-def outlets_for(user) -> QuerySet[Outlet]:
-    """The active outlets a person works at (accounts.access.outlets_of: all of them unless assigned some)."""
-    return outlet_filter(outlet_list(), user, field="pk").order_by("id")
+def outlets_for(user, *, active_only: bool = True) -> QuerySet[Outlet]:
+    """The active outlets a person works at (accounts.access.outlets_of: all of them unless assigned some); with
+    `active_only=False`, closed ones too (report filters)."""
+    return outlet_filter(outlet_list(active_only=active_only), user, field="pk").order_by("id")
 
 
 def outlet_default_for(user) -> Outlet | None:

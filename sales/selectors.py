@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.access import outlet_filter
 from business.models import Outlet
 from kitchen.selectors import orders_ready
 from pos_project.caching import cache_forget
@@ -184,9 +185,12 @@ def order_history(
     return orders[offset : offset + min(max(int(limit), 1), HISTORY_LIMIT_MAX)]
 
 
-def shift_list_recent(*, limit: int = 10, status: str | None = None) -> QuerySet[Shift]:
-    """Open shifts first, then the latest closed ones (the supervisor console and history pages)."""
+def shift_list_recent(*, limit: int = 10, status: str | None = None, user=None) -> QuerySet[Shift]:
+    """Open shifts first, then the latest closed ones (the supervisor console and history pages); with `user`,
+    only those of the outlets that person works at (accounts.access.outlets_of)."""
     shifts = Shift.objects.select_related("register", "opened_by")
+    if user is not None:
+        shifts = outlet_filter(shifts, user)
     if status is not None:
         shifts = shifts.filter(status=status)
     return shifts.order_by("-status", "-opened_at")[:limit]
@@ -254,9 +258,13 @@ def floor_plan(*, outlet) -> list:
     return areas
 
 
-def payments_refund_due() -> QuerySet[Payment]:
-    """QR payments the provider captured after their order stopped taking money: to be given back."""
-    return Payment.objects.filter(status=Payment.Status.REFUND_DUE).select_related("order").order_by("created_at", "pk")
+def payments_refund_due(*, user=None) -> QuerySet[Payment]:
+    """QR payments the provider captured after their order stopped taking money: to be given back; with `user`,
+    only those of orders at the outlets that person works at."""
+    payments = Payment.objects.filter(status=Payment.Status.REFUND_DUE)
+    if user is not None:
+        payments = outlet_filter(payments, user, field="order__outlet_id")
+    return payments.select_related("order").order_by("created_at", "pk")
 
 
 READY_WINDOW = timedelta(hours=12)  # an order sent longer ago and never handed over is not "ready" any more

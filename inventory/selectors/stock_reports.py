@@ -16,6 +16,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef
 from django.db.models.functions import Round
 from django.utils import timezone
 
+from accounts.access import outlet_filter, outlets_of
 from pos_project.money import round_minor
 
 from ..models import GoodsReceipt, StockItem, StockLevel, StockMovement
@@ -53,6 +54,7 @@ def _stock_levels(
     kind: str = "",
     query: str = "",
     below_reorder: bool = False,
+    user=None,
 ) -> QuerySet[StockLevel]:
     # An archived item drops off the list once nothing of it is left; while some is, it still has a value.
     levels = StockLevel.objects.filter(Q(item__is_archived=False) | ~Q(quantity=0))
@@ -66,6 +68,8 @@ def _stock_levels(
         levels = levels.filter(Q(item__name__icontains=query) | Q(item__sku__icontains=query))
     if below_reorder:
         levels = levels.filter(LOW)
+    if user is not None:  # only the outlets that person works at (accounts.access.outlets_of)
+        levels = outlet_filter(levels, user)
     return levels
 
 
@@ -76,10 +80,13 @@ def stock_on_hand(
     kind: str = "",
     query: str = "",
     below_reorder: bool = False,
+    user=None,
 ) -> QuerySet[StockLevel]:
     """One row per item × outlet, by item name then outlet."""
     return (
-        _stock_levels(outlet_id=outlet_id, category_id=category_id, kind=kind, query=query, below_reorder=below_reorder)
+        _stock_levels(
+            outlet_id=outlet_id, category_id=category_id, kind=kind, query=query, below_reorder=below_reorder, user=user
+        )
         .select_related("item", "item__category", "outlet")
         .order_by("item__name", "item_id", "outlet__name", "outlet_id")
     )
@@ -109,11 +116,14 @@ def stock_value_by_outlet(
     kind: str = "",
     query: str = "",
     below_reorder: bool = False,
+    user=None,
 ) -> list[OutletValue]:
     """The value on hand per outlet, for the same filters as the list, in one aggregate query."""
     value = Round(ExpressionWrapper(F("quantity") * F("item__cost"), output_field=DecimalField()))
     rows = (
-        _stock_levels(outlet_id=outlet_id, category_id=category_id, kind=kind, query=query, below_reorder=below_reorder)
+        _stock_levels(
+            outlet_id=outlet_id, category_id=category_id, kind=kind, query=query, below_reorder=below_reorder, user=user
+        )
         .order_by()
         .values("outlet_id", "outlet__name")
         .annotate(lines=Count("pk"), value=Sum(value))
@@ -141,6 +151,7 @@ def movement_history(
     date_from: date | None = None,
     date_to: date | None = None,
     tz: tzinfo | None = None,
+    user=None,
 ) -> QuerySet[StockMovement]:
     """Movements, newest first. Dates are whole days in the business's time zone, both ends included."""
     movements = StockMovement.objects.select_related("item", "outlet", "user")
@@ -156,6 +167,8 @@ def movement_history(
         movements = movements.filter(created_at__gte=local_day_start(date_from, tz))
     if date_to is not None:
         movements = movements.filter(created_at__lt=local_day_start(date_to + timedelta(days=1), tz))
+    if user is not None:  # only the outlets that person works at
+        movements = outlet_filter(movements, user)
     return movements.order_by("-created_at", "-pk")
 
 
@@ -174,7 +187,7 @@ def stock_item_get(pk: int) -> StockItem | None:
 # --- Low stock -----------------------------------------------------------------------------------------------
 
 
-def low_stock(*, outlet_id: int | None = None) -> QuerySet[StockLevel]:
+def low_stock(*, outlet_id: int | None = None, user=None) -> QuerySet[StockLevel]:
     """Levels at or below their reorder point, or below zero, of items still stocked; by outlet, then item.
 
     `went_negative_at` is when a movement last took the level below zero (NULL: never), so an item that sold
@@ -190,6 +203,8 @@ def low_stock(*, outlet_id: int | None = None) -> QuerySet[StockLevel]:
     )
     if outlet_id is not None:
         levels = levels.filter(outlet_id=outlet_id)
+    if user is not None:  # only the outlets that person works at
+        levels = outlet_filter(levels, user)
     return levels
 
 
@@ -211,19 +226,28 @@ def low_stock_rows(levels: Iterable[StockLevel]) -> list[StockLevel]:
     return rows
 
 
-def stock_attention() -> dict[str, int]:
-    """What waits for a supervisor: adjustments to approve, transfers on their way, low items (2 queries)."""
+def stock_attention(*, user=None) -> dict[str, int]:
+    """What waits for a supervisor: adjustments to approve, transfers on their way, low items (2 queries); with
+    `user`, only at the outlets that person works at (a transfer counts when either end is theirs)."""
     from ..models import StockAdjustment, Transfer
 
+    allowed = outlets_of(user) if user is not None else None
+    where_adj, where_tr, params = "", "", []
+    if allowed is not None:
+        ids = sorted(allowed)
+        where_adj = " AND outlet_id = ANY(%s)"
+        where_tr = " AND (from_outlet_id = ANY(%s) OR to_outlet_id = ANY(%s))"
+        params = [ids, ids, ids]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT count(*) FROM {StockAdjustment._meta.db_table} WHERE status = %s), "  # noqa: S608
-            f"(SELECT count(*) FROM {Transfer._meta.db_table} WHERE status = %s)",
-            [StockAdjustment.Status.PENDING, Transfer.Status.SENT],
+            f"SELECT (SELECT count(*) FROM {StockAdjustment._meta.db_table} WHERE status = %s{where_adj}), "  # noqa: S608
+            f"(SELECT count(*) FROM {Transfer._meta.db_table} WHERE status = %s{where_tr})",
+            [StockAdjustment.Status.PENDING, *params[:1], Transfer.Status.SENT, *params[1:]],
         )
         pending, in_transit = cursor.fetchone()
+    low = StockLevel.objects.filter(LOW, item__is_archived=False)
     return {
         "pending": pending,
         "in_transit": in_transit,
-        "low": StockLevel.objects.filter(LOW, item__is_archived=False).count(),
+        "low": (low if user is None else outlet_filter(low, user)).count(),
     }

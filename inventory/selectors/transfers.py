@@ -4,13 +4,28 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.access import outlets_of
+
 from ..models import StockItem, StockLevel, Transfer, TransferLine
 
 
-def transfer_list(*, status: str = "", outlet_id: int | None = None) -> QuerySet[Transfer]:
+def transfer_either_end(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
+    """`queryset` narrowed to the transfers `user` sees: those leaving or reaching an outlet they work at
+    (accounts.access.outlets_of; everyone's for owners and staff assigned no outlet). `prefix` leads from its
+    rows to the transfer ("transfer__")."""
+    allowed = outlets_of(user)
+    if allowed is None:
+        return queryset
+    ids = sorted(allowed)
+    return queryset.filter(Q(**{f"{prefix}from_outlet_id__in": ids}) | Q(**{f"{prefix}to_outlet_id__in": ids}))
+
+
+def transfer_list(*, status: str = "", outlet_id: int | None = None, user=None) -> QuerySet[Transfer]:
     """Newest first. An outlet filter matches both ends: a transfer concerns the outlet it leaves and the one
-    it reaches."""
+    it reaches. With `user`, only the transfers with an end at an outlet that person works at."""
     qs = Transfer.objects.select_related("from_outlet", "to_outlet", "created_by").annotate(line_count=Count("lines"))
+    if user is not None:
+        qs = transfer_either_end(qs, user)
     if status:
         qs = qs.filter(status=status)
     if outlet_id:
@@ -65,11 +80,14 @@ def in_transit_quantities(*, to_outlet_id: int | None = None) -> dict[int, Decim
     return {row["item_id"]: row["total"] for row in qs.values("item_id").annotate(total=Sum("quantity"))}
 
 
-def in_transit_rows(*, limit: int = 100) -> list[dict]:
-    """In-transit quantities per item and destination, with the item's name and unit, for the list page."""
+def in_transit_rows(*, limit: int = 100, user=None) -> list[dict]:
+    """In-transit quantities per item and destination, with the item's name and unit, for the list page; with
+    `user`, of the transfers with an end at an outlet that person works at."""
+    lines = TransferLine.objects.filter(transfer__status=Transfer.Status.SENT)
+    if user is not None:
+        lines = transfer_either_end(lines, user, prefix="transfer__")
     rows = (
-        TransferLine.objects.filter(transfer__status=Transfer.Status.SENT)
-        .values("item_id", "item__name", "item__sku", "item__base_unit", "transfer__to_outlet__name")
+        lines.values("item_id", "item__name", "item__sku", "item__base_unit", "transfer__to_outlet__name")
         .annotate(total=Sum("quantity"), transfers=Count("transfer", distinct=True))
         .order_by("item__name", "transfer__to_outlet__name")[:limit]
     )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
-from accounts.access import can, capability_required
+from accounts.access import can, capability_required, outlet_allowed, outlet_filter
 from business.selectors import outlet_default_for, outlet_list, outlets_for
 from core.idempotency import KEY_MAX
 from pos_project import parsing
@@ -168,14 +168,13 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in dict(LISTED_STATUSES) else ""
     outlet_id = parsing.query_id(request.GET, "outlet")
-    page = Paginator(selectors.adjustment_list(status=status, outlet_id=outlet_id), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    adjustments = outlet_filter(selectors.adjustment_list(status=status, outlet_id=outlet_id), request.user)
+    page = Paginator(adjustments, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "status": status,
         "outlet_id": outlet_id,
-        "outlets": outlet_list(active_only=False),
+        "outlets": outlets_for(request.user, active_only=False),
         "statuses": LISTED_STATUSES,
     }
     return render(request, "inventory/stock/adjustments_list.html", context)
@@ -217,16 +216,17 @@ def adjustment_bulk(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-def _detail_or_404(pk: int) -> StockAdjustment:
+def _detail_or_404(request: HttpRequest, pk: int) -> StockAdjustment:
+    """The adjustment, if it is at an outlet the person works at; another outlet's answers 404, as an unknown."""
     adjustment = selectors.adjustment_get(pk)
-    if adjustment is None:
+    if adjustment is None or not outlet_allowed(request.user, adjustment.outlet_id):
         raise Http404
     return adjustment
 
 
 @capability_required("stock.adjust")
 def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    adjustment = _detail_or_404(pk)
+    adjustment = _detail_or_404(request, pk)
     lines = [
         (line, round_minor(abs(line.quantity * line.unit_cost))) for line in selectors.adjustment_lines(adjustment)
     ]
@@ -244,7 +244,7 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("stock.approve")
 def adjustment_approvals(request: HttpRequest) -> HttpResponse:
-    context = {"pending": selectors.adjustment_pending()[:200]}
+    context = {"pending": outlet_filter(selectors.adjustment_pending(), request.user)[:200]}
     return render(request, "inventory/stock/adjustments_approvals.html", context)
 
 
@@ -257,7 +257,7 @@ def _back(request: HttpRequest, adjustment: StockAdjustment) -> HttpResponse:
 @require_POST
 @capability_required("stock.approve")
 def adjustment_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    adjustment = _detail_or_404(pk)
+    adjustment = _detail_or_404(request, pk)
     was_pending = adjustment.is_pending
     try:
         adjustment = services.adjustment_approve(adjustment=adjustment, approver=request.user)
@@ -273,7 +273,7 @@ def adjustment_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("stock.approve")
 def adjustment_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    adjustment = _detail_or_404(pk)
+    adjustment = _detail_or_404(request, pk)
     try:
         adjustment = services.adjustment_reject(
             adjustment=adjustment,

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required
-from business.selectors import outlet_list
+from accounts.access import capability_required, outlet_allowed, outlet_filter
+from business.selectors import outlet_list, outlets_for
 from catalog.models import Category
 from core.idempotency import KEY_MAX
 from pos_project.forms import TextField, form_add_service_errors
@@ -44,6 +44,10 @@ class CountStartForm(forms.Form):
     )
     note = TextField(required=False, max_length=200, label=gettext_lazy("Note"))
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outlet"].queryset = outlets_for(user)  # the outlets the person works at: another is no choice
+
 
 class ScanForm(forms.Form):
     code = TextField(max_length=64, label=gettext_lazy("Barcode or SKU"))
@@ -51,11 +55,15 @@ class ScanForm(forms.Form):
     key = TextField(max_length=KEY_MAX, required=False, widget=forms.HiddenInput)
 
 
-def _count_or_404(pk: int) -> StockCount:
+def _count_or_404(request: HttpRequest, pk: int) -> StockCount:
+    """The count, if it is at an outlet the person works at; another outlet's answers 404, as an unknown one."""
     try:
-        return selectors.count_get(pk)
+        count = selectors.count_get(pk)
     except StockCount.DoesNotExist:
         raise Http404("No such count.") from None
+    if not outlet_allowed(request.user, count.outlet_id):
+        raise Http404("No such count.")
+    return count
 
 
 @capability_required("stock.count")
@@ -63,14 +71,15 @@ def count_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in StockCount.Status.values:
         status = ""
-    page = Paginator(selectors.count_list(status=status), COUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = outlet_filter(selectors.count_list(status=status), request.user)
+    page = Paginator(counts, COUNTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": StockCount.Status.choices}
     return render(request, "inventory/stock/counts_list.html", context)
 
 
 @capability_required("stock.count")
 def count_create(request: HttpRequest) -> HttpResponse:
-    form = CountStartForm(request.POST or None)
+    form = CountStartForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             count = services.count_start(user=request.user, **form.cleaned_data)
@@ -114,7 +123,7 @@ def _sheet_entries(post) -> dict[int, str]:
 @capability_required("stock.count")
 def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows a page of the sheet; POST saves the page's counted values (Save)."""
-    count = _count_or_404(pk)
+    count = _count_or_404(request, pk)
     errors: dict[str, list[str]] = {}
     error_list: list[str] = []
     if request.method == "POST":
@@ -156,7 +165,7 @@ def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def count_scan(request: HttpRequest, pk: int) -> HttpResponse:
     """One scan: add the quantity (1 unless typed) to the matching line. htmx gets the scan box back, focused and
     with a fresh key, plus the line's row swapped in place; without htmx the sheet is reloaded."""
-    count = _count_or_404(pk)
+    count = _count_or_404(request, pk)
     form = ScanForm(request.POST)
     result = None
     if form.is_valid():
@@ -206,7 +215,7 @@ def _keep_code(form: ScanForm) -> ScanForm:
 
 @capability_required("stock.count")
 def count_review(request: HttpRequest, pk: int) -> HttpResponse:
-    count = _count_or_404(pk)
+    count = _count_or_404(request, pk)
     review = selectors.count_review(count)
     for line in review.lines:
         _decorate(line)
@@ -217,7 +226,7 @@ def count_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("stock.count")
 def count_post(request: HttpRequest, pk: int) -> HttpResponse:
-    count = _count_or_404(pk)
+    count = _count_or_404(request, pk)
     try:
         movements = services.count_post(count=count, user=request.user)
     except ValidationError as exc:
@@ -233,7 +242,7 @@ def count_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("stock.count")
 def count_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    count = _count_or_404(pk)
+    count = _count_or_404(request, pk)
     try:
         services.count_cancel(count=count, user=request.user)
     except ValidationError as exc:

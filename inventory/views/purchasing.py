@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required
-from business.selectors import outlet_default, outlet_list, tenant_settings
+from accounts.access import capability_required, outlet_allowed, outlet_filter
+from business.selectors import outlet_default_for, outlet_list, outlets_for, tenant_settings
 from core.idempotency import KEY_MAX
 from pos_project import parsing
 from pos_project.forms import TextField, form_add_service_errors
@@ -114,13 +114,13 @@ class PurchaseOrderForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
     key = TextField(widget=forms.HiddenInput, required=False, max_length=KEY_MAX)
 
-    def __init__(self, *args, current_supplier: Supplier | None = None, **kwargs):
+    def __init__(self, *args, user=None, current_supplier: Supplier | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         suppliers = selectors.supplier_choices()
         if current_supplier is not None:  # an edited draft keeps showing its supplier even if since archived
             suppliers = suppliers | Supplier.objects.filter(pk=current_supplier.pk)
         self.fields["supplier"].queryset = suppliers
-        self.fields["outlet"].queryset = outlet_list()
+        self.fields["outlet"].queryset = outlets_for(user)  # the outlets the person works at: another is no choice
 
 
 def _posted_rows(request: HttpRequest) -> list[dict]:
@@ -168,18 +168,18 @@ def purchase_order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in PurchaseOrder.Status.values else ""
     supplier_id = parsing.query_id(request.GET, "supplier")
-    queryset = selectors.purchase_order_list(status=status, supplier_id=supplier_id)
+    queryset = outlet_filter(selectors.purchase_order_list(status=status, supplier_id=supplier_id), request.user)
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     for po in page:
         po.total_minor = round_minor(po.total_value or 0)
-    default = outlet_default()
+    default = outlet_default_for(request.user)
     context = {
         "page": page,
         "status": status,
         "supplier_id": supplier_id,
         "statuses": PurchaseOrder.Status.choices,
         "suppliers": list(selectors.supplier_choices()),
-        "outlets": list(outlet_list()),
+        "outlets": list(outlets_for(request.user)),
         "default_outlet_id": default.pk if default else None,
     }
     return render(request, "inventory/stock/purchasing_po_list.html", context)
@@ -188,10 +188,11 @@ def purchase_order_list(request: HttpRequest) -> HttpResponse:
 @capability_required("stock.purchase")
 def purchase_order_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        default = outlet_default()
-        form = PurchaseOrderForm(initial={"key": uuid.uuid4().hex, "outlet": default.pk if default else None})
+        default = outlet_default_for(request.user)
+        initial = {"key": uuid.uuid4().hex, "outlet": default.pk if default else None}
+        form = PurchaseOrderForm(initial=initial, user=request.user)
         return _form_page(request, form, _with_blanks([]), None)
-    form = PurchaseOrderForm(request.POST)
+    form = PurchaseOrderForm(request.POST, user=request.user)
     rows = _posted_rows(request)
     if form.is_valid():
         data = form.cleaned_data
@@ -214,22 +215,23 @@ def purchase_order_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, _with_blanks(rows), None)
 
 
-def _po_or_404(pk: int) -> PurchaseOrder:
+def _po_or_404(request: HttpRequest, pk: int) -> PurchaseOrder:
+    """The order, if it delivers to an outlet the person works at; another outlet's answers 404, as an unknown."""
     po = selectors.purchase_order_get(pk)
-    if po is None:
+    if po is None or not outlet_allowed(request.user, po.outlet_id):
         raise Http404
     return po
 
 
 @capability_required("stock.purchase")
 def purchase_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    po = _po_or_404(pk)
+    po = _po_or_404(request, pk)
     if not PURCHASE_ORDER.can_start(po, "edit"):
         messages.error(request, _("%(po)s has been sent; only a draft can be edited.") % {"po": po})
         return redirect("inventory:purchase_order_detail", pk=po.pk)
     if request.method != "POST":
         initial = {"supplier": po.supplier_id, "outlet": po.outlet_id, "expected_on": po.expected_on, "note": po.note}
-        form = PurchaseOrderForm(initial=initial, current_supplier=po.supplier)
+        form = PurchaseOrderForm(initial=initial, user=request.user, current_supplier=po.supplier)
         rows = [
             {
                 "item_id": line.item_id,
@@ -239,7 +241,7 @@ def purchase_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for line in po.lines.order_by("pk")
         ]
         return _form_page(request, form, _with_blanks(rows), po)
-    form = PurchaseOrderForm(request.POST, current_supplier=po.supplier)
+    form = PurchaseOrderForm(request.POST, user=request.user, current_supplier=po.supplier)
     rows = _posted_rows(request)
     if form.is_valid():
         data = form.cleaned_data
@@ -266,7 +268,7 @@ def purchase_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("stock.purchase")
 def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    po = _po_or_404(pk)
+    po = _po_or_404(request, pk)
     receipts = selectors.purchase_order_receipts(po)
     for receipt in receipts:
         receipt.rows = [
@@ -290,7 +292,7 @@ def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("stock.purchase")
 def purchase_order_send(request: HttpRequest, pk: int) -> HttpResponse:
-    po = _po_or_404(pk)
+    po = _po_or_404(request, pk)
     was_draft = PURCHASE_ORDER.can_start(po, "send")
     try:
         po = services.purchase_order_send(purchase_order=po, user=request.user)
@@ -315,7 +317,7 @@ def purchase_order_send(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("stock.purchase")
 def purchase_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    po = _po_or_404(pk)
+    po = _po_or_404(request, pk)
     try:
         po = services.purchase_order_cancel(purchase_order=po, user=request.user)
     except ValidationError as exc:
@@ -327,7 +329,7 @@ def purchase_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("stock.purchase")
 def purchase_order_print(request: HttpRequest, pk: int) -> HttpResponse:
-    po = _po_or_404(pk)
+    po = _po_or_404(request, pk)
     context = {"doc": selectors.purchase_order_document(po), "po": po, "tenant": request.tenant,
                "currency": tenant_settings().currency}  # fmt: skip
     return render(request, "inventory/stock/purchasing_po_print.html", context)
@@ -339,7 +341,7 @@ def purchase_order_print(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("stock.purchase")
 def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
     """One delivery: what arrived of each line (prefilled with what is still to come), at what cost."""
-    po = _po_or_404(pk)
+    po = _po_or_404(request, pk)
     doc = selectors.purchase_order_document(po)
     if request.method == "POST":
         key = request.POST.get("key", "")
@@ -395,7 +397,8 @@ def purchase_order_receive(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("stock.purchase")
 def purchase_order_suggest(request: HttpRequest) -> HttpResponse:
     outlet_id = parsing.id_or_none(request.POST.get("outlet"))
-    outlet = outlet_list().filter(pk=outlet_id).first() if outlet_id else outlet_default()
+    mine = outlets_for(request.user)  # another outlet is no outlet here, as an unknown one
+    outlet = mine.filter(pk=outlet_id).first() if outlet_id else mine.first()
     if outlet is None:
         messages.error(request, _("Choose an open outlet."))
         return redirect("inventory:purchase_order_list")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import capability_required
-from business.selectors import outlet_list
+from business.selectors import outlets_for
 from catalog import selectors as catalog_selectors
 from pos_project.csv_export import csv_response
 from pos_project.forms import IntegerField, TextField
@@ -155,6 +155,11 @@ def _bind(form: forms.Form) -> dict:
     return {"filters": form.filters(), "filter_errors": errors}
 
 
+def _filters(request: HttpRequest, context: dict) -> dict:
+    """The selector filters, narrowed to the outlets the person works at ("All outlets": all of theirs)."""
+    return {**context["filters"], "user": request.user}
+
+
 def _params(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -210,7 +215,7 @@ STATUS_LABELS = {
 
 
 def _stock_form(request: HttpRequest) -> tuple[StockFilterForm, dict]:
-    outlets = list(outlet_list(active_only=False))
+    outlets = list(outlets_for(request.user, active_only=False))  # another outlet is not a choice
     categories = list(catalog_selectors.category_list())
     form = StockFilterForm(request.GET, outlets=outlets, categories=categories)
     return form, {"outlets": outlets, "categories": categories, **_bind(form)}
@@ -219,7 +224,7 @@ def _stock_form(request: HttpRequest) -> tuple[StockFilterForm, dict]:
 @capability_required("stock.view")
 def stock_list(request: HttpRequest) -> HttpResponse:
     form, context = _stock_form(request)
-    filters = context["filters"]
+    filters = _filters(request, context)
     page = Paginator(selectors.stock_on_hand(**filters), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.stock_on_hand_rows(page.object_list)
     code = request.tenant.currency
@@ -284,7 +289,7 @@ def stock_export(request: HttpRequest) -> HttpResponse:
     if context["filter_errors"]:
         return _bad_export(context["filter_errors"])
     code = request.tenant.currency
-    levels = selectors.stock_on_hand(**context["filters"])
+    levels = selectors.stock_on_hand(**_filters(request, context))
     return _csv_response(request, _stock_csv_rows(levels, currency(code).exponent, code), "stock-on-hand")
 
 
@@ -312,7 +317,7 @@ def source_link(source_type: str, source_id: int | None, receipt_pos: dict[int, 
 
 
 def _movement_form(request: HttpRequest) -> tuple[MovementFilterForm, dict]:
-    outlets = list(outlet_list(active_only=False))
+    outlets = list(outlets_for(request.user, active_only=False))  # another outlet is not a choice
     form = MovementFilterForm(request.GET, outlets=outlets)
     return form, {"outlets": outlets, **_bind(form)}
 
@@ -326,7 +331,7 @@ def _who(user) -> str:
 @capability_required("stock.view")
 def movement_list(request: HttpRequest) -> HttpResponse:
     form, context = _movement_form(request)
-    movements = selectors.movement_history(**context["filters"])
+    movements = selectors.movement_history(**_filters(request, context))
     page = Paginator(movements, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     receipt_pos = selectors.receipt_purchase_orders(rows)
@@ -387,7 +392,7 @@ def movement_export(request: HttpRequest) -> HttpResponse:
         return _bad_export(context["filter_errors"])
     tz = timezone.get_current_timezone()
     code = request.tenant.currency
-    movements = selectors.movement_history(**context["filters"], tz=tz)
+    movements = selectors.movement_history(**_filters(request, context), tz=tz)
     return _csv_response(request, _movement_csv_rows(movements, tz, currency(code).exponent, code), "stock-movements")
 
 
@@ -396,10 +401,10 @@ def movement_export(request: HttpRequest) -> HttpResponse:
 
 @capability_required("stock.view")
 def low_stock(request: HttpRequest) -> HttpResponse:
-    outlets = list(outlet_list(active_only=False))
+    outlets = list(outlets_for(request.user, active_only=False))  # another outlet is not a choice
     form = LowStockFilterForm(request.GET, outlets=outlets)
     context = {"outlets": outlets, **_bind(form)}
-    levels = selectors.low_stock(**context["filters"])
+    levels = selectors.low_stock(**_filters(request, context))
     page = Paginator(levels, LOW_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.low_stock_rows(page.object_list)
     for level in page.object_list:

@@ -16,9 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import can, capability_required
+from accounts.access import can, capability_required, outlet_allowed
 from business.models import Outlet
-from business.selectors import outlet_list
+from business.selectors import outlet_list, outlets_for
 from pos_project import parsing
 from pos_project.money import round_minor
 
@@ -36,17 +36,40 @@ Status = Transfer.Status
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
-def _get_or_404(pk: int) -> Transfer:
+# Staff limited to some outlets (issue 12, point 17): a transfer is theirs to see when either end is one of their
+# outlets; they send, edit and cancel it only from their end (the stock leaves there) and receive it only at
+# their end. Anything else answers the same 404 as a transfer that does not exist, and nothing changes.
+EITHER, SENDING, RECEIVING = "either", "from", "to"
+_END_ACTIONS = {"send": SENDING, "edit": SENDING, "cancel": SENDING, "receive": RECEIVING}
+
+
+def _works_at(request: HttpRequest, transfer: Transfer, end: str) -> bool:
+    sending = outlet_allowed(request.user, transfer.from_outlet_id)
+    receiving = outlet_allowed(request.user, transfer.to_outlet_id)
+    return {EITHER: sending or receiving, SENDING: sending, RECEIVING: receiving}[end]
+
+
+def _get_or_404(request: HttpRequest, pk: int, end: str = EITHER) -> Transfer:
     transfer = selectors.transfer_get(pk)
-    if transfer is None:
+    if transfer is None or not _works_at(request, transfer, end):
         raise Http404
     return transfer
 
 
-def _outlet(value: str | None) -> Outlet | None:
-    """The outlet a select named; closed ones too, so the service can say why it refuses them."""
+def _actions(request: HttpRequest, transfer: Transfer) -> dict:
+    """The actions the transfer allows now, less those at the end that is not the person's outlet."""
+    allowed = TRANSFER.allowed(transfer, request.user)
+    return {k: v for k, v in allowed.items() if k not in _END_ACTIONS or _works_at(request, transfer, _END_ACTIONS[k])}
+
+
+def _outlet(request: HttpRequest, value: str | None, *, sending: bool = True) -> Outlet | None:
+    """The outlet a select named; closed ones too, so the service can say why it refuses them. Stock leaves
+    only an outlet the person works at: another is no outlet (the service asks for one), as an unknown id."""
     outlet_id = parsing.id_or_none(value)
-    return Outlet.objects.filter(pk=outlet_id).first() if outlet_id else None
+    outlet = Outlet.objects.filter(pk=outlet_id).first() if outlet_id else None
+    if sending and outlet is not None and not outlet_allowed(request.user, outlet.pk):
+        return None
+    return outlet
 
 
 def _posted_rows(request: HttpRequest) -> list[tuple[str, str]]:
@@ -69,7 +92,8 @@ def _line_inputs(rows: list[tuple[str, str]]) -> list[services.TransferLineInput
 
 def _form_context(request: HttpRequest, **extra) -> dict:
     return {
-        "outlets": outlet_list(),
+        "outlets": outlet_list(),  # where stock may go: any open outlet
+        "from_outlets": outlets_for(request.user),  # where it may leave: the person's outlets
         "items": selectors.transfer_item_choices(),
         "max_lines": services.MAX_LINES,
         **extra,
@@ -89,16 +113,17 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
     outlet_id = parsing.query_id(request.GET, "outlet")
-    page = Paginator(selectors.transfer_list(status=status, outlet_id=outlet_id), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    transfers = selectors.transfer_list(status=status, outlet_id=outlet_id, user=request.user)
+    page = Paginator(transfers, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "status": status,
         "outlet_id": outlet_id,
-        "outlets": outlet_list(active_only=False),
+        "outlets": outlets_for(request.user, active_only=False),
         "statuses": Status.choices,
-        "in_transit": [{**row, "total": format_quantity(row["total"])} for row in selectors.in_transit_rows()],
+        "in_transit": [
+            {**row, "total": format_quantity(row["total"])} for row in selectors.in_transit_rows(user=request.user)
+        ],
     }
     return render(request, "inventory/stock/transfers_list.html", context)
 
@@ -107,10 +132,12 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def transfer_create(request: HttpRequest) -> HttpResponse:
     template = "inventory/stock/transfers_form.html"
     if request.method != "POST":
-        outlets = list(outlet_list().order_by("pk")[:2])
+        mine = outlets_for(request.user).first()
+        others = outlet_list().exclude(pk=mine.pk if mine else None).order_by("pk")
+        to_outlet = others.first()
         data = {
-            "from_outlet": outlets[0].pk if outlets else None,
-            "to_outlet": outlets[1].pk if len(outlets) > 1 else None,
+            "from_outlet": mine.pk if mine else None,
+            "to_outlet": to_outlet.pk if to_outlet else None,
             "note": "",
             "key": uuid.uuid4().hex,
         }
@@ -124,8 +151,8 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     }
     try:
         transfer = services.transfer_create(
-            from_outlet=_outlet(request.POST.get("from_outlet")),
-            to_outlet=_outlet(request.POST.get("to_outlet")),
+            from_outlet=_outlet(request, request.POST.get("from_outlet")),
+            to_outlet=_outlet(request, request.POST.get("to_outlet"), sending=False),
             user=request.user,
             note=data["note"],
             lines=_line_inputs(rows),
@@ -140,7 +167,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required("stock.transfer")
 def transfer_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    transfer = _get_or_404(pk)
+    transfer = _get_or_404(request, pk, SENDING)
     if not TRANSFER.can_start(transfer, "edit"):
         messages.error(request, _("%(tr)s has left the draft stage; its lines cannot change.") % {"tr": transfer})
         return redirect("inventory:transfer_detail", pk=transfer.pk)
@@ -185,7 +212,7 @@ def _priced(lines) -> list[dict]:
 
 @capability_required("stock.transfer")
 def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    transfer = _get_or_404(pk)
+    transfer = _get_or_404(request, pk)
     lines = _priced(selectors.transfer_lines_with_levels(transfer))
     context = {
         "transfer": transfer,
@@ -193,7 +220,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "total_value": sum(row["value"] for row in lines),
         "total_discrepancy_value": sum(row["discrepancy_value"] for row in lines),
         "cancelled_by": transfer.cancelled_by if transfer.is_cancelled else "",
-        "actions": TRANSFER.allowed(transfer, request.user),
+        "actions": _actions(request, transfer),
     }
     return render(request, "inventory/stock/transfers_detail.html", context)
 
@@ -201,7 +228,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("stock.transfer")
 def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
-    transfer = _get_or_404(pk)
+    transfer = _get_or_404(request, pk, SENDING)
     was_draft = TRANSFER.can_start(transfer, "send")
     try:
         transfer = services.transfer_send(transfer=transfer, user=request.user)
@@ -216,7 +243,7 @@ def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required("stock.transfer")
 def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    transfer = _get_or_404(pk)
+    transfer = _get_or_404(request, pk, SENDING)
     was_in_transit, was_cancellable = transfer.is_in_transit, TRANSFER.can_start(transfer, "cancel")
     try:
         transfer = services.transfer_cancel(transfer=transfer, user=request.user)
@@ -235,7 +262,7 @@ def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("stock.transfer")
 def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
-    transfer = _get_or_404(pk)
+    transfer = _get_or_404(request, pk, RECEIVING)
     lines = list(selectors.transfer_lines(transfer))
     typed = {line.pk: format_quantity(line.quantity) for line in lines}
     status = 200
@@ -252,7 +279,7 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
             transfer = services.transfer_receive(transfer=transfer, user=request.user, received=received)
         except ValidationError as exc:
             errors, status = exc.messages, 400
-            transfer = _get_or_404(pk)  # the state another person may have left it in
+            transfer = _get_or_404(request, pk, RECEIVING)  # the state another person may have left it in
             lines = list(selectors.transfer_lines(transfer))
         else:
             text = _("%(tr)s received at %(outlet)s.") if was_in_transit else _("%(tr)s was already received.")
@@ -261,7 +288,7 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
             if can(request.user, "backoffice.view"):
                 return redirect("inventory:transfer_detail", pk=transfer.pk)
             return redirect("inventory:transfer_receive", pk=transfer.pk)
-    actions = TRANSFER.allowed(transfer, request.user)
+    actions = _actions(request, transfer)
     rows = _priced([(line, Decimal(0), Decimal(0)) for line in lines]) if transfer.is_received else []
     context = {
         "transfer": transfer,

@@ -6,13 +6,16 @@ import json
 import uuid
 
 import pytest
+from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.tests.factories import CashierFactory, SupervisorFactory
 from business.models import Outlet
 from catalog.services import category_create, product_create
-from sales.models import Order, Register, Shift
+from inventory.models import StockAdjustment
+from sales.models import CashMovement, Order, Payment, Register, Shift
 from sales.services.orders import LineRequest, order_submit
 from sales.services.shifts import register_create, shift_open
 from sales.views.till import SESSION_REGISTER
@@ -97,3 +100,79 @@ def test_staff_with_no_outlet_assigned_work_at_every_outlet(two_shops):
     assert supervisor.get(f"/till/history/{two_shops['harbour_order'].pk}/").status_code == 200
     taken = supervisor.post(f"/supervisor/shifts/{two_shops['harbour_shift'].pk}/take-over/")
     assert taken.status_code == 302
+
+
+# --- Receipts, shift reports and the console's lists (issue 12, point 17) ---------------------------------------
+
+
+def test_another_outlets_receipt_is_not_shown_printed_or_emailed(two_shops, django_assert_max_num_queries):
+    """A receipt's uid is printed on paper and typed into URLs: a MAIN person asking for HARBOUR's gets 404."""
+    order = two_shops["harbour_order"]
+    for who in ("cashier", "supervisor"):
+        client = two_shops[who]
+        with django_assert_max_num_queries(8):
+            assert client.get(f"/till/receipts/{order.uid}/").status_code == 404, who
+        assert client.get(f"/till/receipts/{order.uid}/escpos/").status_code == 404, who
+        refused = client.post(f"/till/receipts/{order.uid}/email/", {"email": "guest@example.test"})
+        assert refused.status_code == 404, who
+    assert mail.outbox == []
+    anyone = _client(two_shops["fixture"], CashierFactory())  # no outlet assigned: every outlet, as before
+    assert anyone.get(f"/till/receipts/{order.uid}/").status_code == 200
+
+
+def test_another_outlets_shift_report_is_not_shown(two_shops, django_assert_max_num_queries):
+    shift = two_shops["harbour_shift"]
+    with django_assert_max_num_queries(12):
+        assert two_shops["supervisor"].get(f"/shifts/{shift.pk}/report/").status_code == 404
+    anyone = _client(two_shops["fixture"], SupervisorFactory())
+    assert anyone.get(f"/shifts/{shift.pk}/report/").status_code == 200
+
+
+def test_the_console_lists_only_ones_outlets_shifts_refunds_and_stock(two_shops, django_assert_max_num_queries):
+    harbour, somebody = two_shops["harbour"], two_shops["somebody"]
+    bar = Register.objects.create(outlet=harbour, name="Harbour bar")
+    closed = Shift.objects.create(register=bar, outlet=harbour, status=Shift.Status.CLOSED, opened_by=somebody,
+                                  closed_by=somebody, closed_at=timezone.now(), opening_float_minor=0,
+                                  counted_cash_minor=0, expected_cash_minor=0, variance_minor=0)  # fmt: skip
+    payment = Payment.objects.create(order=two_shops["harbour_order"], shift=two_shops["harbour_shift"],
+                                     tender=Payment.Tender.QR, status=Payment.Status.REFUND_DUE, amount_minor=10_000,
+                                     reference="QR-HARBOUR-1", created_by=somebody)  # fmt: skip
+    StockAdjustment.objects.create(outlet=harbour, reason="waste", status=StockAdjustment.Status.PENDING,
+                                   created_by=somebody)  # fmt: skip
+    supervisor = two_shops["supervisor"]
+    with django_assert_max_num_queries(20):
+        page = supervisor.get("/supervisor/")
+    text = page.content.decode()
+    assert "Harbour bar" not in text and "QR-HARBOUR-1" not in text
+    assert page.context["stock"]["pending"] == 0
+    assert f"/shifts/{closed.pk}/report/" not in supervisor.get("/till/history/").content.decode()
+    refused = supervisor.post(f"/supervisor/payments/{payment.pk}/refunded/", {"note": "given back"})
+    assert refused.status_code == 404
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.REFUND_DUE
+    everyone = _client(two_shops["fixture"], SupervisorFactory()).get("/supervisor/")
+    assert "QR-HARBOUR-1" in everyone.content.decode() and everyone.context["stock"]["pending"] == 1
+
+
+def test_cash_movements_and_tables_follow_the_tills_shift_at_ones_outlet(two_shops):
+    """Cash in/out and the table map work on the till's shift, which is none on another outlet's register."""
+    cashier = two_shops["cashier"]
+    session = cashier.session
+    session[SESSION_REGISTER] = two_shops["harbour_shift"].register_id
+    session.save()
+    before = CashMovement.objects.count()
+    refused = cashier.post("/till/shift/cash/", {"kind": "in", "amount": "5000", "reason": "float"})
+    assert refused.status_code == 302 and refused["Location"] == "/till/shift/open/"
+    assert CashMovement.objects.count() == before
+    assert "Harbour" not in cashier.get("/till/tables/").content.decode()
+
+
+def test_a_supervisor_of_one_outlet_cannot_pay_send_or_poll_another_outlets_order_at_the_till(two_shops):
+    supervisor, order = two_shops["supervisor"], two_shops["harbour_order"]
+    card = {"tender": "card", "amount_minor": order.total_minor, "reference": "A1", "idempotency_key": "p1"}
+    paid = supervisor.post(f"/till/orders/{order.pk}/payments/", json.dumps(card), content_type="application/json")
+    assert paid.status_code == 404, paid.content
+    assert supervisor.post(f"/till/orders/{order.pk}/send/").status_code == 404
+    assert supervisor.get(f"/till/orders/{order.pk}/status/").status_code == 404
+    after = Order.objects.get(pk=order.pk)
+    assert (after.status, after.paid_minor, after.sent_to_kitchen_at) == (order.status, 0, order.sent_to_kitchen_at)
+    assert not Payment.objects.filter(order=order).exists()

@@ -57,7 +57,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "sees_all": sees_all,
         "tenders": Payment.Tender.choices,
         "statuses": Order.Status.choices,
-        "recent_shifts": shift_list_recent() if sees_all else [],
+        "recent_shifts": shift_list_recent(user=request.user) if sees_all else [],
     }
     return render(request, "sales/history.html", context)
 

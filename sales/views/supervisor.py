@@ -21,7 +21,7 @@ from .till import SESSION_REGISTER
 def supervisor_console(request: HttpRequest) -> HttpResponse:
     from inventory.selectors.stock_reports import stock_attention
 
-    closed = list(shift_list_recent(status=Shift.Status.CLOSED))
+    closed = list(shift_list_recent(status=Shift.Status.CLOSED, user=request.user))
     for shift in closed:
         shift.variance_review = variance_needs_review(
             expected_minor=shift.expected_cash_minor, variance_minor=shift.variance_minor
@@ -31,8 +31,8 @@ def supervisor_console(request: HttpRequest) -> HttpResponse:
         "staff": staff_list().filter(is_active=True),
         "open_shifts": list(outlet_filter(shifts_open(), request.user)),
         "shifts": closed,
-        "stock": stock_attention(),
-        "refund_due": payments_refund_due(),
+        "stock": stock_attention(user=request.user),
+        "refund_due": payments_refund_due(user=request.user),
     }
     return render(request, "sales/supervisor.html", context)
 
@@ -56,7 +56,7 @@ def shift_take_over_view(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("order.refund")
 def payment_refunded(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that a QR payment flagged for refund was given back."""
-    payment = get_object_or_404(Payment, pk=pk)
+    payment = get_object_or_404(outlet_filter(Payment.objects.all(), request.user, field="order__outlet_id"), pk=pk)
     try:
         payment_refund_given(
             payment=payment, actor=request.user, note=parsing.clean_text(request.POST.get("note"), multiline=True)

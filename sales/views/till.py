@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
 from kombu.exceptions import OperationalError
 
-from accounts.access import can, capability_required, outlet_allowed
+from accounts.access import can, capability_required, outlet_allowed, outlet_filter
 from accounts.services import approval_resolve
 from business.models import Outlet
 from business.selectors import outlet_default_for, tenant_settings
@@ -361,12 +361,13 @@ def till_submit(request: HttpRequest) -> JsonResponse:
 
 
 def _order_for_till(request: HttpRequest, pk: int) -> Order:
-    """An order of this device's shift (a supervisor may reach any): others answer 404."""
+    """An order of this device's shift (a supervisor may reach any at their outlets): others answer 404."""
     shift = current_shift(request)
     visible = Q(shift=shift) if shift else Q(pk__in=[])
-    if can(request.user, "orders.view_all"):
-        visible = Q()
-    return get_object_or_404(Order.objects.filter(visible), pk=pk)
+    orders = Order.objects.filter(visible)
+    if can(request.user, "orders.view_all"):  # any order of the outlets one works at (no query more)
+        orders = outlet_filter(Order.objects.all(), request.user)
+    return get_object_or_404(orders, pk=pk)
 
 
 @require_POST
@@ -554,7 +555,8 @@ def till_order_status(request: HttpRequest, pk: int) -> JsonResponse:
 def receipt(request: HttpRequest, uid: str) -> HttpResponse:
     """The printable receipt: 58 mm, 80 mm thermal or A4 (`?paper=58|80|a4`); reprint from history."""
     try:
-        order = Order.objects.select_related("outlet", "created_by").prefetch_related("lines", "payments").get(uid=uid)
+        orders = outlet_filter(Order.objects.all(), request.user)  # another outlet's receipt: 404, as an unknown one
+        order = orders.select_related("outlet", "created_by").prefetch_related("lines", "payments").get(uid=uid)
     except (Order.DoesNotExist, ValidationError):
         raise Http404 from None
     paper = request.GET.get("paper", "80")
@@ -590,7 +592,7 @@ def _receipt_email_wait(request: HttpRequest) -> int | None:
 def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
     """Queue the receipt by e-mail; a bad address, too many e-mails or a broker outage is said plainly, and
     nothing is queued then."""
-    order = get_object_or_404(Order, uid=uid)
+    order = get_object_or_404(outlet_filter(Order.objects.all(), request.user), uid=uid)
     address = request.POST.get("email", "").strip()
     try:
         validate_email(address)
@@ -623,7 +625,8 @@ def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
 @capability_required("till.use")
 def receipt_escpos_view(request: HttpRequest, uid: str) -> HttpResponse:
     """The receipt as ESC/POS bytes (`?width=32` for 58 mm, 48 for 80 mm) for a network printer bridge."""
-    order = get_object_or_404(Order.objects.select_related("outlet").prefetch_related("lines", "payments"), uid=uid)
+    orders = outlet_filter(Order.objects.select_related("outlet").prefetch_related("lines", "payments"), request.user)
+    order = get_object_or_404(orders, uid=uid)
     width = 32 if request.GET.get("width") == "32" else 48
     business = tenant_settings()
     data = receipt_escpos(
