@@ -234,6 +234,17 @@ def _discounts_together_need_approval(totals: OrderTotals, limit_percent: Decima
     return totals.subtotal_minor > 0 and totals.discount_minor * 100 > limit_percent * totals.subtotal_minor
 
 
+def _discount_approval_audit(order: Order, *, approved_by: User, cashier: User, items: list[str],
+                             totals: OrderTotals) -> None:  # fmt: skip
+    audit_record(
+        action=AuditAction.ORDER_DISCOUNT_APPROVED,
+        actor=approved_by,
+        target=order,
+        label=f"order {order.number}",
+        data={"cashier": cashier.pk, "items": items, "discount_minor": totals.discount_minor},
+    )
+
+
 def _approval_refused(settings: TenantSettings, what: list[str]) -> ServiceError:
     return ServiceError(
         "discount.approval_needed",
@@ -357,13 +368,7 @@ def order_submit(
         if send_to_kitchen:
             _send_to_kitchen(order, created, is_addon=False, is_rush=rush, categories=_categories_of(priced))
         if needs_approval:
-            audit_record(
-                action=AuditAction.ORDER_DISCOUNT_APPROVED,
-                actor=approved_by,
-                target=order,
-                label=f"order {order.number}",
-                data={"cashier": user.pk, "items": needs_approval, "discount_minor": totals.discount_minor},
-            )
+            _discount_approval_audit(order, approved_by=approved_by, cashier=user, items=needs_approval, totals=totals)
         return order
 
     return idempotent_write(key=idempotency_key, action="order.submit", request=request, model=Order, write=write)
@@ -772,13 +777,7 @@ def order_add_lines(
             data={"lines": len(priced), "version": order.version},
         )
         if needs_approval:
-            audit_record(
-                action=AuditAction.ORDER_DISCOUNT_APPROVED,
-                actor=approved_by,
-                target=order,
-                label=f"order {order.number}",
-                data={"cashier": user.pk, "items": needs_approval, "discount_minor": totals.discount_minor},
-            )
+            _discount_approval_audit(order, approved_by=approved_by, cashier=user, items=needs_approval, totals=totals)
         return order
 
     return idempotent_write(key=idempotency_key, action="order.add_lines", request=request, model=Order, write=write)
