@@ -74,6 +74,8 @@ def test_the_name_in_the_top_bar_opens_ones_account_with_password_and_two_step_l
     client = _sign_in(tenant, "sessions-cashier")
     page = client.get("/till/history/").content.decode()
     assert 'data-testid="my-account" title=' in page and 'href="/account/sessions/"' in page
+    till = client.get("/till/shift/open/").content.decode()  # on a phone the till names the person under the brand
+    assert 'data-testid="my-account-short"' in till
     account = client.get("/account/sessions/").content.decode()
     assert 'href="/password/"' in account and 'href="/account/two-step/"' in account
 
