@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     AUTH_LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
     AUTH_PASSWORD_CHANGE = "auth.password_change", _("Password changed")
     AUTH_SESSION_END = "auth.session_end", _("Sessions ended")
+    AUDIT_EXPORT = "audit.export", _("Audit log exported")
     AUTH_PIN_FAILED = "auth.pin_failed", _("Wrong PIN")
     AUTH_PIN_LOCKED = "auth.pin_locked", _("PIN locked")
     AUTH_OTP_FAILED = "auth.otp_failed", _("Wrong two-step code")

@@ -66,6 +66,23 @@ def audit_record(
     )
 
 
+def audit_export_record(*, request: HttpRequest, filters: Mapping[str, Any]) -> AuditEntry:
+    """Exporting the log is itself recorded: which actions and days were taken out, and whether a person or a
+    target was searched for (not the names searched: they may be personal data)."""
+    start, end = filters.get("start"), filters.get("end")
+    return audit_record(
+        action=AuditAction.AUDIT_EXPORT,
+        request=request,
+        data={
+            "action": filters.get("action") or "",
+            "start": start.isoformat() if start else None,
+            "end": end.isoformat() if end else None,
+            "person": bool(filters.get("person")),
+            "target": bool(filters.get("target")),
+        },
+    )
+
+
 def one_time_password() -> str:
     return secrets.token_urlsafe(12)
 

@@ -372,6 +372,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if entries is None:
         return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400,
                             content_type="text/plain; charset=utf-8")  # fmt: skip
+    services.audit_export_record(request=request, filters=form.cleaned_data if request.GET else {})
     zone = ZoneInfo(request.tenant.timezone)
 
     def rows():

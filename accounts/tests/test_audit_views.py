@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.audit import AuditAction
-from accounts.models import Role
+from accounts.models import AuditEntry, Role
 from accounts.services import audit_record
 
 
@@ -82,6 +82,20 @@ def test_the_export_is_the_search_as_csv_with_formulas_neutralised(tenant, entri
     [row] = rows[1:]
     assert row[1:6] == ["owner", "device.register", "accounts.user", str(entries["owner"].pk),
                         '\'=HYPERLINK("http://evil.test","Counter")']  # fmt: skip
+
+
+def test_exporting_the_log_is_itself_audited_without_the_searched_names(tenant, entries):
+    owner = tenant.client(Role.ADMIN_TENANT)
+    query = {"action": "device.register", "person": "owner", "start": "2026-05-01"}
+    assert owner.get(reverse("accounts:audit_export"), query).status_code == 200
+    with tenant_context(tenant.tenant):
+        entry = AuditEntry.objects.get(action="audit.export")
+    assert entry.actor == tenant.users[Role.ADMIN_TENANT]
+    assert entry.data == {"action": "device.register", "start": "2026-05-01", "end": None, "person": True,
+                          "target": False}  # fmt: skip
+    assert owner.get(reverse("accounts:audit_export"), {"start": "x"}).status_code == 400  # refused: not audited
+    with tenant_context(tenant.tenant):
+        assert AuditEntry.objects.filter(action="audit.export").count() == 1
 
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.CASHIER, Role.KITCHEN])
