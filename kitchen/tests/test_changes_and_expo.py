@@ -2,6 +2,7 @@
 editor. (Voided lines, rush from the till and add-ons arrive through sales: sales/tests/test_kitchen_handoff.py.)"""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -81,7 +82,10 @@ def test_metrics_per_station(kitchen, tenant, django_assert_max_num_queries):
     assert grill.avg_prep == timedelta(minutes=8)  # (2+4+6+8+20)/5
     assert grill.p90_prep == timedelta(minutes=15.2)  # percentile_cont: 8 + 0.6 × (20 − 8)
     assert bar.tickets == 1 and bar.late == 1 and bar.avg_prep is None
-    page = tenant.client(Role.SUPERVISOR).get("/supervisor/kitchen/")
+    # The page shows a business day: the one the tickets came in on (30 minutes ago may be yesterday just after
+    # midnight in the business's time zone).
+    day = timezone.localdate(now - timedelta(minutes=30), ZoneInfo(tenant.tenant.timezone))
+    page = tenant.client(Role.SUPERVISOR).get("/supervisor/kitchen/", {"day": day.isoformat()})
     assert page.status_code == 200 and "8:00" in page.content.decode() and "15:12" in page.content.decode()
     assert tenant.client(Role.SUPERVISOR).get("/supervisor/kitchen/?day=nope").status_code == 400
     assert tenant.client(Role.KITCHEN).get("/supervisor/kitchen/").status_code == 403
