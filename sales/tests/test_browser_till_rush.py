@@ -114,7 +114,8 @@ def test_after_full_payment_any_button_starts_a_fresh_order(till):
     # Escape out of an unpaid payment, add a croissant: it goes onto the same order and is charged with it.
     page.keyboard.press("Escape")
     page.wait_for_function("!document.getElementById('pay-dialog').open")
-    assert "Adding to tab" in page.inner_text("#cart-adding")
+    # The cart learns it is bound to the order once the dialog's close handler has run: wait for it, do not race it.
+    page.wait_for_function("document.getElementById('cart-adding').innerText.includes('Adding to tab')")
     _add(page, "Butter croissant", category_key="2")
     page.click("#cart-pay")
     page.wait_for_function("document.getElementById('pay-dialog').open")
