@@ -96,6 +96,7 @@ TENANT_APPS = [
     "kitchen",
     "timeclock",
     "gdpr",
+    "reports",
     "backoffice",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
