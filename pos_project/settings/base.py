@@ -263,6 +263,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=50),
         "args": ("core.tasks.purge_outbox_events",),
     },
+    # Kitchen and stock roll-ups of yesterday and today, rebuilt from tickets and movements (reports/rollups.py).
+    "refresh-report-rollups": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": 300.0,
+        "args": ("reports.tasks.rollups_refresh",),
+        "kwargs": {"expires": 290},
+        "options": {"expires": 290},
+    },
     "low-stock-digest-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
         "schedule": crontab(hour=6, minute=0),
