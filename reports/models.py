@@ -1,4 +1,4 @@
-"""Roll-up tables: what reports read instead of scanning every order (docs/adr/0012-report-rollups.md).
+"""Roll-up tables: what reports read instead of scanning every order (docs/adr/0014-report-rollups.md).
 
 Each row adds up one slice of a business day (an outlet's hour, product, tender, tax, person). They are kept
 by reports/rollups.py from outbox events as orders are paid, voided and refunded, rebuilt for a date range by

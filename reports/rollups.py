@@ -1,4 +1,4 @@
-"""How each roll-up row is computed from the orders, written once and used three ways (docs/adr/0012).
+"""How each roll-up row is computed from the orders, written once and used three ways (docs/adr/0014).
 
 Every roll-up table (reports/models.py) is a list of sources: a SELECT over another app's tables that yields,
 per fact, the row's key and the amounts that fact adds. The same SQL then
