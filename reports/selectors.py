@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, F, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, QuerySet, Sum
 from django.db.models.functions import ExtractIsoWeekDay
 
 from accounts.audit import AuditAction
@@ -430,3 +430,9 @@ def rollups_reconcile(*, start: date, end: date, rollups: tuple[Rollup, ...] = R
                         if expected != actual:
                             differences.append(Difference(rollup.table, key, m, expected, actual))
     return differences
+
+
+def history_start() -> date | None:
+    """The first business date anything was sold, voided or refunded on (where a full rebuild starts)."""
+    first = Order.objects.aggregate(first=Min("business_date"))["first"]
+    return first  # a void or refund is never before its order's day

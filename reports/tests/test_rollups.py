@@ -3,6 +3,7 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.db import connection
 from django.utils import timezone
 
@@ -131,3 +132,23 @@ def test_kitchen_and_stock_days_are_refreshed_by_the_beat_task(resto):  # noqa: 
     [row] = kitchen_times(period=_today())
     assert (row["station_id"], row["tickets"], row["bumped"], row["late"]) == (station.pk, 3, 2, 1)
     assert row["average_seconds"] == (5 * 60 + 20 * 60) // 2 and row["max_prep_seconds"] == 20 * 60
+
+
+def test_the_commands_rebuild_all_history_and_reconcile_says_what_differs(resto, capsys):  # noqa: F811
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    order = _sell(resto, "a")  # not relayed: roll-ups know nothing of it yet
+    schema = connection.schema_name
+    day = str(order.business_date)
+    with pytest.raises(CommandError, match=r"\d+ differences: run reports_rebuild"):
+        call_command("reports_reconcile", "--schema", schema, "--from", day, "--to", day)
+    assert "orders say 1, roll-up says 0" in capsys.readouterr().out
+    call_command("reports_rebuild", "--schema", schema, "--all-history")
+    call_command("reports_reconcile", "--schema", schema, "--from", day, "--to", day)
+    assert f"{schema}: 0 differences" in capsys.readouterr().out
+    assert sales_totals(period=_today())["total_minor"] == order.total_minor
+    with pytest.raises(CommandError, match="Give --from and --to, or --all-history"):
+        call_command("reports_rebuild", "--schema", schema, "--from", day)
+    with pytest.raises(CommandError, match="No active business"):
+        call_command("reports_rebuild", "--schema", "nope", "--all-history")

@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from reports.selectors import rollups_reconcile
 from tenants.selectors import tenant_list_active
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"No active business has the schema {schema!r}.")
         found = 0
         for tenant in tenants:
-            with schema_context(tenant.schema_name):
+            with tenant_context(tenant):
                 differences = rollups_reconcile(start=start, end=end)
             found += len(differences)
             self.stdout.write(f"{tenant.schema_name}: {len(differences)} differences for {start}..{end}")
