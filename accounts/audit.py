@@ -5,6 +5,10 @@ instead of writing an entry no filter or report will ever find. Add the action h
 stored value is the dotted string (`order.void`), so existing rows, filters and exports keep reading the same.
 """
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -121,3 +125,173 @@ def audit_target(obj) -> tuple[str, str]:
     if obj is None:
         return "", ""
     return obj._meta.label_lower, str(obj.pk)
+
+
+# --- Sentences: how people read an entry ------------------------------------------------------------------------
+#
+# "sari voided order #12 (approved by budi)" instead of `order.void`. Built only from what the entry holds: the
+# actor's username as written, the target's short label, and ids or codes in `data` (an approver's id is named
+# through `names`, which the caller fills in one query: backoffice.selectors.audit_feed). Every action has one
+# sentence (a test walks the enum); an action since retired reads as its stored value.
+A = AuditAction
+_SENTENCES: dict[AuditAction, Any] = {
+    A.AUTH_LOGIN: _("%(who)s signed in"),
+    A.AUTH_LOGIN_FAILED: _("A sign-in as %(what)s failed"),
+    A.AUTH_PASSWORD_CHANGE: _("%(who)s changed their password"),
+    A.AUTH_SESSION_END: _("%(who)s signed %(what)s out of their devices"),
+    A.AUDIT_EXPORT: _("%(who)s exported the audit log"),
+    A.AUTH_PIN_FAILED: _("A wrong PIN was typed for %(what)s"),
+    A.AUTH_PIN_LOCKED: _("%(what)s's PIN locked after wrong tries"),
+    A.AUTH_OTP_FAILED: _("%(who)s typed a wrong two-step code"),
+    A.AUTH_2FA_ENROL: _("%(who)s turned two-step sign-in on"),
+    A.AUTH_2FA_DISABLE: _("%(who)s turned two-step sign-in off"),
+    A.AUTH_2FA_BACKUP_REGENERATE: _("%(who)s made new backup codes"),
+    A.APPROVAL_GRANTED: _("%(what)s approved %(for)s for %(who)s"),
+    A.APPROVAL_REFUSED: _("An approval of %(for)s by %(what)s was refused"),
+    A.APPROVAL_REQUESTER_BLOCKED: _("PIN approvals at %(what)s's till paused after wrong PINs"),
+    A.APPROVAL_REQUESTER_UNBLOCKED: _("%(who)s opened PIN approvals again for %(what)s"),
+    A.DEVICE_REGISTER: _("%(who)s registered the till %(what)s"),
+    A.DEVICE_REMOVE: _("%(who)s removed the till %(what)s"),
+    A.SUPPORT_START: _("Support access for %(what)s started"),
+    A.SUPPORT_END: _("Support access for %(what)s ended"),
+    A.STAFF_CREATE: _("%(who)s added %(what)s to the staff"),
+    A.STAFF_UPDATE: _("%(who)s changed %(what)s's account"),
+    A.STAFF_RESET_PASSWORD: _("%(who)s reset %(what)s's password"),
+    A.STAFF_SET_PIN: _("%(who)s set %(what)s's PIN"),
+    A.STAFF_PIN_UNLOCK: _("%(who)s unlocked %(what)s's PIN"),
+    A.OUTLET_UPDATE: _("%(who)s changed the outlet %(what)s"),
+    A.SETTINGS_SALES_UPDATE: _("%(who)s changed the sales settings"),
+    A.SETTINGS_TAX_RATE: _("%(who)s set the tax %(what)s to %(to)s%%"),
+    A.CATALOG_PRICE_CHANGE: _("%(who)s changed the price of %(what)s"),
+    A.CATALOG_SOLD_OUT: _("%(who)s marked %(what)s sold out"),
+    A.CATALOG_BACK_IN_STOCK: _("%(who)s marked %(what)s back in stock"),
+    A.ORDER_DISCOUNT_APPROVED: _("%(who)s approved a discount on %(what)s"),
+    A.ORDER_SEND: _("%(who)s sent %(what)s to the kitchen"),
+    A.ORDER_ADD_LINES: _("%(who)s added items to %(what)s"),
+    A.ORDER_MOVE_TABLE: _("%(who)s moved %(what)s to another table"),
+    A.ORDER_VOID: _("%(who)s voided %(what)s"),
+    A.ORDER_MERGE: _("%(who)s merged %(what)s into another order"),
+    A.ORDER_REFUND: _("%(who)s refunded %(what)s"),
+    A.ORDER_SPLIT: _("%(who)s split %(what)s"),
+    A.ORDER_LINE_VOID: _("%(who)s voided an item of %(what)s"),
+    A.PAYMENT_QR_CAPTURED: _("QR payment %(what)s came in"),
+    A.PAYMENT_CANCELLED: _("%(who)s cancelled payment %(what)s"),
+    A.PAYMENT_REFUND_DUE: _("QR payment %(what)s is to be given back"),
+    A.PAYMENT_REFUNDED: _("%(who)s gave QR payment %(what)s back"),
+    A.PAYMENT_QR_SETTINGS_UPDATE: _("%(who)s changed the QR payment provider"),
+    A.PAYMENT_QR_SECRET_ROTATE: _("%(who)s replaced the QR callback secret"),
+    A.FLOOR_TABLE_DELETE: _("%(who)s removed %(what)s from the floor plan"),
+    A.SHIFT_OPEN: _("%(who)s opened a shift on %(what)s"),
+    A.SHIFT_CLOSE: _("%(who)s closed %(what)s"),
+    A.SHIFT_RESUME: _("%(who)s resumed %(what)s"),
+    A.SHIFT_TAKE_OVER: _("%(who)s took over %(what)s"),
+    A.SHIFT_PAY_IN: _("%(who)s paid cash into %(what)s"),
+    A.SHIFT_PAY_OUT: _("%(who)s paid cash out of %(what)s"),
+    A.SHIFT_TABS_LEFT: _("%(who)s closed %(what)s with tabs still open"),
+    A.SHIFT_TABS_MOVED: _("%(who)s moved the open tabs of %(what)s to another shift"),
+    A.TIMECLOCK_CLOCK_IN: _("%(who)s clocked in"),
+    A.TIMECLOCK_CLOCK_OUT: _("%(who)s clocked out"),
+    A.TIMECLOCK_BREAK_START: _("%(who)s started a break"),
+    A.TIMECLOCK_BREAK_END: _("%(who)s ended a break"),
+    A.STOCK_ITEM_CREATE: _("%(who)s added the stock item %(what)s"),
+    A.STOCK_ITEM_COST_CHANGE: _("%(who)s changed the cost of %(what)s"),
+    A.STOCK_ITEM_ARCHIVE: _("%(who)s archived the stock item %(what)s"),
+    A.STOCK_ITEM_RESTORE: _("%(who)s restored the stock item %(what)s"),
+    A.STOCK_ITEM_TRACK_PRODUCT: _("%(who)s started tracking the stock of %(what)s"),
+    A.STOCK_SETTINGS_UPDATE: _("%(who)s changed the stock settings"),
+    A.STOCK_ADJUSTMENT_SUBMIT: _("%(who)s submitted %(what)s"),
+    A.STOCK_ADJUSTMENT_APPROVE: _("%(who)s approved %(what)s"),
+    A.STOCK_ADJUSTMENT_REJECT: _("%(who)s rejected %(what)s"),
+    A.STOCK_TRANSFER_CREATE: _("%(who)s created %(what)s"),
+    A.STOCK_TRANSFER_UPDATE: _("%(who)s changed %(what)s"),
+    A.STOCK_TRANSFER_SEND: _("%(who)s sent %(what)s"),
+    A.STOCK_TRANSFER_RECEIVE: _("%(who)s received %(what)s"),
+    A.STOCK_TRANSFER_CANCEL: _("%(who)s cancelled %(what)s"),
+    A.STOCK_COUNT_POST: _("%(who)s posted %(what)s"),
+    A.STOCK_COUNT_CANCEL: _("%(who)s cancelled %(what)s"),
+    A.STOCK_SUPPLIER_CREATE: _("%(who)s added the supplier %(what)s"),
+    A.STOCK_SUPPLIER_UPDATE: _("%(who)s changed the supplier %(what)s"),
+    A.STOCK_SUPPLIER_ARCHIVE: _("%(who)s archived the supplier %(what)s"),
+    A.STOCK_SUPPLIER_RESTORE: _("%(who)s restored the supplier %(what)s"),
+    A.STOCK_PURCHASE_ORDER_SUGGEST: _("%(who)s asked for suggested purchase orders for %(what)s"),
+    A.STOCK_PURCHASE_ORDER_SEND: _("%(who)s sent %(what)s"),
+    A.STOCK_PURCHASE_ORDER_EMAILED: _("%(what)s was e-mailed to the supplier"),
+    A.STOCK_PURCHASE_ORDER_CANCEL: _("%(who)s cancelled %(what)s"),
+    A.STOCK_GOODS_RECEIVE: _("%(who)s received goods for %(what)s"),
+    A.RECIPE_COMPONENT_ADD: _("%(who)s added an ingredient to the recipe of %(what)s"),
+    A.RECIPE_COMPONENT_REMOVE: _("%(who)s removed an ingredient from the recipe of %(what)s"),
+    A.TEST: _("%(who)s wrote a test entry about %(what)s"),
+}
+del A
+
+# What an approval was for (the capabilities a supervisor lends with a PIN: accounts.access.LENT_WITH_PIN).
+_APPROVED_FOR = {
+    "order.void": _("a void"),
+    "order.refund": _("a refund"),
+    "discount.over_limit": _("a discount over the limit"),
+    "shift.leave_tabs": _("closing a shift with open tabs"),
+}
+_LAST_NUMBER = re.compile(r"(\d+)\s*$")
+
+
+class _Blank(dict):
+    """Sentence parameters: a placeholder an entry has nothing for reads as a dash, never a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def _what(entry) -> str:
+    """The target as people name it: orders and shifts by their number (their stored labels were written in
+    several spellings over time: "order 12", "Order #12"), anything else by its label."""
+    label = (entry.target_label or "").strip()
+    if entry.target_type == "sales.order" and (number := _LAST_NUMBER.search(label)):
+        return str(_("order #%(number)s") % {"number": number[1]})
+    if entry.target_type == "sales.shift" and entry.target_id:
+        return str(_("shift %(number)s") % {"number": entry.target_id})
+    if label:
+        return label
+    if entry.target_id:  # no label was written (a supplier): its number, not the model's dotted name
+        return f"#{entry.target_id}"
+    return str(_("someone unknown"))
+
+
+def audit_approver_ids(entries) -> set[int]:
+    """The approvers' ids the entries name (`data["approved_by"]`), to look their names up in one query."""
+    ids = set()
+    for entry in entries:
+        value = (entry.data or {}).get("approved_by") if isinstance(entry.data, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            ids.add(value)
+    return ids
+
+
+def audit_sentence(entry, names: Mapping[int, str] | None = None) -> str:
+    """One entry as a sentence in the current language ("sari voided order #12 (approved by budi)").
+
+    `entry` has an AuditEntry's fields (action, actor_username, target_type, target_id, target_label, data);
+    `names` maps approvers' user ids to their usernames."""
+    data = entry.data if isinstance(entry.data, dict) else {}
+    try:
+        template = _SENTENCES[AuditAction(entry.action)]
+    except (ValueError, KeyError):  # retired, or not given a sentence: its label or stored value is all there is
+        try:
+            return str(AuditAction(entry.action).label)
+        except ValueError:
+            return str(entry.action)
+    capability = data.get("for")
+    params = _Blank(
+        who=entry.actor_username or str(_("The system")),
+        what=_what(entry),
+        to=str(data.get("to", "")) if data.get("to") not in (None, "") else "—",
+    )
+    params["for"] = (
+        str(_APPROVED_FOR.get(capability, _("an action"))) if isinstance(capability, str) else _("an action")
+    )
+    sentence = str(template) % params
+    approver = data.get("approved_by")
+    if isinstance(approver, int) and names and approver in names:
+        sentence = str(
+            _("%(sentence)s (approved by %(approver)s)") % {"sentence": sentence, "approver": names[approver]}
+        )
+    return sentence

@@ -1,18 +1,18 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.access import capability_required
-from accounts.selectors import audit_list, staff_list
-from business.selectors import outlet_list
-from catalog.selectors import menu_categories
+
+from .selectors import audit_feed, setup_checklist
 
 
 @capability_required("backoffice.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
+    checklist = setup_checklist(user=request.user)
     context = {
-        "outlets": outlet_list(),
-        "staff_count": staff_list().filter(is_active=True).count(),
-        "categories": menu_categories(),
-        "recent_audit": audit_list(limit=10),
+        "checklist": checklist,
+        "feed": audit_feed(limit=8),
+        "today": timezone.localdate(),
     }
     return render(request, "backoffice/dashboard.html", context)
