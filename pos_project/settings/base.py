@@ -97,6 +97,7 @@ TENANT_APPS = [
     "timeclock",
     "gdpr",
     "reports",
+    "mailer",
     "backoffice",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -239,6 +240,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Beat's schedule lives in the public schema (django_celery_beat is a shared app). Each entry is a public task
 # that fans out one tenant-scoped task per tenant; see pos_project/tasks.py.
+# How often beat sends the mail outbox (mailer/services.py); tests with a real beat make it a second.
+MAILER_SEND_EVERY_SECONDS = float(env("MAILER_SEND_EVERY_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
@@ -270,6 +273,19 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("reports.tasks.rollups_refresh",),
         "kwargs": {"expires": 290},
         "options": {"expires": 290},
+    },
+    # The mail outbox (mailer/services.py): due messages go out every minute; expired if workers are down.
+    "send-mail-every-minute": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": MAILER_SEND_EVERY_SECONDS,
+        "args": ("mailer.tasks.mail_send_due",),
+        "kwargs": {"expires": max(MAILER_SEND_EVERY_SECONDS - 5, 1)},
+        "options": {"expires": max(MAILER_SEND_EVERY_SECONDS - 5, 1)},
+    },
+    "purge-mail-daily": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": crontab(hour=3, minute=55),
+        "args": ("mailer.tasks.mail_purge",),
     },
     "low-stock-digest-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
@@ -457,3 +473,22 @@ QR_SIMULATOR_ENABLED = env_bool("QR_SIMULATOR_ENABLED", DEBUG)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "POS <no-reply@localhost>")
+# The SMTP server (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend). A slow server holds one message's
+# sending for at most EMAIL_TIMEOUT seconds; the message stays claimed meanwhile, no transaction open.
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
+# The mail outbox (mailer/services.py): beat sends due messages every MAILER_SEND_EVERY_SECONDS; a failed attempt
+# is tried again after 1, 2, 4... minutes (at most MAILER_BACKOFF_MAX_SECONDS apart), MAILER_MAX_ATTEMPTS times in
+# all (12: about six hours of an unreachable server), then the message is marked failed for the owner to send
+# again. A message claimed longer than the lease was left by a dead worker and goes back to the queue.
+MAILER_MAX_ATTEMPTS = int(env("MAILER_MAX_ATTEMPTS", "12"))
+MAILER_BACKOFF_FIRST_SECONDS = int(env("MAILER_BACKOFF_FIRST_SECONDS", "60"))
+MAILER_BACKOFF_MAX_SECONDS = int(env("MAILER_BACKOFF_MAX_SECONDS", "3600"))
+MAILER_SENDING_LEASE_SECONDS = int(env("MAILER_SENDING_LEASE_SECONDS", "600"))
+# Sent and failed messages (and their attachments) are kept this long for the e-mail log, then purged daily.
+MAILER_RETENTION_DAYS = int(env("MAILER_RETENTION_DAYS", "90"))
