@@ -25,6 +25,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus \
     MEDIA_ROOT=/app/var/media
 
+# DejaVu Sans: the Unicode font report PDFs are written in (reports/exports.py finds it there).
+RUN apt-get update && apt-get install --no-install-recommends -y fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+
 # A fixed uid/gid so a host directory or volume can be chowned to match.
 RUN groupadd --system --gid 10001 pos \
     && useradd --system --uid 10001 --gid pos --home-dir /app --no-create-home --shell /usr/sbin/nologin pos
