@@ -12,7 +12,7 @@ export PORT HOST
 # pip's global config on some machines points at local mirrors that do not exist; those warnings are noise.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format bench-provision chromium vendor messages clean loadtest
+.PHONY: run test lint format bench-provision bench-reports chromium vendor messages clean loadtest
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -52,6 +52,14 @@ format: $(VENV)/.installed
 bench-provision: $(VENV)/.installed
 	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bin/with_services.py --database pos_bench -- \
 	  python bench/provision_tenants.py --count 10
+
+## The reports bench: one tenant with BENCH_ORDERS orders over two years written by COPY (bench/reports_data.py),
+## then the roll-up rebuild of a year, every report over a year and the dashboard (bench/reports_bench.py).
+## Database pos_reports_bench (embedded), or DATABASE_URL when given. E.g. make bench-reports BENCH_ORDERS=100000
+BENCH_ORDERS ?= 1000000
+bench-reports: $(VENV)/.installed
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bin/with_services.py --database pos_reports_bench -- sh -c '\
+	  python bench/reports_data.py --fresh --orders $(BENCH_ORDERS) && python bench/reports_bench.py'
 
 ## Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 chromium:
