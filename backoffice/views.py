@@ -1,18 +1,40 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.access import capability_required
+from accounts.access import capability_required, outlets_of
+from business.selectors import outlets_for
+from pos_project import parsing
 
-from .selectors import audit_feed, setup_checklist
+from .chart import hour_chart
+from .selectors import audit_feed, dashboard_today, setup_checklist
+
+
+def _outlet_scope(request: HttpRequest) -> tuple[list, int | None, list[int] | None]:
+    """The outlets the person may pick from, the one picked (`?outlet=`, None: all of theirs), and the ids the
+    figures cover (None: every outlet). An outlet not theirs answers 404, as one that does not exist."""
+    outlets = list(outlets_for(request.user))
+    chosen = parsing.query_id(request.GET, "outlet")
+    if chosen is not None:
+        if chosen not in {outlet.pk for outlet in outlets}:
+            raise Http404("No outlet matches the given query.")
+        return outlets, chosen, [chosen]
+    allowed = outlets_of(request.user)
+    return outlets, None, None if allowed is None else sorted(allowed)
 
 
 @capability_required("backoffice.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    checklist = setup_checklist(user=request.user)
+    outlets, chosen, scope = _outlet_scope(request)
+    names = {outlet.pk: outlet.name for outlet in outlets} if chosen is None and len(outlets) > 1 else None
+    today = dashboard_today(outlets=scope, outlet_names=names)
     context = {
-        "checklist": checklist,
+        "checklist": setup_checklist(user=request.user),
         "feed": audit_feed(limit=8),
-        "today": timezone.localdate(),
+        "today": today,
+        "chart": hour_chart(today.hours, request.tenant.currency),
+        "outlets": outlets,
+        "chosen_outlet": chosen,
+        "now": timezone.localtime(),
     }
     return render(request, "backoffice/dashboard.html", context)

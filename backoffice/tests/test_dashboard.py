@@ -7,8 +7,9 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from accounts.audit import AuditAction
-from accounts.models import Role, User
+from accounts.models import Role
 from accounts.services import audit_record
+from accounts.tests.factories import CashierFactory
 from backoffice.selectors import setup_checklist
 from business.tests.factories import TaxFactory
 from catalog.tests.factories import ProductFactory
@@ -21,42 +22,47 @@ def _checklist_state(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-testid="checklist-(\w+)" data-done="(true|false)"', html))
 
 
-def test_a_new_business_sees_its_checklist_filled_from_real_data(tenant):
-    owner = tenant.client(Role.ADMIN_TENANT)
-    with tenant_context(tenant.tenant):
-        # Only the owner on the staff: nothing of the four is done.
-        User.objects.exclude(role=Role.ADMIN_TENANT).update(is_active=False)
-        items = setup_checklist(user=tenant.users[Role.ADMIN_TENANT]).items
-        assert [item.done for item in items] == [False, False, False, False]
+def test_a_new_business_sees_its_checklist_filled_from_real_data(fresh_business):
+    owner = fresh_business.client(Role.ADMIN_TENANT)
     html = owner.get(URL).content.decode()
     assert 'data-testid="setup-checklist"' in html
     assert _checklist_state(html) == {"products": "false", "taxes": "false", "staff": "false", "till": "false"}
     for name in ("catalog:product_create", "business:sales_settings", "accounts:staff_index", "sales:shift_open"):
         assert f'href="{reverse(name)}"' in html
+    assert 'data-testid="kpis"' not in html  # no empty figures: the checklist is the page
 
-    with tenant_context(tenant.tenant):
+    with tenant_context(fresh_business.tenant):
+        ProductFactory(is_archived=True)  # an archived product is not a menu
+    assert _checklist_state(owner.get(URL).content.decode())["products"] == "false"
+
+    with tenant_context(fresh_business.tenant):
         ProductFactory()
-        User.objects.update(is_active=True)
+        CashierFactory()
     assert _checklist_state(owner.get(URL).content.decode()) == {
         "products": "true", "taxes": "false", "staff": "true", "till": "false"
     }  # fmt: skip
 
-    with tenant_context(tenant.tenant):
+    with tenant_context(fresh_business.tenant):
         TaxFactory()
         ShiftFactory()
     html = owner.get(URL).content.decode()
     assert 'data-testid="setup-checklist"' not in html  # all four done: it goes away
+    assert 'data-testid="kpis"' in html
 
 
-def test_a_business_that_charges_no_tax_ticks_taxes_by_saving_its_sales_settings(in_tenant):
-    assert not setup_checklist(user=in_tenant.users[Role.ADMIN_TENANT]).items[1].done
-    audit_record(action=AuditAction.SETTINGS_SALES_UPDATE, actor=in_tenant.users[Role.ADMIN_TENANT], data={})
-    assert setup_checklist(user=in_tenant.users[Role.ADMIN_TENANT]).items[1].done
+def test_a_business_that_charges_no_tax_ticks_taxes_by_saving_its_sales_settings(fresh_business):
+    owner = fresh_business.users[Role.ADMIN_TENANT]
+    with tenant_context(fresh_business.tenant):
+        assert not setup_checklist(user=owner).items[1].done
+        audit_record(action=AuditAction.SETTINGS_SALES_UPDATE, actor=owner, data={})
+        assert setup_checklist(user=owner).items[1].done
 
 
-def test_archived_products_do_not_count(in_tenant):
-    ProductFactory(is_archived=True)
-    assert not setup_checklist(user=in_tenant.users[Role.ADMIN_TENANT]).items[0].done
+def test_a_deactivated_second_person_does_not_count_as_staff(fresh_business):
+    owner = fresh_business.users[Role.ADMIN_TENANT]
+    with tenant_context(fresh_business.tenant):
+        CashierFactory(is_active=False)
+        assert not setup_checklist(user=owner).items[2].done
 
 
 def test_the_feed_reads_sentences_with_the_approver(tenant):

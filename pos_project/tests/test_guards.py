@@ -98,7 +98,7 @@ def test_a_cashier_asking_for_the_back_office_gets_a_friendly_403(tenant):
         (Role.CASHIER, "/till/shift/open/", 9),
         (Role.KITCHEN, "/kitchen/", 10),
         (Role.SUPERVISOR, "/supervisor/", 11),
-        (Role.ADMIN_TENANT, "/backoffice/", 10),
+        (Role.ADMIN_TENANT, "/backoffice/", 20),  # today so far: 13 roll-up and exception reads (issue 13)
         (Role.ADMIN_TENANT, "/backoffice/staff/", 8),
         (Role.ADMIN_TENANT, "/backoffice/audit/", 8),
     ],
