@@ -1,17 +1,20 @@
+from datetime import timedelta
+
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Role, User
 from catalog.models import Product
+from kitchen.models import Ticket
 from sales.models import QrProviderSettings
 from sales.providers import SimulatorProvider, get_provider
 from tenants.models import Tenant
 
 
 def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, capsys):
-    call_command("seed_demo")
-    call_command("seed_demo")  # a second run changes nothing
+    call_command("seed_demo", "--history-days", "3")
+    call_command("seed_demo", "--history-days", "3")  # a second run changes nothing
     out = capsys.readouterr().out
     assert "Already seeded: Kopi Kita Café" in out and "http://cafe.pos.test/" in out
     assert Tenant.objects.filter(slug__in=["cafe", "bistro"]).count() == 2
@@ -40,6 +43,23 @@ def test_seed_demo_makes_two_tenants_with_every_role_once(db, django_db_setup, c
         assert set(Station.objects.values_list("name", flat=True)) == {"Bar", "Pastry"}
         assert StockLevel.objects.filter(item__name="Coffee beans").count() == 2  # both outlets stocked
         assert_ledger_consistent()
+    # Three days of trade before today, made by the till's services, in the reports (roll-ups agree with orders).
+    from reports.selectors import Period, rollups_reconcile, sales_totals
+    from sales.models import Order, OrderCounter
+    from sales.services.shifts import business_date_now
+
+    for tenant in Tenant.objects.filter(slug__in=["cafe", "bistro"]):
+        with tenant_context(tenant):
+            today = business_date_now()
+            days = set(Order.objects.values_list("business_date", flat=True))
+            assert len(days) == 3 and max(days) == today - timedelta(days=1)
+            assert not OrderCounter.objects.filter(business_date=today).exists()  # today's orders start at #1
+            paid = Order.objects.filter(status__in=["paid", "refunded"])
+            totals = sales_totals(period=Period(today - timedelta(days=3), today))
+            assert totals["orders"] == paid.count() > 15
+            assert totals["total_minor"] == sum(paid.values_list("total_minor", flat=True))
+            assert rollups_reconcile(start=today - timedelta(days=3), end=today) == []
+            assert not Ticket.objects.filter(status="new").exists()  # the kitchen display starts empty
 
 
 def test_the_demo_owner_and_admin_sign_in_with_the_printed_key_or_a_backup_code(db, django_db_setup, capsys):
@@ -51,7 +71,7 @@ def test_the_demo_owner_and_admin_sign_in_with_the_printed_key_or_a_backup_code(
     from conftest import totp_code
     from demo.management.commands.seed_demo import DEMO_BACKUP_CODES, DEMO_PASSWORD, DEMO_TOTP_SECRET
 
-    call_command("seed_demo")
+    call_command("seed_demo", "--history-days", "0")
     out = capsys.readouterr().out
     assert DEMO_TOTP_SECRET in out and DEMO_BACKUP_CODES[0] in out
     key = hexlify(b32decode(DEMO_TOTP_SECRET)).decode()

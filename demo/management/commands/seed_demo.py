@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Role, User
 from accounts.services import staff_create, staff_set_pin
@@ -21,6 +21,7 @@ from catalog.services import (
     product_set_modifier_groups,
     variant_create,
 )
+from demo.history import demo_sales_history
 from sales.models import QrProviderSettings
 from sales.services.qr_settings import qr_provider_set, qr_provider_settings_get
 from tenants.models import Tenant
@@ -95,7 +96,13 @@ def demo_barcode(slug: str, sku: str) -> str:
 class Command(BaseCommand):
     help = "Create the demo tenants, a staff member of every role in each and a small menu (once)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--history-days", type=int, default=14,
+            help="Days of trade before today to make in each new demo business (0: none), for its reports.",
+        )  # fmt: skip
+
+    def handle(self, *args, history_days=14, **options):
         self._platform_admin()
         for spec in DEMO_TENANTS:
             tenant = Tenant.objects.filter(slug=spec["slug"]).first()
@@ -108,6 +115,10 @@ class Command(BaseCommand):
             self._qr_simulator(tenant)
             with schema_context(tenant.schema_name):
                 demo_two_factor(User.objects.get(username="owner"))
+            with tenant_context(tenant):
+                made = demo_sales_history(days=history_days) if history_days > 0 else 0
+                if made:
+                    self.stdout.write(f"  {made} orders over the last {history_days} days, for its reports")
         self._print_logins()
 
     def _platform_admin(self):
