@@ -151,8 +151,6 @@ class HourBar:
     hour: int
     now: int
     before: int
-    now_percent: int  # of the chart's tallest bar
-    before_percent: int
     is_current: bool
 
 
@@ -195,7 +193,6 @@ def _hour_bars(now_rows: list[dict], before_rows: list[dict], *, current: int, v
     hours = set(now_by) | set(before_by)
     if not hours:
         return []
-    tallest = max([*now_by.values(), *before_by.values(), 1])
     first, last = min(hours), max(hours)
     if first <= current <= 23:
         last = max(last, min(current, 23))
@@ -204,8 +201,6 @@ def _hour_bars(now_rows: list[dict], before_rows: list[dict], *, current: int, v
             hour=hour,
             now=now_by.get(hour, 0),
             before=before_by.get(hour, 0),
-            now_percent=max(round(now_by.get(hour, 0) * 100 / tallest), 0),
-            before_percent=max(round(before_by.get(hour, 0) * 100 / tallest), 0),
             is_current=hour == current,
         )
         for hour in range(first, last + 1)

@@ -95,7 +95,7 @@ def test_the_dashboard_with_a_day_of_sales_on_a_desktop_and_a_phone(live_site, b
         page.set_viewport_size({"width": 1366, "height": 900})
         page.goto(f"{base}/backoffice/?outlet={outlet_id}")
         assert page.locator("[data-testid=kpi-orders] .stat__value").inner_text() == "9"
-        assert page.locator("svg.chart rect.chart__bar--before").count() > 10
+        assert page.locator("[data-testid=sales-by-hour] svg rect[stroke-dasharray]").count() > 10
         assert "approved by supervisor" in page.locator("[data-testid=exceptions]").inner_text()
         assert "1 open tab" in page.locator("[data-testid=open-tabs]").inner_text()
         assert "-Rp 5.000" in page.locator("[data-testid=variance]").inner_text()
