@@ -18,7 +18,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,7 +48,7 @@ def timed(fn, runs: int) -> tuple[list[float], object]:
 
 def report_slugs() -> list[str]:
     """The report pages' slugs from the reports app's registry, whichever module holds it."""
-    for name in ("reports.registry", "reports.pages", "reports.views"):
+    for name in ("reports.catalog", "reports.registry", "reports.views"):
         try:
             module = importlib.import_module(name)
         except ImportError:
@@ -99,11 +99,16 @@ def main() -> int:  # noqa: PLR0915
         cursor.execute("SELECT version()")
         server = cursor.fetchone()[0].split(",")[0]
         today = business_date_now()
+        cursor.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'open') FROM sales_order "
+                       "WHERE business_date = %s", [today])  # fmt: skip
+        today_orders, open_tabs = cursor.fetchone()
     end = today - timedelta(days=1)
     year = rs.Period(end - timedelta(days=364), end)
     print(f"tenant {tenant.schema_name}: {orders:,} orders, {lines:,} lines, {first}..{last}; {server}, "
           f"{os.cpu_count()} cores")  # fmt: skip
     print(f"year: {year.start}..{year.end} ({year.days} business days); {args.runs} runs each after a warm-up")
+    print(f"today ({today}, {tenant.timezone}): {today_orders:,} orders so far, {open_tabs} open tabs; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
     print()
 
     with tenant_context(tenant):
@@ -208,7 +213,8 @@ def main() -> int:  # noqa: PLR0915
         print(f"{name:<28}{p50:9.0f}{p95:9.0f}{goal:8}{max(queries):9}  "
               f"{','.join(map(str, sorted(statuses)))} {'ok' if ok else 'MISSED'}")  # fmt: skip
     print()
-    print(f"{len(pages) - failures} of {len(pages)} pages within their goal ({date.today()})")  # noqa: DTZ011
+    print(f"{len(pages) - failures} of {len(pages)} pages within their goal; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
     return 0
 
 
