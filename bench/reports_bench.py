@@ -68,6 +68,8 @@ def main() -> int:  # noqa: PLR0915
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--pages", nargs="*", help="report slugs to time (default: the reports registry's)")
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--exports", action="store_true", help="also each report's CSV, XLSX and PDF over the year")
+    parser.add_argument("--export-runs", type=int, default=5)
     args = parser.parse_args()
 
     import django
@@ -81,6 +83,7 @@ def main() -> int:  # noqa: PLR0915
     from django_tenants.utils import tenant_context
 
     from accounts.models import Role, User
+    from business.models import Outlet
     from reports import selectors as rs
     from reports.services import rollups_rebuild
     from sales.services.shifts import business_date_now
@@ -187,14 +190,25 @@ def main() -> int:  # noqa: PLR0915
             session.save()
 
     # Pages through the test client (the middleware picks the tenant from the host, as in production).
-    pages = [("dashboard", "/backoffice/", DASHBOARD_GOAL_MS)]
-    for slug in args.pages if args.pages is not None else report_slugs():
-        pages.append((slug, f"/reports/{slug}/?from={year.start}&to={year.end}", REPORT_GOAL_MS))
-    if len(pages) == 1:
+    with tenant_context(tenant):
+        first_outlet = Outlet.objects.order_by("pk").values_list("pk", flat=True).first()
+    pages = [
+        ("dashboard", "/backoffice/", DASHBOARD_GOAL_MS, args.runs),
+        ("dashboard, one outlet", f"/backoffice/?outlet={first_outlet}", DASHBOARD_GOAL_MS, args.runs),
+    ]
+    slugs = args.pages if args.pages is not None else report_slugs()
+    for slug in slugs:
+        pages.append((slug, f"/reports/{slug}/?from={year.start}&to={year.end}", REPORT_GOAL_MS, args.runs))
+    for slug in slugs if args.exports else ():
+        for fmt in ("csv", "xlsx", "pdf"):
+            url = f"/reports/{slug}/?from={year.start}&to={year.end}&format={fmt}"
+            pages.append((f"{slug} {fmt}", url, REPORT_GOAL_MS, args.export_runs))
+    if not slugs:
         print("(no report pages found: the reports registry is not there yet; pass --pages SLUG ...)")
-    print(f"{'page':<28}{'p50 ms':>9}{'p95 ms':>9}{'goal':>8}{'queries':>9}  status")
+    print(f"{'page (a year, compared with the year before)':<46}{'p50 ms':>8}{'p95 ms':>8}{'goal':>6}{'queries':>8}"
+          "  status")  # fmt: skip
     failures = 0
-    for name, url, goal in pages:
+    for name, url, goal, runs in pages:
         statuses = set()
         queries = []
 
@@ -206,11 +220,11 @@ def main() -> int:  # noqa: PLR0915
             queries.append(len(captured.captured_queries))
             return response
 
-        samples, _response = timed(get, args.runs)
+        samples, _response = timed(get, runs)
         p50, p95 = percentiles(samples)
         ok = p95 < goal and statuses == {200}
         failures += not ok
-        print(f"{name:<28}{p50:9.0f}{p95:9.0f}{goal:8}{max(queries):9}  "
+        print(f"{name:<46}{p50:8.0f}{p95:8.0f}{goal:6}{max(queries):8}  "
               f"{','.join(map(str, sorted(statuses)))} {'ok' if ok else 'MISSED'}")  # fmt: skip
     print()
     print(f"{len(pages) - failures} of {len(pages)} pages within their goal; load average "
