@@ -69,9 +69,19 @@ class Period:
         )
 
 
+def _at_outlets(qs: QuerySet, outlets: Iterable[int] | None, field: str = "outlet_id") -> QuerySet:
+    return qs if outlets is None else qs.filter(**{f"{field}__in": sorted(outlets)})
+
+
 def _in(qs: QuerySet, period: Period, outlets: Iterable[int] | None) -> QuerySet:
-    qs = qs.filter(business_date__range=(period.start, period.end))
-    return qs if outlets is None else qs.filter(outlet_id__in=sorted(outlets))
+    """Roll-up rows (or rows with a business date) of the period at the outlets."""
+    return _at_outlets(qs.filter(business_date__range=(period.start, period.end)), outlets)
+
+
+def _during(qs: QuerySet, at: str, period: Period, outlets: Iterable[int] | None, field: str = "outlet_id") -> QuerySet:
+    """Rows whose instant `at` falls in the period's days in the business's time zone, at the outlets."""
+    lo, hi = period.bounds(connection.tenant.timezone)
+    return _at_outlets(qs.filter(**{f"{at}__gte": lo, f"{at}__lt": hi}), outlets, field)
 
 
 # --- Sales --------------------------------------------------------------------------------------------------------
@@ -247,16 +257,9 @@ def stock_usage(
 # --- Exception lists, read from the orders ------------------------------------------------------------------------
 
 
-def _tz() -> str:
-    return connection.tenant.timezone
-
-
 def voids_list(*, period: Period, outlets: Iterable[int] | None = None, limit: int = LIST_MAX) -> list[dict]:
     """Voided orders of the period (by when they were voided), newest first, with who voided and who approved."""
-    lo, hi = period.bounds(_tz())
-    qs = Order.objects.filter(status=Order.Status.VOIDED, voided_at__gte=lo, voided_at__lt=hi)
-    if outlets is not None:
-        qs = qs.filter(outlet_id__in=sorted(outlets))
+    qs = _during(Order.objects.filter(status=Order.Status.VOIDED), "voided_at", period, outlets)
     return list(
         qs.order_by("-voided_at", "-pk").values(
             "pk",
@@ -274,10 +277,7 @@ def voids_list(*, period: Period, outlets: Iterable[int] | None = None, limit: i
 
 def refunds_list(*, period: Period, outlets: Iterable[int] | None = None, limit: int = LIST_MAX) -> list[dict]:
     """Refunds given in the period, newest first, with the order, tender, reason, who gave and who approved."""
-    lo, hi = period.bounds(_tz())
-    qs = Refund.objects.filter(created_at__gte=lo, created_at__lt=hi)
-    if outlets is not None:
-        qs = qs.filter(order__outlet_id__in=sorted(outlets))
+    qs = _during(Refund.objects.all(), "created_at", period, outlets, field="order__outlet_id")
     return list(
         qs.order_by("-created_at", "-pk").values(
             "pk",
@@ -298,13 +298,8 @@ def discounts_list(*, period: Period, outlets: Iterable[int] | None = None, limi
     """Paid orders of the period that carry a discount (line or order), biggest first, with who rang them up.
     Who approved a discount over the limit is in the audit log (order.discount_approved); `approved_by_name`
     is filled from it for the orders listed."""
-    qs = Order.objects.filter(
-        business_date__range=(period.start, period.end),
-        discount_minor__gt=0,
-        status__in=(Order.Status.PAID, Order.Status.REFUNDED),
-    )
-    if outlets is not None:
-        qs = qs.filter(outlet_id__in=sorted(outlets))
+    paid = (Order.Status.PAID, Order.Status.REFUNDED)
+    qs = _in(Order.objects.filter(discount_minor__gt=0, status__in=paid), period, outlets)
     rows = list(
         qs.order_by("-discount_minor", "-pk").values(
             "pk",
@@ -337,10 +332,7 @@ def discounts_list(*, period: Period, outlets: Iterable[int] | None = None, limi
 
 def cash_variance(*, period: Period, outlets: Iterable[int] | None = None, limit: int = LIST_MAX) -> list[dict]:
     """Closed shifts of the period (by when they closed): expected and counted cash and the difference."""
-    lo, hi = period.bounds(_tz())
-    qs = Shift.objects.filter(status=Shift.Status.CLOSED, closed_at__gte=lo, closed_at__lt=hi)
-    if outlets is not None:
-        qs = qs.filter(outlet_id__in=sorted(outlets))
+    qs = _during(Shift.objects.filter(status=Shift.Status.CLOSED), "closed_at", period, outlets)
     return list(
         qs.order_by("-closed_at", "-pk").values(
             "pk",
@@ -361,9 +353,7 @@ def cash_variance(*, period: Period, outlets: Iterable[int] | None = None, limit
 
 def open_tabs(*, outlets: Iterable[int] | None = None, limit: int = 50) -> dict:
     """Open tabs now: how many, their balance, and the oldest `limit` (oldest first, with their age)."""
-    qs = Order.objects.filter(status=Order.Status.OPEN)
-    if outlets is not None:
-        qs = qs.filter(outlet_id__in=sorted(outlets))
+    qs = _at_outlets(Order.objects.filter(status=Order.Status.OPEN), outlets)
     summary = qs.aggregate(count=Count("pk"), total_minor=Sum("total_minor"), paid_minor=Sum("paid_minor"))
     rows = list(
         qs.order_by("created_at", "pk").values(
