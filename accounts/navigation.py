@@ -48,6 +48,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem(
             "sales:history", _("Orders & shifts"), "orders.view_all", active=("sales:history", "sales:order_detail")
         ),
+        NavItem("reports:index", _("Reports"), "reports.view", active=("reports:*",)),
         NavItem("sales:till", _("Till"), "till.use"),
         NavItem("kitchen:display", _("Kitchen display"), "kitchen.use"),
         NavItem("inventory:stock_list", _("Stock"), "stock.view", active=("inventory:*",)),
@@ -58,6 +59,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     ),
     "backoffice": (
         NavItem("backoffice:dashboard", _("Dashboard"), "backoffice.view", active=("backoffice:dashboard",)),
+        NavItem("reports:index", _("Reports"), "reports.view", active=("reports:*",)),
         NavItem("catalog:product_list", _("Menu & catalog"), "catalog.edit", active=("catalog:*",)),
         NavItem("inventory:stock_list", _("Stock"), "stock.view", active=("inventory:*",)),
         NavItem("accounts:staff_index", _("Staff"), "staff.manage", active=("accounts:staff_*",)),
