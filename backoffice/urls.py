@@ -6,4 +6,5 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("backoffice/", views.dashboard, name="dashboard"),
+    path("supervisor/today/", views.supervisor_today, name="supervisor_today"),
 ]

@@ -11,7 +11,7 @@ from pos_project import parsing
 from pos_project.money import format_money
 from reports.charts import bar_chart
 
-from .selectors import audit_feed, dashboard_today, setup_checklist
+from .selectors import audit_feed, dashboard_today, setup_checklist, supervisor_day
 
 
 def _outlet_scope(request: HttpRequest) -> tuple[list, int | None, list[int] | None]:
@@ -57,3 +57,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "now": timezone.localtime(),
     }
     return render(request, "backoffice/dashboard.html", context)
+
+
+@capability_required("supervisor.console")
+def supervisor_today(request: HttpRequest) -> HttpResponse:
+    """The supervisor console's "Today" panel (loaded into sales:supervisor by htmx: the console lives in
+    `sales`, below `reports` in the layers, so the figures are read here): only the person's outlets."""
+    outlets, _chosen, scope = _outlet_scope(request)
+    names = {outlet.pk: outlet.name for outlet in outlets} if len(outlets) > 1 else None
+    context = {"day": supervisor_day(outlets=scope, outlet_names=names), "now": timezone.localtime()}
+    return render(request, "backoffice/_day_panel.html", context)

@@ -20,6 +20,18 @@ def tickets_open(*, outlet_id: int, station_id: int | None = None) -> QuerySet[T
     return tickets.select_related("station").prefetch_related("lines").order_by("-is_rush", "created_at", "pk")
 
 
+def tickets_late(*, outlet_ids=None, now: datetime | None = None, limit: int = 10) -> list[Ticket]:
+    """Tickets still to prepare past their station's red threshold, oldest first, with their station: the
+    supervisor console's "late in the kitchen". `outlet_ids` None: every outlet. One query."""
+    now = now or timezone.now()
+    tickets = Ticket.objects.filter(
+        status=Ticket.Status.NEW, created_at__lt=now - F("station__red_after_minutes") * timedelta(minutes=1)
+    )
+    if outlet_ids is not None:
+        tickets = tickets.filter(station__outlet_id__in=sorted(outlet_ids))
+    return list(tickets.select_related("station").order_by("created_at", "pk")[:limit])
+
+
 def tickets_recently_bumped(*, outlet_id: int, station_id: int | None = None, limit: int = 5) -> QuerySet[Ticket]:
     tickets = Ticket.objects.filter(station__outlet_id=outlet_id, status=Ticket.Status.BUMPED)
     if station_id is not None:
