@@ -40,7 +40,7 @@ def _lines(rng: random.Random, products: list[Product], required: dict[int, list
     ]
 
 
-def demo_sales_history(*, days: int = 14, seed: int = 13) -> int:
+def demo_sales_history(*, days: int = 10, seed: int = 13) -> int:
     """Make `days` days of trade before today in the current tenant; returns the number of orders."""
     if Order.objects.exists():
         return 0  # seeded already, or a business that has traded for real

@@ -98,11 +98,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--history-days", type=int, default=14,
+            "--history-days", type=int, default=10,
             help="Days of trade before today to make in each new demo business (0: none), for its reports.",
         )  # fmt: skip
 
-    def handle(self, *args, history_days=14, **options):
+    def handle(self, *args, history_days=10, **options):
         self._platform_admin()
         for spec in DEMO_TENANTS:
             tenant = Tenant.objects.filter(slug=spec["slug"]).first()
