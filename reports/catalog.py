@@ -51,6 +51,7 @@ class ReportQuery:
     compare: Period | None = None
     currency: str = "IDR"
     timezone: str = "UTC"
+    compare_name: str = ""  # "previous", "last year": column headings
 
     @property
     def compare_label(self) -> str:
@@ -92,7 +93,7 @@ def period_label(period: Period) -> str:
 
 def _table(q: ReportQuery, title: str, columns: list[Column], rows: list[dict], **kwargs) -> ReportTable:
     return ReportTable(title=str(title), columns=columns, rows=rows, currency=q.currency, timezone=q.timezone,
-                       compare_label=q.compare_label, **kwargs)  # fmt: skip
+                       compare_label=q.compare_label, compare_name=q.compare_name, **kwargs)  # fmt: skip
 
 
 # --- Names for the ids the roll-ups keep (one query each, only for the ids shown) -----------------------------------
@@ -612,6 +613,9 @@ def report_groups() -> list[ReportGroup]:
     return [g for g in groups.values() if g.reports]
 
 
+COMPARE_NAMES = {"previous": gettext_lazy("previous"), "last_year": gettext_lazy("last year")}
+
+
 def compare_period(period: Period, compare: str) -> Period | None:
     if compare == "previous":
         return period.previous()
@@ -635,6 +639,7 @@ def report_table(
         period=period,
         outlets=None if outlets is None else frozenset(outlets),
         compare=compare_period(period, compare) if report.compares else None,
+        compare_name=str(COMPARE_NAMES.get(compare, "")),
         currency=getattr(tenant, "currency", "IDR"),
         timezone=getattr(tenant, "timezone", "UTC"),
     )

@@ -235,6 +235,17 @@ def _pdf_class():
     return ReportPDF
 
 
+def _column_widths(pdf, columns: list[Column], texts: list[list[str]]) -> list[float]:
+    """Each column as wide as its widest figure (so an amount stays on one line) and its longest heading word;
+    text columns at most 60 mm, wrapping beyond. fpdf2 scales the widths to the page."""
+    widths = []
+    for j, column in enumerate(columns):
+        word = max((pdf.get_string_width(w) for w in column.label.split()), default=0) * 1.15  # headings are bold
+        widest = max((pdf.get_string_width(row[j]) for row in texts), default=0)
+        widths.append(max(word, min(widest, 60.0)) + 3)
+    return widths
+
+
 def table_pdf(
     table: ReportTable,
     *,
@@ -289,7 +300,8 @@ def table_pdf(
 
     pdf.set_font(family, "", 8 if len(columns) > 6 else 9)
     numeric = [c.numeric for c in columns]
-    weights = [1.0 if n else 2.2 for n in numeric]
+    rows, totals = table.formatted_rows(), table.formatted_totals()
+    weights = _column_widths(pdf, columns, [[clean(t) for _c, t in r] for r in [*rows, *([totals] if totals else [])]])
     alignments = tuple("RIGHT" if n else "LEFT" for n in numeric)
     with pdf.table(
         col_widths=weights,
@@ -301,11 +313,10 @@ def table_pdf(
         heading = grid.row()
         for column in columns:
             heading.cell(clean(column.label))
-        for row in table.formatted_rows():
+        for row in rows:
             cells = grid.row()
             for _column, text in row:
                 cells.cell(clean(text))
-        totals = table.formatted_totals()
         if totals is not None:
             cells = grid.row(style=FontFace(emphasis="BOLD"))
             for _column, text in totals:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import outlets_of
 
-from .catalog import ReportQuery, compare_period, period_label
+from .catalog import COMPARE_NAMES, ReportQuery, compare_period, period_label
 from .selectors import Period
 
 MAX_DAYS = 400
@@ -109,8 +109,15 @@ class ReportForm(forms.Form):
         """What the report reads: a chosen outlet (already checked to be one of the person's), or all of theirs."""
         choice = self.cleaned_data["outlet"]
         outlets = frozenset({int(choice)}) if choice != "all" else outlets_of(user)
-        compare = compare_period(self.period, self.cleaned_data["compare"]) if self.compares else None
-        return ReportQuery(period=self.period, outlets=outlets, compare=compare, currency=currency, timezone=timezone)
+        choice = self.cleaned_data["compare"] if self.compares else "none"
+        return ReportQuery(
+            period=self.period,
+            outlets=outlets,
+            compare=compare_period(self.period, choice),
+            currency=currency,
+            timezone=timezone,
+            compare_name=str(COMPARE_NAMES.get(choice, "")),
+        )
 
     def period_label(self) -> str:
         return period_label(self.period)

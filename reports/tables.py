@@ -74,6 +74,7 @@ class ReportTable:
     chart: ChartSpec | None = None
     notes: list[str] = field(default_factory=list)
     compare_label: str = ""  # "11–17 Nov 2026" when compared, "" when not
+    compare_name: str = ""  # short, for column headings: "previous", "last year" (the label when empty)
     timezone: str = "UTC"
 
     @property
@@ -86,7 +87,8 @@ class ReportTable:
         for column in self.columns:
             shown.append(column)
             if column.compare and self.compared:
-                shown.append(Column(column.key + CMP, f"{column.label} ({self.compare_label})", column.kind))
+                name = self.compare_name or self.compare_label
+                shown.append(Column(column.key + CMP, f"{column.label} ({name})", column.kind))
                 shown.append(Column(column.key + CHG, _("Change %"), Kind.CHANGE))
         return shown
 

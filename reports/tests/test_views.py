@@ -137,7 +137,7 @@ def test_every_report_renders_prints_and_downloads(shop, slug):
 def test_the_csv_has_the_figures_as_numbers(shop):
     response = get(shop["fixture"].client(Role.ADMIN_TENANT), "payment-methods", format="csv")
     lines = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("Payment method,Payments,Payments (26 Oct 2026 – 1 Nov 2026),Change %,Taken (IDR)")
+    assert lines[0].startswith("Payment method,Payments,Payments (previous),Change %,Taken (IDR),Taken (previous)")
     assert lines[1].startswith("Cash,2,1,100.0,175000,20000,775.0,")
 
 
