@@ -363,7 +363,7 @@ def payment_methods(q: ReportQuery) -> ReportTable:
         compare_totals(totals, sum_totals(before, columns), columns)
     return _table(q, _("Payment methods"), columns, rows, totals=totals,
                   chart=ChartSpec("share", "method", "net_minor"),
-                  notes=[_("Taken includes tips; net is taken less refunded.")])  # fmt: skip
+                  notes=[_("Tips are apart from what was taken; net is taken less refunded.")])  # fmt: skip
 
 
 # --- Taxes ------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
@@ -15,6 +16,7 @@ from reports.catalog import REPORTS
 from reports.models import SalesHour
 from reports.services import rollups_rebuild
 from sales.models import Order, Payment
+from sales.tests.conftest import resto  # noqa: F401  (the fixture)
 from sales.tests.factories import OrderFactory, PaymentFactory, ShiftFactory
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -217,3 +219,145 @@ def test_another_business_sees_none_of_it(shop, other_tenant):
     assert response.status_code == 200 and response.context["table"].rows == []
     response = get(client, "sales-by-outlet", outlet=shop["north"].pk)  # alpha's outlet id, not one of beta's
     assert response.status_code == 400
+
+
+def test_taxes_exceptions_staff_and_cash_from_real_sales(resto):  # noqa: F811
+    """Through the sales services (PB1 10% on subtotal and 5% service, a 20% discount a supervisor approved, a
+    refund and a void with their approvers, a tip), the outbox relayed into the roll-ups: each report says it."""
+    from core.outbox import outbox_relay
+    from sales.pricing import Discount
+    from sales.services.orders import LineRequest, order_submit, payment_add
+    from sales.services.refunds import order_refund, order_void
+    from sales.services.shifts import business_date_now
+
+    m, cashier = resto["menu"], resto["cashier"]
+    supervisor = resto["fixture"].users[Role.SUPERVISOR]
+    orders = []
+    for key, discount in (("a", None), ("b", Discount("percent", 20))):
+        order = order_submit(shift=resto["shift"], user=cashier, idempotency_key=key, order_discount=discount,
+                             approved_by=supervisor if discount else None,
+                             lines=[LineRequest(m["nasi"].pk, 2), LineRequest(m["teh"].pk, 1)])  # fmt: skip
+        payment_add(order=order, user=cashier, tender="card", idempotency_key=f"pay-{key}",
+                    amount_minor=order.total_minor, reference="APPR", tip_minor=5000)  # fmt: skip
+        order.refresh_from_db()
+        orders.append(order)
+    teh_line = orders[0].lines.get(product=m["teh"])
+    order_refund(order=orders[0], user=cashier, idempotency_key="r", lines={teh_line.pk: 1}, approved_by=supervisor,
+                 reason="spilt", shift=resto["shift"])  # fmt: skip
+    tab = order_submit(shift=resto["shift"], user=cashier, idempotency_key="v", lines=[LineRequest(m["teh"].pk)])
+    order_void(order=tab, user=cashier, approved_by=supervisor, reason="wrong table")
+    outbox_relay()
+
+    today = business_date_now().isoformat()
+    client = resto["fixture"].client(Role.ADMIN_TENANT)
+
+    def table(slug):
+        response = client.get(f"/reports/{slug}/", {"from": today, "to": today, "compare": "none"})
+        assert response.status_code == 200
+        return response.context["table"]
+
+    taxes = table("taxes")
+    assert [(r["name"], r["kind"], r["rate"], r["orders"], r["amount_minor"]) for r in taxes.rows] == [
+        ("PB1", "Exclusive", 10, 2, sum(o.tax_minor for o in orders)),
+        ("Service charge", "", None, None, sum(o.service_charge_minor for o in orders)),
+    ]
+    assert taxes.totals["amount_minor"] == sum(o.tax_minor + o.service_charge_minor for o in orders)
+
+    [discounted] = table("discounts").rows
+    assert (discounted["number"], discounted["discount"], discounted["approved_by_name"]) == (
+        orders[1].number, "20 %", supervisor.username)  # fmt: skip
+    assert discounted["discount_minor"] == orders[1].discount_minor > 0
+
+    [refund] = table("refunds").rows
+    assert (refund["order_number"], refund["reason"], refund["approved_by_name"], refund["method"]) == (
+        orders[0].number, "spilt", supervisor.username, "Card")  # fmt: skip
+    [void] = table("voids").rows
+    assert (void["number"], void["void_reason"], void["approved_by_name"], void["voided_by_name"]) == (
+        tab.number, "wrong table", supervisor.username, cashier.username)  # fmt: skip
+
+    tips = table("tips")
+    assert [(r["person"], r["payments"], r["tips_minor"]) for r in tips.rows] == [(cashier.first_name, 2, 10_000)]
+    payments = table("payment-methods")
+    [card] = payments.rows
+    assert (card["amount_minor"], card["tips_minor"]) == (sum(o.total_minor for o in orders), 10_000)
+    assert card["refunded_minor"] == refund["amount_minor"] and card["share"] == 100
+
+    from sales.models import Shift
+
+    Shift.objects.filter(pk=resto["shift"].pk).update(status=Shift.Status.CLOSED, closed_by=cashier,
+                                                      closed_at=timezone.now(), expected_cash_minor=200_000,
+                                                      counted_cash_minor=195_000, variance_minor=-5_000)  # fmt: skip
+    cash = table("cash-variance")
+    assert [(r["register_name"], r["variance_minor"]) for r in cash.rows] == [("Till 1", -5_000)]
+    assert cash.totals["variance_minor"] == -5_000
+
+
+def test_kitchen_times_and_stock_usage(in_tenant):
+    """Kitchen tickets through the beat's refresh; stock roll-up rows as the ledger leaves them (out is negative):
+    usage and waste read as positive amounts, quantities per unit, not summed across units."""
+    from decimal import Decimal
+
+    from inventory.models import StockItem
+    from kitchen.models import Station, Ticket
+    from reports.models import StockDay
+    from reports.tasks import rollups_refresh
+    from sales.services.shifts import business_date_now
+
+    outlet = OutletFactory(code="MAIN")
+    station = Station.objects.create(outlet=outlet, name="Grill <hot>", red_after_minutes=10)
+    now = timezone.now()
+    for minutes in (4, 16):
+        ticket = Ticket.objects.create(station=station, order_id=1, order_number=1, order_type="dine_in")
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=now - timedelta(minutes=minutes), bumped_at=now)
+    rollups_refresh()
+    today = business_date_now()
+    beans = StockItem.objects.create(name="Coffee beans", sku="BEANS", base_unit=StockItem.Unit.G)
+    milk = StockItem.objects.create(name="Milk", sku="MILK", base_unit=StockItem.Unit.ML)
+    for item, kind, quantity, value in ((beans, "sale", "-360", -54_000), (beans, "refund", "18", 2_700),
+                                        (milk, "sale", "-2000", -36_000), (milk, "waste", "-500", -9_000)):  # fmt: skip
+        StockDay.objects.create(business_date=today, outlet_id=outlet.pk, item_id=item.pk, kind=kind, movements=1,
+                                quantity=Decimal(quantity), value_minor=value)  # fmt: skip
+    client = in_tenant.client(Role.ADMIN_TENANT)
+    params = {"from": today.isoformat(), "to": today.isoformat(), "compare": "none"}
+
+    kitchen = client.get("/reports/kitchen-times/", params)
+    [row] = kitchen.context["table"].rows
+    assert (row["station"], row["tickets"], row["bumped"], row["late"], row["average_seconds"]) == (
+        "Grill <hot>", 2, 2, 1, 10 * 60)  # fmt: skip
+    html = kitchen.content.decode()
+    assert "Grill &lt;hot&gt;" in html and "10:00" in html and "<svg" in html
+
+    stock = client.get("/reports/stock-usage/", params).context["table"]
+    assert [(r["item"], r["unit"], r["used"], r["used_minor"], r["wasted"], r["wasted_minor"]) for r in stock.rows] == [
+        ("Coffee beans", "g", Decimal(342), 51_300, Decimal(0), 0),  # the dearest first
+        ("Milk", "ml", Decimal(2000), 36_000, Decimal(500), 9_000),
+    ]
+    assert (stock.totals["used_minor"], stock.totals["wasted_minor"]) == (87_300, 9_000)
+    assert "used" not in stock.totals  # grams and millilitres do not add up
+
+
+def test_report_table_and_its_pdf_for_the_scheduled_mail(shop):
+    """What the scheduled e-mail calls: a report of the current tenant, in its currency and time zone, as a PDF."""
+    from reports.catalog import report_table
+    from reports.exports import table_pdf
+    from reports.selectors import Period
+
+    table = report_table("sales-by-day", period=Period(MONDAY, MONDAY + timedelta(days=6)), compare="previous")
+    assert [r["day"] for r in table.rows] == [MONDAY + timedelta(days=i) for i in range(7)]  # every day, zeros too
+    assert (table.totals["net_minor"], table.totals["net_minor__cmp"]) == (220_000, 20_000)
+    assert (table.currency, table.timezone, table.compare_name) == ("IDR", "Asia/Jakarta", "previous")
+    assert table_pdf(table, business=connection.tenant, period_label="2–8 Nov 2026").startswith(b"%PDF")
+    only_north = report_table("sales-by-outlet", period=Period(MONDAY, MONDAY), outlets=[shop["north"].pk])
+    assert only_north.rows == [] and not only_north.compared
+    with pytest.raises(KeyError):
+        report_table("nope", period=Period(MONDAY, MONDAY))
+
+
+def test_the_same_dates_last_year(shop):
+    response = get(shop["fixture"].client(Role.ADMIN_TENANT), "sales-by-weekday", compare="last_year")
+    table = response.context["table"]
+    assert table.compare_label == "2 Nov 2025 – 8 Nov 2025"
+    assert [r["weekday"] for r in table.rows] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                                                  "Sunday"]  # fmt: skip
+    assert table.rows[0]["net_minor"] == 85_000 and table.rows[0]["net_minor__cmp"] == 0
+    assert "Orders (last year)" in response.content.decode()
