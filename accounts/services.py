@@ -27,11 +27,11 @@ from . import sessions
 from .access import can, capability_check, is_staff_role, limit_check, staff_users
 from .audit import AuditAction, audit_target
 from .backends import user_cache_forget
+from .emails import security_alert_queue
 from .models import AuditEntry, TillDevice, User, UserSession
 from .passwords import one_time_password_expired, one_time_password_expiry
 from .selectors import approval_needs_second_person, approvers_for, approvers_with_pin
 from .session_store import SessionStore
-from .tasks import security_alert_send
 from .usernames import username_validate
 
 
@@ -323,14 +323,10 @@ def _pin_try(*, user: User, pin: str, purpose: str, request: HttpRequest | None 
 
 
 def owners_alert(*, entry: AuditEntry) -> None:
-    """Tell the owners about a security event (a PIN locked, someone's approvals paused) once the change it
-    records commits: the e-mail is queued after the commit, never sent inside the transaction. A broker outage
-    loses only the e-mail; the Staff page still shows the lock."""
-
-    def queue() -> None:
-        security_alert_send.delay(entry.pk)
-
-    transaction.on_commit(queue, robust=True)
+    """Tell the owners about a security event (a PIN locked, someone's approvals paused): the e-mail is queued in
+    the mail outbox in the transaction that records the event, and beat sends it (mailer/services.py). Neither a
+    broker nor a mail server outage loses it; the Staff page shows the lock meanwhile."""
+    security_alert_queue(entry)
 
 
 def pin_person_verify(*, user_id: int | None, pin: str, capability: str, request: HttpRequest | None = None) -> User:

@@ -1,8 +1,8 @@
 """Inventory's scheduled work, run by Celery in one tenant's schema at a time (tenant-schemas-celery).
 
-Beat queues `send_low_stock_digest` in every live tenant through `pos_project.tasks.run_for_each_tenant`;
-sending a purchase order emits `purchase_order.sent`, whose subscriber (subscribers.py) queues
-`send_purchase_order_email`.
+Beat queues `send_low_stock_digest` in every live tenant through `pos_project.tasks.run_for_each_tenant`; it
+puts the owners' e-mails in the mail outbox (mailer), which beat sends. (A purchase order's e-mail is queued by
+the `purchase_order.sent` subscriber, subscribers.py.)
 """
 
 import logging
@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from celery import shared_task
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,8 +17,8 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from accounts.access import users_with
-from accounts.audit import AuditAction
-from pos_project.money import format_money
+from mailer.models import Message
+from mailer.services import mail_queue
 from tenants.selectors import tenant_url
 
 from .quantities import format_quantity
@@ -62,10 +61,11 @@ def digest_text(*, tenant, rows: list, more: int, url: str) -> str:
 
 @shared_task
 def send_low_stock_digest() -> int:
-    """E-mail every active owner the items that are low or below zero; returns how many e-mails were sent.
+    """Queue an e-mail (mail outbox) to every active owner with the items that are low or below zero; returns how
+    many were queued.
 
     Skipped when the tenant turned the digest off, when nothing is low, and when today's digest already went
-    out (a cache key per tenant and local day), so beat running it twice sends one e-mail."""
+    out (a cache key per tenant and local day), so beat running it twice queues one e-mail each."""
     if connection.schema_name == get_public_schema_name():
         logger.warning("send_low_stock_digest ran in the public schema; queue it per tenant")
         return 0
@@ -91,72 +91,6 @@ def send_low_stock_digest() -> int:
     subject = f"{tenant.name}: {len(rows) + more} stock item(s) low"
     text = digest_text(**context)
     html = render_to_string("inventory/stock/reports_digest_email.html", context)
-    try:
-        with get_connection() as mail:
-            for address in owners:  # one e-mail each: owners do not see each other's addresses
-                message = EmailMultiAlternatives(subject=subject, body=text, to=[address], connection=mail)
-                message.attach_alternative(html, "text/html")
-                message.send()
-    except Exception:
-        cache.delete(key)  # let a retry (or tomorrow's run) send it
-        raise
+    for address in owners:  # one e-mail each: owners do not see each other's addresses
+        mail_queue(to=[address], subject=subject, text=text, html=html, kind=Message.Kind.LOW_STOCK_DIGEST)
     return len(owners)
-
-
-# --- Purchase orders -----------------------------------------------------------------------------------------
-
-
-def purchase_order_text(document, *, tenant_name: str, currency: str) -> str:
-    """The plain-text body: the same facts as the HTML, aligned for a mail client's fixed font."""
-    po = document.purchase_order
-    rows = [
-        f"Purchase order {po} from {tenant_name}",
-        f"To: {po.supplier.name}" + (f" (attn. {po.supplier.contact_name})" if po.supplier.contact_name else ""),
-        f"Deliver to: {po.outlet.name}",
-    ]
-    if po.expected_on:
-        rows.append(f"Expected on: {po.expected_on.isoformat()}")
-    rows.append("")
-    for line in document.lines:
-        rows.append(
-            f"{line.quantity} {line.item.purchase_unit} × {line.item.name} ({line.item.sku})"
-            f" @ {format_money(line.unit_cost_minor, currency)} = {format_money(line.total_minor, currency)}"
-        )
-    rows += ["", f"Total: {format_money(document.total_minor, currency)}"]
-    if po.note:
-        rows += ["", po.note]
-    return "\n".join(rows) + "\n"
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_purchase_order_email(purchase_order_id: int) -> bool:
-    """Send the PO (text + HTML) to the supplier's address; False when there is nothing to send. Runs in the
-    schema of the tenant that queued it, and is safe to run twice: a PO is e-mailed once (`emailed_at`)."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from accounts.services import audit_record
-
-    from .models import PurchaseOrder
-    from .selectors.purchasing import purchase_order_document, purchase_order_get
-
-    po = purchase_order_get(purchase_order_id)
-    if po is None or po.status in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED):
-        return False
-    if not po.supplier.email or po.emailed_at is not None:
-        return False
-    tenant = connection.tenant
-    document = purchase_order_document(po)
-    context = {"doc": document, "po": po, "tenant": tenant, "currency": tenant.currency}
-    message = EmailMultiAlternatives(
-        subject=f"{tenant.name}: purchase order {po}",
-        body=purchase_order_text(document, tenant_name=tenant.name, currency=tenant.currency),
-        to=[po.supplier.email],
-    )
-    message.attach_alternative(render_to_string("inventory/stock/purchasing_email.html", context), "text/html")
-    message.send()
-    PurchaseOrder.objects.filter(pk=po.pk).update(emailed_at=timezone.now())
-    # The supplier's address is on the supplier's row; the entry keeps only whose it was.
-    audit_record(action=AuditAction.STOCK_PURCHASE_ORDER_EMAILED, target=po, label=str(po),
-                 data={"supplier": po.supplier_id})  # fmt: skip
-    return True

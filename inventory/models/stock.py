@@ -345,7 +345,7 @@ class PurchaseOrder(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)  # the supplier got it by e-mail (sent once)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # its e-mail went to the mail outbox (once)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

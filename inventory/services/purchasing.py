@@ -19,8 +19,9 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,9 +30,12 @@ from accounts.models import User
 from accounts.services import audit_record
 from business.models import Outlet
 from core.idempotency import idempotent_write
+from mailer.models import Message
+from mailer.services import mail_queue
 from pos_project.errors import CONFLICT, ServiceError
 from pos_project.money import MoneyError, parse_amount
 
+from ..emails import purchase_order_text
 from ..lock_objects import outlet_queue_lock, purchase_order_lines_lock, purchase_order_lock, stock_items_lock
 from ..models import (
     GoodsReceipt,
@@ -45,7 +49,7 @@ from ..models import (
     Supplier,
 )
 from ..quantities import QTY_MAX, QTY_PLACES, format_quantity, parse_quantity
-from ..selectors.purchasing import OPEN_STATUSES, outstanding
+from ..selectors.purchasing import OPEN_STATUSES, outstanding, purchase_order_document, purchase_order_get
 from ..transitions import PURCHASE_ORDER, purchase_order_transition
 from .stock import MovementLine, movements_post, stock_settings_get
 
@@ -376,6 +380,36 @@ def purchase_order_send(*, purchase_order: PurchaseOrder, user: User) -> Purchas
         )
     po.sent_at = timezone.now()
     return purchase_order_transition(po, "send", actor=user, also=("sent_at",), data={"supplier": po.supplier_id})
+
+
+@transaction.atomic
+def purchase_order_email_queue(*, purchase_order_id: int) -> bool:
+    """Put the PO (text + HTML) for the supplier's address in the mail outbox, once: `emailed_at` is claimed by a
+    conditional update in this transaction, so a second call (a relay run twice) queues nothing. False when there
+    is nothing to send (a draft or cancelled PO, no address, already queued). The audit entry says whose it was."""
+    claimed = (
+        PurchaseOrder.objects.filter(pk=purchase_order_id, emailed_at__isnull=True)
+        .exclude(status__in=(Status.DRAFT, Status.CANCELLED))
+        .exclude(supplier__email="")
+        .update(emailed_at=timezone.now())
+    )
+    if not claimed:
+        return False
+    po = purchase_order_get(purchase_order_id)
+    tenant = connection.tenant
+    document = purchase_order_document(po)
+    context = {"doc": document, "po": po, "tenant": tenant, "currency": tenant.currency}
+    mail_queue(
+        to=[po.supplier.email],
+        subject=f"{tenant.name}: purchase order {po}",
+        text=purchase_order_text(document, tenant_name=tenant.name, currency=tenant.currency),
+        html=render_to_string("inventory/stock/purchasing_email.html", context),
+        kind=Message.Kind.PURCHASE_ORDER,
+    )
+    # The supplier's address is on the supplier's row; the entry keeps only whose it was.
+    audit_record(action=AuditAction.STOCK_PURCHASE_ORDER_EMAILED, target=po, label=str(po),
+                 data={"supplier": po.supplier_id})  # fmt: skip
+    return True
 
 
 @transaction.atomic

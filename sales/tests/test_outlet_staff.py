@@ -9,12 +9,14 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from accounts.models import AuditEntry
 from accounts.tests.factories import CashierFactory, SupervisorFactory
 from business.models import Outlet
 from catalog.services import category_create, product_create
 from inventory.models import StockAdjustment
+from mailer.models import Message
 from sales.models import CashMovement, Order, Payment, Register, Shift
 from sales.services.orders import LineRequest, order_submit
 from sales.services.shifts import register_create, shift_open
@@ -116,6 +118,8 @@ def test_another_outlets_receipt_is_not_shown_printed_or_emailed(two_shops, djan
         refused = client.post(f"/till/receipts/{order.uid}/email/", {"email": "guest@example.test"})
         assert refused.status_code == 404, who
     assert mail.outbox == []
+    with tenant_context(two_shops["fixture"].tenant):
+        assert not Message.objects.exists()  # nothing queued either
     anyone = _client(two_shops["fixture"], CashierFactory())  # no outlet assigned: every outlet, as before
     assert anyone.get(f"/till/receipts/{order.uid}/").status_code == 200
 

@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import AuditEntry, Role, User
 from accounts.services import staff_set_pin
 from accounts.tests.factories import SupervisorFactory
+from mailer.services import mail_send_due
 from pos_project.celery import app as celery_app
 from sales.models import Order
 
@@ -60,6 +61,7 @@ def test_a_hundred_wrong_pins_from_one_cashier_never_reach_the_right_one(
         assert AuditEntry.objects.filter(action__in=("auth.pin_failed", "auth.pin_locked")).count() == 5
         assert AuditEntry.objects.filter(action="approval.refused", data__reason="approval.blocked").count() == 97
         assert User.objects.get(pk=cashier.pk).approval_blocked_until > timezone.now()
+        mail_send_due()  # beat's next minute: the owner's alert was queued with the pause
     owner_mail = [m for m in mail.outbox if "PIN approvals paused for cashier" in m.subject]
     assert len(owner_mail) == 1 and owner_mail[0].to == [tenant.users[Role.ADMIN_TENANT].email]
     assert "/backoffice/staff/" in owner_mail[0].body

@@ -21,7 +21,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
-from kombu.exceptions import OperationalError
 
 from accounts.access import can, capability_required, outlet_allowed, outlet_filter
 from accounts.services import approval_resolve
@@ -58,7 +57,7 @@ from sales.services.orders import (
     payment_add,
 )
 from sales.services.qr import qr_payment_start
-from sales.tasks import send_receipt_email
+from sales.services.receipts import receipt_email_queue
 from sales.views.qr import qr_svg
 
 SESSION_REGISTER = "till_register_id"
@@ -590,8 +589,8 @@ def _receipt_email_wait(request: HttpRequest) -> int | None:
 @never_cache
 @capability_required("till.use")
 def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
-    """Queue the receipt by e-mail; a bad address, too many e-mails or a broker outage is said plainly, and
-    nothing is queued then."""
+    """Queue the receipt by e-mail (the mail outbox sends it within a minute); a bad address or too many e-mails
+    is said plainly, and nothing is queued then."""
     order = get_object_or_404(outlet_filter(Order.objects.all(), request.user), uid=uid)
     address = request.POST.get("email", "").strip()
     try:
@@ -612,12 +611,8 @@ def receipt_email(request: HttpRequest, uid: str) -> HttpResponse:
             % {"n": minutes},
         )
         return redirect(f"{reverse('sales:receipt', args=[order.uid])}?email=failed")
-    try:
-        send_receipt_email.delay(order.pk, address)
-    except OperationalError:
-        messages.error(request, _("The e-mail could not be queued right now; try again in a moment."))
-    else:
-        messages.success(request, _("The receipt is on its way to %(address)s.") % {"address": address})
+    receipt_email_queue(order=order, to=address)
+    messages.success(request, _("The receipt is on its way to %(address)s.") % {"address": address})
     return redirect("sales:receipt", uid=order.uid)
 
 
