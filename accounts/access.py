@@ -81,7 +81,12 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     ),
     "outlet.all": (_("Work at every outlet, whatever outlets one is assigned"), frozenset({OWNER})),
     "audit.view": (_("Read the audit log"), _OWNER_AND_SUPPORT),
+    "mail.view": (
+        _("See the e-mails the business sent or could not send, and send failed ones again"),
+        _OWNER_AND_SUPPORT,
+    ),  # fmt: skip
     "reports.view": (_("Read sales and shift reports"), frozenset({OWNER, SUPERVISOR, SUPPORT})),
+    "reports.email": (_("Get the daily and weekly summary e-mails (when one asks for them)"), frozenset({OWNER})),
     "support.manage": (_("See the platform's support access to this business and end it"), frozenset({OWNER})),
     # Staff switching and the time clock. Owners sign in with their password: a PIN does not open the back office.
     "pin.sign_in": (_("Sign in by PIN on a registered till"), frozenset({SUPERVISOR, CASHIER, KITCHEN})),

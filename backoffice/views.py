@@ -1,12 +1,20 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from accounts.access import capability_required, outlets_of
+from accounts.access import can, capability_required, outlets_of
 from business.selectors import outlets_for
+from mailer.models import Message
+from mailer.selectors import message_counts, message_log, subscribed_kinds
+from mailer.services import SUBSCRIBABLE, mail_send_again, mail_subscriptions_set
 from pos_project import parsing
 from pos_project.money import format_money
 from reports.charts import bar_chart
@@ -67,3 +75,53 @@ def supervisor_today(request: HttpRequest) -> HttpResponse:
     names = {outlet.pk: outlet.name for outlet in outlets} if len(outlets) > 1 else None
     context = {"day": supervisor_day(outlets=scope, outlet_names=names), "now": timezone.localtime()}
     return render(request, "backoffice/_day_panel.html", context)
+
+
+EMAIL_LOG_PER_PAGE = 50
+
+
+@capability_required("mail.view")
+def email_log(request: HttpRequest) -> HttpResponse:
+    """Every e-mail the business sent, is sending, or gave up on, newest first, by status."""
+    status = request.GET.get("status", "")
+    if status not in Message.Status.values:
+        status = ""
+    page = Paginator(message_log(status=status or None), EMAIL_LOG_PER_PAGE).get_page(request.GET.get("page"))
+    counts = message_counts()
+    tabs = [("", _("All"), sum(counts.values()))] + [
+        (value, label, counts.get(value, 0)) for value, label in Message.Status.choices
+    ]
+    context = {"page": page, "status": status, "tabs": tabs, "summaries": None}
+    if can(request.user, "reports.email"):
+        chosen = subscribed_kinds(user=request.user)
+        context["summaries"] = [(kind, Message.Kind(kind).label, kind in chosen) for kind in SUBSCRIBABLE]
+    return render(request, "backoffice/email_log.html", context)
+
+
+@require_POST
+@capability_required("reports.email")
+def email_subscriptions(request: HttpRequest) -> HttpResponse:
+    """The signed-in owner's own choice of summary e-mails (two checkboxes)."""
+    chosen = mail_subscriptions_set(user=request.user, kinds=request.POST.getlist("kinds"))
+    if chosen and not request.user.email:
+        messages.warning(request, _("Saved, but your account has no e-mail address: nothing can be sent until it has."))
+    else:
+        messages.success(request, _("Your summary e-mails are saved."))
+    return redirect("backoffice:email_log")
+
+
+@require_POST
+@capability_required("mail.view")
+def email_send_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a failed message back in the queue; beat's next mail run sends it."""
+    message = get_object_or_404(Message.objects.only("pk", "subject"), pk=pk)
+    if mail_send_again(message_id=message.pk):
+        messages.success(request, _("“%(subject)s” is queued again; it goes out within a minute.")
+                         % {"subject": message.subject})  # fmt: skip
+    else:
+        messages.info(request, _("“%(subject)s” is not a failed e-mail; nothing to do.") % {"subject": message.subject})
+    status = request.POST.get("status", "")
+    url = "backoffice:email_log"
+    if status in Message.Status.values:
+        return redirect(f"{reverse(url)}?{urlencode({'status': status})}")
+    return redirect(url)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -40,6 +41,9 @@ class Message(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # "Only once" for e-mails that a job could queue twice (a scheduled report per person and period): a second
+    # message with the same key is not queued. Empty for the rest.
+    key = models.CharField(max_length=150, null=True, blank=True, unique=True)
 
     class Meta:
         indexes = [
@@ -70,3 +74,17 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Subscription(models.Model):
+    """A person asked for an optional e-mail of `kind` (the daily or weekly summary). No row: they did not."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40, choices=Message.Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="mailer_subscription_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind}"

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from .models import Attachment, Message
+from .models import Attachment, Message, Subscription
 
 LOG_FIELDS = ("kind", "to", "subject", "status", "attempts", "next_attempt_at", "last_attempt_at", "last_error",
               "created_at", "sent_at")  # fmt: skip
@@ -22,3 +22,17 @@ def message_counts() -> dict[str, int]:
     """How many messages there are in each status (for the filter's tabs)."""
     rows = Message.objects.values("status").annotate(n=Count("pk")).order_by()
     return {row["status"]: row["n"] for row in rows}
+
+
+def subscribed_kinds(*, user) -> set[str]:
+    return set(Subscription.objects.filter(user=user).values_list("kind", flat=True))
+
+
+def subscriber_ids(*, kind: str) -> set[int]:
+    """The ids of the people who asked for e-mails of `kind` (the caller checks who may still get them)."""
+    return set(Subscription.objects.filter(kind=kind).values_list("user_id", flat=True))
+
+
+def keys_taken(keys: list[str]) -> set[str]:
+    """Which of `keys` a queued (or sent, or failed) message already has."""
+    return set(Message.objects.filter(key__in=keys).values_list("key", flat=True))

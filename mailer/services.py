@@ -30,14 +30,15 @@ from smtplib import SMTPConnectError, SMTPException, SMTPServerDisconnected
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Attachment, Message
+from .models import Attachment, Message, Subscription
 
 logger = logging.getLogger(__name__)
 
+SUBSCRIBABLE = (Message.Kind.REPORT_DAILY, Message.Kind.REPORT_WEEKLY)  # what a person may opt in to
 ERROR_MAX = 2000  # characters of last_error kept
 SEND_BATCH_MAX = 500  # messages one run sends at most; the rest wait a minute
 SEND_SECONDS_MAX = 45.0  # a run stops claiming after this long, within beat's minute
@@ -60,10 +61,14 @@ def mail_queue(
     html: str = "",
     attachments: Iterable[tuple[str, bytes, str]] = (),
     kind: str,
-) -> Message:
+    key: str | None = None,
+) -> Message | None:
     """Put one e-mail in the outbox, due now; returns the message. Call it inside the transaction of the change
     the e-mail tells about, so both commit together. All addresses of `to` see each other: queue one message per
-    person when they must not. `attachments` are (filename, content, mimetype)."""
+    person when they must not. `attachments` are (filename, content, mimetype).
+
+    With a `key`, a message is queued once per key (a unique constraint, so two jobs at once queue one): None
+    when a message with that key was queued before."""
     addresses = [address.strip() for address in to if address and address.strip()]
     if not addresses:
         raise ValueError("mail_queue needs at least one address")
@@ -73,13 +78,32 @@ def mail_queue(
         raise ValueError(f"unknown kind of e-mail: {kind!r}")
     # A header is one line: a subject built from a name with a line break in it must not add headers.
     subject = " ".join(subject.split())[:255]
-    with transaction.atomic():
-        message = Message.objects.create(kind=kind, to=addresses, subject=subject, text=text, html=html)
-        Attachment.objects.bulk_create(
-            Attachment(message=message, filename=filename[:200], content=bytes(content), mimetype=mimetype)
-            for filename, content, mimetype in attachments
-        )
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(kind=kind, to=addresses, subject=subject, text=text, html=html, key=key)
+            _attach(message, attachments)
+    except IntegrityError:
+        if key is None or not Message.objects.filter(key=key).exists():
+            raise
+        return None
     return message
+
+
+def _attach(message: Message, attachments: Iterable[tuple[str, bytes, str]]) -> None:
+    Attachment.objects.bulk_create(
+        Attachment(message=message, filename=filename[:200], content=bytes(content), mimetype=mimetype)
+        for filename, content, mimetype in attachments
+    )
+
+
+def mail_subscriptions_set(*, user, kinds: Iterable[str]) -> set[str]:
+    """Which optional e-mails (Message.Kind values) `user` gets from now on; returns them."""
+    wanted = {kind for kind in kinds if kind in SUBSCRIBABLE}
+    with transaction.atomic():
+        Subscription.objects.filter(user=user).exclude(kind__in=wanted).delete()
+        Subscription.objects.bulk_create([Subscription(user=user, kind=kind) for kind in sorted(wanted)],
+                                         ignore_conflicts=True)  # fmt: skip
+    return wanted
 
 
 def backoff(attempts: int) -> timedelta:

@@ -280,3 +280,12 @@ def test_a_sender_skips_a_message_another_sender_holds_instead_of_waiting(mail_l
         release.set()
         thread.join(timeout=30)
     assert smtp.inbox.subjects() == ["Receipt 1"]
+
+
+def test_a_keyed_message_is_queued_once(in_tenant):
+    first = mail_queue(to=["a@example.com"], subject="s", text="t", kind=RECEIPT, key="receipt:1")
+    assert first is not None
+    with transaction.atomic():  # the caller's transaction goes on after the refused duplicate
+        assert mail_queue(to=["a@example.com"], subject="s", text="t", kind=RECEIPT, key="receipt:1") is None
+        assert mail_queue(to=["a@example.com"], subject="s", text="t", kind=RECEIPT, key="receipt:2") is not None
+    assert sorted(Message.objects.values_list("key", flat=True)) == ["receipt:1", "receipt:2"]

@@ -282,6 +282,14 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"expires": max(MAILER_SEND_EVERY_SECONDS - 5, 1)},
         "options": {"expires": max(MAILER_SEND_EVERY_SECONDS - 5, 1)},
     },
+    # The owners' daily and weekly summary e-mails, queued once each business's morning has come (reports/emails.py).
+    "report-summaries-hourly": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": crontab(minute=5),
+        "args": ("reports.tasks.summaries_send",),
+        "kwargs": {"expires": 3000},
+        "options": {"expires": 3000},
+    },
     "purge-mail-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
         "schedule": crontab(hour=3, minute=55),
