@@ -38,6 +38,7 @@ def objects_make(tenant) -> dict[str, object]:
     from catalog.tests.factories import CategoryFactory, ProductFactory, ProductVariantFactory
     from inventory.models import PurchaseOrder, StockAdjustment, StockCount, StockItem, Supplier, Transfer
     from kitchen.tests.factories import StationFactory, TicketFactory
+    from mailer.tests.factories import FailedMessageFactory
     from sales.models import Area, DiningTable, Payment
     from sales.tests.factories import OrderFactory, PaymentFactory, ShiftFactory
     from tenants.models import SupportGrant
@@ -87,6 +88,7 @@ def objects_make(tenant) -> dict[str, object]:
                 supplier=supplier, outlet=outlet, created_by=owner, note=MARK
             ),  # fmt: skip
             "count": StockCount.objects.create(outlet=outlet, created_by=owner, note=MARK),
+            "email": FailedMessageFactory(subject=f"{MARK} receipt", to=["victim@example.com"]),
             "session": UserSession.objects.create(session_key=secrets.token_hex(16), user=owner, user_agent=MARK),
             "support_grant": SupportGrant.objects.create(
                 tenant=tenant.tenant,
@@ -133,6 +135,7 @@ PK_OF = [
     ("backoffice/settings/taxes/", "tax"),
     ("account/sessions/", "session"),
     ("backoffice/support/", "support_grant"),
+    ("backoffice/email/", "email"),
 ]
 
 
