@@ -25,12 +25,13 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 from smtplib import SMTPConnectError, SMTPException, SMTPServerDisconnected
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -193,8 +194,16 @@ def _claim() -> Message | None:
     return message
 
 
+def _sender() -> str:
+    """DEFAULT_FROM_EMAIL's address under the business's name: a guest sees "Alpha Café", not "POS"."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    business = getattr(getattr(connection, "tenant", None), "name", "") or name
+    return formataddr((" ".join(business.split()), address)) if address else settings.DEFAULT_FROM_EMAIL
+
+
 def _email(message: Message) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=list(message.to))
+    email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=list(message.to),
+                                   from_email=_sender())  # fmt: skip
     if message.html:
         email.attach_alternative(message.html, "text/html")
     for attachment in Attachment.objects.filter(message=message).order_by("pk"):

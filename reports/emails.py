@@ -174,7 +174,8 @@ def summary_table(summary: Summary, *, title: str, currency: str, tz: str) -> Re
         rows = []
         for offset in range(summary.period.days):  # every day of the week, a quiet one too
             day = summary.period.start + timedelta(days=offset)
-            rows.append({"orders": 0, "net_minor": 0, "total_minor": 0, **by_day.get(day, {}), "label": _day(day)})
+            label = formats.date_format(day, "D j M")  # the year is in the heading; short for the chart
+            rows.append({"orders": 0, "net_minor": 0, "total_minor": 0, **by_day.get(day, {}), "label": label})
         heading, chart = _("Day"), "bars"
     columns = [
         Column("label", heading),

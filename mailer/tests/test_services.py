@@ -100,6 +100,7 @@ def test_due_messages_are_sent_with_text_html_and_attachments_and_marked_sent(in
     assert rcpt == ["owner@example.com"]
     parsed = message_from_bytes(raw, policy=policy.default)
     assert parsed["Subject"] == "Daily summary"
+    assert parsed["From"].addresses[0].display_name == "Alpha Café"  # the business, at DEFAULT_FROM_EMAIL's address
     assert parsed.get_body(("plain",)).get_content().strip() == "plain body"
     assert parsed.get_body(("html",)).get_content().strip() == "<b>html</b>"
     [pdf] = list(parsed.iter_attachments())

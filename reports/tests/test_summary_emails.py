@@ -106,8 +106,8 @@ def test_on_monday_the_weekly_summary_comes_too_with_every_day_of_the_week(week_
     assert weekly.key == f"report_weekly:2026-11-16:{owner.pk}"
     assert "Rp 130.000" in weekly.text  # 100.000 on Saturday 21st and 30.000 on Monday 16th
     text = _pdf_text(bytes(weekly.attachments.get().content))
-    assert "Weekly summary" in text and "Mon 16 Nov 2026" in text and "Sun 22 Nov 2026" in text
-    assert "Wed 18 Nov 2026" in text  # a day without sales has its row
+    assert "Weekly summary" in text and "Mon 16 Nov" in text and "Sun 22 Nov" in text
+    assert "Wed 18 Nov" in text  # a day without sales has its row
     assert summaries_queue(now=monday + timedelta(hours=5)) == 0
 
 
