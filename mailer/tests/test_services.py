@@ -221,7 +221,7 @@ def test_purge_forgets_old_sent_and_failed_messages_but_never_queued_ones(in_ten
 def test_two_concurrent_senders_send_each_message_once(mail_lab, smtp):
     """Two threads, each with its own database connection, send the same 20 due messages against a slow server:
     every message reaches the server once, and both senders took part."""
-    smtp.inbox.delay = 0.05
+    smtp.inbox.delay = 0.1
     with tenant_context(mail_lab):
         queued = _queue(20)
     start = threading.Barrier(2)
