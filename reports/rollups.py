@@ -330,7 +330,9 @@ ROLLUPS = (
                     "tickets": "1",
                     "bumped": "(k.bumped_at IS NOT NULL)::int",
                     "prep_seconds": "COALESCE(EXTRACT(EPOCH FROM k.bumped_at - k.created_at)::bigint, 0)",
-                    "late": "(k.bumped_at - k.created_at > s.red_after_minutes * INTERVAL '1 minute')::int",
+                    # 0 until bumped: a station whose tickets of the day are all open has late 0, not NULL.
+                    "late": "COALESCE((k.bumped_at - k.created_at > s.red_after_minutes * INTERVAL '1 minute')::int, "
+                    "0)",
                     "max_prep_seconds": "COALESCE(EXTRACT(EPOCH FROM k.bumped_at - k.created_at)::int, 0)",
                 },
             ),  # fmt: skip

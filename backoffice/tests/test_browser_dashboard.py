@@ -50,8 +50,10 @@ def _make_day():
     today_start = now.replace(hour=0, minute=5)
     sold = [sale(min(today_start + timedelta(minutes=13 * n), now), n, ("cash", "card", "qr")[n % 3])
             for n in range(9)]  # fmt: skip
+    # Its line of a menu product: the factory's default line would make a product in a category of its own, which
+    # stays after the clean-up and comes first at every till of the later browser tests (Espresso not shown).
     OrderFactory(shift=shift, status=Order.Status.VOIDED, voided_at=now, voided_by=cashier,
-                 void_approved_by=supervisor, void_reason="wrong table")  # fmt: skip
+                 lines=[{"product": products[0]}], void_approved_by=supervisor, void_reason="wrong table")  # fmt: skip
     first = sold[0]
     Refund.objects.create(order=first, shift=shift, payment=first.payments.get(), tender=first.payments.get().tender,
                           amount_minor=first.total_minor // 2, reason="cold", created_by=cashier,

@@ -309,6 +309,8 @@ def test_kitchen_times_and_stock_usage(in_tenant):
     for minutes in (4, 16):
         ticket = Ticket.objects.create(station=station, order_id=1, order_number=1, order_type="dine_in")
         Ticket.objects.filter(pk=ticket.pk).update(created_at=now - timedelta(minutes=minutes), bumped_at=now)
+    cold = Station.objects.create(outlet=outlet, name="Cold", red_after_minutes=10)
+    Ticket.objects.create(station=cold, order_id=2, order_number=2, order_type="dine_in")  # none of its done yet
     rollups_refresh()
     today = business_date_now()
     beans = StockItem.objects.create(name="Coffee beans", sku="BEANS", base_unit=StockItem.Unit.G)
@@ -321,7 +323,8 @@ def test_kitchen_times_and_stock_usage(in_tenant):
     params = {"from": today.isoformat(), "to": today.isoformat(), "compare": "none"}
 
     kitchen = client.get("/reports/kitchen-times/", params)
-    [row] = kitchen.context["table"].rows
+    row, waiting = kitchen.context["table"].rows
+    assert (waiting["station"], waiting["tickets"], waiting["bumped"], waiting["late"]) == ("Cold", 1, 0, 0)
     assert (row["station"], row["tickets"], row["bumped"], row["late"], row["average_seconds"]) == (
         "Grill <hot>", 2, 2, 1, 10 * 60)  # fmt: skip
     html = kitchen.content.decode()
