@@ -62,6 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart": _hour_chart(today, request.tenant.currency),
         "outlets": outlets,
         "chosen_outlet": chosen,
+        "report_query": f"?outlet={chosen}" if chosen else "",
         "now": timezone.localtime(),
     }
     return render(request, "backoffice/dashboard.html", context)

@@ -111,5 +111,17 @@ def test_the_dashboard_with_a_day_of_sales_on_a_desktop_and_a_phone(live_site, b
         page.screenshot(path=SCREENSHOTS / "dashboard-phone.png", full_page=True)
         assert not errors, errors
         context.close()
+
+        # The supervisor console's Today panel, loaded by htmx, on a tablet.
+        context, page, base = sign_in(browser, live_site, "supervisor")
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda msg: errors.append(msg.text) if "Refused" in msg.text else None)
+        page.goto(f"{base}/supervisor/")
+        page.locator("[data-testid=day-sales]").wait_for()
+        panel = page.locator("[data-testid=day-panel]").inner_text()
+        assert "approved by supervisor" in panel and "T4" in panel
+        page.locator("[data-testid=day-panel]").screenshot(path=SCREENSHOTS / "supervisor-today.png")
+        assert not errors, errors
+        context.close()
     finally:
         live_tenant_call(live_site, django_db_blocker, _clean(outlet_id, start, end))

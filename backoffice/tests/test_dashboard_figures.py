@@ -68,6 +68,7 @@ def test_the_owner_reads_the_page_and_picks_an_outlet(tenant, sales_day, resto):
     assert _kpi(html, "kpi-orders").startswith("Orders 3 Last week: 3 · 0%")
     assert "Kemang 1" not in html and "· Dash" not in html
     assert f'<option value="{day["outlet"].pk}" selected>' in html
+    assert f'href="/reports/sales-by-hour/?outlet={day["outlet"].pk}"' in html  # the day's report, same outlet
     html = owner.get(URL, {"outlet": day["second"].pk}).content.decode()
     assert _kpi(html, "kpi-orders").startswith("Orders 1 Last week: 0")
     assert "Kemang 1" in html and "Nasi goreng" in html
