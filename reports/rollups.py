@@ -146,7 +146,7 @@ ROLLUPS = (
                     "tips_minor": "COALESCE((SELECT SUM(p.tip_minor) FROM sales_payment p WHERE p.order_id = o.id "
                     "AND p.status = 'captured'), 0)",
                     "line_voids": "(SELECT COUNT(*) FROM sales_orderline l WHERE l.order_id = o.id AND l.is_voided)",
-                    "line_voided_minor": "COALESCE((SELECT SUM(l.gross_minor) FROM sales_orderline l "
+                    "line_voided_minor": "COALESCE((SELECT SUM(l.unit_price_minor * l.quantity) FROM sales_orderline l "
                     "WHERE l.order_id = o.id AND l.is_voided), 0)",
                 },
             ),  # fmt: skip
