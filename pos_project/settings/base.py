@@ -97,6 +97,7 @@ TENANT_APPS = [
     "timeclock",
     "gdpr",
     "reports",
+    "integrations",
     "mailer",
     "backoffice",
 ]
