@@ -1,0 +1,1 @@
+"""API keys and staff access/refresh tokens (only hashes stored)."""

@@ -1,0 +1,1 @@
+"""Webhook endpoints the owner registers and the deliveries made to them."""
