@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Register(models.Model):
@@ -214,6 +214,14 @@ class Order(models.Model):
             # Reports' exception lists (reports.selectors): voided orders by when, discounted orders by day.
             models.Index(fields=["voided_at"], name="order_voided_at", condition=models.Q(status="voided")),
             models.Index(fields=["business_date"], name="order_discounted", condition=models.Q(discount_minor__gt=0)),
+            # ... and the biggest discounts first over a long period: read in order, stopping at the list's end
+            # (a year of a busy tenant: 4 ms instead of sorting 50,000 rows in 100 ms).
+            models.Index(
+                F("discount_minor").desc(),
+                F("id").desc(),
+                name="order_discount_biggest",
+                condition=models.Q(discount_minor__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -468,6 +468,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
+        # fpdf2 subsets the PDF font with fontTools, which logs every table it prunes.
+        "fontTools": {"level": "WARNING"},
     },
 }
 
