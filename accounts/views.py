@@ -34,6 +34,7 @@ from pos_project.forms import form_add_service_errors
 from . import services
 from . import two_factor as otp
 from .access import LENT_WITH_PIN, can, capability_required, home_url_name
+from .audit import audit_approver_ids, audit_sentence
 from .devices import (
     browser_remember,
     device_cookie_delete,
@@ -361,6 +362,10 @@ def audit_index(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries if entries is not None else AuditEntry.objects.none(), AUDIT_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    ids = audit_approver_ids(page.object_list)
+    names = dict(staff_list().filter(pk__in=sorted(ids)).values_list("pk", "username")) if ids else {}
+    for entry in page.object_list:
+        entry.sentence = audit_sentence(entry, names)
     context = {"form": form, "page": page, "export_query": request.GET.urlencode()}
     return render(request, "accounts/audit_index.html", context, status=400 if entries is None else 200)
 

@@ -104,3 +104,19 @@ def test_only_the_owner_reads_or_exports_the_log(tenant, entries, role):
     assert client.get(reverse("accounts:audit_index")).status_code == 403
     assert client.get(reverse("accounts:audit_export")).status_code == 403
     assert tenant.client().get(reverse("accounts:audit_export")).status_code == 302  # to sign in
+
+
+def test_the_log_reads_as_sentences_with_approvers_named_and_keeps_the_code(tenant, django_assert_max_num_queries):
+    with tenant_context(tenant.tenant):
+        cashier, supervisor = tenant.users[Role.CASHIER], tenant.users[Role.SUPERVISOR]
+        for n in range(3):
+            audit_record(action=AuditAction.ORDER_VOID, actor=cashier, label=f"Order #{n}",
+                         data={"approved_by": supervisor.pk, "reason": "wrong table"})  # fmt: skip
+    owner = tenant.client(Role.ADMIN_TENANT)
+    owner.get(reverse("accounts:audit_index"))  # warm-up
+    with django_assert_max_num_queries(9):  # the approvers' names in one query, however many entries name them
+        response, shown = _rows(owner, action=AuditAction.ORDER_VOID.value)
+    html = response.content.decode()
+    assert shown == 3
+    assert f"{cashier.username} voided Order #2 (approved by {supervisor.username})" in html
+    assert f'<code class="muted">{AuditAction.ORDER_VOID.value}</code>' in html
