@@ -74,6 +74,8 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "settings.edit": (_("Change sales settings and taxes"), _OWNER_AND_SUPPORT),
     # The payment provider's callback secret lets whoever holds it mark payments paid: the owner's alone.
     "payments.configure": (_("Choose the QR payment provider and make its secret"), frozenset({OWNER})),
+    # Webhook endpoints and their signing secrets (and, with the API, its keys): the owner's alone.
+    "integrations.manage": (_("Set up integrations: webhook endpoints and their secrets"), frozenset({OWNER})),
     "staff.manage": (_("Add staff, change roles, reset passwords and PINs"), frozenset({OWNER})),
     "security.alerts": (
         _("Receive an e-mail when a PIN locks or someone's PIN approvals are paused"),

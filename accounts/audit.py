@@ -116,6 +116,14 @@ class AuditAction(models.TextChoices):
     RECIPE_COMPONENT_ADD = "recipe.component_add", _("Recipe component added")
     RECIPE_COMPONENT_REMOVE = "recipe.component_remove", _("Recipe component removed")
 
+    # Webhooks (integrations/webhooks/): the endpoints and their secrets, never the secret itself
+    WEBHOOK_CREATE = "webhook.create", _("Webhook endpoint added")
+    WEBHOOK_UPDATE = "webhook.update", _("Webhook endpoint changed")
+    WEBHOOK_DISABLE = "webhook.disable", _("Webhook endpoint turned off")
+    WEBHOOK_ENABLE = "webhook.enable", _("Webhook endpoint turned on")
+    WEBHOOK_DELETE = "webhook.delete", _("Webhook endpoint removed")
+    WEBHOOK_SECRET_ROTATE = "webhook.secret_rotate", _("Webhook secret replaced")
+
     # Written only by the test suite (the outbox, idempotency and transition tests need an effect to count).
     TEST = "test.entry", _("Test entry")
 
@@ -220,6 +228,12 @@ _SENTENCES: dict[AuditAction, Any] = {
     A.STOCK_GOODS_RECEIVE: _("%(who)s received goods for %(what)s"),
     A.RECIPE_COMPONENT_ADD: _("%(who)s added an ingredient to the recipe of %(what)s"),
     A.RECIPE_COMPONENT_REMOVE: _("%(who)s removed an ingredient from the recipe of %(what)s"),
+    A.WEBHOOK_CREATE: _("%(who)s added the webhook endpoint %(what)s"),
+    A.WEBHOOK_UPDATE: _("%(who)s changed the webhook endpoint %(what)s"),
+    A.WEBHOOK_DISABLE: _("%(who)s turned the webhook endpoint %(what)s off"),
+    A.WEBHOOK_ENABLE: _("%(who)s turned the webhook endpoint %(what)s on"),
+    A.WEBHOOK_DELETE: _("%(who)s removed the webhook endpoint %(what)s"),
+    A.WEBHOOK_SECRET_ROTATE: _("%(who)s replaced the secret of the webhook endpoint %(what)s"),
     A.TEST: _("%(who)s wrote a test entry about %(what)s"),
 }
 del A

@@ -19,6 +19,7 @@ class Message(models.Model):
         LOW_STOCK_DIGEST = "low_stock_digest", _("Low-stock digest")
         REPORT_DAILY = "report_daily", _("Daily summary")
         REPORT_WEEKLY = "report_weekly", _("Weekly summary")
+        WEBHOOK_DISABLED = "webhook_disabled", _("Webhook turned off")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("kitchen.urls")),
     path("", include("accounts.urls")),
     path("", include("backoffice.urls")),
+    path("", include("integrations.webhooks.urls")),
     path("", include("reports.urls")),
     path("", include("catalog.urls")),
     path("", include("inventory.urls")),

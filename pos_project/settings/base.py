@@ -228,7 +228,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # --- Celery -----------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
-CELERY_IMPORTS = ("pos_project.tasks",)  # pos_project is not an app, so autodiscovery misses it
+# pos_project is not an app, and the webhooks' tasks live in a package: autodiscovery misses both.
+CELERY_IMPORTS = ("pos_project.tasks", "integrations.webhooks.tasks")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -243,6 +244,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # that fans out one tenant-scoped task per tenant; see pos_project/tasks.py.
 # How often beat sends the mail outbox (mailer/services.py); tests with a real beat make it a second.
 MAILER_SEND_EVERY_SECONDS = float(env("MAILER_SEND_EVERY_SECONDS", "60"))
+# How often beat sends due webhook deliveries (integrations/webhooks/services.py); tests with a real beat make it 1.
+WEBHOOKS_SEND_EVERY_SECONDS = float(env("WEBHOOKS_SEND_EVERY_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
@@ -282,6 +285,14 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("mailer.tasks.mail_send_due",),
         "kwargs": {"expires": max(MAILER_SEND_EVERY_SECONDS - 5, 1)},
         "options": {"expires": max(MAILER_SEND_EVERY_SECONDS - 5, 1)},
+    },
+    # Webhook deliveries due (first attempts and retries), every 10 s; expired if workers are down.
+    "send-webhooks-every-10-seconds": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": WEBHOOKS_SEND_EVERY_SECONDS,
+        "args": ("integrations.webhooks.tasks.webhook_send_due",),
+        "kwargs": {"expires": max(WEBHOOKS_SEND_EVERY_SECONDS - 1, 1)},
+        "options": {"expires": max(WEBHOOKS_SEND_EVERY_SECONDS - 1, 1)},
     },
     # The owners' daily and weekly summary e-mails, queued once each business's morning has come (reports/emails.py).
     "report-summaries-hourly": {
@@ -503,3 +514,23 @@ MAILER_BACKOFF_MAX_SECONDS = int(env("MAILER_BACKOFF_MAX_SECONDS", "3600"))
 MAILER_SENDING_LEASE_SECONDS = int(env("MAILER_SENDING_LEASE_SECONDS", "600"))
 # Sent and failed messages (and their attachments) are kept this long for the e-mail log, then purged daily.
 MAILER_RETENTION_DAYS = int(env("MAILER_RETENTION_DAYS", "90"))
+
+# Outgoing webhooks (integrations/webhooks/, docs/webhooks.md). Each attempt: WEBHOOKS_CONNECT_TIMEOUT seconds to
+# connect, WEBHOOKS_TOTAL_TIMEOUT for the whole exchange, at most WEBHOOKS_RESPONSE_MAX_BYTES of the answer kept.
+WEBHOOKS_CONNECT_TIMEOUT = float(env("WEBHOOKS_CONNECT_TIMEOUT", "3"))
+WEBHOOKS_TOTAL_TIMEOUT = float(env("WEBHOOKS_TOTAL_TIMEOUT", "10"))
+WEBHOOKS_RESPONSE_MAX_BYTES = int(env("WEBHOOKS_RESPONSE_MAX_BYTES", "2048"))
+# A failed attempt is tried again after about 10, 20, 40 s... (doubling, with jitter, at most an hour apart) until
+# WEBHOOKS_RETRY_HOURS after the event; an endpoint failing for WEBHOOKS_DISABLE_AFTER_HOURS is turned off.
+WEBHOOKS_BACKOFF_FIRST_SECONDS = float(env("WEBHOOKS_BACKOFF_FIRST_SECONDS", "10"))
+WEBHOOKS_BACKOFF_MAX_SECONDS = float(env("WEBHOOKS_BACKOFF_MAX_SECONDS", "3600"))
+WEBHOOKS_RETRY_HOURS = float(env("WEBHOOKS_RETRY_HOURS", "72"))
+WEBHOOKS_DISABLE_AFTER_HOURS = float(env("WEBHOOKS_DISABLE_AFTER_HOURS", "24"))
+# After a secret rotation the old secret still signs (a second v1=) for this long.
+WEBHOOKS_SECRET_OVERLAP_HOURS = float(env("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
+# A delivery claimed by a worker that died is sent again after this long.
+WEBHOOKS_SENDING_LEASE_SECONDS = int(env("WEBHOOKS_SENDING_LEASE_SECONDS", "60"))
+# SSRF: deliveries reach public addresses only. An operator may allow some networks (CIDRs, comma-separated), or
+# every private network for a closed installation; both off by default.
+WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
