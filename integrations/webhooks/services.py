@@ -245,14 +245,15 @@ def webhook_test_send(*, endpoint_id: int, actor: User | None) -> WebhookDeliver
         )  # fmt: skip
 
 
-def webhook_delivery_replay(*, endpoint_id: int, delivery_id: int, actor: User | None) -> WebhookDelivery:
+def webhook_delivery_replay(*, delivery_id: int, actor: User | None) -> WebhookDelivery:
     """Send a delivery again now (the same body and event id), whatever became of it; if that attempt fails it is
     retried as a new event would be. Refused while it is being sent, or while its endpoint is off."""
     now = timezone.now()
     with transaction.atomic():
-        endpoint = _locked(endpoint_id)
-        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id, endpoint=endpoint).first()
-        if delivery is None:
+        endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
+        endpoint = _locked(endpoint_id) if endpoint_id is not None else None  # lock order: endpoint, then delivery
+        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if endpoint is None or delivery is None:
             raise ServiceError("webhook.delivery_not_found", _("That delivery does not exist."), status=NOT_FOUND)
         if endpoint.disabled_at is not None:
             raise ServiceError("webhook.disabled", _("Turn the endpoint on before sending a delivery again."),

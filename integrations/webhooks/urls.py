@@ -12,6 +12,9 @@ urlpatterns = [
     path("backoffice/webhooks/<int:pk>/", views.endpoint_detail, name="detail"),
     path("backoffice/webhooks/<int:pk>/edit/", views.endpoint_edit, name="edit"),
     path("backoffice/webhooks/<int:pk>/secret/", views.secret_rotate, name="rotate"),
-    path("backoffice/webhooks/<int:pk>/deliveries/<int:delivery_pk>/replay/", views.delivery_replay, name="replay"),
-    path("backoffice/webhooks/<int:pk>/<str:action>/", views.endpoint_action, name="action"),
+    path("backoffice/webhooks/<int:pk>/disable/", views.endpoint_action, {"action": "disable"}, name="disable"),
+    path("backoffice/webhooks/<int:pk>/enable/", views.endpoint_action, {"action": "enable"}, name="enable"),
+    path("backoffice/webhooks/<int:pk>/test/", views.endpoint_action, {"action": "test"}, name="test"),
+    path("backoffice/webhooks/<int:pk>/delete/", views.endpoint_action, {"action": "delete"}, name="delete"),
+    path("backoffice/webhooks/deliveries/<int:pk>/replay/", views.delivery_replay, name="replay"),
 ]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required
-from pos_project.errors import ServiceError
+from pos_project.errors import NOT_FOUND, ServiceError
 from pos_project.forms import TextField, form_add_service_errors
 
 from ..models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -154,17 +154,17 @@ def secret_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @capability_required(CAPABILITY)
-def delivery_replay(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
-    endpoint = _endpoint(pk)
+def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        services.webhook_delivery_replay(endpoint_id=endpoint.pk, delivery_id=delivery_pk, actor=request.user)
+        delivery = services.webhook_delivery_replay(delivery_id=pk, actor=request.user)
     except ServiceError as exc:
-        if exc.code == "webhook.delivery_not_found":
+        if exc.status == NOT_FOUND:
             raise Http404(str(exc.summary)) from None
         messages.error(request, str(exc.summary))
+        delivery = WebhookDelivery.objects.only("endpoint_id").get(pk=pk)
     else:
         messages.success(request, _("The delivery is sent again within seconds."))
-    url = reverse("webhooks:detail", args=[endpoint.pk])
+    url = reverse("webhooks:detail", args=[delivery.endpoint_id])
     state = request.POST.get("state", "")
     if state in WebhookDelivery.State.values:
         url += "?" + urlencode({"state": state})

@@ -36,6 +36,7 @@ def objects_make(tenant) -> dict[str, object]:
     from business.tests.factories import OutletFactory, TaxFactory
     from catalog.models import ModifierGroup
     from catalog.tests.factories import CategoryFactory, ProductFactory, ProductVariantFactory
+    from integrations.tests.webhook_factories import WebhookDeliveryFactory, WebhookEndpointFactory
     from inventory.models import PurchaseOrder, StockAdjustment, StockCount, StockItem, Supplier, Transfer
     from kitchen.tests.factories import StationFactory, TicketFactory
     from mailer.tests.factories import FailedMessageFactory
@@ -61,6 +62,7 @@ def objects_make(tenant) -> dict[str, object]:
         table = DiningTable.objects.create(area=area, name="V7", column=0, row=0)
         supplier = Supplier.objects.create(name=f"{MARK} supplier", email="victim@example.com")
         item = StockItem.objects.create(name=f"{MARK} milk", sku=f"{MARK}-MILK")
+        webhook = WebhookEndpointFactory(url=f"https://example.com/{MARK}", description=MARK)
         return {
             "outlet": outlet,
             "tax": TaxFactory(name=f"{MARK} tax"),
@@ -89,6 +91,8 @@ def objects_make(tenant) -> dict[str, object]:
             ),  # fmt: skip
             "count": StockCount.objects.create(outlet=outlet, created_by=owner, note=MARK),
             "email": FailedMessageFactory(subject=f"{MARK} receipt", to=["victim@example.com"]),
+            "webhook": webhook,
+            "webhook_delivery": WebhookDeliveryFactory(endpoint=webhook, payload={"note": MARK}),
             "session": UserSession.objects.create(session_key=secrets.token_hex(16), user=owner, user_agent=MARK),
             "support_grant": SupportGrant.objects.create(
                 tenant=tenant.tenant,
@@ -136,6 +140,8 @@ PK_OF = [
     ("account/sessions/", "session"),
     ("backoffice/support/", "support_grant"),
     ("backoffice/email/", "email"),
+    ("backoffice/webhooks/deliveries/", "webhook_delivery"),
+    ("backoffice/webhooks/", "webhook"),
 ]
 
 
