@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import AuditAction
@@ -182,7 +183,11 @@ def stock_item_update(*, item: StockItem, data: StockItemData, actor: User | Non
 def stock_item_archive(*, item: StockItem, archived: bool = True, actor: User | None = None) -> StockItem:
     """Archived items keep their stock and history and still count in existing recipes; they just cannot be
     picked for new recipe lines and drop out of the default list."""
-    updated = StockItem.objects.filter(pk=item.pk).exclude(is_archived=archived).update(is_archived=archived)
+    updated = (
+        StockItem.objects.filter(pk=item.pk)
+        .exclude(is_archived=archived)
+        .update(is_archived=archived, updated_at=timezone.now())
+    )
     item.is_archived = archived
     if updated:
         action = AuditAction.STOCK_ITEM_ARCHIVE if archived else AuditAction.STOCK_ITEM_RESTORE
@@ -241,7 +246,7 @@ def stock_item_for_product(*, product: Product, actor: User | None = None) -> St
                     status=CONFLICT,
                 )  # fmt: skip
             item.product = product
-            item.save(update_fields=["product"])
+            item.save(update_fields=["product", "updated_at"])
         else:
             item = StockItem(
                 name=product.name[:120],

@@ -135,7 +135,7 @@ def supplier_update(
         setattr(supplier, key, value)
     try:
         with transaction.atomic():
-            supplier.save(update_fields=list(data))
+            supplier.save(update_fields=[*data, "updated_at"])
     except IntegrityError:
         raise _duplicate_name(data["name"]) from None
     audit_record(action=AuditAction.STOCK_SUPPLIER_UPDATE, actor=actor, target=supplier)
@@ -147,7 +147,7 @@ def supplier_archive(*, supplier: Supplier, archived: bool = True, actor: User |
     """Archived suppliers keep their history but cannot be chosen for new orders. Repeating is harmless."""
     if supplier.is_archived != archived:
         supplier.is_archived = archived
-        supplier.save(update_fields=["is_archived"])
+        supplier.save(update_fields=["is_archived", "updated_at"])
         audit_record(
             action=AuditAction.STOCK_SUPPLIER_ARCHIVE if archived else AuditAction.STOCK_SUPPLIER_RESTORE,
             actor=actor,
@@ -352,7 +352,7 @@ def purchase_order_update(
         supplier = po.supplier  # the locked row: its archived flag is current
     checked = _validate(supplier=supplier, outlet=outlet, note=note, lines=lines, currency=currency)
     po.supplier, po.outlet, po.expected_on, po.note = supplier, outlet, expected_on, note
-    po.save(update_fields=["supplier", "outlet", "expected_on", "note"])
+    po.save(update_fields=["supplier", "outlet", "expected_on", "note", "updated_at"])
     po.lines.all().delete()
     _save_lines(po, checked)
     return po
@@ -391,7 +391,7 @@ def purchase_order_email_queue(*, purchase_order_id: int) -> bool:
         PurchaseOrder.objects.filter(pk=purchase_order_id, emailed_at__isnull=True)
         .exclude(status__in=(Status.DRAFT, Status.CANCELLED))
         .exclude(supplier__email="")
-        .update(emailed_at=timezone.now())
+        .update(emailed_at=timezone.now(), updated_at=timezone.now())
     )
     if not claimed:
         return False
@@ -609,7 +609,10 @@ def goods_receive(
             source_id=receipt.pk,
             note=f"{po} from {po.supplier.name}",
         )
-        StockItem.objects.bulk_update(items, ["cost"])
+        repriced_at = timezone.now()
+        for item in items:
+            item.updated_at = repriced_at  # bulk_update skips auto_now; a new cost is a change API clients sync
+        StockItem.objects.bulk_update(items, ["cost", "updated_at"])
         for r in received:
             r.po_line.quantity_received += r.quantity
         PurchaseOrderLine.objects.bulk_update([r.po_line for r in received], ["quantity_received"])

@@ -174,7 +174,9 @@ def transfer_update_lines(
     changed = note is not None and note != transfer.note
     if changed:
         transfer.note = note
-    return transfer_transition(transfer, "edit", actor=user, also=("note",) if changed else (),
+    # "updated_at" always: new lines are a change of the transfer, even when its own row's fields stay the same.
+    also = ("note", "updated_at") if changed else ("updated_at",)
+    return transfer_transition(transfer, "edit", actor=user, also=also,
                                data={"transfer": transfer.pk, "lines": len(checked)})  # fmt: skip
 
 
