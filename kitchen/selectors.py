@@ -7,6 +7,8 @@ from django.db.models import Aggregate, Avg, Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from accounts.access import outlet_filter
+
 from .models import Station, Ticket
 
 EXPO_WINDOW = timedelta(hours=12)
@@ -18,6 +20,23 @@ def tickets_open(*, outlet_id: int, station_id: int | None = None) -> QuerySet[T
     if station_id is not None:
         tickets = tickets.filter(station_id=station_id)
     return tickets.select_related("station").prefetch_related("lines").order_by("-is_rush", "created_at", "pk")
+
+
+def ticket_list(
+    *, outlet_id: int | None = None, station_id: int | None = None, status: str = "", user=None
+) -> QuerySet[Ticket]:
+    """Tickets of every state for a reader (the JSON API), with their lines, oldest first; with `user`, only at
+    the outlets that person works at (accounts.access.outlets_of). Two queries whatever their number."""
+    tickets = Ticket.objects.select_related("station").prefetch_related("lines")
+    if outlet_id is not None:
+        tickets = tickets.filter(station__outlet_id=outlet_id)
+    if station_id is not None:
+        tickets = tickets.filter(station_id=station_id)
+    if status:
+        tickets = tickets.filter(status=status)
+    if user is not None:
+        tickets = outlet_filter(tickets, user, field="station__outlet_id")
+    return tickets.order_by("created_at", "pk")
 
 
 def tickets_late(*, outlet_ids=None, now: datetime | None = None, limit: int = 10) -> list[Ticket]:

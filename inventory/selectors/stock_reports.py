@@ -55,11 +55,14 @@ def _stock_levels(
     query: str = "",
     below_reorder: bool = False,
     user=None,
+    item_id: int | None = None,
 ) -> QuerySet[StockLevel]:
     # An archived item drops off the list once nothing of it is left; while some is, it still has a value.
     levels = StockLevel.objects.filter(Q(item__is_archived=False) | ~Q(quantity=0))
     if outlet_id is not None:
         levels = levels.filter(outlet_id=outlet_id)
+    if item_id is not None:
+        levels = levels.filter(item_id=item_id)
     if category_id is not None:
         levels = levels.filter(item__category_id=category_id)
     if kind:
@@ -81,11 +84,18 @@ def stock_on_hand(
     query: str = "",
     below_reorder: bool = False,
     user=None,
+    item_id: int | None = None,
 ) -> QuerySet[StockLevel]:
     """One row per item × outlet, by item name then outlet."""
     return (
         _stock_levels(
-            outlet_id=outlet_id, category_id=category_id, kind=kind, query=query, below_reorder=below_reorder, user=user
+            outlet_id=outlet_id,
+            category_id=category_id,
+            kind=kind,
+            query=query,
+            below_reorder=below_reorder,
+            user=user,
+            item_id=item_id,
         )
         .select_related("item", "item__category", "outlet")
         .order_by("item__name", "item_id", "outlet__name", "outlet_id")

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from accounts.access import outlets_of
+from accounts.access import outlet_allowed, outlets_of
 
 from ..models import StockItem, StockLevel, Transfer, TransferLine
 
@@ -18,6 +18,20 @@ def transfer_either_end(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
         return queryset
     ids = sorted(allowed)
     return queryset.filter(Q(**{f"{prefix}from_outlet_id__in": ids}) | Q(**{f"{prefix}to_outlet_id__in": ids}))
+
+
+# Staff limited to some outlets (issue 12, point 17): a transfer is theirs to see when either end is one of their
+# outlets; they send, edit and cancel it only from their end (the stock leaves there) and receive it only at
+# their end. Pages and the API ask the same question; anything else is answered as a transfer that does not exist.
+EITHER, SENDING, RECEIVING = "either", "from", "to"
+END_OF_ACTION = {"send": SENDING, "edit": SENDING, "cancel": SENDING, "receive": RECEIVING}
+
+
+def transfer_end_allowed(user, transfer: Transfer, end: str = EITHER) -> bool:
+    """Whether `user` works at the transfer's `end` (EITHER, SENDING or RECEIVING)."""
+    sending = outlet_allowed(user, transfer.from_outlet_id)
+    receiving = outlet_allowed(user, transfer.to_outlet_id)
+    return {EITHER: sending or receiving, SENDING: sending, RECEIVING: receiving}[end]
 
 
 def transfer_list(*, status: str = "", outlet_id: int | None = None, user=None) -> QuerySet[Transfer]:

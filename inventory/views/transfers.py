@@ -36,17 +36,13 @@ Status = Transfer.Status
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
-# Staff limited to some outlets (issue 12, point 17): a transfer is theirs to see when either end is one of their
-# outlets; they send, edit and cancel it only from their end (the stock leaves there) and receive it only at
-# their end. Anything else answers the same 404 as a transfer that does not exist, and nothing changes.
-EITHER, SENDING, RECEIVING = "either", "from", "to"
-_END_ACTIONS = {"send": SENDING, "edit": SENDING, "cancel": SENDING, "receive": RECEIVING}
+# Staff limited to some outlets: which end of a transfer each action needs is the selectors' rule
+# (`transfer_end_allowed`); anything else answers the same 404 as a transfer that does not exist.
+EITHER, SENDING, RECEIVING = selectors.EITHER, selectors.SENDING, selectors.RECEIVING
 
 
 def _works_at(request: HttpRequest, transfer: Transfer, end: str) -> bool:
-    sending = outlet_allowed(request.user, transfer.from_outlet_id)
-    receiving = outlet_allowed(request.user, transfer.to_outlet_id)
-    return {EITHER: sending or receiving, SENDING: sending, RECEIVING: receiving}[end]
+    return selectors.transfer_end_allowed(request.user, transfer, end)
 
 
 def _get_or_404(request: HttpRequest, pk: int, end: str = EITHER) -> Transfer:
@@ -59,7 +55,8 @@ def _get_or_404(request: HttpRequest, pk: int, end: str = EITHER) -> Transfer:
 def _actions(request: HttpRequest, transfer: Transfer) -> dict:
     """The actions the transfer allows now, less those at the end that is not the person's outlet."""
     allowed = TRANSFER.allowed(transfer, request.user)
-    return {k: v for k, v in allowed.items() if k not in _END_ACTIONS or _works_at(request, transfer, _END_ACTIONS[k])}
+    ends = selectors.END_OF_ACTION
+    return {k: v for k, v in allowed.items() if k not in ends or _works_at(request, transfer, ends[k])}
 
 
 def _outlet(request: HttpRequest, value: str | None, *, sending: bool = True) -> Outlet | None:
