@@ -212,3 +212,17 @@ def committed_db(_session_tenants, django_db_blocker):
     with django_db_blocker.unblock():
         yield _session_tenants
         connection.set_schema_to_public()
+
+
+@pytest.fixture
+def api(tenant):
+    """`api(scopes=..., role=..., tenant=...)`: an ApiClient (pos_project/testing/api.py) on the tenant's host
+    with a new API key (default: the owner's, every resource read and write); the key is `client.key`."""
+    from pos_project.testing.api import ApiClient, api_key_make
+
+    def make(*, tenant_=None, **options) -> ApiClient:
+        where = tenant_ or tenant
+        key, whole = api_key_make(where, **options)
+        return ApiClient(where.host, whole, key=key)
+
+    return make

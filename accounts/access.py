@@ -89,6 +89,8 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     ),  # fmt: skip
     "reports.view": (_("Read sales and shift reports"), frozenset({OWNER, SUPERVISOR, SUPPORT})),
     "reports.email": (_("Get the daily and weekly summary e-mails (when one asks for them)"), frozenset({OWNER})),
+    # API keys act for the business without anyone at the keyboard: the owner's alone to make and revoke.
+    "integrations.manage": (_("Make and revoke API keys, see their use"), frozenset({OWNER})),
     "support.manage": (_("See the platform's support access to this business and end it"), frozenset({OWNER})),
     # Staff switching and the time clock. Owners sign in with their password: a PIN does not open the back office.
     "pin.sign_in": (_("Sign in by PIN on a registered till"), frozenset({SUPERVISOR, CASHIER, KITCHEN})),
@@ -164,6 +166,11 @@ def capability_check(user: User | None, capability: str, message: str | None = N
     """For services: refuse with a 403 ServiceError (`access.denied`) unless the user has the capability."""
     if not can(user, capability):
         raise ServiceError("access.denied", message or _("Your role cannot do that."), status=FORBIDDEN)
+
+
+def role_can(role: str | None, capability: str) -> bool:
+    """Whether a role has a capability, with nobody in it: what an API key acting as a role may do."""
+    return role in _roles(capability)
 
 
 def roles_with(capability: str) -> frozenset[str]:

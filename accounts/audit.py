@@ -36,6 +36,10 @@ class AuditAction(models.TextChoices):
     SUPPORT_START = "support.start", _("Support access started")
     SUPPORT_END = "support.end", _("Support access ended")
 
+    # API keys (integrations/services.py)
+    API_KEY_CREATE = "api_key.create", _("API key made")
+    API_KEY_REVOKE = "api_key.revoke", _("API key revoked")
+
     # Staff
     STAFF_CREATE = "staff.create", _("Staff member added")
     STAFF_UPDATE = "staff.update", _("Staff member changed")

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
@@ -17,6 +18,13 @@ from .access import two_factor_required
 from .two_factor import two_factor_enabled
 
 SESSION_SCHEMA_KEY = "tenant_schema"
+
+
+def is_api_request(request) -> bool:
+    """A request to the JSON API (settings.API_PATH_PREFIX): authenticated by bearer credentials, never the
+    session, so the page guards that redirect a session (password change, second factor) leave it alone; the
+    API's own permission answers in its error format."""
+    return request.path_info.startswith(settings.API_PATH_PREFIX)
 
 
 class TenantSessionGuardMiddleware:
@@ -47,6 +55,8 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
+        if is_api_request(request):
+            return self.get_response(request)
         if user.is_authenticated and getattr(user, "must_change_password", False):
             urlconf = getattr(request, "urlconf", None)
             allowed = set()
@@ -142,6 +152,7 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
+            and not is_api_request(request)
             and not user.is_verified()
             and not request.session.get(PIN_SIGN_IN_KEY)
             and not getattr(user, "must_change_password", False)

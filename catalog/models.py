@@ -21,6 +21,8 @@ class Category(models.Model):
     name = models.CharField(max_length=80)
     sort_order = models.PositiveIntegerField(default=0)
     is_archived = models.BooleanField(default=False)
+    # For the API's `?updated_since=` sync (docs/api.md); every service's save names it in update_fields.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["sort_order", "name"]

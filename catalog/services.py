@@ -112,7 +112,7 @@ def category_update(*, category: Category, name: str, sort_order: int) -> Catego
     if errors := _category_errors(name, sort_order):
         raise ServiceError("category.invalid", _("The category needs fixing."), fields=errors)
     category.name, category.sort_order = name, sort_order
-    category.save(update_fields=["name", "sort_order"])
+    category.save(update_fields=["name", "sort_order", "updated_at"])
     return category
 
 
@@ -120,7 +120,7 @@ def category_update(*, category: Category, name: str, sort_order: int) -> Catego
 def category_archive(*, category: Category, archived: bool = True) -> Category:
     """Hide a category (and so its products) from the till; `archived=False` brings it back."""
     category.is_archived = archived
-    category.save(update_fields=["is_archived"])
+    category.save(update_fields=["is_archived", "updated_at"])
     return category
 
 

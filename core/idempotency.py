@@ -179,3 +179,13 @@ def idempotency_purge(*, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(hours=hours)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def idempotent_replay(*, key: str) -> tuple[int, Any] | None:
+    """The response stored for `key` by `idempotent_response` (status, body), or None if it stored none: what
+    an HTTP endpoint answers a retry whose claim came back replayed."""
+    stored = IdempotencyKey.objects.filter(key=(key or "").strip()).values_list("response_status", "response_body")
+    stored = stored.first()
+    if stored is None or stored[0] is None:
+        return None
+    return stored[0], stored[1]

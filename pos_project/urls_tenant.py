@@ -7,6 +7,8 @@ from pos_project import health
 # Django tries the includes in order, and each one that does not match costs (it lists what it tried, for the
 # 404 page): the till's and the kitchen's paths, asked most often, come first. No two apps share a path.
 urlpatterns = [
+    # The JSON API first (docs/api.md): its catch-all keeps every /api/ path in the API's error format.
+    path("api/", include("pos_project.urls_api")),
     path("floor/", health.floor, name="floor"),
     path("", include("sales.urls")),
     path("", include("kitchen.urls")),

@@ -1,1 +1,103 @@
 """API keys and staff access/refresh tokens (only hashes stored)."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import role_can
+
+KEY_PREFIX = "pos_live_"  # what every key starts with: secret scanners (GitHub's, gitleaks) can match it
+PREFIX_BYTES = 6  # 12 hex characters shown in the back office and logs to tell keys apart
+SECRET_BYTES = 32
+READ, WRITE = "read", "write"
+ALL_RESOURCES = "*"
+
+
+def secret_hash(secret: str) -> str:
+    """SHA-256 of a key's secret. A slow hash (Argon2, like passwords) protects what people choose, which is
+    guessable; a key's secret is 32 random bytes (256 bits) from `secrets`, so no dictionary or brute force can
+    find it from the hash, and a fast hash keeps checking a key to microseconds on every request."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    """A key an integration (accounting, delivery, BI) sends as `Authorization: Bearer pos_live_<prefix>_<secret>`.
+
+    It acts as a role of accounts/access.py chosen when it is made (the person who made it must hold every
+    capability that role has: never above its maker), and only on the resources its scopes name, read or write.
+    Its maker must stay active and keep those capabilities: the permission asks both the maker and the key's role
+    on every request. Only the secret's hash is stored; the whole key is shown once, when it is made."""
+
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=2 * PREFIX_BYTES, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    # {"categories": "read", "orders": "write", "*": "read"}: a resource's level, "*" for every resource.
+    scopes = models.JSONField(default=dict)
+    role = models.CharField(max_length=20)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    # --- What the API's permission asks (core/api.py, duck-typed) ---
+    def allows(self, resource: str, write: bool) -> bool:
+        level = self.scopes.get(resource) or self.scopes.get(ALL_RESOURCES)
+        return level == WRITE if write else level in (READ, WRITE)
+
+    def can(self, capability: str) -> bool:
+        return role_can(self.role, capability)
+
+    @property
+    def idempotency_scope(self) -> str:
+        return f"k{self.pk}"
+
+    @property
+    def throttle_scope(self) -> str:
+        return f"key:{self.pk}"
+
+    def secret_matches(self, secret: str) -> bool:
+        return hmac.compare_digest(self.secret_hash, secret_hash(secret))
+
+    def is_live(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return _("Revoked")
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return _("Expired")
+        return _("Active")
+
+
+def key_new() -> tuple[str, str, str]:
+    """A fresh key: (prefix, secret, the whole key as the client sends it)."""
+    prefix = secrets.token_hex(PREFIX_BYTES)
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    return prefix, secret, f"{KEY_PREFIX}{prefix}_{secret}"
+
+
+def key_parse(raw: str) -> tuple[str, str] | None:
+    """(prefix, secret) of a key as sent, or None if it is not shaped like one of ours."""
+    if not raw.startswith(KEY_PREFIX):
+        return None
+    prefix, sep, secret = raw[len(KEY_PREFIX) :].partition("_")
+    if not sep or len(prefix) != 2 * PREFIX_BYTES or not secret or len(secret) > 128:
+        return None
+    return prefix, secret

@@ -75,6 +75,7 @@ SHARED_APPS = [
     "statici18n",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "demo",
 ]
@@ -484,8 +485,57 @@ LOGGING = {
     },
 }
 
+# --- The JSON API (/api/v1/, docs/api.md; the shared pieces in core/api.py) -----------------------------------------
+# Everything under this path is the API: the page middlewares that redirect (password change, second factor) and
+# keep sessions leave it alone; it is authenticated by bearer credentials only, never a session (so no CSRF).
+API_PATH_PREFIX = "/api/"
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.ApiAutoSchema",
+    # Defined in integrations, named here: core (and every app's api.py) never imports integrations.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api_rules.ApiPermission"],
+    "DEFAULT_PAGINATION_CLASS": "core.api_rules.ApiCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["core.api_rules.UpdatedSinceFilter", "core.api_rules.ApiOrderingFilter"],
+    "EXCEPTION_HANDLER": "core.api.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "ORDERING_PARAM": "ordering",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "POS API",
+    "DESCRIPTION": (
+        "The JSON API of one business, on its own host (`https://<business>.<domain>/api/v1/`); the servers listed "
+        "are relative to the host you call. Authenticate with `Authorization: Bearer pos_live_...` (an API key made "
+        "in the back office) or a staff access token. Every write needs an `Idempotency-Key` header. Errors are "
+        '`{"error": {"code", "message", "fields"}}`. See docs/api.md for scopes, paging, sync, limits and the '
+        "versioning policy."
+    ),
+    "VERSION": "1.0.0",
+    "SERVERS": [{"url": "/", "description": "This business's host"}],
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key (pos_live_<prefix>_<secret>) or a staff access token.",
+            }
+        }
+    },
+    "SECURITY": [{"bearer": []}],
+    "AUTHENTICATION_WHITELIST": [],
 }
 
 # The built-in QR payment simulator (sales/providers) marks charges paid without any money moving: a business may

@@ -1,0 +1,71 @@
+"""Who is calling the API (REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]): an API key, or (phase 2) a staff
+app's access token. Both are bearer credentials, looked up in the tenant's own schema: a key or token of one
+business does not exist on another's host, so it is refused there like any unknown one.
+
+A key is read from the database on every request (one indexed query, its maker joined): nothing is cached, so a
+revoked key is refused on the very next request, by every process."""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from .models.keys import ApiKey, key_parse
+
+# `last_used_at` is written at most this often per key: a busy integration costs no write per request.
+LAST_USED_EVERY = timedelta(minutes=1)
+REALM = 'Bearer realm="api"'
+
+
+def _refused(code: str, message) -> exceptions.AuthenticationFailed:
+    return exceptions.AuthenticationFailed(detail=exceptions.ErrorDetail(message, code=code))
+
+
+def bearer(request) -> str | None:
+    """The credential of `Authorization: Bearer <credential>`, or None when the request sends none."""
+    header = get_authorization_header(request).split()
+    if not header or header[0].lower() != b"bearer":
+        return None
+    if len(header) != 2:
+        raise _refused("auth.malformed", _("Send the header as: Authorization: Bearer <key or token>."))
+    try:
+        return header[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise _refused("auth.malformed", _("Send the header as: Authorization: Bearer <key or token>.")) from None
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer pos_live_<prefix>_<secret>`: the request acts as the key's maker (request.user),
+    narrowed to the key's role and scopes (request.auth, asked by core.api.ApiPermission)."""
+
+    def authenticate(self, request):
+        credential = bearer(request)
+        if credential is None:
+            return None
+        parsed = key_parse(credential)
+        if parsed is None:
+            return None  # not shaped like a key: a staff token, for the next authenticator
+        prefix, secret = parsed
+        key = ApiKey.objects.select_related("created_by").filter(prefix=prefix).first()
+        if key is None or not key.secret_matches(secret):
+            raise _refused("auth.key_invalid", _("This API key is not valid here."))
+        now = timezone.now()
+        if key.revoked_at is not None:
+            raise _refused("auth.key_revoked", _("This API key was revoked."))
+        if key.expires_at is not None and key.expires_at <= now:
+            raise _refused("auth.key_expired", _("This API key has expired."))
+        if not key.created_by.is_active:
+            raise _refused("auth.key_invalid", _("This API key is not valid here."))
+        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_EVERY:
+            # Conditional: of many requests in the same minute, across processes, one writes.
+            ApiKey.objects.filter(pk=key.pk).filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_EVERY)
+            ).update(last_used_at=now)
+            key.last_used_at = now
+        return key.created_by, key
+
+    def authenticate_header(self, request) -> str:
+        return REALM
