@@ -21,7 +21,7 @@ from mailer.models import Message
 from pos_project.errors import ServiceError
 
 from . import webhook_receiver
-from .webhook_factories import WebhookEndpointFactory
+from .webhook_factories import WebhookDeliveryFactory, WebhookEndpointFactory
 
 receiver = webhook_receiver.receiver  # the fixture
 pytestmark = pytest.mark.django_db
@@ -370,3 +370,16 @@ def test_a_replay_sends_the_same_event_again_now(in_tenant, receiver):
     with pytest.raises(ServiceError) as refused:
         services.webhook_delivery_replay(delivery_id=delivery.pk + 1000, actor=owner)
     assert refused.value.code == "webhook.delivery_not_found"
+
+
+def test_the_purge_forgets_old_delivered_and_failed_deliveries_only(in_tenant):
+    endpoint = WebhookEndpointFactory()
+    old = timezone.now() - timedelta(days=31)
+    keep = [
+        WebhookDeliveryFactory(endpoint=endpoint, created_at=old),  # still waiting: kept whatever its age
+        WebhookDeliveryFactory(endpoint=endpoint, state=State.DELIVERED, next_attempt_at=None),  # recent
+    ]
+    WebhookDeliveryFactory(endpoint=endpoint, state=State.DELIVERED, next_attempt_at=None, created_at=old)
+    WebhookDeliveryFactory(endpoint=endpoint, state=State.FAILED, next_attempt_at=None, created_at=old)
+    assert services.webhook_purge(batch=1) == 2
+    assert sorted(WebhookDelivery.objects.values_list("pk", flat=True)) == sorted(d.pk for d in keep)

@@ -14,18 +14,19 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.utils import timezone
 from django_tenants.utils import get_tenant_model, tenant_context
 
 from core.models import OutboxDelivery, OutboxEvent
-from core.outbox import event_emit
 from core.tests.conftest import queue_drop
 from integrations.models.webhooks import WebhookDelivery, WebhookEndpoint
 from integrations.webhooks import services
 from integrations.webhooks.signing import signature
 from pos_project.celery import app as celery_app
 from pos_project.testing.processes import child_env
+from sales.services.orders import payment_add
+from sales.tests.factories import OrderFactory
 
 from . import webhook_receiver
 from .webhook_factories import WebhookEndpointFactory
@@ -160,9 +161,12 @@ def test_an_order_paid_reaches_a_real_receiver_through_the_worker_and_beat(hook_
             return WebhookDelivery.objects.filter(endpoint=endpoint).first()
 
     try:
-        with tenant_context(hook_lab), transaction.atomic():
-            event = event_emit("order.paid", {"order": 7, "number": 7, "currency": "IDR", "total_minor": 125000,
-                                              "paid_minor": 125000, "refunded_minor": 0})  # fmt: skip
+        with tenant_context(hook_lab):
+            # The till's own path: a card payment settles the order, whose transition emits order.paid.
+            order = OrderFactory(lines=[{"unit_price_minor": 125000, "net_minor": 125000, "gross_minor": 125000}])
+            payment_add(order=order, user=order.created_by, tender="card", amount_minor=order.total_minor,
+                        reference="APPROVAL-1", idempotency_key=str(uuid.uuid4()))  # fmt: skip
+            event = OutboxEvent.objects.get(name="order.paid", payload__order=order.pk)
         # The kick makes the worker relay it at once; the subscriber writes the delivery row.
         _wait_until(lambda: delivery() is not None, "the delivery row made by the relay", processes)
         _wait_until(lambda: delivery().state == "delivered", "delivery by beat's job", processes)
@@ -179,7 +183,9 @@ def test_an_order_paid_reaches_a_real_receiver_through_the_worker_and_beat(hook_
     last = receiver.received[-1]
     body = json.loads(last.body)
     assert body["type"] == "order.paid" and body["id"] == str(sent.event_id) == last.headers["POS-Event-Id"]
-    assert body["data"]["total_minor"] == 125000 and body["data"]["currency"] == "IDR"
+    assert body["data"]["order"] == order.pk and body["data"]["number"] == order.number
+    assert body["data"]["total_minor"] == body["data"]["paid_minor"] == order.total_minor
+    assert body["data"]["currency"] == "IDR" and body["data"]["to"] == "paid"
     timestamp = int(last.headers["POS-Timestamp"])
     assert last.headers["POS-Signature"] == f"v1={signature(endpoint.secret, timestamp, last.body)}"
     for name, output in outputs.items():

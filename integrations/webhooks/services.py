@@ -449,3 +449,17 @@ def _reclaim_abandoned() -> int:
                                                       error=note)  # fmt: skip
     again = stale.update(state=State.PENDING, next_attempt_at=now, lease_until=None, error=note)
     return failed + again
+
+
+def webhook_purge(*, days: float | None = None, batch: int = 1000) -> int:
+    """Forget delivered and failed deliveries older than WEBHOOKS_RETENTION_DAYS (daily from beat); returns how
+    many went. In batches, each its own statement, so a large log never holds long locks; waiting ones stay."""
+    days = settings.WEBHOOKS_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=max(days, 1))
+    deleted = 0
+    while True:
+        old = WebhookDelivery.objects.filter(state__in=(State.DELIVERED, State.FAILED), created_at__lt=cutoff)
+        pks = list(old.order_by("pk").values_list("pk", flat=True)[:batch])
+        if not pks:
+            return deleted
+        deleted += WebhookDelivery.objects.filter(pk__in=pks).delete()[0]

@@ -19,3 +19,11 @@ def webhook_send_due() -> dict[str, int]:
         logger.warning("webhook_send_due ran in the public schema; queue it per tenant")
         return {"delivered": 0, "retry": 0, "failed": 0}
     return services.webhook_send_due()
+
+
+@shared_task
+def webhook_purge() -> int:
+    """Forget delivered and failed deliveries past WEBHOOKS_RETENTION_DAYS (daily)."""
+    if connection.schema_name == get_public_schema_name():
+        return 0
+    return services.webhook_purge()

@@ -308,6 +308,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=55),
         "args": ("mailer.tasks.mail_purge",),
     },
+    "purge-webhook-deliveries-daily": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": crontab(hour=4, minute=10),
+        "args": ("integrations.webhooks.tasks.webhook_purge",),
+    },
     "low-stock-digest-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
         "schedule": crontab(hour=6, minute=0),
@@ -580,6 +585,8 @@ WEBHOOKS_DISABLE_AFTER_HOURS = float(env("WEBHOOKS_DISABLE_AFTER_HOURS", "24"))
 WEBHOOKS_SECRET_OVERLAP_HOURS = float(env("WEBHOOKS_SECRET_OVERLAP_HOURS", "24"))
 # A delivery claimed by a worker that died is sent again after this long.
 WEBHOOKS_SENDING_LEASE_SECONDS = int(env("WEBHOOKS_SENDING_LEASE_SECONDS", "60"))
+# Delivered and failed deliveries stay in the owner's log this long (days) before the daily purge.
+WEBHOOKS_RETENTION_DAYS = int(env("WEBHOOKS_RETENTION_DAYS", "30"))
 # SSRF: deliveries reach public addresses only. An operator may allow some networks (CIDRs, comma-separated), or
 # every private network for a closed installation; both off by default.
 WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
