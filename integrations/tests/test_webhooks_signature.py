@@ -2,7 +2,11 @@
 delivery" is read out of the document and run against real deliveries caught by a real local receiver. If the
 docs and the sender ever disagree, this fails."""
 
+import base64
+import json
 import re
+import shutil
+import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -73,3 +77,31 @@ def test_during_a_rotation_the_old_and_the_new_secret_both_verify_then_only_the_
         _deliver(receiver)
         after = receiver.received[1]
         assert verify(new, after.headers, after.body) and not verify(old, after.headers, after.body)
+
+
+NODE_RUNNER = """
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const verdicts = input.cases.map(c => verify(c.secret, c.headers, Buffer.from(c.body, "base64"), c.now));
+process.stdout.write(JSON.stringify(verdicts));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_the_documented_node_verifier_agrees(in_tenant, receiver):
+    """The Node.js snippet of the docs, run by node on the same real delivery (headers lower-cased, as Node's
+    http module gives them)."""
+    text = DOCS.read_text()
+    code = re.search(r"```js\n(.*?)```", text[text.index("## Verifying a delivery") :], re.S)[1]
+    endpoint = WebhookEndpointFactory(url=receiver.url())
+    _deliver(receiver)
+    got = receiver.received[0]
+    headers = {k.lower(): v for k, v in got.headers.items()}
+    now = time.time()
+
+    def case(secret=endpoint.secret, body=got.body, at=now):
+        return {"secret": secret, "headers": headers, "body": base64.b64encode(body).decode(), "now": at}
+
+    cases = [case(), case(body=got.body + b" "), case(secret="whsec_other"), case(at=now + 600)]
+    result = subprocess.run(["node", "-e", code + NODE_RUNNER], input=json.dumps({"cases": cases}),
+                            capture_output=True, text=True, timeout=30, check=True)  # fmt: skip
+    assert json.loads(result.stdout) == [True, False, False, False]
