@@ -74,8 +74,6 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "settings.edit": (_("Change sales settings and taxes"), _OWNER_AND_SUPPORT),
     # The payment provider's callback secret lets whoever holds it mark payments paid: the owner's alone.
     "payments.configure": (_("Choose the QR payment provider and make its secret"), frozenset({OWNER})),
-    # Webhook endpoints and their signing secrets (and, with the API, its keys): the owner's alone.
-    "integrations.manage": (_("Set up integrations: webhook endpoints and their secrets"), frozenset({OWNER})),
     "staff.manage": (_("Add staff, change roles, reset passwords and PINs"), frozenset({OWNER})),
     "security.alerts": (
         _("Receive an e-mail when a PIN locks or someone's PIN approvals are paused"),
@@ -89,8 +87,12 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     ),  # fmt: skip
     "reports.view": (_("Read sales and shift reports"), frozenset({OWNER, SUPERVISOR, SUPPORT})),
     "reports.email": (_("Get the daily and weekly summary e-mails (when one asks for them)"), frozenset({OWNER})),
-    # API keys act for the business without anyone at the keyboard: the owner's alone to make and revoke.
-    "integrations.manage": (_("Make and revoke API keys, see their use"), frozenset({OWNER})),
+    # API keys act for the business without anyone at the keyboard, and webhook secrets vouch for what it sends:
+    # the owner's alone to make, rotate and revoke.
+    "integrations.manage": (
+        _("Set up integrations: make and revoke API keys, see their use; webhook endpoints and their secrets"),
+        frozenset({OWNER}),
+    ),
     "support.manage": (_("See the platform's support access to this business and end it"), frozenset({OWNER})),
     # Staff switching and the time clock. Owners sign in with their password: a PIN does not open the back office.
     "pin.sign_in": (_("Sign in by PIN on a registered till"), frozenset({SUPERVISOR, CASHIER, KITCHEN})),

@@ -7,9 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ("integrations", "0001_webhooks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
