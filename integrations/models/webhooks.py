@@ -3,6 +3,8 @@
 A delivery row is written by the outbox subscriber in the relay's savepoint, one per subscribed endpoint and event,
 and sent later by beat with no transaction open: the row is both the retry queue and the log the owner reads."""
 
+import json
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -109,3 +111,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} to {self.endpoint_id}"
+
+    @property
+    def payload_text(self) -> str:
+        """The body as the log shows it: the JSON sent, indented."""
+        return json.dumps(self.payload, indent=2, sort_keys=True, ensure_ascii=False)

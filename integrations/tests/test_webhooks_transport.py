@@ -3,6 +3,7 @@ allow-list lets chosen networks through; other schemes refused."""
 
 import ipaddress
 import socket
+import time
 
 import pytest
 from django.db import transaction
@@ -140,3 +141,18 @@ def test_the_connection_goes_to_the_checked_address_whatever_the_name_resolves_t
     assert services.webhook_send_due()["delivered"] == 1
     assert receiver.received[0].headers["Host"] == f"hooks.example.com:{receiver.port}"
     assert next(answers) == "10.0.0.9"  # looked up once for the attempt; the rebound answers were never used
+
+
+def test_a_slow_name_lookup_gives_up_at_the_connect_timeout(monkeypatch, settings):
+    settings.WEBHOOKS_CONNECT_TIMEOUT = 0.3
+
+    def slow(*args, **kwargs):
+        time.sleep(2)
+        return []
+
+    monkeypatch.setattr(transport.socket, "getaddrinfo", slow)
+    started = time.monotonic()
+    with pytest.raises(ServiceError) as refused:
+        transport.url_check("https://slow-dns.example.com/x")
+    assert refused.value.code == "webhook.url_unresolved" and "no answer in time" in str(refused.value.summary)
+    assert time.monotonic() - started < 1.5

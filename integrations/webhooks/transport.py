@@ -20,6 +20,7 @@ import socket
 import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -120,11 +121,11 @@ def resolve(target: Target) -> IPAddress:
         found = [literal]
     else:
         try:
-            infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as error:
-            raise ServiceError("webhook.url_unresolved",
-                               _("The address's host name could not be found (%(error)s).") % {"error": error},
-                               field="url") from None  # fmt: skip
+            infos = _lookup(target.host, target.port)
+        except (OSError, UnicodeError) as error:  # a lookup past its deadline is a TimeoutError
+            why = str(error) or _("no answer in time")
+            message = _("The address's host name could not be found (%(error)s).") % {"error": why}
+            raise ServiceError("webhook.url_unresolved", message, field="url") from None
         found = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not found:
         raise ServiceError("webhook.url_unresolved", _("The address's host name could not be found."), field="url")
@@ -137,6 +138,18 @@ def resolve(target: Target) -> IPAddress:
                 field="url",
             )  # fmt: skip
     return found[0]
+
+
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
+def _lookup(host: str, port: int) -> list:
+    """getaddrinfo with a deadline (WEBHOOKS_CONNECT_TIMEOUT): the C resolver has none of its own, and a slow DNS
+    server must not hold the sender (or the owner's form) for its 5 s x retries. A lookup that overruns keeps
+    its pool thread until the resolver gives up; the pool is small, so a flood of them waits instead of
+    multiplying threads."""
+    future = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    return future.result(timeout=float(settings.WEBHOOKS_CONNECT_TIMEOUT))
 
 
 def url_check(url: str) -> Target:
