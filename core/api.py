@@ -54,7 +54,7 @@ _CODES: tuple[tuple[type[exceptions.APIException], str], ...] = (
     (exceptions.MethodNotAllowed, "request.method_not_allowed"),
     (exceptions.NotAcceptable, "request.not_acceptable"),
     (exceptions.UnsupportedMediaType, "request.unsupported_media_type"),
-    (exceptions.Throttled, "rate_limited"),
+    (exceptions.Throttled, "throttle.rate_limited"),
     (exceptions.ParseError, "request.malformed"),
 )
 

@@ -1,17 +1,21 @@
-"""The parts of the API's shape that settings name (REST_FRAMEWORK): the one permission, the pagination and the
-filters. DRF's view classes read these settings as they load, so this module never imports DRF's views (or
-core/api.py, which does): the rest of the shared API pieces are in core/api.py."""
+"""The parts of the API's shape that settings name (REST_FRAMEWORK): the one permission, the pagination, the
+filters and the throttle. DRF's view classes read these settings as they load, so this module never imports
+DRF's views (or core/api.py, which does): the rest of the shared API pieces are in core/api.py."""
 
 import contextlib
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.throttling import BaseThrottle
 
 from accounts.access import can
 from pos_project.errors import ServiceError
@@ -166,3 +170,58 @@ class ApiOrderingFilter(OrderingFilter):
                 "schema": {"type": "string"},
             }
         ]
+
+
+# --- Throttling ---------------------------------------------------------------------------------------------------
+
+
+def _count(key: str, timeout: int) -> int | None:
+    """Add one to a counter in the tenant-prefixed cache and return it (None when Redis cannot answer: the API
+    keeps answering without limits rather than failing). `add` then `incr` are each atomic in Redis."""
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two calls: this is the first of a new window
+        cache.add(key, 1, timeout)
+        return 1
+
+
+def quota_key(scope: str, day: date) -> str:
+    return f"api-quota:{scope}:{day.isoformat()}"
+
+
+def requests_today(scope: str) -> int:
+    """How many requests a credential (`throttle_scope`, e.g. "key:12") made today (UTC), for the owner's page."""
+    return int(cache.get(quota_key(scope, timezone.now().astimezone(UTC).date())) or 0)
+
+
+class ApiThrottle(BaseThrottle):
+    """Per credential (`request.auth.throttle_scope`: an API key, or a person's staff tokens): at most
+    API_RATE_PER_MINUTE requests a minute and API_DAILY_QUOTA a day (UTC), counted in the tenant's Redis cache.
+    Over either: 429 with Retry-After (to the next minute, or to midnight UTC). With Redis down nothing is
+    counted and every request is let through."""
+
+    def allow_request(self, request, view) -> bool:
+        scope = getattr(request.auth, "throttle_scope", None)
+        if not scope:
+            return True
+        now = timezone.now().astimezone(UTC)
+        minute = int(now.timestamp()) // 60
+        per_minute = _count(f"api-rate:{scope}:{minute}", 90)
+        if per_minute is not None and per_minute > settings.API_RATE_PER_MINUTE:
+            raise exceptions.Throttled(
+                wait=60 - now.second,
+                detail=_("Too many requests; slow down (%(rate)d a minute).") % {"rate": settings.API_RATE_PER_MINUTE},
+                code="throttle.rate_limited",
+            )
+        today = _count(quota_key(scope, now.date()), 26 * 3600)
+        if today is not None and today > settings.API_DAILY_QUOTA:
+            midnight = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=UTC)
+            raise exceptions.Throttled(
+                wait=(midnight - now).total_seconds(),
+                detail=_("This key has used today's %(quota)d requests; the count starts again at midnight UTC.")
+                % {"quota": settings.API_DAILY_QUOTA},
+                code="throttle.quota_exceeded",
+            )
+        return True

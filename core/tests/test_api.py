@@ -40,7 +40,7 @@ def test_each_refusal_has_its_status_and_stable_code(exc, status, code):
 
 def test_throttled_is_429_with_retry_after_in_whole_seconds():
     status, error, response = _handled(exceptions.Throttled(wait=2.2))
-    assert (status, error["code"], response["Retry-After"]) == (429, "rate_limited", "3")
+    assert (status, error["code"], response["Retry-After"]) == (429, "throttle.rate_limited", "3")
 
 
 def test_nested_validation_errors_are_flattened_to_dotted_fields():

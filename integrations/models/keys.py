@@ -68,7 +68,7 @@ class ApiKey(models.Model):
 
     @property
     def throttle_scope(self) -> str:
-        return f"key:{self.pk}"
+        return f"key:{self.prefix}"  # random, so a counter never outlives its key onto another
 
     def secret_matches(self, secret: str) -> bool:
         return hmac.compare_digest(self.secret_hash, secret_hash(secret))

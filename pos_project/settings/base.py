@@ -502,6 +502,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api_rules.ApiCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["core.api_rules.UpdatedSinceFilter", "core.api_rules.ApiOrderingFilter"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api_rules.ApiThrottle"],
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -510,6 +511,10 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Per API key (or per person, for staff tokens), counted in Redis (core/api_rules.py ApiThrottle): a burst limit
+# and a daily quota (UTC days), shown to the owner on the key's page. Over either: 429 with Retry-After.
+API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "300"))
+API_DAILY_QUOTA = int(env("API_DAILY_QUOTA", "50000"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "POS API",
     "DESCRIPTION": (
