@@ -1,19 +1,20 @@
-"""Who is calling the API (REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]): an API key, or (phase 2) a staff
-app's access token. Both are bearer credentials, looked up in the tenant's own schema: a key or token of one
+"""Who is calling the API (REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]): an API key, or a staff app's access
+token (docs/adr/0017). Both are bearer credentials, looked up in the tenant's own schema: a key or token of one
 business does not exist on another's host, so it is refused there like any unknown one.
 
-A key is read from the database on every request (one indexed query, its maker joined): nothing is cached, so a
-revoked key is refused on the very next request, by every process."""
+A key or token is read from the database on every request (one indexed query, its person joined): nothing is
+cached, so a revoked one is refused on the very next request, by every process."""
 
 from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from .models.keys import ApiKey, key_parse
+from .models.keys import ACCESS_PREFIX, ApiKey, StaffToken, key_parse, secret_hash
 
 # `last_used_at` is written at most this often per key: a busy integration costs no write per request.
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -66,6 +67,34 @@ class ApiKeyAuthentication(BaseAuthentication):
             ).update(last_used_at=now)
             key.last_used_at = now
         return key.created_by, key
+
+    def authenticate_header(self, request) -> str:
+        return REALM
+
+
+class StaffTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer pos_at_...`: a staff app's access token (POST /api/v1/auth/token). The request acts
+    as the person, with their role and outlets; a token older than their last password change is refused."""
+
+    def authenticate(self, request):
+        credential = bearer(request)
+        if credential is None or not credential.startswith(ACCESS_PREFIX):
+            return None
+        token = (
+            StaffToken.objects.select_related("user")
+            .filter(token_hash=secret_hash(credential), kind=StaffToken.Kind.ACCESS)
+            .first()
+        )
+        if token is None:
+            raise _refused("auth.token_invalid", _("This access token is not valid here."))
+        if token.revoked_at is not None:
+            raise _refused("auth.token_revoked", _("This access token was revoked; sign in again."))
+        if token.expires_at <= timezone.now():
+            raise _refused("auth.token_expired", _("This access token has expired; refresh it."))
+        user = token.user
+        if not user.is_active or not constant_time_compare(token.auth_hash, user.get_session_auth_hash()):
+            raise _refused("auth.token_revoked", _("This access token was revoked; sign in again."))
+        return user, token
 
     def authenticate_header(self, request) -> str:
         return REALM

@@ -101,3 +101,43 @@ def key_parse(raw: str) -> tuple[str, str] | None:
     if not sep or len(prefix) != 2 * PREFIX_BYTES or not secret or len(secret) > 128:
         return None
     return prefix, secret
+
+
+ACCESS_PREFIX, REFRESH_PREFIX = "pos_at_", "pos_rt_"
+
+
+class StaffToken(models.Model):
+    """A staff app's bearer token (docs/adr/0017): a short-lived access token or a 7-day refresh token, both of one
+    sign-in (`family`). Only the hash is stored. A refresh token is used once: refreshing rotates it, and a used
+    one sent again revokes the whole family (someone kept a copy). `auth_hash` is the person's session hash when
+    the token was made: a password change (or reset, anywhere) changes it, and every older token stops working,
+    as Django's sessions do."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("Access")
+        REFRESH = "refresh", _("Refresh")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    family = models.UUIDField(db_index=True)
+    auth_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)  # a refresh token, when it was rotated
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="integrations_token_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} token of {self.user_id}"
+
+    # --- What the API's permission and throttle ask (core/api.py, duck-typed): a person acts as themself. ---
+    @property
+    def idempotency_scope(self) -> str:
+        return f"u{self.user_id}"
+
+    @property
+    def throttle_scope(self) -> str:
+        return f"token:{self.family}"

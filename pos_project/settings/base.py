@@ -266,6 +266,12 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"expires": 55},
         "options": {"expires": 55},
     },
+    # Staff apps' tokens expired a day ago (integrations/services.py tokens_purge).
+    "purge-staff-tokens-daily": {
+        "task": "pos_project.tasks.run_for_each_tenant",
+        "schedule": crontab(hour=3, minute=40),
+        "args": ("integrations.tasks.purge_staff_tokens",),
+    },
     "purge-outbox-events-daily": {
         "task": "pos_project.tasks.run_for_each_tenant",
         "schedule": crontab(hour=3, minute=50),
@@ -497,7 +503,10 @@ API_PATH_PREFIX = "/api/"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.ApiAutoSchema",
     # Defined in integrations, named here: core (and every app's api.py) never imports integrations.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.authentication.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.authentication.ApiKeyAuthentication",
+        "integrations.authentication.StaffTokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api_rules.ApiPermission"],
     "DEFAULT_PAGINATION_CLASS": "core.api_rules.ApiCursorPagination",
     "PAGE_SIZE": 50,
@@ -515,6 +524,9 @@ REST_FRAMEWORK = {
 # and a daily quota (UTC days), shown to the owner on the key's page. Over either: 429 with Retry-After.
 API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "300"))
 API_DAILY_QUOTA = int(env("API_DAILY_QUOTA", "50000"))
+# Staff apps' tokens (POST /api/v1/auth/token, docs/adr/0017): a short access token, a refresh token used once.
+API_ACCESS_TOKEN_SECONDS = int(env("API_ACCESS_TOKEN_SECONDS", str(15 * 60)))
+API_REFRESH_TOKEN_DAYS = int(env("API_REFRESH_TOKEN_DAYS", "7"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "POS API",
     "DESCRIPTION": (
