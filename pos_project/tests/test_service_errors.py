@@ -27,6 +27,7 @@ def service_modules() -> list[Path]:
     for app in sorted(p for p in ROOT.iterdir() if (p / "apps.py").exists() and p.name not in EXCLUDED):
         found += [app / "services.py"] if (app / "services.py").exists() else []
         found += sorted((app / "services").glob("*.py"))
+        found += sorted(app.glob("*/services.py"))  # a feature package's services (integrations/webhooks/)
     found += sorted(p for p in (ROOT / "core").glob("*.py"))  # the shared mechanisms every service uses
     return found
 
