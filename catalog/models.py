@@ -40,6 +40,8 @@ class ModifierGroup(models.Model):
     max_choices = models.PositiveSmallIntegerField(default=1)
     sort_order = models.PositiveIntegerField(default=0)
     is_archived = models.BooleanField(default=False)
+    # For the API's `?updated_since=` sync: the group or any of its modifiers changed.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -96,6 +98,9 @@ class Product(models.Model):
     modifier_groups = models.ManyToManyField(
         ModifierGroup, through="ProductModifierGroup", blank=True, related_name="products"
     )
+    # The product or anything sold under it changed (variants, modifier groups, taxes, an outlet's price or
+    # availability): for the API's `?updated_since=` sync, moved with the `product.updated` event.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["sort_order", "name"]

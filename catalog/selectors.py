@@ -437,3 +437,36 @@ def modifier_group_list() -> QuerySet[ModifierGroup]:
 
 def outlet_overrides(*, product: Product) -> QuerySet[OutletProductOverride]:
     return OutletProductOverride.objects.filter(product=product).select_related("outlet", "variant")
+
+
+# --- The JSON API (catalog/api.py) ---------------------------------------------------------------------------------
+
+
+def product_catalog() -> QuerySet[Product]:
+    """Products with what the API shows of each (variants, tax ids, modifier group ids): four queries whatever
+    the number of products."""
+    return Product.objects.prefetch_related(
+        Prefetch("variants", queryset=ProductVariant.objects.order_by("sort_order", "name", "pk")),
+        Prefetch("taxes", queryset=Tax.objects.only("pk")),
+        Prefetch("product_modifier_groups", queryset=ProductModifierGroup.objects.order_by("sort_order", "pk")),
+    )
+
+
+def variant_get(*, pk) -> ProductVariant | None:
+    return ProductVariant.objects.filter(pk=pk).first()
+
+
+def modifier_groups_with_modifiers() -> QuerySet[ModifierGroup]:
+    """Modifier groups with all their modifiers (archived ones too): two queries."""
+    modifiers = Modifier.objects.order_by("sort_order", "name", "pk")
+    return ModifierGroup.objects.prefetch_related(Prefetch("modifiers", queryset=modifiers))
+
+
+def modifier_group_get(*, pk) -> ModifierGroup | None:
+    return modifier_groups_with_modifiers().filter(pk=pk).first()
+
+
+def modifier_groups_in_order(*, ids: Sequence[int]) -> list[ModifierGroup] | None:
+    """The groups with these ids, in that order; None if one does not exist."""
+    found = ModifierGroup.objects.in_bulk([i for i in ids if 0 < i < 2**63])
+    return [found[i] for i in ids] if all(i in found for i in ids) else None

@@ -5,12 +5,17 @@ under one transaction-scoped advisory lock of the tenant, so two concurrent writ
 SKU.
 Price changes are audited (`catalog.price_change`) in the same transaction as the change, and so is marking an
 item sold out at an outlet or back in stock (`catalog.sold_out`, `catalog.back_in_stock`).
+Every change to a product or what is sold under it (variants, modifier groups, taxes, an outlet's price or
+availability) moves the product's `updated_at` and emits the outbox event `product.updated` (`{"product": id,
+"changed": [what]}`, plus `"outlet"` for an outlet's change) in the same transaction: webhooks and syncing
+clients hear of it.
 """
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import capability_check
@@ -20,6 +25,7 @@ from accounts.services import audit_record
 from business.models import Outlet, Tax
 from core.idempotency import idempotent_write
 from core.locks import advisory_xact_lock
+from core.outbox import event_emit
 from pos_project.errors import ServiceError
 from pos_project.money import AMOUNT_MAX
 
@@ -83,6 +89,17 @@ def _audit_price(*, actor: User | None, target: models.Model, sku: str, old: int
                  **extra) -> None:  # fmt: skip
     audit_record(action=AuditAction.CATALOG_PRICE_CHANGE, actor=actor, target=target, label=sku,
                  data={"from": old, "to": new, **extra})  # fmt: skip
+
+
+PRODUCT_UPDATED = "product.updated"
+
+
+def _product_changed(product_id: int, changed: Iterable[str], *, touch: bool = True, **extra) -> None:
+    """Announce a change of a product (in the caller's transaction): `updated_at` moved (unless the product's own
+    save just did) and one `product.updated` event."""
+    if touch:
+        Product.objects.filter(pk=product_id).update(updated_at=timezone.now())
+    event_emit(PRODUCT_UPDATED, {"product": product_id, "changed": sorted(set(changed)), **extra})
 
 
 # --- Categories -----------------------------------------------------------------------------------------------
@@ -212,6 +229,7 @@ def product_create(
     )
     if taxes:
         product.taxes.set(taxes)
+    _product_changed(product.pk, ["created"], touch=False)
     return product
 
 
@@ -246,6 +264,7 @@ def product_update(
         raise ServiceError("product.invalid", _("The product needs fixing."), fields=errors)
     if locked.price_minor != price_minor:
         _audit_price(actor=actor, target=locked, sku=sku, old=locked.price_minor, new=price_minor)
+    changed = []
     for field, value in {
         "category": category,
         "name": name,
@@ -255,25 +274,34 @@ def product_update(
         "sort_order": sort_order,
         "description": (description or "").strip(),
     }.items():
+        if getattr(locked, field) != value:
+            changed.append(field)
         setattr(product, field, value)
     product.is_archived = locked.is_archived
-    product.save()
     if taxes is not None:
-        product.taxes.set(taxes)
+        taxes = list(taxes)
+        if {t.pk for t in taxes} != set(locked.taxes.values_list("pk", flat=True)):
+            changed.append("taxes")
+            product.taxes.set(taxes)
+    if changed:
+        product.save()
+        _product_changed(product.pk, changed, touch=False)
     return product
 
 
 @transaction.atomic
 def product_archive(*, product: Product) -> Product:
     """Take a product off every till; orders that sold it keep pointing at it."""
-    Product.objects.filter(pk=product.pk).update(is_archived=True)
+    if Product.objects.filter(pk=product.pk, is_archived=False).update(is_archived=True, updated_at=timezone.now()):
+        _product_changed(product.pk, ["is_archived"], touch=False)
     product.is_archived = True
     return product
 
 
 @transaction.atomic
 def product_unarchive(*, product: Product) -> Product:
-    Product.objects.filter(pk=product.pk).update(is_archived=False)
+    if Product.objects.filter(pk=product.pk, is_archived=True).update(is_archived=False, updated_at=timezone.now()):
+        _product_changed(product.pk, ["is_archived"], touch=False)
     product.is_archived = False
     return product
 
@@ -319,7 +347,7 @@ def variant_create(
         raise ServiceError("variant.invalid", _("The variant needs fixing."), fields=errors)
     if is_default:
         _default_take(product.pk)
-    return ProductVariant.objects.create(
+    variant = ProductVariant.objects.create(
         product=product,
         name=name,
         sku=sku,
@@ -328,6 +356,8 @@ def variant_create(
         sort_order=sort_order,
         is_default=bool(is_default),
     )
+    _product_changed(product.pk, ["variants"])
+    return variant
 
 
 @transaction.atomic
@@ -359,12 +389,14 @@ def variant_update(
     variant.price_minor, variant.sort_order, variant.is_archived = price_minor, sort_order, locked.is_archived
     variant.is_default = locked.is_default if is_default is None else bool(is_default)
     variant.save()
+    _product_changed(variant.product_id, ["variants"])
     return variant
 
 
 @transaction.atomic
 def variant_archive(*, variant: ProductVariant, archived: bool = True) -> ProductVariant:
-    ProductVariant.objects.filter(pk=variant.pk).update(is_archived=archived)
+    if ProductVariant.objects.filter(pk=variant.pk).exclude(is_archived=archived).update(is_archived=archived):
+        _product_changed(variant.product_id, ["variants"])
     variant.is_archived = archived
     return variant
 
@@ -515,6 +547,7 @@ def product_set_modifier_groups(*, product: Product, groups: Sequence[ModifierGr
     ProductModifierGroup.objects.bulk_create(
         ProductModifierGroup(product=product, group=group, sort_order=index) for index, group in enumerate(groups)
     )
+    _product_changed(product.pk, ["modifier_groups"])
 
 
 # --- Per-outlet overrides -------------------------------------------------------------------------------------
@@ -550,6 +583,12 @@ def outlet_override_set(
     if old_price != price_minor:
         priced = variant if variant is not None else product
         _audit_price(actor=actor, target=priced, sku=priced.sku, old=old_price, new=price_minor, outlet=outlet.code)
+    old_available = current.is_available if current is not None else True
+    changed = (["outlet_price"] if old_price != price_minor else []) + (
+        ["outlet_availability"] if old_available != is_available else []
+    )
+    if changed:
+        _product_changed(product.pk, changed, outlet=outlet.pk, **({"variant": variant.pk} if variant else {}))
     if price_minor is None and is_available:
         if current is not None:
             current.delete()

@@ -108,7 +108,7 @@ class UpdatedSinceFilter(BaseFilterBackend):
             moment = parse_datetime(value.strip())
         if moment is None:
             raise ServiceError(
-                "invalid",
+                "request.invalid",
                 _("Give a date and time in ISO 8601, e.g. 2026-12-01T08:00:00Z."),
                 field=self.param,
             )
@@ -142,7 +142,7 @@ class ApiOrderingFilter(OrderingFilter):
             wrong = [term for term in fields if term.lstrip("-") not in allowed]
             if wrong or not fields:
                 raise ServiceError(
-                    "invalid",
+                    "request.invalid",
                     _("Order by one of: %(fields)s.") % {"fields": ", ".join(sorted(allowed)) or "-"},
                     field=self.ordering_param,
                 )

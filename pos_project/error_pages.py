@@ -1,5 +1,6 @@
 """Friendly error pages, in the layout of whoever is looking."""
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,12 @@ def bad_request(request, exception=None):
 
 
 def _wants_json(request) -> bool:
-    return request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")
+    """The till's script, and anything under the JSON API (which answers JSON whatever it was sent)."""
+    return (
+        request.content_type == "application/json"
+        or "application/json" in request.headers.get("Accept", "")
+        or request.path_info.startswith(settings.API_PATH_PREFIX)
+    )
 
 
 class ServiceErrorMiddleware:

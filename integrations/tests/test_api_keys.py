@@ -93,10 +93,10 @@ def test_a_key_of_tenant_a_is_refused_on_tenant_b_and_changes_nothing_there(api,
 
 
 def test_a_read_only_key_is_refused_on_writes_and_nothing_is_made(api, tenant):
-    reader = api(scopes={"categories": "read"})
+    reader = api(scopes={"catalog": "read"})
     assert reader.get(CATEGORIES).status_code == 200
     error = _error(reader.post(CATEGORIES, {"name": "Read only"}), 403, "auth.scope_missing")
-    assert "categories" in error["message"]
+    assert "catalog" in error["message"]
     assert _categories(tenant, "Read only") == 0
 
 
@@ -142,7 +142,7 @@ def test_last_used_is_written_at_most_once_a_minute(api, tenant, django_assert_n
 def test_the_owner_makes_a_key_shown_once_stored_as_a_hash_and_audited(tenant):
     owner = tenant.users[Role.ADMIN_TENANT]
     with tenant_context(tenant.tenant):
-        key, whole = api_key_create(actor=owner, name="Accounting", scopes={"categories": "read"}, role=Role.CASHIER)
+        key, whole = api_key_create(actor=owner, name="Accounting", scopes={"catalog": "read"}, role=Role.CASHIER)
         stored = ApiKey.objects.get(pk=key.pk)
         assert whole.startswith(f"pos_live_{key.prefix}_")
         secret = whole.split("_", 3)[3]

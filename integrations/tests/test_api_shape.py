@@ -199,7 +199,7 @@ def test_ordering_only_on_the_whitelist(api, five):
     client = api()
     names = _names(client.get(CATEGORIES, {"ordering": "-sort_order"}))
     assert names == [f"Page {i}" for i in reversed(range(5))]
-    error = _error(client.get(CATEGORIES, {"ordering": "secret_field"}), 400, "invalid")
+    error = _error(client.get(CATEGORIES, {"ordering": "secret_field"}), 400, "request.invalid")
     assert list(error["fields"]) == ["ordering"]
 
 
@@ -212,7 +212,7 @@ def test_updated_since_returns_only_what_changed(api, tenant, five):
     naive = (timezone.now() - timedelta(hours=1)).replace(tzinfo=None).isoformat()  # read as UTC
     assert _names(api().get(CATEGORIES, {"updated_since": naive})) == ["Page 3"]
     for bad in ("yesterday", "2026-02-30T00:00:00Z"):
-        error = _error(api().get(CATEGORIES, {"updated_since": bad}), 400, "invalid")
+        error = _error(api().get(CATEGORIES, {"updated_since": bad}), 400, "request.invalid")
         assert list(error["fields"]) == ["updated_since"]
 
 
@@ -288,3 +288,7 @@ def test_the_schema_describes_every_operation_with_its_errors_and_the_idempotenc
             ok = next(code for code in operation["responses"] if code.startswith("2"))
             if "content" in operation["responses"][ok]:  # a 204 has no body to show
                 assert operation["responses"][ok]["content"]["application/json"].get("examples"), (method, path)
+
+
+def test_a_nul_anywhere_in_the_query_is_a_400_in_the_error_format(api):
+    _error(api().get(CATEGORIES, {"cursor": "a\x00b"}), 400, "request.invalid")

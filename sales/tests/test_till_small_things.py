@@ -71,8 +71,8 @@ def test_a_cashier_marks_an_item_sold_out_and_back(sized, django_assert_max_num_
     url = f"/till/products/{pisang.pk}/sold-out/"
     key = str(uuid.uuid4())
     # tenant, user, shift, product; key claimed; product locked; override read, locked and written; audit; the
-    # key's result and answer remembered; 4 savepoints
-    with django_assert_max_num_queries(18):
+    # key's result and answer remembered; 4 savepoints; the product's updated_at and its product.updated event
+    with django_assert_max_num_queries(20):
         response = post_json(client, url, {"sold_out": True, "idempotency_key": key})
     assert response.status_code == 200 and response.json() == {"id": pisang.pk, "sold_out": True}
     assert post_json(client, url, {"sold_out": True, "idempotency_key": key}).json()["sold_out"] is True  # retry
