@@ -70,6 +70,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("sales:qr_settings", _("QR payments"), "payments.configure", active=("sales:qr_settings",)),
         NavItem("accounts:audit_index", _("Audit log"), "audit.view", active=("accounts:audit_index",)),
         NavItem("backoffice:email_log", _("E-mail log"), "mail.view", active=("backoffice:email_*",)),
+        NavItem("api_keys:list", _("API keys"), "integrations.manage", active=("api_keys:*",)),
         NavItem("webhooks:list", _("Webhooks"), "integrations.manage", active=("webhooks:*",)),
         NavItem("tenants:support_index", _("Support access"), "support.manage", active=("tenants:support_*",)),
         NavItem("sales:supervisor", _("Supervisor console"), "supervisor.console", separator_before=True),

@@ -263,6 +263,25 @@ def api_object(get: Callable[..., Any], pk: int, **kwargs):
     return found
 
 
+def api_resources() -> list[str]:
+    """The scope names the API's views declare (`api_resource`), from the URL conf: what a key can be given."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: set[str] = set()
+
+    def walk(patterns) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns)
+            elif isinstance(entry, URLPattern):
+                view = getattr(entry.callback, "cls", None)
+                if view is not None and issubclass(view, ApiMixin) and not getattr(view, "api_public_reason", ""):
+                    found.add(view.api_resource)
+
+    walk(get_resolver().url_patterns)
+    return sorted(r for r in found if r)
+
+
 class ApiView(ApiMixin, GenericAPIView):
     """The base of an API view written with get/post/put/patch/delete handlers."""
 

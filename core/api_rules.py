@@ -191,9 +191,13 @@ def quota_key(scope: str, day: date) -> str:
     return f"api-quota:{scope}:{day.isoformat()}"
 
 
-def requests_today(scope: str) -> int:
-    """How many requests a credential (`throttle_scope`, e.g. "key:12") made today (UTC), for the owner's page."""
-    return int(cache.get(quota_key(scope, timezone.now().astimezone(UTC).date())) or 0)
+def requests_today(*scopes: str) -> dict[str, int]:
+    """How many requests each credential (`throttle_scope`, e.g. "key:1a2b...") made today (UTC), for the owner's
+    page: one round trip to Redis for all of them; 0 when Redis cannot answer."""
+    day = timezone.now().astimezone(UTC).date()
+    keys = {quota_key(scope, day): scope for scope in scopes}
+    found = cache.get_many(list(keys)) if keys else {}
+    return {scope: int(found.get(key) or 0) for key, scope in keys.items()}
 
 
 class ApiThrottle(BaseThrottle):

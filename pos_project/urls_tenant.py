@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("backoffice.urls")),
     path("", include("integrations.webhooks.urls")),
+    path("", include("integrations.keys.urls")),
     path("", include("reports.urls")),
     path("", include("catalog.urls")),
     path("", include("inventory.urls")),

@@ -30,7 +30,9 @@ def test_the_daily_quota_is_429_until_midnight_utc_and_counted_for_the_owner(api
     assert client.get(CATEGORIES).status_code == 200
     assert client.post(CATEGORIES, {"name": "Quota"}).status_code == 201
     assert 1 <= _refused(client.get(CATEGORIES), "throttle.quota_exceeded") <= 86400
-    assert requests_today(client.key.throttle_scope) == 3  # what the owner's page shows (the refused one too)
+    assert requests_today(client.key.throttle_scope) == {
+        client.key.throttle_scope: 3
+    }  # what the owner's page shows (the refused one too)
 
 
 def test_with_redis_down_the_api_still_answers_unthrottled(api, settings):
@@ -40,4 +42,4 @@ def test_with_redis_down_the_api_still_answers_unthrottled(api, settings):
         for _ in range(3):
             assert client.get(CATEGORIES).status_code == 200
         assert client.post(CATEGORIES, {"name": "Redis down"}).status_code == 201
-        assert requests_today(client.key.throttle_scope) == 0
+        assert requests_today(client.key.throttle_scope) == {client.key.throttle_scope: 0}

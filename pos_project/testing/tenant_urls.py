@@ -45,6 +45,7 @@ def objects_make(tenant) -> dict[str, object]:
     from business.tests.factories import OutletFactory, TaxFactory
     from catalog.models import ModifierGroup
     from catalog.tests.factories import CategoryFactory, ProductFactory, ProductVariantFactory
+    from integrations.models.keys import ApiKey
     from integrations.tests.webhook_factories import WebhookDeliveryFactory, WebhookEndpointFactory
     from inventory.models import PurchaseOrder, StockAdjustment, StockCount, StockItem, Supplier, Transfer
     from kitchen.tests.factories import StationFactory, TicketFactory
@@ -101,6 +102,14 @@ def objects_make(tenant) -> dict[str, object]:
             "count": StockCount.objects.create(outlet=outlet, created_by=owner, note=MARK),
             "email": FailedMessageFactory(subject=f"{MARK} receipt", to=["victim@example.com"]),
             "webhook": webhook,
+            "api_key": ApiKey.objects.create(
+                name=f"{MARK} key",
+                prefix=secrets.token_hex(6),
+                secret_hash="0" * 64,
+                scopes={"*": "read"},
+                role=Role.ADMIN_TENANT,
+                created_by=owner,
+            ),  # fmt: skip
             "webhook_delivery": WebhookDeliveryFactory(endpoint=webhook, payload={"note": MARK}),
             "session": UserSession.objects.create(session_key=secrets.token_hex(16), user=owner, user_agent=MARK),
             "support_grant": SupportGrant.objects.create(
@@ -149,6 +158,7 @@ PK_OF = [
     ("account/sessions/", "session"),
     ("backoffice/support/", "support_grant"),
     ("backoffice/email/", "email"),
+    ("backoffice/api-keys/", "api_key"),
     ("backoffice/webhooks/deliveries/", "webhook_delivery"),
     ("backoffice/webhooks/", "webhook"),
 ]

@@ -1,0 +1,1 @@
+"""The owner's API key pages of the back office."""
