@@ -21,10 +21,12 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc
@@ -240,6 +242,11 @@ class ApiMixin:
             idempotent_response(key=scoped, status=response.status_code, body=response.data)
         return response
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        _deprecation_headers(request, response)
+        return response
+
     # Helpers for list views.
     def paginated(self, queryset, serializer_class=None, **context) -> Response:
         """Filter (updated_since, ordering), paginate and serialize a list with the view's backends."""
@@ -261,6 +268,21 @@ def api_object(get: Callable[..., Any], pk: int, **kwargs):
     if found is None:
         raise exceptions.NotFound()
     return found
+
+
+def _deprecation_headers(request, response) -> None:
+    """Deprecation (RFC 9745) and Sunset (RFC 8594) on every response of a version being retired
+    (settings.API_DEPRECATIONS: {"v1": {"deprecated_at": datetime, "sunset_at": datetime, "successor": "/api/v2/"}},
+    docs/api.md "Versioning and deprecation")."""
+    path = request.path_info
+    for version, when in getattr(settings, "API_DEPRECATIONS", {}).items():
+        if path.startswith(f"{settings.API_PATH_PREFIX}{version}/"):
+            if when.get("deprecated_at"):
+                response["Deprecation"] = f"@{int(when['deprecated_at'].timestamp())}"
+            if when.get("sunset_at"):
+                response["Sunset"] = http_date(when["sunset_at"].timestamp())
+            if when.get("successor"):
+                response["Link"] = f'<{when["successor"]}>; rel="successor-version"'
 
 
 def api_resources() -> list[str]:

@@ -4,7 +4,7 @@ every write, cursor pagination, updated_since, ordering, the offline docs, and a
 import re
 import threading
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -292,3 +292,14 @@ def test_the_schema_describes_every_operation_with_its_errors_and_the_idempotenc
 
 def test_a_nul_anywhere_in_the_query_is_a_400_in_the_error_format(api):
     _error(api().get(CATEGORIES, {"cursor": "a\x00b"}), 400, "request.invalid")
+
+
+def test_a_version_being_retired_says_so_on_every_response(api, settings):
+    client = api()
+    assert "Deprecation" not in client.get(CATEGORIES)
+    retiring = {"deprecated_at": datetime(2027, 1, 1, tzinfo=UTC), "sunset_at": datetime(2028, 1, 1, tzinfo=UTC)}
+    settings.API_DEPRECATIONS = {"v1": {**retiring, "successor": "/api/v2/"}}
+    for response in (client.get(CATEGORIES), client.get(f"{CATEGORIES}999999/")):
+        assert response["Deprecation"] == "@1798761600"
+        assert response["Sunset"] == "Sat, 01 Jan 2028 00:00:00 GMT"
+        assert response["Link"] == '</api/v2/>; rel="successor-version"'

@@ -524,6 +524,9 @@ REST_FRAMEWORK = {
 # and a daily quota (UTC days), shown to the owner on the key's page. Over either: 429 with Retry-After.
 API_RATE_PER_MINUTE = int(env("API_RATE_PER_MINUTE", "300"))
 API_DAILY_QUOTA = int(env("API_DAILY_QUOTA", "50000"))
+# A version being retired (docs/api.md): its responses carry Deprecation and Sunset headers, e.g.
+# {"v1": {"deprecated_at": datetime(2027, 6, 1, tzinfo=UTC), "sunset_at": ..., "successor": "/api/v2/"}}.
+API_DEPRECATIONS: dict = {}
 # Staff apps' tokens (POST /api/v1/auth/token, docs/adr/0017): a short access token, a refresh token used once.
 API_ACCESS_TOKEN_SECONDS = int(env("API_ACCESS_TOKEN_SECONDS", str(15 * 60)))
 API_REFRESH_TOKEN_DAYS = int(env("API_REFRESH_TOKEN_DAYS", "7"))
