@@ -383,3 +383,22 @@ def test_the_purge_forgets_old_delivered_and_failed_deliveries_only(in_tenant):
     WebhookDeliveryFactory(endpoint=endpoint, state=State.FAILED, next_attempt_at=None, created_at=old)
     assert services.webhook_purge(batch=1) == 2
     assert sorted(WebhookDelivery.objects.values_list("pk", flat=True)) == sorted(d.pk for d in keep)
+
+
+def test_a_catalog_change_reaches_subscribed_endpoints_through_the_relay(in_tenant):
+    """product.updated as the catalog emits it: the relay hands it to the subscriber, which makes the delivery."""
+    from catalog.services import category_create, product_create, product_update
+
+    endpoint = WebhookEndpointFactory(events=["product.updated"])
+    WebhookEndpointFactory(events=["order.paid"])  # not subscribed
+    product = product_create(category=category_create(name="Hooks"), name="Kopi susu", sku="HOOK-1",
+                             price_minor=18000)  # fmt: skip
+    product_update(product=product, actor=in_tenant.users["ADMIN_TENANT"], category=product.category, sku="HOOK-1",
+                   name="Kopi susu gula aren", price_minor=20000)  # fmt: skip
+    outbox_relay()
+    outbox_relay()  # a second relay makes nothing new
+    deliveries = list(WebhookDelivery.objects.order_by("pk"))
+    assert [d.endpoint_id for d in deliveries] == [endpoint.pk, endpoint.pk]
+    created, changed = (d.payload["data"] for d in deliveries)
+    assert created == {"product": product.pk, "changed": ["created"]}
+    assert changed["product"] == product.pk and {"name", "price_minor"} <= set(changed["changed"])
