@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
@@ -242,6 +243,10 @@ class ApiMixin:
             idempotent_response(key=scoped, status=response.status_code, body=response.data)
         return response
 
+    def initial(self, request, *args, **kwargs):
+        _refuse_retired(request)
+        super().initial(request, *args, **kwargs)
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         _deprecation_headers(request, response)
@@ -270,19 +275,40 @@ def api_object(get: Callable[..., Any], pk: int, **kwargs):
     return found
 
 
+class VersionRetired(exceptions.APIException):
+    status_code = 410
+    default_detail = _("This version of the API was retired; use its successor.")
+    default_code = "api.version_retired"
+
+
+def _retiring(request):
+    path = request.path_info
+    for version, when in getattr(settings, "API_DEPRECATIONS", {}).items():
+        if path.startswith(f"{settings.API_PATH_PREFIX}{version}/"):
+            return when
+    return None
+
+
+def _refuse_retired(request) -> None:
+    """After its sunset a version answers 410 `api.version_retired` (with the headers that said it would)."""
+    when = _retiring(request)
+    if when and when.get("sunset_at") and when["sunset_at"] <= timezone.now():
+        raise VersionRetired(code="api.version_retired")
+
+
 def _deprecation_headers(request, response) -> None:
     """Deprecation (RFC 9745) and Sunset (RFC 8594) on every response of a version being retired
     (settings.API_DEPRECATIONS: {"v1": {"deprecated_at": datetime, "sunset_at": datetime, "successor": "/api/v2/"}},
     docs/api.md "Versioning and deprecation")."""
-    path = request.path_info
-    for version, when in getattr(settings, "API_DEPRECATIONS", {}).items():
-        if path.startswith(f"{settings.API_PATH_PREFIX}{version}/"):
-            if when.get("deprecated_at"):
-                response["Deprecation"] = f"@{int(when['deprecated_at'].timestamp())}"
-            if when.get("sunset_at"):
-                response["Sunset"] = http_date(when["sunset_at"].timestamp())
-            if when.get("successor"):
-                response["Link"] = f'<{when["successor"]}>; rel="successor-version"'
+    when = _retiring(request)
+    if not when:
+        return
+    if when.get("deprecated_at"):
+        response["Deprecation"] = f"@{int(when['deprecated_at'].timestamp())}"
+    if when.get("sunset_at"):
+        response["Sunset"] = http_date(when["sunset_at"].timestamp())
+    if when.get("successor"):
+        response["Link"] = f'<{when["successor"]}>; rel="successor-version"'
 
 
 def api_resources() -> list[str]:

@@ -5,6 +5,7 @@ business does not exist on another's host, so it is refused there like any unkno
 A key or token is read from the database on every request (one indexed query, its person joined): nothing is
 cached, so a revoked one is refused on the very next request, by every process."""
 
+import copy
 from datetime import timedelta
 
 from django.db.models import Q
@@ -13,6 +14,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from accounts.access import can
 
 from .models.keys import ACCESS_PREFIX, ApiKey, StaffToken, key_parse, secret_hash
 
@@ -38,9 +41,32 @@ def bearer(request) -> str | None:
         raise _refused("auth.malformed", _("Send the header as: Authorization: Bearer <key or token>.")) from None
 
 
+def _never_saved(*args, **kwargs):
+    raise RuntimeError("A key's acting person is a stand-in for one request: it is never saved.")
+
+
+def acting_as(maker, role: str):
+    """Who a key's request is (request.user): its maker, in the key's role. So every check by role (the API's
+    permission, a service's `capability_check`, its own rules by role, `outlets_of`) sees what the key may do,
+    while audit entries and `created_by` name the real person. A role other than the maker's needs a maker who
+    may still give staff roles (`staff.manage`): a key is never above its maker, even after the maker changes."""
+    if role == maker.role:
+        return maker
+    if not can(maker, "staff.manage"):
+        raise exceptions.PermissionDenied(
+            detail=exceptions.ErrorDetail(
+                _("This key's role is more than its maker may give now; make a new key."), code="access.denied"
+            )
+        )
+    acting = copy.copy(maker)
+    acting.role = role
+    acting.save = _never_saved  # the same row: a save would change the maker's role
+    return acting
+
+
 class ApiKeyAuthentication(BaseAuthentication):
-    """`Authorization: Bearer pos_live_<prefix>_<secret>`: the request acts as the key's maker (request.user),
-    narrowed to the key's role and scopes (request.auth, asked by core.api.ApiPermission)."""
+    """`Authorization: Bearer pos_live_<prefix>_<secret>`: the request acts as the key's maker in the key's role
+    (request.user, `acting_as`), on the key's scopes only (request.auth, asked by core.api_rules.ApiPermission)."""
 
     def authenticate(self, request):
         credential = bearer(request)
@@ -60,13 +86,14 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise _refused("auth.key_expired", _("This API key has expired."))
         if not key.created_by.is_active:
             raise _refused("auth.key_invalid", _("This API key is not valid here."))
+        acting = acting_as(key.created_by, key.role)
         if key.last_used_at is None or now - key.last_used_at >= LAST_USED_EVERY:
             # Conditional: of many requests in the same minute, across processes, one writes.
             ApiKey.objects.filter(pk=key.pk).filter(
                 Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_EVERY)
             ).update(last_used_at=now)
             key.last_used_at = now
-        return key.created_by, key
+        return acting, key
 
     def authenticate_header(self, request) -> str:
         return REALM

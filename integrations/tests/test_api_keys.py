@@ -203,3 +203,21 @@ def test_a_key_holder_with_a_one_time_password_still_gets_json_not_a_redirect(ap
     with tenant_context(tenant.tenant):
         User.objects.filter(pk=tenant.users[Role.ADMIN_TENANT].pk).update(must_change_password=True)
     assert client.get(CATEGORIES).status_code == 200
+
+
+def test_a_key_made_as_another_role_acts_as_that_role_in_the_services_too(api, tenant):
+    """The request's person is the maker in the key's role: a service asking `can(actor, ...)` sees the key's role,
+    and the audit still names the maker."""
+    owner = tenant.users[Role.ADMIN_TENANT]
+    supervisor_key = api(role=Role.SUPERVISOR, user=owner)
+    _error(supervisor_key.post(CATEGORIES, {"name": "As supervisor"}), 403, "access.denied")  # catalog.edit: owners
+    with tenant_context(tenant.tenant):
+        assert User.objects.get(pk=owner.pk).role == Role.ADMIN_TENANT  # the stand-in was never saved
+
+
+def test_a_key_above_what_its_maker_may_now_give_is_refused(api, tenant):
+    owner = tenant.users[Role.ADMIN_TENANT]
+    client = api(role=Role.SUPERVISOR, user=owner)
+    with tenant_context(tenant.tenant):
+        User.objects.filter(pk=owner.pk).update(role=Role.CASHIER)  # no longer gives roles
+    _error(client.get(CATEGORIES), 403, "access.denied")

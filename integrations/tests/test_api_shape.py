@@ -303,3 +303,12 @@ def test_a_version_being_retired_says_so_on_every_response(api, settings):
         assert response["Deprecation"] == "@1798761600"
         assert response["Sunset"] == "Sat, 01 Jan 2028 00:00:00 GMT"
         assert response["Link"] == '</api/v2/>; rel="successor-version"'
+
+
+def test_after_its_sunset_a_version_answers_410(api, settings):
+    client = api()
+    settings.API_DEPRECATIONS = {"v1": {"deprecated_at": timezone.now() - timedelta(days=400),
+                                        "sunset_at": timezone.now() - timedelta(days=1)}}  # fmt: skip
+    response = client.get(CATEGORIES)
+    _error(response, 410, "api.version_retired")
+    assert response["Sunset"]
