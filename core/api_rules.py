@@ -114,6 +114,11 @@ class UpdatedSinceFilter(BaseFilterBackend):
             )
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
+        try:
+            # In UTC: PostgreSQL refuses an offset beyond ±15:59 that Python reads (…+22:09), a 500 otherwise.
+            moment = moment.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before the first moment there is
+            raise ServiceError("request.invalid", _("That moment is out of range."), field=self.param) from None
         return queryset.filter(**{f"{field}__gte": moment})
 
     def get_schema_operation_parameters(self, view):

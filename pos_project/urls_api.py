@@ -60,5 +60,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", csp_update(_DOCS_CSP)(SwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", csp_update(_DOCS_CSP)(RedocView.as_view(url_name="api-schema")), name="api-redoc"),
-    re_path(r"^(?P<rest>.*)$", not_found),
+    re_path(r"^(?P<rest>[\s\S]*)\Z", not_found),  # any character, a line break too (%0A in a path)
 ]
