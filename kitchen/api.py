@@ -5,7 +5,7 @@ rush, bumped), so `?updated_since=` picks up every change."""
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -51,13 +51,24 @@ class TicketSerializer(serializers.Serializer):
     lines = TicketLineSerializer(many=True, source="lines.all")
 
 
+EXAMPLE = {
+    "id": 77, "outlet": 1, "station": 2, "station_name": "Grill", "order_id": 5521, "order_number": 42,
+    "order_type": "dine_in", "table_label": "T4", "customer_name": "", "is_addon": False, "is_rush": False,
+    "status": "new", "created_at": "2026-12-01T08:00:00Z", "updated_at": "2026-12-01T08:01:00Z", "bumped_at": None,
+    "handed_over_at": None,
+    "lines": [{"id": 120, "order_line_id": 8810, "name": "Nasi goreng", "quantity": 2, "modifiers": ["extra egg"],
+               "note": "", "is_done": False, "is_voided": False}],
+}  # fmt: skip
+_examples = [OpenApiExample("On the grill", value=EXAMPLE, response_only=True)]
+
+
 def _query_id(request, name: str) -> int | None:
     value = request.query_params.get(name)
     if value in (None, ""):
         return None
     found = parsing.id_or_none(value)
     if found is None:
-        raise ServiceError("invalid", _("Give an id (a whole number)."), field=name)
+        raise ServiceError("request.invalid", _("Give an id (a whole number)."), field=name)
     return found
 
 
@@ -80,12 +91,15 @@ class TicketList(_TicketView):
             OpenApiParameter("outlet", int),
             OpenApiParameter("station", int),
             OpenApiParameter("status", str, enum=Status.values),
-        ],  # fmt: skip
+        ],
+        examples=_examples,
     )
     def get(self, request):
+        """Kitchen tickets at the outlets you work at, oldest first, with their lines; filter by outlet,
+        station and state; sync with `updated_since`."""
         status = request.query_params.get("status") or ""
         if status and status not in Status.values:
-            raise ServiceError("invalid", _("Give one of: %(values)s.") % {"values": ", ".join(Status.values)},
+            raise ServiceError("request.invalid", _("Give one of: %(values)s.") % {"values": ", ".join(Status.values)},
                                field="status")  # fmt: skip
         tickets = selectors.ticket_list(
             outlet_id=_query_id(request, "outlet"),
@@ -97,8 +111,9 @@ class TicketList(_TicketView):
 
 
 class TicketDetail(_TicketView):
-    @extend_schema(summary="Read a kitchen ticket")
+    @extend_schema(summary="Read a kitchen ticket", examples=_examples)
     def get(self, request, pk: int):
+        """One kitchen ticket with its lines."""
         ticket = selectors.ticket_list().filter(pk=pk).first()
         if ticket is None or not outlet_allowed(request.user, ticket.station.outlet_id):
             raise ServiceError("not_found", _("Not found."), status=NOT_FOUND)

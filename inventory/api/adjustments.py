@@ -24,7 +24,6 @@ from .common import (
     DecimalText,
     LineInputSerializer,
     StockApiView,
-    acting_user,
     clean_note,
     currency,
     line_inputs,
@@ -36,6 +35,7 @@ from .common import (
 
 Status = StockAdjustment.Status
 LISTED = [s for s in Status.values if s != Status.NEW]
+STATUS_CHOICES = [(value, label) for value, label in Status.choices if value != Status.NEW]
 
 
 class AdjustmentLineSerializer(serializers.Serializer):
@@ -58,7 +58,7 @@ class AdjustmentSerializer(serializers.Serializer):
     outlet = serializers.IntegerField(source="outlet_id")
     reason = serializers.ChoiceField(choices=StockAdjustment.Reason.choices)
     note = serializers.CharField()
-    status = serializers.ChoiceField(choices=[(s, s) for s in LISTED])
+    status = serializers.ChoiceField(choices=STATUS_CHOICES)
     value_minor = serializers.IntegerField()
     currency = serializers.SerializerMethodField()
     created_by = serializers.IntegerField(source="created_by_id")
@@ -109,6 +109,11 @@ _examples = [
 ]
 
 
+_read_examples = [OpenApiExample("Posted", value=EXAMPLE, response_only=True, status_codes=["200"]),
+                  OpenApiExample("Waiting for approval", value={**EXAMPLE, "status": "pending", "decided_by": None,
+                                 "decided_at": None}, response_only=True, status_codes=["200"])]  # fmt: skip
+
+
 def _with_lines(pk: int) -> StockAdjustment:
     return selectors.adjustment_list().prefetch_related(_LINES).get(pk=pk)
 
@@ -148,9 +153,11 @@ class AdjustmentList(_AdjustmentView):
             OpenApiParameter("outlet", int),
             OpenApiParameter("reason", str, enum=StockAdjustment.Reason.values),
         ],
-        examples=_examples[:2],
+        examples=_read_examples,
     )
     def get(self, request):
+        """Adjustments at the outlets you work at, with their lines; filter by status, outlet and reason
+        (waste reports are adjustments with reason waste)."""
         adjustments = selectors.adjustment_list(
             status=query_choice(request, "status", LISTED), outlet_id=query_outlet(request)
         )
@@ -172,7 +179,7 @@ class AdjustmentList(_AdjustmentView):
         serializer = AdjustmentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = acting_user(request)
+        user = request.user
         if len(data["lines"]) > 1 and not can(user, "stock.adjust"):
             raise ServiceError(
                 "access.denied",
@@ -190,8 +197,9 @@ class AdjustmentList(_AdjustmentView):
 
 
 class AdjustmentDetail(_AdjustmentView):
-    @extend_schema(summary="Read an adjustment", examples=_examples[:2])
+    @extend_schema(summary="Read an adjustment", examples=_read_examples)
     def get(self, request, pk: int):
+        """One adjustment with its lines."""
         return self._render(_get_or_404(request, pk))
 
 
@@ -207,21 +215,23 @@ class AdjustmentApprove(_Decision):
         "refused (409) and keeps waiting. Approving one already posted returns it.",
         request=None,
         responses={200: AdjustmentSerializer},
+        examples=_read_examples[:1],
     )
     def post(self, request, pk: int):
-        adjustment = services.adjustment_approve(adjustment=_get_or_404(request, pk), approver=acting_user(request))
+        adjustment = services.adjustment_approve(adjustment=_get_or_404(request, pk), approver=request.user)
         return self._render(adjustment)
 
 
 class AdjustmentReject(_Decision):
     @extend_schema(summary="Reject a waiting adjustment (no stock moves)", request=DecisionSerializer,
-                   responses={200: AdjustmentSerializer})  # fmt: skip
+                   responses={200: AdjustmentSerializer}, examples=_read_examples[1:])  # fmt: skip
     def post(self, request, pk: int):
+        """Refuse a waiting adjustment: nothing moves. Never by its author; the comment goes to the audit log."""
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_reject(
             adjustment=_get_or_404(request, pk),
-            approver=acting_user(request),
+            approver=request.user,
             comment=clean_note(serializer.validated_data["comment"]),
         )
         return self._render(adjustment)

@@ -1,46 +1,25 @@
-"""What the stock API's views share: who acts, the caller's outlets, and the shapes of quantities and lines.
+"""What the stock API's views share: the caller's outlets, query parameters, and the shapes of quantities and lines.
 
 Nothing here decides a stock rule: quantities are taken as text and read by the services (which report every bad
 line by its number, as on the pages), outlets are narrowed with accounts.access exactly as the pages' choices are.
 """
-
-import copy
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.access import can, outlet_allowed
+from accounts.access import outlet_allowed
 from accounts.models import User
 from business.models import Outlet
 from business.selectors import outlets_for, tenant_settings
 from core.api import ApiView
 from pos_project import parsing
-from pos_project.errors import FORBIDDEN, NOT_FOUND, ServiceError
+from pos_project.errors import NOT_FOUND, ServiceError
 
 from ..services.stock_lines import StockLineInput
 
 ID_MAX = parsing.ID_MAX
-
-
-def acting_user(request) -> User:
-    """The person a stock service acts as. A staff token is its person. An API key acts for its maker but as the
-    key's role (core/api.py's permission asks both), so a service's own checks by role (an owner's adjustment never
-    waits for a second person; a supervisor's may) see the key's role: an owner's key made as a supervisor's is
-    reviewed like a supervisor. A key of another role than its maker's was made by someone who may give staff any
-    role (integrations' api_key_create); if its maker no longer may, it does not write."""
-    user = request.user
-    role = getattr(request.auth, "role", None)
-    if not role or role == getattr(user, "role", None):
-        return user
-    if not can(user, "staff.manage"):
-        raise ServiceError(
-            "access.denied", _("This key's role is no longer one its maker may give; make a new key."), status=FORBIDDEN
-        )
-    acting = copy.copy(user)  # never saved: the same person (audit entries, created_by), in the key's role
-    acting.role = role
-    return acting
 
 
 def outlet_of(user: User, outlet_id: int | None, *, field: str = "outlet") -> Outlet:
@@ -59,7 +38,7 @@ def query_id(request, name: str) -> int | None:
         return None
     found = parsing.id_or_none(value)
     if found is None:
-        raise ServiceError("invalid", _("Give an id (a whole number)."), field=name)
+        raise ServiceError("request.invalid", _("Give an id (a whole number)."), field=name)
     return found
 
 
@@ -80,13 +59,15 @@ def query_bool(request, name: str) -> bool:
         return False
     if value in ("1", "true", "yes"):
         return True
-    raise ServiceError("invalid", _("Give true or false."), field=name)
+    raise ServiceError("request.invalid", _("Give true or false."), field=name)
 
 
 def query_choice(request, name: str, choices) -> str:
     value = request.query_params.get(name) or ""
     if value and value not in choices:
-        raise ServiceError("invalid", _("Give one of: %(values)s.") % {"values": ", ".join(choices)}, field=name)
+        raise ServiceError(
+            "request.invalid", _("Give one of: %(values)s.") % {"values": ", ".join(choices)}, field=name
+        )
     return value
 
 

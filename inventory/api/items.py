@@ -19,7 +19,6 @@ from .common import (
     ID_MAX,
     DecimalText,
     StockApiView,
-    acting_user,
     currency,
     not_found,
     query_bool,
@@ -175,6 +174,8 @@ class StockItemList(_ItemView):
         examples=_item_examples,
     )
     def get(self, request):
+        """Stock items with their total on hand across outlets, active ones unless `archived` says otherwise;
+        `q` searches name, SKU and barcode."""
         items = item_selectors.stock_item_list(
             query=(request.query_params.get("q") or "")[:100],
             kind=query_choice(request, "kind", StockItem.Kind.values),
@@ -185,12 +186,14 @@ class StockItemList(_ItemView):
     @extend_schema(summary="Create a stock item", request=StockItemSerializer,
                    responses={201: StockItemDetailSerializer}, examples=_item_examples)  # fmt: skip
     def post(self, request):
+        """A new stock item, checked by the same rules as the back-office form (SKU unique and upper-cased,
+        units, a positive purchase factor, a cost of zero or more); audited."""
         serializer = StockItemSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
-        item = item_services.stock_item_create(data=_item_data(values, None), actor=acting_user(request))
+        item = item_services.stock_item_create(data=_item_data(values, None), actor=request.user)
         if values.get("is_archived"):
-            item = item_services.stock_item_archive(item=item, archived=True, actor=acting_user(request))
+            item = item_services.stock_item_archive(item=item, archived=True, actor=request.user)
         item = _item_with_on_hand(item.pk)
         body = StockItemDetailSerializer(item, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -201,16 +204,20 @@ class StockItemDetail(_ItemView):
 
     @extend_schema(summary="Read a stock item, with its level at every outlet", examples=_item_examples)
     def get(self, request, pk: int):
+        """One stock item with its level (quantity and reorder settings) at every open outlet."""
         return Response(StockItemDetailSerializer(_item_or_404(pk), context=self.get_serializer_context()).data)
 
     @extend_schema(summary="Change a stock item (any of its fields; is_archived archives or restores it)",
                    request=StockItemSerializer, examples=_item_examples)  # fmt: skip
     def patch(self, request, pk: int):
+        """Change any of the item's fields; fields left out keep their value. A changed cost is audited;
+        `is_archived` archives or restores it. Quantities never change here: stock moves only through
+        adjustments, transfers, receiving and sales."""
         item = _item_or_404(pk)
         serializer = StockItemSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
-        actor = acting_user(request)
+        actor = request.user
         if set(values) - {"is_archived"}:
             item = item_services.stock_item_update(item=item, data=_item_data(values, item), actor=actor)
         if "is_archived" in values:
@@ -250,6 +257,13 @@ class StockLevelSerializer(serializers.Serializer):
         return self.context["currency"]
 
 
+LEVEL_EXAMPLE = {
+    "id": 31, "item": 7, "sku": "BEANS", "name": "Espresso beans", "base_unit": "g", "outlet": 1,
+    "quantity": "1800.000", "reorder_point": "2000.000", "reorder_quantity": "5000.000", "status": "low",
+    "value_minor": 450000, "currency": "IDR", "updated_at": "2026-12-01T08:00:00Z",
+}  # fmt: skip
+
+
 class StockLevelList(StockApiView):
     api_list = True
     api_resource = "stock_levels"
@@ -271,8 +285,11 @@ class StockLevelList(StockApiView):
                 "below_reorder", bool, description="Only levels at or below their reorder point, or below zero."
             ),
         ],  # fmt: skip
+        examples=[OpenApiExample("Low beans", value=LEVEL_EXAMPLE, response_only=True)],
     )
     def get(self, request):
+        """Each item's level at each outlet you work at: always the sum of its movements there. Filter by
+        outlet, item or `below_reorder`; sync with `updated_since`."""
         levels = stock_reports.stock_on_hand(
             outlet_id=query_outlet(request),
             item_id=query_id(request, "item"),
@@ -313,6 +330,14 @@ class MovementSerializer(serializers.Serializer):
         return self.context["currency"]
 
 
+MOVEMENT_EXAMPLE = {
+    "id": 901, "item": 7, "sku": "BEANS", "outlet": 1, "kind": "sale", "quantity": "-18.000",
+    "balance_after": "1800.000", "unit_cost_minor": "250.000000", "value_minor": -4500, "currency": "IDR",
+    "reason": "", "note": "", "user": 4, "source_type": "order", "source_id": 5521, "source_line_id": 8810,
+    "went_negative": False, "created_at": "2026-12-01T08:00:00Z",
+}  # fmt: skip
+
+
 class MovementList(StockApiView):
     api_list = True
     api_resource = "stock_movements"
@@ -336,8 +361,12 @@ class MovementList(StockApiView):
             OpenApiParameter("date_from", str, description="First day (YYYY-MM-DD, the business's time zone)."),
             OpenApiParameter("date_to", str, description="Last day, included."),
         ],
+        examples=[OpenApiExample("A sale", value=MOVEMENT_EXAMPLE, response_only=True)],
     )
     def get(self, request):
+        """The ledger: every change of stock at the outlets you work at, oldest first (`ordering=-id` for
+        newest first), never edited. Filter by item, outlet, kind and days; sync with `updated_since` (a
+        movement's moment)."""
         serializer = _DateRange(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         movements = stock_reports.movement_history(
@@ -375,6 +404,13 @@ class SupplierSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+SUPPLIER_EXAMPLE = {
+    "id": 2, "name": "Kopi Jaya", "contact_name": "Budi", "email": "orders@kopijaya.example", "phone": "",
+    "notes": "", "is_archived": False, "updated_at": "2026-12-01T08:00:00Z",
+}  # fmt: skip
+_supplier_examples = [OpenApiExample("Kopi Jaya", value=SUPPLIER_EXAMPLE, response_only=True)]
+
+
 class _SupplierView(StockApiView):
     api_resource = "suppliers"
     api_capability_read = "stock.purchase"
@@ -387,16 +423,19 @@ class SupplierList(_SupplierView):
     ordering = ("id",)
     ordering_fields = ("id", "name", "updated_at")
 
-    @extend_schema(summary="List suppliers", parameters=[OpenApiParameter("archived", bool)])
+    @extend_schema(summary="List suppliers", parameters=[OpenApiParameter("archived", bool)],
+                   examples=_supplier_examples)  # fmt: skip
     def get(self, request):
+        """Suppliers, active and archived unless `archived` says which."""
         archived = request.query_params.get("archived")
         return self.paginated(purchasing_selectors.supplier_list(
             archived=None if archived is None else query_bool(request, "archived")))  # fmt: skip
 
 
 class SupplierDetail(_SupplierView):
-    @extend_schema(summary="Read a supplier")
+    @extend_schema(summary="Read a supplier", examples=_supplier_examples)
     def get(self, request, pk: int):
+        """One supplier."""
         supplier = purchasing_selectors.supplier_get(pk)
         if supplier is None:
             raise not_found()

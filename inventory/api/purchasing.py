@@ -24,7 +24,6 @@ from .common import (
     DecimalText,
     QuantityField,
     StockApiView,
-    acting_user,
     clean_note,
     currency,
     not_found,
@@ -200,6 +199,8 @@ class PurchaseOrderList(_POView):
         examples=_examples,
     )
     def get(self, request):
+        """Purchase orders for the outlets you work at, with their lines; filter by status, supplier and
+        outlet."""
         orders = selectors.purchase_order_list(
             status=query_choice(request, "status", Status.values),
             supplier_id=query_id(request, "supplier"),
@@ -210,6 +211,8 @@ class PurchaseOrderList(_POView):
     @extend_schema(summary="Create a draft purchase order", request=PurchaseOrderCreateSerializer,
                    responses={201: PurchaseOrderSerializer}, examples=_examples)  # fmt: skip
     def post(self, request):
+        """A draft purchase order for an outlet you work at: quantities in each item's purchase unit, costs
+        per purchase unit (left out: the item's current cost). Every bad line is reported at once."""
         serializer = PurchaseOrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -220,7 +223,7 @@ class PurchaseOrderList(_POView):
         po = services.purchase_order_create(
             supplier=supplier,
             outlet=outlet_of(request.user, data["outlet"]),
-            user=acting_user(request),
+            user=request.user,
             lines=[
                 services.POLineInput(
                     item_id=line["item"],
@@ -240,22 +243,26 @@ class PurchaseOrderList(_POView):
 class PurchaseOrderDetail(_POView):
     @extend_schema(summary="Read a purchase order", examples=_examples)
     def get(self, request, pk: int):
+        """One purchase order with its lines, what has arrived and what is still to come."""
         return self._render(_get_or_404(request, pk))
 
 
 class PurchaseOrderSend(_POView):
     @extend_schema(summary="Send a draft to its supplier (e-mailed when the supplier has an address)", request=None,
-                   responses={200: PurchaseOrderSerializer})  # fmt: skip
+                   responses={200: PurchaseOrderSerializer}, examples=_examples[:1])  # fmt: skip
     def post(self, request, pk: int):
-        po = services.purchase_order_send(purchase_order=_get_or_404(request, pk), user=acting_user(request))
+        """Draft to sent; the supplier is e-mailed after the commit when they have an address. Sending twice
+        returns it."""
+        po = services.purchase_order_send(purchase_order=_get_or_404(request, pk), user=request.user)
         return self._render(po)
 
 
 class PurchaseOrderCancel(_POView):
     @extend_schema(summary="Cancel an order nothing has arrived against", request=None,
-                   responses={200: PurchaseOrderSerializer})  # fmt: skip
+                   responses={200: PurchaseOrderSerializer}, examples=_examples[:1])  # fmt: skip
     def post(self, request, pk: int):
-        po = services.purchase_order_cancel(purchase_order=_get_or_404(request, pk), user=acting_user(request))
+        """Cancel a draft or sent order against which nothing has arrived; cancelling twice returns it."""
+        po = services.purchase_order_cancel(purchase_order=_get_or_404(request, pk), user=request.user)
         return self._render(po)
 
 
@@ -269,8 +276,30 @@ class PurchaseOrderReceive(_POView):
         "or received.",
         request=ReceiveSerializer,
         responses={201: ReceiptSerializer},
+        examples=[
+            OpenApiExample(
+                "Part of the order",
+                request_only=True,
+                value={"note": "First crates", "lines": [{"line": 11, "quantity": "1"}]},
+            ),
+            OpenApiExample(
+                "Received",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "id": 3,
+                    "purchase_order": 5,
+                    "purchase_order_status": "partial",
+                    "received_by": 1,
+                    "received_at": "2026-12-02T09:00:00Z",
+                    "note": "First crates",
+                    "lines": [{"id": 4, "line": 11, "item": 7, "quantity": "1.000", "unit_cost_minor": 250000}],
+                },
+            ),
+        ],
     )
     def post(self, request, pk: int):
+        """One delivery against a sent or partly received order."""
         po = _get_or_404(request, pk)
         serializer = ReceiveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -278,7 +307,7 @@ class PurchaseOrderReceive(_POView):
         code = currency()
         receipt = services.goods_receive(
             purchase_order=po,
-            user=acting_user(request),
+            user=request.user,
             lines=[
                 services.ReceiptLineInput(
                     po_line_id=line["line"],

@@ -22,7 +22,6 @@ from .common import (
     LineInputSerializer,
     QuantityField,
     StockApiView,
-    acting_user,
     clean_note,
     line_inputs,
     not_found,
@@ -132,6 +131,7 @@ class TransferList(_TransferView):
         examples=_examples,
     )
     def get(self, request):
+        """Transfers leaving or reaching an outlet you work at, with their lines."""
         transfers = selectors.transfer_list(
             status=query_choice(request, "status", Status.values), outlet_id=query_outlet(request),
             user=request.user,
@@ -142,6 +142,8 @@ class TransferList(_TransferView):
                    request=TransferCreateSerializer, responses={201: TransferSerializer},
                    examples=_examples)  # fmt: skip
     def post(self, request):
+        """A draft transfer from an outlet you work at to any other outlet: every bad line is reported at once
+        and nothing is saved."""
         serializer = TransferCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -152,7 +154,7 @@ class TransferList(_TransferView):
         transfer = services.transfer_create(
             from_outlet=outlet_of(request.user, data["from_outlet"], field="from_outlet"),
             to_outlet=to_outlet,
-            user=acting_user(request),
+            user=request.user,
             note=clean_note(data["note"]),
             lines=line_inputs(data["lines"]),
         )
@@ -162,18 +164,21 @@ class TransferList(_TransferView):
 class TransferDetail(_TransferView):
     @extend_schema(summary="Read a transfer", examples=_examples)
     def get(self, request, pk: int):
+        """One transfer with its lines, what was received and any discrepancy."""
         return self._render(_get_or_404(request, pk))
 
     @extend_schema(summary="Replace a draft's lines (and note)", request=TransferUpdateSerializer,
-                   responses={200: TransferSerializer})  # fmt: skip
+                   responses={200: TransferSerializer}, examples=_examples[:1])  # fmt: skip
     def patch(self, request, pk: int):
+        """Replace a draft's lines (and its note, if given); a sent transfer's lines are what left the shelf,
+        so it is refused (409)."""
         transfer = _get_or_404(request, pk, selectors.SENDING)
         serializer = TransferUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         transfer = services.transfer_update_lines(
             transfer=transfer,
-            user=acting_user(request),
+            user=request.user,
             lines=line_inputs(data["lines"]),
             note=clean_note(data["note"]) if "note" in data else None,
         )
@@ -182,10 +187,12 @@ class TransferDetail(_TransferView):
 
 class TransferSend(_TransferView):
     @extend_schema(summary="Send a draft: its stock leaves the source (refused, 409, if the source holds less)",
-                   request=None, responses={200: TransferSerializer})  # fmt: skip
+                   request=None, responses={200: TransferSerializer}, examples=_examples[:1])  # fmt: skip
     def post(self, request, pk: int):
+        """Take the lines out of the source and mark the transfer in transit, the cost of each line frozen.
+        Sending twice returns it."""
         transfer = services.transfer_send(transfer=_get_or_404(request, pk, selectors.SENDING),
-                                          user=acting_user(request))  # fmt: skip
+                                          user=request.user)  # fmt: skip
         return self._render(transfer)
 
 
@@ -193,8 +200,10 @@ class TransferReceive(_TransferView):
     @extend_schema(summary="Receive a sent transfer at its destination, in full or in part",
                    description="Give what arrived of every line (0 if none did); more than was sent is refused. "
                    "Whatever did not arrive is the line's discrepancy.",
-                   request=TransferReceiveSerializer, responses={200: TransferSerializer})  # fmt: skip
+                   request=TransferReceiveSerializer, responses={200: TransferSerializer},
+                   examples=_examples[:1])  # fmt: skip
     def post(self, request, pk: int):
+        """Put what arrived into the destination, line by line."""
         transfer = _get_or_404(request, pk, selectors.RECEIVING)
         serializer = TransferReceiveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -203,14 +212,16 @@ class TransferReceive(_TransferView):
             if line["id"] in received:
                 raise ServiceError("transfer.receipt_invalid", _("Give each line once."), field="lines")
             received[line["id"]] = line["quantity_received"]
-        transfer = services.transfer_receive(transfer=transfer, user=acting_user(request), received=received)
+        transfer = services.transfer_receive(transfer=transfer, user=request.user, received=received)
         return self._render(transfer)
 
 
 class TransferCancel(_TransferView):
     @extend_schema(summary="Cancel a draft, or call back a sent transfer (its stock returns to the source)",
-                   request=None, responses={200: TransferSerializer})  # fmt: skip
+                   request=None, responses={200: TransferSerializer}, examples=_examples[:1])  # fmt: skip
     def post(self, request, pk: int):
+        """Drop a draft (nothing moved) or call back a sent transfer (its stock goes back to the source); a
+        received one is refused (409)."""
         transfer = services.transfer_cancel(transfer=_get_or_404(request, pk, selectors.SENDING),
-                                            user=acting_user(request))  # fmt: skip
+                                            user=request.user)  # fmt: skip
         return self._render(transfer)

@@ -40,8 +40,8 @@ def test_tickets_are_listed_by_outlet_station_and_state_with_their_lines(api, in
     Ticket.objects.filter(pk=steak.pk).update(changed_at=timezone.now() + timedelta(minutes=5))
     since = (timezone.now() + timedelta(minutes=1)).isoformat()
     assert [row["id"] for row in client.get(TICKETS, {"updated_since": since}).json()["results"]] == [steak.pk]
-    _error(client.get(TICKETS, {"status": "cooking"}), 400, "invalid")
-    _error(client.get(TICKETS, {"station": "grill"}), 400, "invalid")
+    _error(client.get(TICKETS, {"status": "cooking"}), 400, "request.invalid")
+    _error(client.get(TICKETS, {"station": "grill"}), 400, "request.invalid")
     _error(client.post(TICKETS, {}), 405, "request.method_not_allowed")
     _error(api(role=Role.CASHIER).get(TICKETS), 403, "access.denied")
 

@@ -546,7 +546,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several resources have a "status" or a "kind" of their own: each enum named after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "StockItemKindEnum": "inventory.models.StockItem.Kind",
+        "StockMovementKindEnum": "inventory.models.StockMovement.Kind",
+        "StockAdjustmentStatusEnum": "inventory.api.adjustments.STATUS_CHOICES",
+        "TransferStatusEnum": "inventory.models.Transfer.Status",
+        "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrder.Status",
+        "KitchenTicketStatusEnum": "kitchen.models.Ticket.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
