@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from accounts.access import outlet_filter
 from business.selectors import outlet_for, tax_list, tenant_settings
 from core.api import ApiView, api_object
 
@@ -446,13 +447,13 @@ OUTLET_EXAMPLE = {"outlet_id": 1, "variant_id": None, "price_minor": 30000, "is_
 
 class ProductOutletList(Catalog):
     """What each outlet does differently for this product: its own price, or not selling it ("86'd"). Outlets
-    not listed sell it at the catalog's price."""
+    not listed sell it at the catalog's price. Only the outlets the caller works at are listed."""
 
     @extend_schema(summary="List a product's outlet prices", responses={200: OutletPriceSerializer(many=True)},
                    examples=[OpenApiExample("At one outlet", value=[OUTLET_EXAMPLE], response_only=True)])  # fmt: skip
     def get(self, request, pk: int):
         product = api_object(selectors.product_get, pk)
-        overrides = selectors.outlet_overrides(product=product)
+        overrides = outlet_filter(selectors.outlet_overrides(product=product), request.user)  # one's outlets only
         return Response([{"outlet_id": o.outlet_id, "variant_id": o.variant_id, "price_minor": o.price_minor,
                           "is_available": o.is_available} for o in overrides])  # fmt: skip
 

@@ -7,6 +7,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.audit import AuditAction
 from accounts.models import AuditEntry, Role
+from accounts.tests.factories import SupervisorFactory
 from business.tests.factories import OutletFactory, TaxFactory
 from catalog.models import OutletProductOverride, Product
 from catalog.tests.factories import (
@@ -175,3 +176,14 @@ def test_writes_have_a_query_budget(api, menu, django_assert_max_num_queries):
     with django_assert_max_num_queries(25):
         assert client.put(f"{PRODUCTS}{menu['latte'].pk}/outlets/{menu['outlet'].pk}/",
                           {"price_minor": 1, "is_available": True}).status_code == 200  # fmt: skip
+
+
+def test_a_person_sees_only_the_prices_of_the_outlets_they_work_at(api, tenant, menu):
+    with tenant_context(tenant.tenant):
+        elsewhere = OutletFactory(code="api-else")
+        OutletProductOverride.objects.create(outlet=menu["outlet"], product=menu["latte"], price_minor=1)
+        OutletProductOverride.objects.create(outlet=elsewhere, product=menu["latte"], price_minor=2)
+        supervisor = SupervisorFactory(outlet_ids=[menu["outlet"].pk])
+    listed = api(role=Role.SUPERVISOR, user=supervisor).get(f"{PRODUCTS}{menu['latte'].pk}/outlets/").json()
+    assert [row["outlet_id"] for row in listed] == [menu["outlet"].pk]
+    assert len(api().get(f"{PRODUCTS}{menu['latte'].pk}/outlets/").json()) == 2  # the owner: every outlet
