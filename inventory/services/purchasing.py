@@ -472,12 +472,17 @@ def _checked_receipt(
     by_id = {line.pk: line for line in po_lines}
     errors: list[str] = []
     result = []
+    seen: set[int] = set()
     for entry in lines:
         po_line = by_id.get(entry.po_line_id)
         if po_line is None:
             errors.append(_("A line of the form is not on %(po)s; reload the page.") % {"po": po})
             continue
         item = po_line.item
+        if po_line.pk in seen:  # each line's outstanding quantity is checked once, against one entry
+            errors.append(_("%(item)s is given twice; give each line once.") % {"item": item.name})
+            continue
+        seen.add(po_line.pk)
         if not (entry.quantity or "").strip():
             continue
         problems: list[str] = []

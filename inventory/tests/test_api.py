@@ -668,6 +668,10 @@ def test_a_purchase_order_is_created_sent_and_received_in_two_deliveries(api, ma
         400,
         "goods_receipt.invalid",
     )
+    twice = {"lines": [{"line": line, "quantity": "2"}, {"line": line, "quantity": "2"}]}  # 4 > the 2 to come
+    assert "given twice" in _error(owner.post(f"{API}/purchase-orders/{po['id']}/receive/", twice), 400,
+                                   "goods_receipt.invalid")["message"]  # fmt: skip
+    assert level_of(beans, main) == Decimal(1000)
     second = owner.post(
         f"{API}/purchase-orders/{po['id']}/receive/",
         {"lines": [{"line": line, "quantity": "2", "unit_cost_minor": 280000}], "note": "Rest"},
