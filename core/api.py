@@ -389,6 +389,11 @@ class ApiAutoSchema(AutoSchema):
             return get_doc(handler)
         return inspect.cleandoc(self.view.__class__.__dict__.get("__doc__") or "")
 
+    def get_tags(self) -> list[str]:
+        """An operation's tag is its scope name (`api_resource`): what the docs group by is what a key is given."""
+        resource = getattr(self.view, "api_resource", "")
+        return [resource] if resource else super().get_tags()
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if self.method in WRITE_METHODS and not getattr(self.view, "idempotency_exempt", False):

@@ -320,3 +320,9 @@ def test_after_its_sunset_a_version_answers_410(api, settings):
     response = client.get(CATEGORIES)
     _error(response, 410, "api.version_retired")
     assert response["Sunset"]
+
+
+def test_operations_are_tagged_with_their_scope_name(tenant):
+    schema = Client(HTTP_HOST=tenant.host).get("/api/schema/", {"format": "json"}).json()
+    assert schema["paths"]["/api/v1/products/"]["get"]["tags"] == ["catalog"]
+    assert schema["paths"]["/api/v1/auth/token"]["post"]["tags"] == ["auth"]
