@@ -372,6 +372,16 @@ ERROR_EXAMPLE = OpenApiExample(
 )
 
 
+_ERROR_HEADERS = {
+    "401": ("WWW-Authenticate", {"schema": {"type": "string"}, "description": 'Bearer realm="api"'}),
+    "429": ("Retry-After", {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}),
+}
+_REPLAYED = {
+    "schema": {"type": "string", "enum": ["true"]},
+    "description": "Present when this is the stored response of an earlier request with the same Idempotency-Key.",
+}
+
+
 class ApiAutoSchema(AutoSchema):
     """drf-spectacular's schema with what every operation of ours has: the Idempotency-Key header on writes, and
     the error responses in the one error format (so a client, and schemathesis, knows their shape)."""
@@ -410,4 +420,10 @@ class ApiAutoSchema(AutoSchema):
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+        for code, (name, header) in _ERROR_HEADERS.items():
+            responses[code].setdefault("headers", {})[name] = header
+        if self.method in WRITE_METHODS and not getattr(self.view, "idempotency_exempt", False):
+            for code, response in responses.items():
+                if code.startswith("2"):
+                    response.setdefault("headers", {})[REPLAYED_HEADER] = _REPLAYED
         return responses

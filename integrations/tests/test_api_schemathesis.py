@@ -20,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -29,7 +30,13 @@ from pos_project.wsgi import application
 # Cases per operation and mode (valid and invalid data), shared out of a total so the run stays under a minute on
 # a 2-core box however many operations the apps add: at most 25 each, at least 5.
 TOTAL_CASES = 1600
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 
 
 @pytest.fixture

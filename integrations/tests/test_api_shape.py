@@ -326,3 +326,10 @@ def test_operations_are_tagged_with_their_scope_name(tenant):
     schema = Client(HTTP_HOST=tenant.host).get("/api/schema/", {"format": "json"}).json()
     assert schema["paths"]["/api/v1/products/"]["get"]["tags"] == ["catalog"]
     assert schema["paths"]["/api/v1/auth/token"]["post"]["tags"] == ["auth"]
+
+
+def test_the_schema_documents_retry_after_the_bearer_challenge_and_replays(tenant):
+    schema = Client(HTTP_HOST=tenant.host).get("/api/schema/", {"format": "json"}).json()
+    create = schema["paths"]["/api/v1/categories/"]["post"]["responses"]
+    assert "Retry-After" in create["429"]["headers"] and "WWW-Authenticate" in create["401"]["headers"]
+    assert "Idempotent-Replayed" in create["201"]["headers"]
