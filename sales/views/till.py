@@ -5,7 +5,6 @@ creates the order and payments. Every state-changing call carries the client's i
 """
 
 import json
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
@@ -40,13 +39,12 @@ from kitchen.live import READY, live_etag, live_shared, live_version
 from pos_project import parsing
 from pos_project.errors import ServiceError, bad_request, error_response
 from pos_project.money import cash_notes, quick_cash
+from sales.api.serializers import TillCartSerializer, TillTenderSerializer, validated
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
-from sales.pricing import Discount, PricingError
 from sales.providers import simulator_active
 from sales.selectors import order_open_tabs, orders_ready_to_hand_over, shift_open_on_register
 from sales.services.orders import (
-    LineRequest,
     cash_due_for,
     order_add_lines,
     order_mark_served,
@@ -201,63 +199,12 @@ class BadRequest(ValueError):
     """A request the till's script should never send (malformed JSON, a wrong type): 400 with a message."""
 
 
-def _text(value, *, max_length: int) -> str:
-    """A name or note the cart sent (pos_project.parsing.clean_text: no control characters)."""
-    return parsing.clean_text(value if isinstance(value, str) else "", max_length=max_length)
-
-
-def _discount(data) -> Discount | None:
-    if not data:
-        return None
-    if not isinstance(data, dict) or data.get("kind") not in ("percent", "amount"):
-        raise BadRequest("A discount is {kind: percent|amount, value}.")
-    try:
-        if data["kind"] == "percent":
-            return Discount("percent", Decimal(str(data.get("value"))))
-        return Discount("amount", parsing.json_amount(data.get("value"), field="discount", label="discount value"))
-    except (InvalidOperation, PricingError) as exc:
-        raise BadRequest(str(exc) or "The discount is not valid.") from None
-
-
 def parse_cart(body: HttpRequest | bytes) -> dict:
-    """The cart JSON the till sends. Anything malformed is a BadRequest with a message for the cashier."""
+    """The cart JSON the till sends, read by the API's own cart serializer (sales/api/serializers.py): anything
+    malformed is a 400 (`request.invalid`) whose message names the field, for the cashier."""
     data = parsing.json_object(body)
-    if not isinstance(data.get("lines"), list):
-        raise BadRequest("The request needs a list of lines.")
-    lines = []
-    for index, line in enumerate(data["lines"], start=1):
-        if not isinstance(line, dict):
-            raise BadRequest(f"Line {index} is not an object.")
-        modifier_ids = line.get("modifier_ids") or []
-        if not isinstance(modifier_ids, list):
-            raise BadRequest(f"Line {index}: modifier_ids must be a list.")
-        lines.append(
-            LineRequest(
-                product_id=parsing.json_id(line.get("product_id"), field="lines", label=f"line {index} product_id"),
-                quantity=parsing.json_int(
-                    line.get("quantity", 1), field="lines", label=f"line {index} quantity", minimum=1
-                ),
-                variant_id=parsing.json_id(line["variant_id"], field="lines", label="variant_id")
-                if line.get("variant_id")
-                else None,
-                modifier_ids=tuple(parsing.json_id(m, field="lines", label="modifier id") for m in modifier_ids),
-                note=_text(line.get("note"), max_length=200),
-                discount=_discount(line.get("discount")),
-            )
-        )
-    return {
-        "lines": lines,
-        "order_discount": _discount(data.get("order_discount")),
-        "order_type": str(data.get("order_type") or Order.Type.TAKEAWAY),
-        "table_label": _text(data.get("table_label"), max_length=20),
-        "customer_name": _text(data.get("customer_name"), max_length=80),
-        "idempotency_key": str(data.get("idempotency_key") or ""),
-        "approver": data.get("approver") if isinstance(data.get("approver"), dict) else None,
-        "table_id": parsing.json_id(data["table_id"], field="table_id") if data.get("table_id") else None,
-        "version": data.get("version"),
-        "send": data.get("send") is True,
-        "rush": data.get("rush") is True,
-    }
+    cart = validated(TillCartSerializer, data, code="request.invalid", till=True)
+    return {**cart, "idempotency_key": str(data.get("idempotency_key") or ""), "approver": cart["approver"] or None}
 
 
 def _bad(exc: BadRequest) -> JsonResponse:
@@ -283,8 +230,6 @@ def till_preview(request: HttpRequest) -> JsonResponse:
     try:
         cart = parse_cart(request)
         preview = order_preview(outlet_id=shift.outlet_id, lines=cart["lines"], order_discount=cart["order_discount"])
-    except BadRequest as exc:
-        return _bad(exc)
     except ValidationError as exc:
         return error_response(exc)
     totals = preview.totals
@@ -352,8 +297,6 @@ def till_submit(request: HttpRequest) -> JsonResponse:
             order_discount=cart["order_discount"],
             approved_by=approved_by,
         )
-    except BadRequest as exc:
-        return _bad(exc)
     except ValidationError as exc:
         return error_response(exc)
     return _keyed(cart["idempotency_key"], 201, order_json(order))
@@ -375,14 +318,11 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
     order = _order_for_till(request, pk)
     try:
         data = parsing.json_object(request)
-        tendered = data.get("tendered_minor")
-        if data.get("tender") == "qr":
-            payment = qr_payment_start(
-                order=order,
-                user=request.user,
-                amount_minor=parsing.json_amount(data.get("amount_minor"), field="amount_minor", minimum=1),
-                idempotency_key=str(data.get("idempotency_key") or ""),
-            )
+        key = str(data.get("idempotency_key") or "")
+        tender = validated(TillTenderSerializer, data, code="request.invalid", till=True)
+        if tender["tender"] == Payment.Tender.QR:
+            payment = qr_payment_start(order=order, user=request.user, amount_minor=tender["amount_minor"],
+                                       idempotency_key=key)  # fmt: skip
             body = order_json(order)
             body["payment"] = {
                 "id": payment.pk,
@@ -394,19 +334,17 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
                 if settings.QR_SIMULATOR_ENABLED and simulator_active()
                 else None,
             }
-            return _keyed(str(data.get("idempotency_key") or ""), 201, body)
+            return _keyed(key, 201, body)
         payment = payment_add(
             order=order,
             user=request.user,
-            tender=str(data.get("tender", "")),
-            amount_minor=parsing.json_amount(data.get("amount_minor"), field="amount_minor", minimum=1),
-            idempotency_key=str(data.get("idempotency_key") or ""),
-            tendered_minor=None if tendered in (None, "") else parsing.json_amount(tendered, field="tendered_minor"),
-            tip_minor=parsing.json_amount(data.get("tip_minor", 0), field="tip_minor"),
-            reference=_text(data.get("reference"), max_length=100),
+            tender=tender["tender"],
+            amount_minor=tender["amount_minor"],
+            idempotency_key=key,
+            tendered_minor=tender["tendered_minor"],
+            tip_minor=tender["tip_minor"],
+            reference=tender["reference"],
         )
-    except BadRequest as exc:
-        return _bad(exc)
     except ValidationError as exc:
         return error_response(exc)
     body = order_json(payment.order)  # the order as the payment left it (locked and saved by the service)
@@ -417,7 +355,7 @@ def till_pay(request: HttpRequest, pk: int) -> JsonResponse:
         "change_minor": payment.change_minor,
         "rounding_minor": payment.rounding_minor,
     }
-    return _keyed(str(data.get("idempotency_key") or ""), 201, body)
+    return _keyed(key, 201, body)
 
 
 @require_GET
@@ -461,8 +399,6 @@ def till_add_lines(request: HttpRequest, pk: int) -> JsonResponse:
             rush=cart["rush"],
             approved_by=approved_by,
         )
-    except BadRequest as exc:
-        return _bad(exc)
     except ValidationError as exc:
         return error_response(exc)
     return _keyed(cart["idempotency_key"], 200, order_json(order))
