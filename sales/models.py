@@ -87,6 +87,8 @@ class Shift(models.Model):
     variance_minor = models.BigIntegerField(null=True)
     denominations = models.JSONField(default=dict, blank=True)
     close_note = models.TextField(blank=True)
+    # Every change goes through shift_transition (core/transitions.py saves it): the API's `updated_since`.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-opened_at"]

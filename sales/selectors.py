@@ -1,6 +1,7 @@
 """Reads of the till: shift reports (X mid-shift, Z at close) and order history."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -14,7 +15,7 @@ from business.models import Outlet
 from kitchen.selectors import orders_ready
 from pos_project.caching import cache_forget
 
-from .models import CashMovement, Order, Payment, Refund, Shift
+from .models import CashMovement, DiningTable, Order, Payment, Refund, Register, Shift
 
 HISTORY_LIMIT_MAX = 200
 
@@ -241,7 +242,7 @@ def order_open_tabs(*, outlet_id: int) -> QuerySet[Order]:
 def floor_plan(*, outlet) -> list:
     """The outlet's areas with their tables, each table with its open tabs, oldest first (`open_orders`; a split
     bill stays at its table) and the first of them (`open_order`, None when free): three queries."""
-    from .models import Area, DiningTable
+    from .models import Area
 
     areas = list(Area.objects.filter(outlet=outlet).order_by("sort_order", "name"))
     tables = DiningTable.objects.filter(area__in=areas, is_active=True).order_by("row", "column")
@@ -317,3 +318,82 @@ def shift_open_on_register(*, register_id: int) -> Shift | None:
 def shift_cache_forget(*, register_ids) -> None:
     """Forget the cached open shift of these registers, now and again when the change commits."""
     cache_forget(*(_shift_key(register_id) for register_id in register_ids))
+
+
+# --- The API's reads (sales/api) ------------------------------------------------------------------------------------
+
+
+def _at(queryset: QuerySet, outlets: Iterable[int] | None, field: str = "outlet_id") -> QuerySet:
+    return queryset if outlets is None else queryset.filter(**{f"{field}__in": sorted(outlets)})
+
+
+def orders_list(
+    *,
+    outlets: Iterable[int] | None,
+    outlet_id: int | None = None,
+    status: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Order]:
+    """Orders at `outlets` (None: all; accounts.access.outlets_of), filtered, with what the API shows of each:
+    its shift (for the register), lines, payments, and refunds with their lines, in five queries a page whatever
+    its length. Dates are business dates, both ends included."""
+    orders = _at(Order.objects.exclude(number=None), outlets).select_related("shift")
+    orders = orders.prefetch_related("lines", "payments", "refunds__lines")
+    if outlet_id is not None:
+        orders = orders.filter(outlet_id=outlet_id)
+    if status:
+        orders = orders.filter(status=status)
+    if date_from is not None:
+        orders = orders.filter(business_date__gte=date_from)
+    if date_to is not None:
+        orders = orders.filter(business_date__lte=date_to)
+    return orders
+
+
+def order_get(*, pk: int, outlets: Iterable[int] | None) -> Order | None:
+    """One order of `outlets`, as `orders_list` reads it (another outlet's is None, as an unknown one)."""
+    return orders_list(outlets=outlets).filter(pk=pk).first()
+
+
+def order_at(*, pk: int, outlets: Iterable[int] | None) -> Order | None:
+    """One order of `outlets` with its shift, nothing more: what a write starts from (its service locks it)."""
+    return _at(Order.objects.exclude(number=None), outlets).select_related("shift").filter(pk=pk).first()
+
+
+def payments_list(*, outlets: Iterable[int] | None, order_id: int | None = None) -> QuerySet[Payment]:
+    """Payments at `outlets`, with their order's currency; of one order when `order_id` is given."""
+    payments = _at(Payment.objects.select_related("order"), outlets, "order__outlet_id")
+    return payments if order_id is None else payments.filter(order_id=order_id)
+
+
+def payment_get(*, pk: int, outlets: Iterable[int] | None) -> Payment | None:
+    return payments_list(outlets=outlets).filter(pk=pk).first()
+
+
+def shifts_list(*, outlets: Iterable[int] | None, outlet_id: int | None = None, status: str | None = None):
+    """Shifts at `outlets` with their register, filtered by outlet and status."""
+    shifts = _at(Shift.objects.select_related("register"), outlets)
+    if outlet_id is not None:
+        shifts = shifts.filter(outlet_id=outlet_id)
+    if status:
+        shifts = shifts.filter(status=status)
+    return shifts
+
+
+def shift_get(*, pk: int, outlets: Iterable[int] | None) -> Shift | None:
+    return shifts_list(outlets=outlets).filter(pk=pk).first()
+
+
+def register_open_shift(*, register_id: int, outlets: Iterable[int] | None) -> tuple[bool, Shift | None]:
+    """Whether register `register_id` exists, is active and is at one of `outlets`, and its open shift (None
+    when it has none): the shift an order made through the API belongs to."""
+    register = _at(Register.objects.filter(pk=register_id, is_active=True), outlets).values_list("pk", flat=True)
+    if not register.exists():
+        return False, None
+    return True, shift_open_on_register(register_id=register_id)
+
+
+def table_get(*, pk: int):
+    """A table of the floor plan, with its area (its outlet): None when there is none with that id."""
+    return DiningTable.objects.select_related("area").filter(pk=pk).first()

@@ -490,7 +490,7 @@ def _send_unsent(order: Order, *, skip_unrouted: bool) -> bool:
     if not tickets:
         return False
     order.sent_to_kitchen_at = timezone.now()
-    Order.objects.filter(pk=order.pk).update(sent_to_kitchen_at=order.sent_to_kitchen_at)
+    Order.objects.filter(pk=order.pk).update(sent_to_kitchen_at=order.sent_to_kitchen_at, updated_at=timezone.now())
     return True
 
 
@@ -513,7 +513,8 @@ def order_send(*, order: Order, user: User, idempotency_key: str) -> Order:
             _send_unsent(locked, skip_unrouted=False)
             if locked.sent_to_kitchen_at is None:  # no station at this outlet: nothing to make, nothing waits
                 locked.sent_to_kitchen_at = timezone.now()
-                Order.objects.filter(pk=locked.pk).update(sent_to_kitchen_at=locked.sent_to_kitchen_at)
+                Order.objects.filter(pk=locked.pk).update(sent_to_kitchen_at=locked.sent_to_kitchen_at,
+                                                          updated_at=timezone.now())  # fmt: skip
             audit_record(action=AuditAction.ORDER_SEND, actor=user, target=locked, label=f"order {locked.number}")
         return locked
 
@@ -804,7 +805,7 @@ def order_rush(*, order: Order, idempotency_key: str = "") -> int:
             once = idempotency_claim(key=idempotency_key, action="order.rush", request={"order": order.pk})
             if once.replayed:
                 return 0
-        Order.objects.filter(pk=order.pk).update(is_rush=True)
+        Order.objects.filter(pk=order.pk).update(is_rush=True, updated_at=timezone.now())
         moved = tickets_rush(outlet_id=order.outlet_id, order_id=order.pk)
         if once is not None:
             once.remember(order)
@@ -815,7 +816,9 @@ def order_rush(*, order: Order, idempotency_key: str = "") -> int:
 def order_mark_served(*, order: Order, at: datetime | None = None) -> Order:
     """The order was handed to the guest: it leaves the till's ready strip and the kitchen's expo view. `at` is
     when, if not now (the expo's tap, heard later through the outbox)."""
-    if Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=at or timezone.now()):
+    # updated_at too (an .update() skips auto_now): the API's `updated_since` hears of every change
+    if Order.objects.filter(pk=order.pk, served_at__isnull=True).update(served_at=at or timezone.now(),
+                                                                        updated_at=timezone.now()):  # fmt: skip
         tickets_handed_over(outlet_id=order.outlet_id, order_id=order.pk)
     order.refresh_from_db(fields=["served_at"])
     return order
