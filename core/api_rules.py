@@ -104,8 +104,10 @@ class UpdatedSinceFilter(BaseFilterBackend):
         if not field or value is None or getattr(view, "action", "list") not in (None, "list"):
             return queryset
         moment = None
-        with contextlib.suppress(ValueError):  # a well-formed but impossible date (2026-02-30)
+        with contextlib.suppress(ValueError, OverflowError):  # an impossible date (2026-02-30), or one that
+            # cannot be told in UTC (0001-01-01T00:00+05:00); PostgreSQL refuses offsets past 15:59, so UTC it is
             moment = parse_datetime(value.strip())
+            moment = moment and (moment if moment.tzinfo is None else moment.astimezone(UTC))
         if moment is None:
             raise ServiceError(
                 "request.invalid",
