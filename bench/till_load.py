@@ -170,15 +170,21 @@ class Till:
         self.request("POST", "/till/shift/close/", {"note": "bench"})
 
 
-def run(args) -> int:
+def pct(values: list[float], q: int) -> float:
+    """The q-th percentile of `values` (seconds), in milliseconds."""
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+
+
+def till_measure(args) -> dict:
+    """The till's load: `args.tills` tills sign in, open shifts, ring up and pay `args.orders` orders each, close.
+    Returns the timings (seconds), the errors and the tills (signed in, for the floor)."""
     tills = [Till(args.base_url.rstrip("/"), args.host, f"till{i}") for i in range(args.tills)]
     for till in tills:
         till.sign_in_and_open_shift()
     product_ids = json.loads(
         tills[0].request("GET", "/till/scan/?code=B0-0")[1] or b"{}").get("product", {}).get("id")  # fmt: skip
     if not product_ids:
-        print("setup first: the bench menu is missing", file=sys.stderr)
-        return 2
+        raise SystemExit("setup first: the bench menu is missing")
     first_id = product_ids
     submit_times, round_trips, errors = [], [], []
     lock = threading.Lock()
@@ -218,11 +224,14 @@ def run(args) -> int:
     elapsed = time.perf_counter() - started
     for till in tills:
         till.close_shift()
-    floor = _floor(tills, args.floor_seconds) if args.floor_seconds else 0.0
+    return {"submit": submit_times, "round_trips": round_trips, "elapsed": elapsed, "errors": errors,
+            "tills": tills, "first_id": first_id}  # fmt: skip
 
-    def pct(values, q):
-        return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
+def run(args) -> int:
+    result = till_measure(args)
+    submit_times, round_trips, elapsed, errors = (result[k] for k in ("submit", "round_trips", "elapsed", "errors"))
+    floor = _floor(result["tills"], args.floor_seconds) if args.floor_seconds else 0.0
     count = len(round_trips)
     print(f"tills={args.tills} orders={count} in {elapsed:.2f} s -> {count / elapsed:.1f} orders/s (submit + pay)")
     if count:
