@@ -81,9 +81,12 @@ def error_body(exc: ValidationError) -> dict[str, Any]:
     fields = {}
     if hasattr(exc, "error_dict"):
         fields = {name: [str(m) for m in ValidationError(errors).messages] for name, errors in exc.error_dict.items()}
-        fields.pop("__all__", None)
+    general = fields.pop("__all__", [])
     summary = getattr(exc, "summary", None)
-    message = " ".join(_messages(exc)) if summary is None or fields else str(summary)
+    if summary is None or fields:
+        message = " ".join(_messages(exc))
+    else:  # the summary, then what applies to no one field (a batch's bad lines: "Line 3: no such SKU")
+        message = " ".join([str(summary), *(text for text in general if text not in str(summary))])
     return {"error": {"code": error_code(exc), "message": message, "fields": fields}}
 
 

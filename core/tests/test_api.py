@@ -62,5 +62,14 @@ def test_a_service_error_keeps_its_fields():
     assert (status, error["code"], error["fields"]) == (400, "category.invalid", {"name": ["Needed."]})
 
 
+def test_a_batchs_problems_that_belong_to_no_field_follow_the_summary_in_the_message():
+    """A stock document refused line by line (fields {"__all__": [...]}): one answer names every bad line."""
+    lines = ["Line 2: no stock item with SKU X.", "Line 5: quantity missing."]
+    exc = ServiceError("stock.lines_invalid", "Some lines need fixing.", fields={"__all__": lines})
+    status, error, _ = _handled(exc)
+    assert (status, error["fields"]) == (400, {})
+    assert error["message"] == "Some lines need fixing. Line 2: no stock item with SKU X. Line 5: quantity missing."
+
+
 def test_anything_unexpected_is_left_to_django_as_a_500():
     assert api_exception_handler(RuntimeError("bug"), {}) is None

@@ -82,14 +82,8 @@ def currency() -> str:
 
 class StockApiView(ApiView):
     """The base of the stock API's views. A stock document's service reports a batch's problems all at once, by
-    line ("Line 3: no stock item with SKU …"), apart from any one field; the API's body carries them in its message
-    after the summary, so a client sees every bad line in one answer, as the pages show them."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ServiceError) and getattr(exc, "error_dict", None) and set(exc.error_dict) == {"__all__"}:
-            summary, details = str(exc.summary), " ".join(str(m) for m in exc.messages)
-            exc = ServiceError(exc.code, summary if details in summary else f"{summary} {details}", status=exc.status)
-        return super().handle_exception(exc)
+    line ("Line 3: no stock item with SKU …"), apart from any one field: the shared error body
+    (pos_project.errors.error_body) carries them in its message after the summary, as the pages show them."""
 
 
 # --- Shapes -------------------------------------------------------------------------------------------------------
