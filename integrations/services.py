@@ -22,6 +22,7 @@ from accounts.services import audit_record
 from accounts.throttle import password_try
 from accounts.two_factor import two_factor_enabled, two_factor_verify
 from accounts.usernames import username_normalize
+from core.idempotency import idempotent_write
 from pos_project.errors import ServiceError
 
 from .models.keys import ACCESS_PREFIX, READ, REFRESH_PREFIX, WRITE, ApiKey, StaffToken, key_new, secret_hash
@@ -50,11 +51,13 @@ def api_key_create(
     scopes: Mapping[str, str],
     role: str,
     expires_at: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key; returns it and the whole key as the client will send it (shown once: only its hash is kept).
 
     The key acts as `role`: the maker's own, or any staff role when the maker may give roles to staff
-    (`staff.manage`), so a key is never above its maker."""
+    (`staff.manage`), so a key is never above its maker. The form sent again (a reload of the page that showed
+    the key) makes no second key: it gets the first one back with "" for the whole key, which is gone."""
     capability_check(actor, "integrations.manage")
     name = (name or "").strip()
     errors: Errors = {}
@@ -69,12 +72,20 @@ def api_key_create(
         errors["expires_at"] = [_("The expiry must be in the future.")]
     if errors:
         raise ServiceError("api_key.invalid", _("The key needs fixing."), fields=errors)
-    prefix, secret, whole = key_new()
-    key = ApiKey.objects.create(name=name, prefix=prefix, secret_hash=secret_hash(secret), scopes=clean, role=role,
-                                created_by=actor, expires_at=expires_at)  # fmt: skip
-    audit_record(action=AuditAction.API_KEY_CREATE, actor=actor, target=key, label=prefix,
-                 data={"scopes": clean, "role": role, "expires_at": expires_at})  # fmt: skip
-    return key, whole
+    made = {}
+
+    def write() -> ApiKey:
+        prefix, secret, made["whole"] = key_new()
+        key = ApiKey.objects.create(name=name, prefix=prefix, secret_hash=secret_hash(secret), scopes=clean,
+                                    role=role, created_by=actor, expires_at=expires_at)  # fmt: skip
+        audit_record(action=AuditAction.API_KEY_CREATE, actor=actor, target=key, label=prefix,
+                     data={"scopes": clean, "role": role, "expires_at": expires_at})  # fmt: skip
+        return key
+
+    request = {"name": name, "scopes": clean, "role": role, "expires_at": expires_at, "actor": actor.pk}
+    key = idempotent_write(key=idempotency_key, action="api_key.create", request=request, model=ApiKey,
+                           write=write, required=False)  # fmt: skip
+    return key, made.get("whole", "")
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """The owner's API key pages: the keys with their use today against the quota, making one (the whole key shown
 on that response only), revoking one. Thin: each view parses the form, calls one service or selector, renders."""
 
+import uuid
 from datetime import datetime, time
 
 from django import forms
@@ -27,6 +28,8 @@ LEVELS = (("", gettext_lazy("None")), (READ, gettext_lazy("Read")), (WRITE, gett
 
 
 class KeyForm(forms.Form):
+    # Hidden: the form sent twice (a reload of the page showing the new key) makes one key.
+    key = TextField(widget=forms.HiddenInput, max_length=64, required=False)
     name = TextField(label=gettext_lazy("Name"), max_length=80,
                      help_text=gettext_lazy("What uses it, e.g. “Accounting export”."))  # fmt: skip
     role = forms.ChoiceField(label=gettext_lazy("Acts as"), choices=staff_roles,
@@ -71,7 +74,11 @@ def _list(request: HttpRequest, *, form: KeyForm, new_key: str = "", status: int
 
 @capability_required(CAPABILITY)
 def key_list(request: HttpRequest) -> HttpResponse:
-    return _list(request, form=KeyForm(resources=api_resources()))
+    return _list(request, form=_blank())
+
+
+def _blank() -> KeyForm:
+    return KeyForm(resources=api_resources(), initial={"key": uuid.uuid4().hex})
 
 
 @capability_required(CAPABILITY)
@@ -80,13 +87,20 @@ def key_create(request: HttpRequest) -> HttpResponse:
     form = KeyForm(request.POST, resources=api_resources())
     if form.is_valid():
         try:
-            _key, whole = services.api_key_create(actor=request.user, name=form.cleaned_data["name"],
-                                                  scopes=form.scopes(), role=form.cleaned_data["role"],
-                                                  expires_at=form.expires_at())  # fmt: skip
+            key, whole = services.api_key_create(actor=request.user, name=form.cleaned_data["name"],
+                                                 scopes=form.scopes(), role=form.cleaned_data["role"],
+                                                 expires_at=form.expires_at(),
+                                                 idempotency_key=form.cleaned_data["key"])  # fmt: skip
         except ValidationError as exc:
             form_add_service_errors(form, exc)
-        else:  # shown on this response only: no redirect, no session, no message keeps it
-            return _list(request, form=KeyForm(resources=api_resources()), new_key=whole, status=201)
+        else:
+            if not whole:  # the form sent again: the key exists and was shown when it was made
+                messages.info(request, _("That form was already sent: the key %(prefix)s was made then and shown "
+                                         "only then. If it was not copied, revoke it and make another.")
+                              % {"prefix": key.prefix})  # fmt: skip
+                return redirect("api_keys:list")
+            # shown on this response only: no redirect, no session, no message keeps it
+            return _list(request, form=_blank(), new_key=whole, status=201)
     return _list(request, form=form, status=400)
 
 

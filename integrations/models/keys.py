@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import role_can
+from accounts.access import role_can, staff_roles
 
 KEY_PREFIX = "pos_live_"  # what every key starts with: secret scanners (GitHub's, gitleaks) can match it
 PREFIX_BYTES = 6  # 12 hex characters shown in the back office and logs to tell keys apart
@@ -53,6 +53,11 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+    @property
+    def role_label(self) -> str:
+        """The role it acts as, as people read it ("Owner / admin")."""
+        return dict(staff_roles()).get(self.role, self.role)
 
     # --- What the API's permission asks (core/api.py, duck-typed) ---
     def allows(self, resource: str, write: bool) -> bool:

@@ -29,6 +29,24 @@ def test_the_owner_makes_a_key_sees_it_once_and_it_works(tenant):
         assert AuditEntry.objects.filter(action=AuditAction.API_KEY_CREATE, target_id=key.pk).exists()
 
 
+def test_the_form_sent_again_makes_no_second_key_and_says_so(tenant):
+    """A reload of the page that showed the key sends the form again (its hidden key): one key, and the owner is
+    told it was made then; its role reads as people say it."""
+    client = tenant.client(Role.ADMIN_TENANT)
+    key = re.search(r'name="key" value="([0-9a-f]{32})"', client.get(PAGE).content.decode()).group(1)
+    form = {"name": "Delivery app", "role": Role.CASHIER, "scope_orders": "write", "key": key}
+    first = client.post(f"{PAGE}new/", form)
+    assert first.status_code == 201 and "Authorization: Bearer pos_live_" in first.content.decode()
+    again = client.post(f"{PAGE}new/", form, follow=True)
+    assert again.redirect_chain == [(PAGE, 302)]
+    page = again.content.decode()
+    assert "That form was already sent" in page and 'data-testid="api-key-whole"' not in page
+    assert "<td>Cashier</td>" in page
+    with tenant_context(tenant.tenant):
+        assert ApiKey.objects.filter(name="Delivery app").count() == 1
+        assert AuditEntry.objects.filter(action=AuditAction.API_KEY_CREATE).count() == 1
+
+
 def test_a_key_without_scopes_is_refused_with_the_form_again(tenant):
     client = tenant.client(Role.ADMIN_TENANT)
     response = client.post(f"{PAGE}new/", {"name": "Nothing", "role": Role.CASHIER})

@@ -42,6 +42,22 @@ def test_the_owner_adds_an_endpoint_and_sees_its_secret_once(tenant, receiver):
     assert 'href="/backoffice/webhooks/"' in listing  # in the back office's navigation
 
 
+def test_the_form_sent_again_registers_one_endpoint(tenant, receiver):
+    """A reload of the page that showed the secret sends the form again: the same endpoint, opened without its
+    secret, and the owner told why."""
+    owner = tenant.client(Role.ADMIN_TENANT)
+    key = re.search(r'name="key" value="([0-9a-f]{32})"', owner.get(reverse("webhooks:create")).content.decode())[1]
+    form = {"url": receiver.url(), "events": ["order.paid"], "key": key}
+    assert owner.post(reverse("webhooks:create"), form).status_code == 201
+    again = owner.post(reverse("webhooks:create"), form, follow=True)
+    with tenant_context(tenant.tenant):
+        endpoint = WebhookEndpoint.objects.get()
+        assert AuditEntry.objects.filter(action=AuditAction.WEBHOOK_CREATE.value).count() == 1
+    assert again.redirect_chain == [(reverse("webhooks:detail", args=[endpoint.pk]), 302)]
+    page = again.content.decode()
+    assert "That form was already sent" in page and endpoint.secret not in page
+
+
 @pytest.mark.parametrize(
     ("url", "code_text"),
     [

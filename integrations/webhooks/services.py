@@ -36,6 +36,7 @@ from accounts.access import users_with
 from accounts.audit import AuditAction
 from accounts.models import User
 from accounts.services import audit_record
+from core.idempotency import idempotent_write
 from core.models import OutboxEvent
 from mailer.models import Message
 from mailer.services import mail_queue
@@ -80,21 +81,36 @@ def _locked(endpoint_id: int) -> WebhookEndpoint:
 
 
 def webhook_endpoint_create(
-    *, url: str, events: Iterable[str], description: str = "", actor: User | None
+    *,
+    url: str,
+    events: Iterable[str],
+    description: str = "",
+    actor: User | None,
+    idempotency_key: str | None = None,
 ) -> tuple[WebhookEndpoint, str]:
-    """Register an endpoint; returns it and its secret (for the page to show once).
+    """Register an endpoint; returns it and its secret (for the page to show once). The form sent again (a reload
+    of the page that showed the secret) registers nothing more: it gets the first endpoint back, with "".
 
     The URL is checked against the address rule first, outside any transaction (it looks the host up)."""
     url = url.strip()
     transport.url_check(url)
     chosen = _events_clean(events)
     secret = signing.secret_new()
-    with transaction.atomic():
+    made = {}
+
+    def write() -> WebhookEndpoint:
         endpoint = WebhookEndpoint.objects.create(url=url, description=description.strip()[:200], events=chosen,
                                                   secret=secret, created_by=actor)  # fmt: skip
         audit_record(action=AuditAction.WEBHOOK_CREATE, actor=actor, target=endpoint, label=_label(endpoint),
                      data={"events": chosen})  # fmt: skip
-    return endpoint, secret
+        made["secret"] = secret
+        return endpoint
+
+    request = {"url": url, "events": chosen, "description": description.strip()[:200],
+               "actor": actor.pk if actor else None}  # fmt: skip
+    endpoint = idempotent_write(key=idempotency_key, action="webhook.create", request=request,
+                                model=WebhookEndpoint, write=write, required=False)  # fmt: skip
+    return endpoint, made.get("secret", "")
 
 
 def webhook_endpoint_update(

@@ -3,6 +3,8 @@
 Thin: each view parses the form, calls one service or selector and renders. A new secret is shown on the response
 that made it and nowhere else (no redirect, no session, no message)."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -35,6 +37,8 @@ class EndpointForm(forms.Form):
     description = TextField(label=gettext_lazy("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(label=gettext_lazy("Events to send"), choices=event_choices,
                                        widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    # Hidden (new endpoints only): the form sent twice (a reload of the page showing the secret) registers one.
+    key = TextField(widget=forms.HiddenInput, max_length=64, required=False)
 
 
 def _endpoint(pk: int) -> WebhookEndpoint:
@@ -52,13 +56,24 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required(CAPABILITY)
 def endpoint_create(request: HttpRequest) -> HttpResponse:
-    form = EndpointForm(request.POST or None)
+    form = EndpointForm(request.POST or None, initial={"key": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            endpoint, secret = services.webhook_endpoint_create(actor=request.user, **form.cleaned_data)
+            endpoint, secret = services.webhook_endpoint_create(
+                actor=request.user,
+                url=data["url"],
+                events=data["events"],
+                description=data["description"],
+                idempotency_key=data["key"],
+            )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
+            if not secret:  # the form sent again: registered then, its secret shown only then
+                messages.info(request, _("That form was already sent: this endpoint was added then, and its secret "
+                                         "shown only then. If it was not copied, make a new secret."))  # fmt: skip
+                return redirect("webhooks:detail", pk=endpoint.pk)
             return _detail(request, endpoint, new_secret=secret, status=201)
     status = 400 if form.errors else 200
     return render(request, "integrations/webhooks/form.html", {"form": form, "endpoint": None}, status=status)
@@ -71,7 +86,8 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = EndpointForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.webhook_endpoint_update(endpoint_id=endpoint.pk, actor=request.user, **form.cleaned_data)
+            data = {name: form.cleaned_data[name] for name in ("url", "events", "description")}
+            services.webhook_endpoint_update(endpoint_id=endpoint.pk, actor=request.user, **data)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
