@@ -19,6 +19,10 @@ class Tenant(TenantMixin):
     is_active = models.BooleanField(default=True, help_text="Inactive tenants cannot be reached.")
     # The schema new tenants are cloned from; it is never served and never looped over.
     is_template = models.BooleanField(default=False, editable=False)
+    # Has (or may have) a webhook endpoint turned on: beat's 10-second webhook job visits only these, so a platform
+    # of businesses without webhooks pays nothing for it. Set by integrations/webhooks when an endpoint is saved
+    # on or an event is queued for one; cleared by the webhook job itself once none is on.
+    webhooks_on = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

@@ -4,12 +4,20 @@ from django_tenants.utils import get_public_schema_name
 
 from .models import Tenant
 
+FLAGS = frozenset({"webhooks_on"})
 
-def tenant_list_active() -> QuerySet[Tenant]:
-    """Businesses that are live: not the public (platform) tenant, not the template, not deactivated."""
-    return Tenant.objects.filter(is_active=True, is_template=False).exclude(
+
+def tenant_list_active(*, flag: str | None = None) -> QuerySet[Tenant]:
+    """Businesses that are live: not the public (platform) tenant, not the template, not deactivated; with `flag`
+    (one of FLAGS), only those where it is set."""
+    tenants = Tenant.objects.filter(is_active=True, is_template=False).exclude(
         schema_name__in=[get_public_schema_name(), settings.TENANT_BASE_SCHEMA]
     )
+    if flag is not None:
+        if flag not in FLAGS:
+            raise ValueError(f"unknown tenant flag {flag!r}")
+        tenants = tenants.filter(**{flag: True})
+    return tenants
 
 
 def tenant_url(tenant: Tenant) -> str:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, QuerySet
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
@@ -178,3 +179,17 @@ def public_tenant_ensure() -> Tenant:
     )
     Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True})
     return public
+
+
+def tenant_webhooks_mark() -> None:
+    """The current tenant has a webhook endpoint on (or an event queued for one): beat's webhook job visits it
+    (Tenant.webhooks_on). Writes only when it was not marked."""
+    Tenant.objects.filter(schema_name=connection.schema_name, webhooks_on=False).update(webhooks_on=True)
+
+
+def tenant_webhooks_unmark_unless(busy: QuerySet) -> None:
+    """Unmark the current tenant unless `busy` (its endpoints that are on) has a row: one statement, so an endpoint
+    saved on meanwhile (which marks the tenant again) is never left unvisited."""
+    Tenant.objects.filter(schema_name=connection.schema_name, webhooks_on=True).exclude(Exists(busy)).update(
+        webhooks_on=False
+    )

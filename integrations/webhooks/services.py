@@ -41,6 +41,7 @@ from core.models import OutboxEvent
 from mailer.models import Message
 from mailer.services import mail_queue
 from pos_project.errors import CONFLICT, NOT_FOUND, ServiceError
+from tenants.services import tenant_webhooks_mark, tenant_webhooks_unmark_unless
 
 from ..models.webhooks import WebhookDelivery, WebhookEndpoint
 from . import signing, transport
@@ -241,6 +242,7 @@ def webhook_deliveries_create(event: OutboxEvent) -> int:
         ],  # fmt: skip
         ignore_conflicts=True,
     )
+    tenant_webhooks_mark()  # the webhook job must visit (it may have unmarked the business a moment ago)
     return len(made)
 
 
@@ -314,6 +316,8 @@ def webhook_send_due(*, limit: int = SEND_BATCH_MAX, seconds: float = SEND_SECON
         counts[outcome] += 1
         if outcome != "delivered":
             failing.add(delivery.endpoint_id)
+    # No endpoint on any more (turned off, removed, or off after failing for a day): stop visiting this business.
+    tenant_webhooks_unmark_unless(WebhookEndpoint.objects.filter(disabled_at__isnull=True))
     return counts
 
 

@@ -298,7 +298,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pos_project.tasks.run_for_each_tenant",
         "schedule": WEBHOOKS_SEND_EVERY_SECONDS,
         "args": ("integrations.webhooks.tasks.webhook_send_due",),
-        "kwargs": {"expires": max(WEBHOOKS_SEND_EVERY_SECONDS - 1, 1)},
+        # only businesses with an endpoint on (Tenant.webhooks_on)
+        "kwargs": {"expires": max(WEBHOOKS_SEND_EVERY_SECONDS - 1, 1), "flag": "webhooks_on"},
         "options": {"expires": max(WEBHOOKS_SEND_EVERY_SECONDS - 1, 1)},
     },
     # The owners' daily and weekly summary e-mails, queued once each business's morning has come (reports/emails.py).
