@@ -193,7 +193,7 @@ _SENTENCES: dict[AuditAction, Any] = {
     A.PAYMENT_QR_SETTINGS_UPDATE: _("%(who)s changed the QR payment provider"),
     A.PAYMENT_QR_SECRET_ROTATE: _("%(who)s replaced the QR callback secret"),
     A.FLOOR_TABLE_DELETE: _("%(who)s removed %(what)s from the floor plan"),
-    A.SHIFT_OPEN: _("%(who)s opened a shift on %(what)s"),
+    A.SHIFT_OPEN: _("%(who)s opened %(what)s"),
     A.SHIFT_CLOSE: _("%(who)s closed %(what)s"),
     A.SHIFT_RESUME: _("%(who)s resumed %(what)s"),
     A.SHIFT_TAKE_OVER: _("%(who)s took over %(what)s"),

@@ -46,6 +46,9 @@ def test_labels_of_several_spellings_read_the_same():
     shift = AuditEntry(action=AuditAction.SHIFT_PAY_OUT.value, actor_username="budi", target_type="sales.shift",
                        target_id="5", target_label="shift 5")  # fmt: skip
     assert audit_sentence(shift) == "budi paid cash out of shift 5"
+    opened = AuditEntry(action=AuditAction.SHIFT_OPEN.value, actor_username="sari", target_type="sales.shift",
+                        target_id="12", target_label="Till 1")  # fmt: skip
+    assert audit_sentence(opened) == "sari opened shift 12"  # not "opened a shift on shift 12"
 
 
 def test_entries_without_actor_or_label():
