@@ -234,7 +234,8 @@ COLUMNS = {
     "status created_at changed_at bumped_at handed_over_at",
     "kitchen_ticketline": "id ticket_id order_line_id name quantity modifiers note is_done is_voided",
     "sales_shift": "id register_id outlet_id status opened_by_id held_by_id opened_at opening_float_minor "
-    "closed_by_id closed_at counted_cash_minor expected_cash_minor variance_minor denominations close_note",
+    "closed_by_id closed_at counted_cash_minor expected_cash_minor variance_minor denominations close_note "
+    "updated_at",
     "sales_ordercounter": "id outlet_id business_date last_number",
 }
 TABLES = tuple(COLUMNS)
@@ -329,11 +330,12 @@ class DayWriter:
             variance = 0 if rng.random() < 0.7 else rng.choice((-1, 1)) * rng.randint(1, 200) * 100
             if is_today:
                 values = ("open", str(opener), "\\N", opened, str(OPENING_FLOAT), "\\N", "\\N", "\\N", "\\N", "\\N",
-                          "{}", "")  # fmt: skip
+                          "{}", "", opened)  # fmt: skip
             else:
                 # counted/expected are set from the payments and refunds once everything is written (expected
                 # cash needs refunds other days' workers pay out of this shift); counted − expected = variance.
                 note = "" if not variance else rng.choice(("", "Short, checked twice", "Coins miscounted"))
+                closed = _ts(midnight + 23 * 3600 + rng.random() * 1200)
                 values = (
                     "closed",
                     str(opener),
@@ -341,12 +343,13 @@ class DayWriter:
                     opened,
                     str(OPENING_FLOAT),
                     str(closer),
-                    _ts(midnight + 23 * 3600 + rng.random() * 1200),
+                    closed,
                     "\\N",
                     "\\N",
                     str(variance),
                     "{}",
                     note,
+                    closed,
                 )
             self._add("sales_shift", (str(self.shift_id(day_index, outlet_index, r)), str(register_id),
                                       str(outlet.outlet_id), *values))  # fmt: skip
