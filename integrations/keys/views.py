@@ -1,7 +1,6 @@
 """The owner's API key pages: the keys with their use today against the quota, making one (the whole key shown
 on that response only), revoking one. Thin: each view parses the form, calls one service or selector, renders."""
 
-import uuid
 from datetime import datetime, time
 
 from django import forms
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required, staff_roles
 from core.api import api_resources
 from core.api_rules import requests_today
+from core.forms import SubmissionKeyField
 from pos_project.forms import TextField, form_add_service_errors
 
 from .. import selectors, services
@@ -29,7 +29,7 @@ LEVELS = (("", gettext_lazy("None")), (READ, gettext_lazy("Read")), (WRITE, gett
 
 class KeyForm(forms.Form):
     # Hidden: the form sent twice (a reload of the page showing the new key) makes one key.
-    key = TextField(widget=forms.HiddenInput, max_length=64, required=False)
+    key = SubmissionKeyField()
     name = TextField(label=gettext_lazy("Name"), max_length=80,
                      help_text=gettext_lazy("What uses it, e.g. “Accounting export”."))  # fmt: skip
     role = forms.ChoiceField(label=gettext_lazy("Acts as"), choices=staff_roles,
@@ -74,11 +74,7 @@ def _list(request: HttpRequest, *, form: KeyForm, new_key: str = "", status: int
 
 @capability_required(CAPABILITY)
 def key_list(request: HttpRequest) -> HttpResponse:
-    return _list(request, form=_blank())
-
-
-def _blank() -> KeyForm:
-    return KeyForm(resources=api_resources(), initial={"key": uuid.uuid4().hex})
+    return _list(request, form=KeyForm(resources=api_resources()))
 
 
 @capability_required(CAPABILITY)
@@ -100,7 +96,7 @@ def key_create(request: HttpRequest) -> HttpResponse:
                               % {"prefix": key.prefix})  # fmt: skip
                 return redirect("api_keys:list")
             # shown on this response only: no redirect, no session, no message keeps it
-            return _list(request, form=_blank(), new_key=whole, status=201)
+            return _list(request, form=KeyForm(resources=api_resources()), new_key=whole, status=201)
     return _list(request, form=form, status=400)
 
 

@@ -3,8 +3,6 @@
 Thin: each view parses the form, calls one service or selector and renders. A new secret is shown on the response
 that made it and nowhere else (no redirect, no session, no message)."""
 
-import uuid
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required
+from core.forms import SubmissionKeyField
 from pos_project.errors import NOT_FOUND, ServiceError
 from pos_project.forms import TextField, form_add_service_errors
 
@@ -38,7 +37,7 @@ class EndpointForm(forms.Form):
     events = forms.MultipleChoiceField(label=gettext_lazy("Events to send"), choices=event_choices,
                                        widget=forms.CheckboxSelectMultiple)  # fmt: skip
     # Hidden (new endpoints only): the form sent twice (a reload of the page showing the secret) registers one.
-    key = TextField(widget=forms.HiddenInput, max_length=64, required=False)
+    key = SubmissionKeyField()
 
 
 def _endpoint(pk: int) -> WebhookEndpoint:
@@ -56,7 +55,7 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required(CAPABILITY)
 def endpoint_create(request: HttpRequest) -> HttpResponse:
-    form = EndpointForm(request.POST or None, initial={"key": uuid.uuid4().hex})
+    form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -6,7 +6,6 @@ is unreachable the limit is skipped with a warning rather than locking stock-kee
 """
 
 import logging
-import uuid
 
 from django import forms
 from django.conf import settings
@@ -22,7 +21,7 @@ from django_ratelimit.core import get_usage
 
 from accounts.access import can, capability_required, outlet_allowed, outlet_filter
 from business.selectors import outlet_default_for, outlet_list, outlets_for
-from core.idempotency import KEY_MAX
+from core.forms import SubmissionKeyField
 from pos_project import parsing
 from pos_project.forms import TextField, form_add_service_errors
 from pos_project.money import round_minor
@@ -52,7 +51,7 @@ class _AdjustmentForm(forms.Form):
     note = TextField(max_length=200, required=False, label=gettext_lazy("Note"))
     # Hidden; a form sent twice carries the same key and makes one adjustment. Optional so a form without it
     # (an old tab) still works, just without that protection.
-    key = TextField(widget=forms.HiddenInput, max_length=KEY_MAX, required=False)
+    key = SubmissionKeyField()
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,7 +131,7 @@ def _initial(request: HttpRequest) -> dict | None:
     if request.method == "POST":
         return None
     outlet = outlet_default_for(request.user)
-    return {"key": uuid.uuid4().hex, "outlet": outlet.pk if outlet else None, "reason": "correction"}
+    return {"outlet": outlet.pk if outlet else None, "reason": "correction"}
 
 
 def _submit(request: HttpRequest, form: _AdjustmentForm, lines) -> StockAdjustment | None:

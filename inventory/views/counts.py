@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import capability_required, outlet_allowed, outlet_filter
 from business.selectors import outlet_list, outlets_for
 from catalog.models import Category
-from core.idempotency import KEY_MAX
+from core.forms import SubmissionKeyField
 from pos_project.forms import TextField, form_add_service_errors
 
 from ..models import StockCount
@@ -52,7 +52,7 @@ class CountStartForm(forms.Form):
 class ScanForm(forms.Form):
     code = TextField(max_length=64, label=gettext_lazy("Barcode or SKU"))
     quantity = TextField(max_length=20, required=False, label=gettext_lazy("Quantity"))
-    key = TextField(max_length=KEY_MAX, required=False, widget=forms.HiddenInput)
+    key = SubmissionKeyField()
 
 
 def _count_or_404(request: HttpRequest, pk: int) -> StockCount:
@@ -154,7 +154,7 @@ def count_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "uncounted": uncounted,
         "blind": blind,
         "error_list": error_list,
-        "scan_form": ScanForm(initial={"key": uuid.uuid4().hex, "quantity": "1"}),
+        "scan_form": ScanForm(initial={"quantity": "1"}),
         "actions": STOCK_COUNT.allowed(count, request.user),
     }
     return render(request, "inventory/stock/counts_detail.html", context, status=400 if error_list else 200)
@@ -192,7 +192,7 @@ def count_scan(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
         return redirect("inventory:count_detail", pk=count.pk)
-    fresh = ScanForm(initial={"key": uuid.uuid4().hex, "quantity": "1"})
+    fresh = ScanForm(initial={"quantity": "1"})
     context = {
         "count": count,
         "scan_form": fresh if result is not None else _keep_code(form),

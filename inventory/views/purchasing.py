@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import capability_required, outlet_allowed, outlet_filter
 from business.selectors import outlet_default_for, outlet_list, outlets_for, tenant_settings
-from core.idempotency import KEY_MAX
+from core.forms import SubmissionKeyField
 from pos_project import parsing
 from pos_project.forms import TextField, form_add_service_errors
 from pos_project.money import format_money, round_minor
@@ -112,7 +112,7 @@ class PurchaseOrderForm(forms.Form):
                                   widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     note = TextField(required=False, max_length=services.NOTE_MAX, label=gettext_lazy("Note for the supplier"),
                            widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    key = TextField(widget=forms.HiddenInput, required=False, max_length=KEY_MAX)
+    key = SubmissionKeyField()
 
     def __init__(self, *args, user=None, current_supplier: Supplier | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,7 +189,7 @@ def purchase_order_list(request: HttpRequest) -> HttpResponse:
 def purchase_order_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         default = outlet_default_for(request.user)
-        initial = {"key": uuid.uuid4().hex, "outlet": default.pk if default else None}
+        initial = {"outlet": default.pk if default else None}
         form = PurchaseOrderForm(initial=initial, user=request.user)
         return _form_page(request, form, _with_blanks([]), None)
     form = PurchaseOrderForm(request.POST, user=request.user)

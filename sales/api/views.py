@@ -72,6 +72,22 @@ def _approved_by(request, capability: str) -> User:
     )  # fmt: skip
 
 
+class OrdersView(ApiView):
+    """The orders resource: read by whoever may see all orders, written as at a till."""
+
+    api_resource = "orders"
+    api_capability_read = "orders.view_all"
+    api_capability_write = "till.use"
+
+
+class ShiftsView(ApiView):
+    """The shifts resource (read only): as the supervisor's other-shifts pages."""
+
+    api_resource = "shifts"
+    api_capability_read = "shift.view_other"
+    api_capability_write = "shift.view_other"
+
+
 # --- Orders ---------------------------------------------------------------------------------------------------------
 
 
@@ -115,14 +131,11 @@ _order_examples = [
 ]
 
 
-class OrderList(ApiView):
+class OrderList(OrdersView):
     """Orders of the outlets the caller works at. `?updated_since=` returns what changed (paid, refunded,
     voided, items added...) at or after a moment, for a copy kept in sync."""
 
     api_list = True
-    api_resource = "orders"
-    api_capability_read = "orders.view_all"
-    api_capability_write = "till.use"
     serializer_class = OrderSerializer
     ordering = ("id",)
     ordering_fields = ("id", "created_at", "updated_at", "business_date")
@@ -183,12 +196,9 @@ class OrderList(ApiView):
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
-class OrderDetail(ApiView):
+class OrderDetail(OrdersView):
     """One order with its lines, payments and refunds."""
 
-    api_resource = "orders"
-    api_capability_read = "orders.view_all"
-    api_capability_write = "till.use"
     serializer_class = OrderSerializer
 
     @extend_schema(summary="Read an order", examples=_order_examples[:1])
@@ -201,13 +211,10 @@ PAID_EXAMPLE = {"order": ORDER_EXAMPLE, "payments": ORDER_EXAMPLE["payments"]}
 PaidSerializer = inline_serializer("OrderPaid", {"order": OrderSerializer(), "payments": PaymentSerializer(many=True)})
 
 
-class OrderPayments(ApiView):
+class OrderPayments(OrdersView):
     """An order's payments (GET), or pay it (POST)."""
 
     api_list = True
-    api_resource = "orders"
-    api_capability_read = "orders.view_all"
-    api_capability_write = "till.use"
     serializer_class = PaymentSerializer
     ordering = ("id",)
     updated_since_field = None
@@ -268,12 +275,9 @@ class OrderPayments(ApiView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class OrderVoid(ApiView):
+class OrderVoid(OrdersView):
     """Void an open order that has taken no money."""
 
-    api_resource = "orders"
-    api_capability_read = "orders.view_all"
-    api_capability_write = "till.use"
     serializer_class = OrderSerializer
 
     @extend_schema(
@@ -319,12 +323,9 @@ RefundedSerializer = inline_serializer(
 )
 
 
-class OrderRefunds(ApiView):
+class OrderRefunds(OrdersView):
     """Refund a paid order, whole or some lines."""
 
-    api_resource = "orders"
-    api_capability_read = "orders.view_all"
-    api_capability_write = "till.use"
     serializer_class = RefundSerializer
 
     @extend_schema(
@@ -438,13 +439,10 @@ class ShiftFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Shift.Status.choices, required=False)
 
 
-class ShiftList(ApiView):
+class ShiftList(ShiftsView):
     """Shifts of the outlets the caller works at; each one's X/Z figures are on `GET /shifts/{id}/`."""
 
     api_list = True
-    api_resource = "shifts"
-    api_capability_read = "shift.view_other"
-    api_capability_write = "shift.view_other"
     serializer_class = ShiftSerializer
     ordering = ("id",)
     ordering_fields = ("id", "opened_at", "updated_at")
@@ -458,13 +456,10 @@ class ShiftList(ApiView):
         return self.paginated(shifts, currency=tenant_settings().currency)
 
 
-class ShiftDetail(ApiView):
+class ShiftDetail(ShiftsView):
     """One shift with its report: X while it is open (so far), Z once closed, the same figures as the printed
     report (sales.selectors.shift_report)."""
 
-    api_resource = "shifts"
-    api_capability_read = "shift.view_other"
-    api_capability_write = "shift.view_other"
     serializer_class = ShiftDetailSerializer
 
     @extend_schema(summary="Read a shift and its X/Z report",
