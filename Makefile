@@ -8,6 +8,8 @@ PORT ?= 8000
 # The development server (DEBUG on, a known secret key) listens on this machine only; HOST=0.0.0.0 serves the
 # network, and then needs a SECRET_KEY of your own (pos_project/settings/development.py refuses the known one).
 HOST ?= 127.0.0.1
+# The live screens' stream service (kitchen/stream.py) listens on the next port.
+LIVE_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 export PORT HOST
 # pip's global config on some machines points at local mirrors that do not exist; those warnings are noise.
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
@@ -28,7 +30,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 ## worker and beat. Ctrl-C stops everything.
 run: $(VENV)/.installed
 	@mkdir -p var
-	@PATH="$(CURDIR)/$(BIN):$$PATH" SITE_PORT=$(PORT) $(BIN)/python bin/with_services.py -- sh -c '\
+	@PATH="$(CURDIR)/$(BIN):$$PATH" SITE_PORT=$(PORT) LIVE_STREAM_PORT=$(LIVE_PORT) $(BIN)/python bin/with_services.py -- sh -c '\
 	  python manage.py setup_platform -v 0 >var/setup.log 2>&1 || { cat var/setup.log; exit 1; }; \
 	  python manage.py seed_demo && \
 	  echo "" && echo "Serving on http://localhost:$(PORT), listening on $(HOST) (Ctrl-C stops everything)" && \

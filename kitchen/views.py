@@ -2,6 +2,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,18 +16,10 @@ from pos_project import parsing
 from pos_project.errors import NOT_FOUND, ServiceError
 
 from . import services
-from .live import KITCHEN, live_etag, live_shared, live_version
+from .live import KITCHEN, Screen, live_etag, live_stream_url, live_version
 from .models import Station, Ticket, TicketLine
-from .selectors import (
-    all_day_counts,
-    display_version,
-    expo_orders,
-    expo_version,
-    kitchen_metrics,
-    station_list,
-    tickets_open,
-    tickets_recently_bumped,
-)
+from .screens import DISPLAY, EXPO, display_body, expo_body, tickets_context
+from .selectors import display_version, expo_orders, expo_version, kitchen_metrics, station_list
 
 SESSION_OUTLET = "kitchen_outlet_id"
 
@@ -66,11 +59,8 @@ def _tickets(request: HttpRequest):
 
 
 def _context(outlet, station: Station | None) -> dict:
-    station_id = station.pk if station else None
-    tickets = list(tickets_open(outlet_id=outlet.pk, station_id=station_id)) if outlet else []
-    recent = list(tickets_recently_bumped(outlet_id=outlet.pk, station_id=station_id)) if outlet else []
-    all_day = all_day_counts(tickets)  # from the rows just read: no query of its own
-    return {"outlet": outlet, "station": station, "tickets": tickets, "recent": recent, "all_day": all_day}
+    context = tickets_context(outlet.pk if outlet else None, station.pk if station else None)
+    return {**context, "outlet": outlet, "station": station}
 
 
 def _tickets_partial(request: HttpRequest, outlet=None, station: Station | None = None) -> HttpResponse:
@@ -93,9 +83,15 @@ def _tap_answer(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _conditional(request: HttpRequest, etag: str, render_body) -> HttpResponse:
-    """Answer 304 when the display already shows this version (its If-None-Match), else the partial."""
-    response = HttpResponseNotModified() if request.headers.get("If-None-Match") == etag else render_body()
+def _conditional(request: HttpRequest, etag: str, render_body, stream_url: str | None = None) -> HttpResponse:
+    """Answer 304 when the display already shows this version (its If-None-Match), else the partial, naming the
+    stream the screen may listen to instead of polling (kitchen/live.py)."""
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = render_body()
+        if stream_url:
+            response["X-Live-Stream"] = stream_url
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
     return response
@@ -108,15 +104,13 @@ def display(request: HttpRequest) -> HttpResponse:
     context = _context(outlet, station)
     context["stations"] = list(Station.objects.filter(outlet=outlet).order_by("sort_order", "name")) if outlet else []
     context["outlets"] = list(outlets_for(request.user))
+    if outlet:
+        context["stream_url"] = live_stream_url(request, DISPLAY, outlet.pk, station.pk if station else None)
     return render(request, "kitchen/display.html", context)
 
 
-def _shared_partial(request: HttpRequest, version: str, outlet, station: Station | None) -> HttpResponse:
-    """The tickets partial of one version, rendered once and shared by every display showing it (the cache is
-    per tenant): a change makes a hundred displays fetch it at once, and only the first renders it. Nothing in
-    it depends on who asks (tickets age in the browser)."""
-    key = f"kds:{outlet.pk}:{station.pk if station else 'all'}:{get_language()}:{version}"
-    return HttpResponse(live_shared(key, lambda: _tickets_partial(request, outlet, station).content))
+def _screen(request: HttpRequest, kind: str, outlet, station: Station | None = None) -> Screen:
+    return Screen(kind, connection.schema_name, outlet.pk, station.pk if station else None, get_language() or "")
 
 
 @capability_required("kitchen.use")
@@ -134,7 +128,12 @@ def display_poll(request: HttpRequest) -> HttpResponse:
         if live
         else f'"{display_version(outlet_id=outlet.pk, station_id=station_id)}"'
     )
-    return _conditional(request, etag, lambda: _shared_partial(request, etag.strip('"'), outlet, station))
+    return _conditional(
+        request,
+        etag,
+        lambda: HttpResponse(display_body(_screen(request, DISPLAY, outlet, station), etag)),
+        live_stream_url(request, DISPLAY, outlet.pk, station_id),
+    )
 
 
 @require_POST
@@ -173,6 +172,7 @@ def expo(request: HttpRequest) -> HttpResponse:
     """All stations at once, per order: which parts are done and which orders are ready to go out."""
     outlet = _outlet(request)
     context = {"outlet": outlet, "outlets": list(outlets_for(request.user)), "orders": expo_orders(outlet_id=outlet.pk)}
+    context["stream_url"] = live_stream_url(request, EXPO, outlet.pk)
     return render(request, "kitchen/expo.html", context)
 
 
@@ -180,10 +180,12 @@ def expo(request: HttpRequest) -> HttpResponse:
 def expo_poll(request: HttpRequest) -> HttpResponse:
     outlet = _outlet(request)
     live = live_version(KITCHEN, outlet.pk)
+    etag = live_etag(KITCHEN, outlet.pk, live) if live else f'"{expo_version(outlet_id=outlet.pk)}"'
     return _conditional(
         request,
-        live_etag(KITCHEN, outlet.pk, live) if live else f'"{expo_version(outlet_id=outlet.pk)}"',
-        lambda: render(request, "kitchen/_expo.html", {"orders": expo_orders(outlet_id=outlet.pk)}),
+        etag,
+        lambda: HttpResponse(expo_body(_screen(request, EXPO, outlet), etag)),
+        live_stream_url(request, EXPO, outlet.pk),
     )
 
 

@@ -10,6 +10,7 @@ class SalesConfig(AppConfig):
         from business.models import Outlet
         from pos_project.caching import forget_on_write
 
+        from . import screens  # noqa: F401 - registers the ready strip as a live screen (kitchen/live.py)
         from .models import Register, Shift
         from .selectors import shift_cache_forget
 

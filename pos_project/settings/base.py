@@ -212,6 +212,11 @@ CACHES["global"] = {
     "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + "-global",
 }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# Live screens (kitchen displays, the expo, the tills' ready strip) listen to a stream service (kitchen/stream.py,
+# docs/adr/0018) where one runs: on its own port of the same host (make run, the load test), or on this origin's
+# /live/stream/ behind nginx (compose). Neither: the screens poll (docs/adr/0011).
+LIVE_STREAM_PORT = env("LIVE_STREAM_PORT", "")
+LIVE_STREAM_SAME_ORIGIN = env_bool("LIVE_STREAM_SAME_ORIGIN", False)
 DJANGO_REDIS_LOGGER = "pos.cache"
 
 # Sessions live in each tenant's own schema (a session made on tenant A does not exist on tenant B), read through
@@ -424,7 +429,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
-        "connect-src": [SELF],
+        # A stream service on its own port is another origin (any host of ours, that port)
+        "connect-src": [SELF, *([f"{s}://*:{LIVE_STREAM_PORT}" for s in ("http", "https") if LIVE_STREAM_PORT])],
         "media-src": [SELF],
         "object-src": [NONE],
         "frame-src": [NONE],

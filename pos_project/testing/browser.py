@@ -42,7 +42,7 @@ def live_site(_session_tenants, django_db_blocker):
         product_create,
         product_set_modifier_groups,
     )
-    from pos_project.testing.processes import child_env
+    from pos_project.testing.processes import child_env, start_stream_service, stop
 
     alpha, _ = _session_tenants
     with django_db_blocker.unblock(), tenant_context(alpha.tenant):
@@ -67,13 +67,18 @@ def live_site(_session_tenants, django_db_blocker):
 
         owner_codes = _backup_codes(alpha.users[Role.ADMIN_TENANT], 200)
 
+    # The live screens listen to the stream service, as in production (docs/adr/0018); changes made by the tests
+    # themselves are published to it too.
+    stream, stream_port = start_stream_service()
+    publishing = settings.LIVE_STREAM_PORT
+    settings.LIVE_STREAM_PORT = str(stream_port)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "pos_project.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--log-level", "warning"],
         # The webhook pages' browser test registers a receiver on this machine (integrations/tests).
-        env=child_env(WEBHOOKS_ALLOWED_NETWORKS="127.0.0.1/32"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True,
+        env=child_env(WEBHOOKS_ALLOWED_NETWORKS="127.0.0.1/32", LIVE_STREAM_PORT=str(stream_port)),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 30
     while True:
@@ -85,9 +90,12 @@ def live_site(_session_tenants, django_db_blocker):
                 server.kill()
                 pytest.fail(f"gunicorn did not start:\n{server.communicate()[0]}")
             time.sleep(0.2)
-    yield {"port": port, "alpha": alpha, "codes": {"owner": owner_codes}}
+    site = {"port": port, "alpha": alpha, "codes": {"owner": owner_codes}, "stream": stream, "stream_port": stream_port}
+    yield site
     server.terminate()
     server.communicate(timeout=20)
+    stop(site["stream"])  # a test may have stopped and restarted it (sales/tests/test_browser_kitchen.py)
+    settings.LIVE_STREAM_PORT = publishing
 
 
 _FUNCTION = re.compile(r"^\s*(async\s+)?(function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)")

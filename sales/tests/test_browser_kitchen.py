@@ -357,3 +357,49 @@ def test_handed_over_on_the_expo_takes_the_order_off_the_tills_strip(live_site, 
     assert errors == []
     till_context.close()
     kds_context.close()
+
+
+def test_screens_listen_to_the_stream_and_poll_only_while_it_is_down(live_site, browser, rush_kitchen):
+    """docs/adr/0018: with the stream service up, the display and the till's strip make no polls and a change
+    arrives within 2 s; with it gone they poll (and still update), and they listen again once it is back."""
+    from pos_project.testing.processes import start_stream_service, stop
+
+    till_context, till, base = _open_till(browser, live_site, "Stream")
+    kds_context, kds, _ = sign_in(browser, live_site, "kitchen")
+    errors, polls, streams = [], [], []
+    for page in (till, kds):
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: polls.append(r.url) if re.search(r"/(kitchen/poll|till/ready)/", r.url) else None)
+        page.on("request", lambda r: streams.append(r.url) if "/live/stream/" in r.url else None)
+    kds.goto(f"{base}/kitchen/?station={rush_kitchen.pk}")
+    till.reload()
+    for page in (till, kds):
+        page.wait_for_function("document.body.dataset.live === 'listening'", timeout=5000)
+    polls.clear()
+    time.sleep(3.5)  # two polling periods: none may happen while the streams are open
+    till.wait_for_function("true", timeout=100)  # (lets Playwright deliver the pages' request events)
+    assert polls == [] and len(streams) >= 2, (polls, streams)
+
+    sent_at = time.monotonic()
+    number = _send_from_till(till, kds, "Espresso")
+    assert time.monotonic() - sent_at < 2.5  # the click, the sale, and the display's new state
+    bumped_at = time.monotonic()
+    kds.locator("[data-testid=ticket]", has_text=f"#{number}").locator("text=Bump").click()
+    till.locator("#ready-strip", has_text=f"#{number}").wait_for(timeout=5000)
+    assert time.monotonic() - bumped_at < 2.0
+    assert polls == [], polls
+
+    stop(live_site["stream"])  # the service goes away: the screens poll, and still show what changes
+    for page in (till, kds):
+        page.wait_for_function("document.body.dataset.live === 'polling'", timeout=10000)
+    _send_from_till(till, kds, "Cappuccino")  # reached the display by a poll
+    assert any("/kitchen/poll/" in url for url in polls)
+    live_site["stream"], _ = start_stream_service(port=live_site["stream_port"])
+    for page in (till, kds):  # the pause between tries doubles, up to 30 s
+        page.wait_for_function("document.body.dataset.live === 'listening'", timeout=40000)
+    kds.set_viewport_size({"width": 390, "height": 844})
+    kds.screenshot(path=SCREENSHOTS / "kitchen-stream-phone.png")
+    _close_till(till, base)
+    assert errors == []
+    till_context.close()
+    kds_context.close()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +36,7 @@ from catalog.selectors import (
 )
 from catalog.services import product_sold_out_set
 from core.idempotency import idempotent_response
-from kitchen.live import READY, live_etag, live_shared, live_version
+from kitchen.live import READY, Screen, live_etag, live_stream_url, live_version
 from pos_project import parsing
 from pos_project.errors import ServiceError, bad_request, error_response
 from pos_project.money import cash_notes, quick_cash
@@ -43,6 +44,7 @@ from sales.api.serializers import TillCartSerializer, TillTenderSerializer, vali
 from sales.escpos import receipt_escpos
 from sales.models import DiningTable, Order, Payment, Register, Shift
 from sales.providers import simulator_active
+from sales.screens import READY_STRIP, ready_body
 from sales.selectors import order_open_tabs, orders_ready_to_hand_over, shift_open_on_register
 from sales.services.orders import (
     cash_due_for,
@@ -100,6 +102,7 @@ def till(request: HttpRequest) -> HttpResponse:
         "categories": categories,
         "products": products,
         "sales_settings": tenant_settings(),
+        "stream_url": live_stream_url(request, READY_STRIP, shift.outlet_id),
     }
     return render(request, "sales/till.html", context)
 
@@ -417,16 +420,15 @@ def till_ready(request: HttpRequest) -> HttpResponse:
         response = HttpResponseNotModified()
     elif etag:
         # one read per outlet and version, shared by the outlet's tills (the etag names both)
-        response = JsonResponse({"ready": live_shared("ready:" + etag.strip('"'), lambda: _ready_orders(shift))})
+        screen = Screen(READY_STRIP, connection.schema_name, shift.outlet_id)
+        response = HttpResponse(ready_body(screen, etag), content_type="application/json")
+        if stream_url := live_stream_url(request, READY_STRIP, shift.outlet_id):
+            response["X-Live-Stream"] = stream_url
     else:
-        response = JsonResponse({"ready": _ready_orders(shift)})
+        response = JsonResponse({"ready": orders_ready_to_hand_over(outlet_id=shift.outlet_id) if shift else []})
     if etag:
         response["ETag"], response["Cache-Control"] = etag, "no-cache"
     return response
-
-
-def _ready_orders(shift: Shift | None) -> list[dict]:
-    return orders_ready_to_hand_over(outlet_id=shift.outlet_id) if shift else []
 
 
 @require_POST

@@ -1,5 +1,6 @@
-// Kitchen display and expo: poll every 1.5 s with the ETag of the last answer (an unchanged display is answered
-// 304 from one Redis read, before any session or database work: docs/adr/0011), say plainly when the connection is gone, and age the tickets here, every few seconds,
+// Kitchen display and expo: listen to the stream service where one runs, else poll every 1.5 s with the ETag of the
+// last answer (static/js/live.js; an unchanged poll is answered 304 from one Redis read, before any session or
+// database work: docs/adr/0011), say plainly when the connection is gone, and age the tickets here, every few seconds,
 // so a 304 never leaves a stale timer or colour.
 // At rush hour (issue 11): bump-bar keys (1–9 select a ticket, Enter bumps it, R recalls the last bumped) and an
 // optional chime for a new ticket, made with the Web Audio API (no file, nothing fetched), switched on per screen.
@@ -131,21 +132,34 @@
     }
   });
 
-  async function poll() {
+  // A state from the stream or a poll: shown unless it crossed a tap of this screen. The tap's own answer shows the
+  // tickets after it; a state dropped here that the tap's answer does not show (its ETag differs) is caught up by
+  // one poll once the taps are answered.
+  let missed = null;
+  function show(body, newEtag, tapsBefore) {
+    if (taps !== tapsBefore || tapsPending > 0) { missed = newEtag || "?"; return; }
+    if (body !== null) { live.innerHTML = body; htmx.process(live); age(); markSelected(); noteTickets(true); }
+    etag = newEtag;
+  }
+  async function poll(fresh) {
     const tapsBefore = taps;
     try {
-      const response = await fetch(live.dataset.pollUrl, { headers: etag ? { "If-None-Match": etag } : {}, credentials: "same-origin", cache: "no-store" });
+      const headers = etag && !fresh ? { "If-None-Match": etag } : {};
+      const response = await fetch(live.dataset.pollUrl, { headers, credentials: "same-origin", cache: "no-store" });
       const body = response.status === 200 ? await response.text() : null;
-      if (taps === tapsBefore && tapsPending === 0) {
-        if (body !== null) { live.innerHTML = body; htmx.process(live); age(); markSelected(); noteTickets(true); }
-        if (response.ok || response.status === 304) etag = response.headers.get("ETag");
-      }
+      if (response.ok || response.status === 304) show(body, response.headers.get("ETag"), tapsBefore);
       offline.hidden = response.ok || response.status === 304;
-    } catch (e) { offline.hidden = false; }
-    setTimeout(poll, 1500);
+      return response.headers.get("X-Live-Stream");
+    } catch (e) { offline.hidden = false; return null; }
   }
   document.body.addEventListener("htmx:beforeRequest", () => { taps += 1; tapsPending += 1; });
-  document.body.addEventListener("htmx:afterRequest", () => { tapsPending = Math.max(0, tapsPending - 1); });
+  document.body.addEventListener("htmx:afterRequest", () => {
+    tapsPending = Math.max(0, tapsPending - 1);
+    if (tapsPending === 0 && missed) {
+      if (missed !== etag) poll(false);
+      missed = null;
+    }
+  });
   // A tap (bump, line done, recall) swaps the tickets through htmx; its answer names the version it shows (or
   // none, with Redis down): poll on from there, so the next poll is a 304 unless something else changed.
   document.body.addEventListener("htmx:afterSwap", (event) => {
@@ -157,5 +171,5 @@
   age();
   noteTickets(false);
   setInterval(age, 5000);
-  setTimeout(poll, 1500);
+  posLive(live.dataset.streamUrl, poll, (body, newEtag) => { offline.hidden = true; show(body, newEtag, taps); });
 })();

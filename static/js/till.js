@@ -1005,37 +1005,42 @@
     }
   });
 
-  // Orders the kitchen finished: shown until handed over ("served"). Polled with the ETag of the last answer:
-  // while the kitchen has not changed the server answers 304 at almost no cost, and the strip stays as it is.
+  // Orders the kitchen finished: shown until handed over ("served"). Sent by the stream service where one runs,
+  // else polled 1.5 s after each answer with the ETag of the last one (static/js/live.js): while the kitchen has
+  // not changed the server answers 304 at almost no cost, and the strip stays as it is.
   let readyEtag = null;
+  function showReady(data, etag) {
+    readyEtag = etag;
+    const strip = $("ready-strip");
+    strip.innerHTML = "";
+    // "Order #3 ready — Table 5" (or the customer's name), and a plain "Handed over" to take it off the strip.
+    data.ready.forEach((o) => {
+      const item = document.createElement("div"), text = document.createElement("span"), b = document.createElement("button");
+      item.className = "ready-order"; item.dataset.testid = "ready-order";
+      text.dataset.testid = "ready-text";
+      text.textContent = o.table_label ? say(gettext("Order #%(number)s ready — Table %(table)s"), { number: o.number, table: o.table_label })
+        : o.customer_name ? say(gettext("Order #%(number)s ready — %(name)s"), { number: o.number, name: o.customer_name })
+        : say(gettext("Order #%(number)s ready"), { number: o.number });
+      b.type = "button"; b.className = "btn btn--ready"; b.textContent = gettext("Handed over");
+      b.onclick = async () => { b.disabled = true; await post(root.dataset.servedUrl.replace("/0/", "/" + o.id + "/"), {}); if (document.body.dataset.live !== "listening") pollReady(true); };
+      item.append(text, b);
+      strip.appendChild(item);
+    });
+    strip.hidden = data.ready.length === 0;
+  }
   async function pollReady(fresh) {
     try {
       const headers = readyEtag && !fresh ? { "If-None-Match": readyEtag } : {};
       const response = await fetch(root.dataset.readyUrl, { headers, credentials: "same-origin", cache: "no-store" });
-      if (response.status === 304) return;
-      const data = await response.json();
-      readyEtag = response.headers.get("ETag");
-      const strip = $("ready-strip");
-      strip.innerHTML = "";
-      // "Order #3 ready — Table 5" (or the customer's name), and a plain "Handed over" to take it off the strip.
-      data.ready.forEach((o) => {
-        const item = document.createElement("div"), text = document.createElement("span"), b = document.createElement("button");
-        item.className = "ready-order"; item.dataset.testid = "ready-order";
-        text.dataset.testid = "ready-text";
-        text.textContent = o.table_label ? say(gettext("Order #%(number)s ready — Table %(table)s"), { number: o.number, table: o.table_label })
-          : o.customer_name ? say(gettext("Order #%(number)s ready — %(name)s"), { number: o.number, name: o.customer_name })
-          : say(gettext("Order #%(number)s ready"), { number: o.number });
-        b.type = "button"; b.className = "btn btn--ready"; b.textContent = gettext("Handed over");
-        b.onclick = async () => { b.disabled = true; await post(root.dataset.servedUrl.replace("/0/", "/" + o.id + "/"), {}); pollReady(true); };
-        item.append(text, b);
-        strip.appendChild(item);
-      });
-      strip.hidden = data.ready.length === 0;
-    } catch (e) { /* offline: try again at the next tick */ }
+      if (response.status !== 200) return null;
+      showReady(await response.json(), response.headers.get("ETag"));
+      return response.headers.get("X-Live-Stream");
+    } catch (e) { return null; /* offline: try again at the next tick */ }
   }
-  // Every 1.5 s after the previous answer (never two in flight), so a ticket the kitchen finishes shows within
-  // about 2 s; an unchanged answer costs the server well under a millisecond (docs/adr/0011).
-  (async function readyLoop() { await pollReady(false); setTimeout(readyLoop, 1500); })();
+  // A ticket the kitchen finishes shows within about 2 s either way; an unchanged screen costs the server nothing
+  // with the stream, and well under a millisecond per poll without it (docs/adr/0011).
+  if (!root.dataset.streamUrl) pollReady(false); // a stream sends the strip as soon as it opens
+  posLive(root.dataset.streamUrl, pollReady, (body, etag) => showReady(JSON.parse(body), etag));
 
   refresh();
   renderAdding();
