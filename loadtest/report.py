@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 SYNTHETIC = ("FLOW", "LIVE")
-GROUPS = ["gunicorn", "celery worker", "celery beat", "postgres", "redis", "locust", "py-spy", "other"]
-COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+STREAM = "SSE"  # events received on the live streams and streams ended: shown per type, not HTTP requests
+GROUPS = ["gunicorn", "live", "celery worker", "celery beat", "postgres", "redis", "locust", "py-spy", "other"]
+COLOURS = ["#1f77b4", "#17becf", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -67,7 +68,7 @@ def collect(out: Path, *, meta, cpu, waits, probe, floor, statements, restarts, 
     for row in rows:
         if row["Name"] == "Aggregated" or row["Type"] in SYNTHETIC:
             continue
-        types.append(_row(row, ratio))
+        types.append(_row(row, (lambda _value: None) if row["Type"] == STREAM else ratio))
     types.sort(key=lambda r: -r["count"])
     overall = {"name": "**all HTTP requests**", "count": requests, "rate": requests / span, "p50": pct(every, 50),
                "p95": pct(every, 95), "p99": pct(every, 99), "max": max(every) if every else None,
@@ -186,6 +187,9 @@ def tables(data: dict) -> list[tuple[str, list[str], list[list[str]], str]]:
                  f"{meta['spawn_rate']:.2f}/s; Locust nice {meta['nice']}"],
         ["server", f"gunicorn {meta['workers']} workers x {meta['threads']} threads, max_requests "
                    f"{meta['max_requests']}; {meta['cores']} cores; database {meta['database']}"],
+        ["live updates", "push: server-sent events from the live process (uvicorn kitchen.stream:app, port "
+                         f"{meta.get('live_port')})" if meta.get("live") == "push" else
+                         "poll: every 1.5 s after the previous answer, with ETags"],
         ["gunicorn worker boots during the load", f"{data['restarts']['boots']} ({data['restarts']['restarts']} "
                                                   f"restarts, {data['restarts']['timeouts']} timeouts); restarts "
                                                   f"including the floor burst: {data['restarts'].get('after_floor')}"],
@@ -200,7 +204,11 @@ def tables(data: dict) -> list[tuple[str, list[str], list[list[str]], str]]:
     rows += [row(r) for r in data["flows"]]
     out.append(("Requests by type", header, rows, "Percentiles per type are Locust's (rounded); the overall rows "
                 "are exact, over every HTTP request (FLOW and LIVE entries excluded). The checkout flow is the "
-                "submit's plus the payment's response time."))  # fmt: skip
+                "submit's plus the payment's response time. Push: 'SSE connect' is a stream's GET, timed until its "
+                "answer's headers; 'stream ... event' rows are events received, not requests (not in the overall "
+                "rows; their times are the gap since the previous event on the same stream, the first since the "
+                "connect), 'stream ... end' a stream's end (its time: how long it lived; an error when it broke "
+                "rather than being closed by the server, counted in the overall errors)."))  # fmt: skip
     live_rows = [
         [
             r["name"],
@@ -218,8 +226,10 @@ def tables(data: dict) -> list[tuple[str, list[str], list[list[str]], str]]:
             "Live updates (write answered -> first screen answer showing it)",
             ["update", "count", "p50 ms", "p95 ms", "max ms", "within 2 s"],
             live_rows,
-            "Kitchen ticket: a till's Send answer to a display's first answer showing the ticket (one per "
-            f"station). Ready strip: the bump answer completing an order to its till's strip. {unmatched}",
+            "Kitchen ticket: a till's Send answer to a display's first answer or stream event showing the ticket "
+            "(one per station). Ready strip: the bump answer completing an order to its till's strip. Either is "
+            "counted as 0 when the screen showed it before the write's own answer arrived (push can be that "
+            f"quick). {unmatched}",
         )
     )
     probe = data["probe"]

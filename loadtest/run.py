@@ -8,7 +8,11 @@ For the checkout (`--repo`, default this one) it makes the database if missing, 
 setup_platform`), provisions the tenants (loadtest/setup.py, run with the checkout's own code), starts
 gunicorn with the checkout's deploy/gunicorn.conf.py and production settings, a Celery worker and beat (as the
 Procfile does), waits for /healthz, and runs loadtest/locustfile.py headless (Locust always from this
-checkout). Meanwhile it samples the CPU of each process group every second and PostgreSQL's wait events
+checkout). With `--live push` (the default when the checkout has kitchen/stream.py) it also starts the live
+process beside gunicorn (uvicorn serving kitchen.stream:app on a port of its own, same environment), tells
+gunicorn its port (LIVE_STREAM_PORT, so pages and poll answers name the streams), and the screens follow their
+server-sent events; `--live poll` starts no live process and the screens poll as before push. Meanwhile it
+samples the CPU of each process group every second (the live process as "live") and PostgreSQL's wait events
 every 0.5 s, and probes the floor view (/floor/) once a second (the floor under load). After the load, with the
 server still up, it measures the bare floor: /floor/ from 32 keep-alive clients for 10 s.
 
@@ -324,6 +328,18 @@ def config_value(repo: Path, python: str, name: str) -> str:
     ).stdout.strip()
 
 
+def wait_listening(port: int, process: subprocess.Popen, name: str, timeout: float = 60) -> None:
+    """Until something accepts connections on the port (uvicorn listens once its startup is done)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} exited before listening on port {port}; see {name}.log")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
+            return
+        time.sleep(0.3)
+    raise SystemExit(f"{name} did not listen on port {port} in time; see {name}.log")
+
+
 def wait_healthy(port: int, host: str, gunicorn: subprocess.Popen, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -371,6 +387,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "for a checkout without it, /healthz (answered before tenant routing, so a lower floor)",
     )
     parser.add_argument("--port", type=int, help="default: a free one")
+    parser.add_argument(
+        "--live",
+        choices=("push", "poll"),
+        help="how the kitchen displays and the tills' ready strips follow changes: push (server-sent events from "
+        "the live process, kitchen.stream under uvicorn; the default when the checkout has kitchen/stream.py) or "
+        "poll (every 1.5 s with ETags, as before push; the default otherwise)",
+    )
+    parser.add_argument("--live-port", type=int, help="the live process's port (default: a free one)")
     parser.add_argument("--out", type=Path, default=ROOT / "loadtest-report")
     parser.add_argument("--skip-setup", action="store_true", help="tenants are already there (faster reruns)")
     args = parser.parse_args(argv)
@@ -381,6 +405,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.spawn_rate = args.spawn_rate or max(args.users / 60, 1.0)
     venv_python = args.repo / ".venv" / "bin" / "python"
     args.python = args.python or str(venv_python if venv_python.exists() else Path(sys.executable))
+    has_stream = (args.repo / "kitchen" / "stream.py").exists()
+    if args.live == "push" and not has_stream:
+        parser.error(f"--live push: {args.repo} has no kitchen/stream.py (use --live poll)")
+    args.live = args.live or ("push" if has_stream else "poll")
     return args
 
 
@@ -395,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url = re.sub(r"/([A-Za-z0-9_]+)$", rf"/\1_{suffix}", database_url)
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4"
     port = args.port or free_port()
+    live_port = (args.live_port or free_port()) if args.live == "push" else None
     host = f"lt001.localhost:{port}"
     env = {
         **os.environ,
@@ -416,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         "SITE_PORT": str(port),
         "PYTHONUNBUFFERED": "1",
     }
+    if live_port:  # pages and poll answers name the streams on this port
+        env["LIVE_STREAM_PORT"] = str(live_port)
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     if args.threads:
@@ -429,9 +460,11 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"label": args.label, "repo": str(args.repo), "commit": commit, "users": args.users,
             "tenants": args.tenants, "duration_s": args.duration, "spawn_rate": args.spawn_rate, "workers": workers,
             "threads": threads, "max_requests": max_requests, "nice": args.nice, "cores": os.cpu_count(),
-            "database": database_url.rsplit("/", 1)[-1], "redis": redis_url, "started": stamp}  # fmt: skip
+            "database": database_url.rsplit("/", 1)[-1], "redis": redis_url, "started": stamp,
+            "live": args.live, "live_port": live_port}  # fmt: skip
     log(f"{args.label}: {args.users} users on {args.tenants} tenants for {args.duration} s against {args.repo} "
-        f"({commit[:8]}); gunicorn {workers}x{threads}, max_requests {max_requests}; report in {out}")  # fmt: skip
+        f"({commit[:8]}); gunicorn {workers}x{threads}, max_requests {max_requests}; live updates by {args.live}; "
+        f"report in {out}")  # fmt: skip
 
     processes = Processes()
     samplers: list[threading.Thread] = []
@@ -471,10 +504,21 @@ def main(argv: list[str] | None = None) -> int:
                                "--loglevel=WARNING", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
                                "--pidfile=", "--schedule", str(out / "celerybeat-schedule")],
                                log_path=out / "celery-beat.log", cwd=args.repo, env=run_env)  # fmt: skip
+        live = None
+        if live_port:
+            live = processes.start("live", [args.python, "-m", "uvicorn", "kitchen.stream:app", "--host", "127.0.0.1",
+                                   "--port", str(live_port), "--no-access-log", "--lifespan", "on", "--log-level",
+                                   "warning"], log_path=out / "live.log", cwd=args.repo, env=run_env)  # fmt: skip
         wait_healthy(port, host, gunicorn)
+        if live is not None:
+            wait_listening(live_port, live, "live")
+            log(f"live process (kitchen.stream, uvicorn) up on 127.0.0.1:{live_port} (pid {live.pid})")
         log(f"gunicorn up on 127.0.0.1:{port} (pid {gunicorn.pid}); starting Locust")
 
-        cpu = CpuSampler({"gunicorn": gunicorn.pid, "celery worker": worker.pid, "celery beat": beat.pid})
+        roots = {"gunicorn": gunicorn.pid, "celery worker": worker.pid, "celery beat": beat.pid}
+        if live is not None:
+            roots["live"] = live.pid
+        cpu = CpuSampler(roots)
         waits = WaitSampler(database_url)
         probe = FloorProbe(port, host, args.floor_path)
         samplers = [cpu, waits, probe]
@@ -487,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
                       "--exit-code-on-error", "0"]  # fmt: skip
         if args.nice:
             locust_cmd = ["nice", "-n", str(args.nice), *locust_cmd]
-        locust_env = {**os.environ, "LOADTEST_TENANTS": str(args.tenants),
+        locust_env = {**os.environ, "LOADTEST_TENANTS": str(args.tenants), "LOADTEST_LIVE": args.live,
                       "LOADTEST_RESULT_JSON": str(out / "locust-extra.json")}  # fmt: skip
         locust = processes.start("locust", locust_cmd, log_path=out / "locust.log", cwd=ROOT, env=locust_env)
         cpu.roots["locust"] = locust.pid
