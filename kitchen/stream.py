@@ -8,7 +8,8 @@ gave (kitchen/live.py, `live_stream_url`): the token names the schema, the outle
 opening one needs no session or database. The process listens on one Redis pattern subscription; a committed
 change publishes its outlet's new version, and each kind of screen watching that outlet is rendered once (in a
 thread, in its schema, shared per version with the polls through `live_shared`) and sent to all of its streams.
-Renders of one screen never overlap: changes that arrive while it renders make one more render after it.
+Renders of one screen never overlap and come at most once a second (RENDER_GAP): changes that arrive meanwhile
+make one more render after it.
 
 A stream ends when its token lapses, when Redis cannot be reached or a render fails; the screen then polls (it
 always can, and catches up from its first full answer) and opens a new stream with the token that answer gives.
@@ -40,6 +41,10 @@ logger = logging.getLogger(__name__)
 # (a screen that hears nothing for PING_SECONDS * 2.5 takes it as lost: static/js/live.js).
 PING_SECONDS = 10
 RENDER_THREADS = 2  # renders are short queries and a template; two overlap one's wait on PostgreSQL
+# At most one render of a screen a second: at a busy evening's pace an outlet's tickets change several times a
+# second, and each change rendered at once cost more than the polls it replaced (load test, docs/adr/0018). The
+# first change after a quiet second renders at once; changes within the second are folded into one render.
+RENDER_GAP = 1.0
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache"),
@@ -72,6 +77,7 @@ class Hub:
         self.by_channel: dict[str, set[Screen]] = {}
         self.rendering: set[Screen] = set()
         self.dirty: set[Screen] = set()
+        self.rendered_at: dict[Screen, float] = {}
         self.executor = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="live-render")
         self.listening = asyncio.Event()
         self.listener: asyncio.Task | None = None
@@ -94,6 +100,7 @@ class Hub:
         queues.discard(queue)
         if not queues:
             self.streams.pop(screen, None)
+            self.rendered_at.pop(screen, None)
             screens = self.by_channel.get(screen.channel, set())
             screens.discard(screen)
             if not screens:
@@ -116,9 +123,13 @@ class Hub:
                 asyncio.create_task(self.refresh(screen))
 
     async def refresh(self, screen: Screen) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while True:
+                if (wait := self.rendered_at.get(screen, 0.0) + RENDER_GAP - loop.time()) > 0:
+                    await asyncio.sleep(wait)
                 self.dirty.discard(screen)
+                self.rendered_at[screen] = loop.time()
                 self.send(screen, await self.state(screen))
                 if screen not in self.dirty:
                     break

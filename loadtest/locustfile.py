@@ -227,6 +227,8 @@ class Staff(FastHttpUser):
                 "csrfmiddlewaretoken": token[1] if token else "", "token": totp_code(TOTP_KEY)})  # fmt: skip
             self.home = urllib.parse.urlparse(answer.headers.get("Location", "/") if answer.headers else "/").path
 
+    listening = False  # a stream of this screen has sent a state and is open
+
     def think(self, low: float, high: float) -> None:
         gevent.sleep(self.rng.uniform(low, high))
 
@@ -312,6 +314,7 @@ class Staff(FastHttpUser):
                         error = exc
                     _fire(SSE, f"stream {kind} event", (now - last) * 1000, len(body.encode()), error)
                     last, received = now, received + 1
+                    self.listening = True  # as live.js's <body data-live="listening">
                 elif data and event_name != "ping":
                     COUNTERS[f"stream events of another type ({event_name or 'message'})"] += 1
                 event_name, data = "", []
@@ -321,6 +324,7 @@ class Staff(FastHttpUser):
             problem = exc
         finally:
             sock.close()
+            self.listening = False
         if not received:  # the service could not render the screen, or lost Redis, before the first state
             COUNTERS[f"{kind} streams ended before their first event"] += 1
         _fire(SSE, f"stream {kind} end", (time.perf_counter() - opened) * 1000, exception=problem)
@@ -448,10 +452,11 @@ class Cashier(Staff):
     # -- the ready strip, beside the cart --------------------------------------------------------------------
     def serve_loop(self) -> None:
         """Push: "Handed over" on each ready order 2-6 s after the strip showed it (checked every 1.5 s, as the
-        poll loop did), each followed by a poll without If-None-Match, as till.js does after the tap."""
+        poll loop did); as till.js, followed by a poll without If-None-Match only while no stream is listening
+        (a listening strip is sent its new state)."""
         while True:
             gevent.sleep(POLL_SECONDS)
-            self.serve_due(then_poll=True)
+            self.serve_due(then_poll=not self.listening)
 
     def serve_due(self, then_poll: bool = False) -> bool:
         now = time.time()
@@ -586,6 +591,9 @@ class KitchenDisplay(Staff):
         if overdue:
             ticket_id = overdue[0][1]
             number = self.tickets[ticket_id][0]
+            # An earlier station's bump of the same order is not what makes it ready: while this bump is on its way,
+            # a strip showing the order counts it as "before the bump answer", not from that older bump.
+            BUMPED.pop((self.tenant, number), None)
             self.tapping = True
             try:
                 answer = self.call("POST", f"/kitchen/tickets/{ticket_id}/bump/{self.query}", "POST bump", body={},
