@@ -8,7 +8,7 @@ gave (kitchen/live.py, `live_stream_url`): the token names the schema, the outle
 opening one needs no session or database. The process listens on one Redis pattern subscription; a committed
 change publishes its outlet's new version, and each kind of screen watching that outlet is rendered once (in a
 thread, in its schema, shared per version with the polls through `live_shared`) and sent to all of its streams.
-Renders of one screen never overlap and come at most once a second (RENDER_GAP): changes that arrive meanwhile
+Renders of one screen never overlap and come at most every 1.5 s (RENDER_GAP): changes that arrive meanwhile
 make one more render after it.
 
 A stream ends when its token lapses, when Redis cannot be reached or a render fails; the screen then polls (it
@@ -41,10 +41,10 @@ logger = logging.getLogger(__name__)
 # (a screen that hears nothing for PING_SECONDS * 2.5 takes it as lost: static/js/live.js).
 PING_SECONDS = 10
 RENDER_THREADS = 2  # renders are short queries and a template; two overlap one's wait on PostgreSQL
-# At most one render of a screen a second: at a busy evening's pace an outlet's tickets change several times a
-# second, and each change rendered at once cost more than the polls it replaced (load test, docs/adr/0018). The
-# first change after a quiet second renders at once; changes within the second are folded into one render.
-RENDER_GAP = 1.0
+# At most one render of a screen per 1.5 s, the polling period: at a busy evening's pace an outlet's tickets change
+# several times a second, and rendering each change at once cost more than the polls it replaced (docs/adr/0018). The
+# first change after a quiet spell renders at once; changes within the gap are folded into one render.
+RENDER_GAP = 1.5
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache"),
