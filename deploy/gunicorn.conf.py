@@ -26,7 +26,12 @@ threads = int(os.environ.get("WEB_THREADS", _threads))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 # Shorter than compose's stop_grace_period (35 s) so in-flight sales finish before the container is killed.
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "25"))
-keepalive = 5  # nginx holds idle upstream connections for less than this
+# Idle keep-alive connections are held 75 s (longer than nginx's 60 s upstream keepalive_timeout and a browser's
+# idle time between two taps). At 5 s, a till that listens to the stream service and makes a request every 10-30 s
+# reconnected for nearly every one, and under load a new connection costs gthread far more than a kept one: at 200
+# users the tills' p95 went from 705 ms to 162 ms with nothing else changed (make loadtest, docs/adr/0018). An idle
+# connection costs a socket in the worker's poller, nothing else (worker_connections 1000 per worker).
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 # Recycle workers now and then so a slow leak never grows without bound; jitter avoids all restarting at once.
 # Rare enough not to fire under load: at 2,000 a busy worker restarted every half minute in the load test
 # (12-14 per run, each 0.6 s of CPU and cold caches); 100,000 is about once an hour per worker at full load.
