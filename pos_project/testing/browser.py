@@ -6,7 +6,6 @@ Loaded for every test by the root conftest (`pytest_plugins`). Screenshots go to
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -25,12 +24,6 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 TABLET = {"width": 1280, "height": 800}  # a 10" tablet in landscape
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_site(_session_tenants, django_db_blocker):
     """gunicorn serving the test database, with a small committed menu in the first tenant."""
@@ -42,7 +35,7 @@ def live_site(_session_tenants, django_db_blocker):
         product_create,
         product_set_modifier_groups,
     )
-    from pos_project.testing.processes import child_env, start_stream_service, stop
+    from pos_project.testing.processes import child_env, free_port, start_stream_service, stop
 
     alpha, _ = _session_tenants
     with django_db_blocker.unblock(), tenant_context(alpha.tenant):
@@ -72,7 +65,7 @@ def live_site(_session_tenants, django_db_blocker):
     stream, stream_port = start_stream_service()
     publishing = settings.LIVE_STREAM_PORT
     settings.LIVE_STREAM_PORT = str(stream_port)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "pos_project.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--log-level", "warning"],
