@@ -87,11 +87,10 @@ def live_changed(outlet_id: int, *topics: str) -> None:
     """Something the outlet's screens show changed (`topics`: KITCHEN, READY or both; both when none is named).
     The versions move now (a screen polling before the commit renders what it can see, under the new version)
     and again when the change commits (so no screen keeps a version whose content it read before the commit)."""
-    keys = [_key(topic, outlet_id) for topic in topics or (KITCHEN, READY)]
 
     def move() -> dict[str, str]:
-        versions = {key: uuid.uuid4().hex[:12] for key in keys}
-        cache.set_many(versions, SECONDS)
+        versions = {topic: uuid.uuid4().hex[:12] for topic in topics or (KITCHEN, READY)}
+        cache.set_many({_key(topic, outlet_id): version for topic, version in versions.items()}, SECONDS)
         return versions
 
     move()
@@ -110,9 +109,9 @@ def live_changed_if(outlet_id: int, topic: str, condition: Callable[[], bool]) -
         except Exception:  # noqa: BLE001 - a screen refreshing once too often is the safe side
             changed = True
         if changed:
-            key, version = _key(topic, outlet_id), uuid.uuid4().hex[:12]
-            cache.set(key, version, SECONDS)
-            return {key: version}
+            version = uuid.uuid4().hex[:12]
+            cache.set(_key(topic, outlet_id), version, SECONDS)
+            return {topic: version}
         return {}
 
     move_if()
@@ -125,15 +124,14 @@ def live_push_on() -> bool:
 
 
 def _publish(outlet_id: int, versions: dict[str, str]) -> None:
-    """Tell the stream service that a committed change moved these versions (`live:<topic>:<outlet>` keys). Only
+    """Tell the stream service that a committed change moved these versions (by topic). Only
     committed changes are published: a state rendered on a message is never older than the change. Redis down
     costs the screens nothing but their push: they poll until it is back."""
     if not versions or not live_push_on():
         return
     try:
         pipe = get_redis_connection("default").pipeline(transaction=False)
-        for key, version in versions.items():
-            topic = key.split(":")[1]
+        for topic, version in versions.items():
             pipe.publish(channel(connection.schema_name, topic, outlet_id), version)
         pipe.execute()
     except Exception:  # noqa: BLE001 - a screen that misses a push catches up when it falls back to polling

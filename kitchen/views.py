@@ -83,15 +83,15 @@ def _tap_answer(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _conditional(request: HttpRequest, etag: str, render_body, stream_url: str | None = None) -> HttpResponse:
+def _conditional(request: HttpRequest, etag: str, render_body, screen: Screen | None = None) -> HttpResponse:
     """Answer 304 when the display already shows this version (its If-None-Match), else the partial, naming the
-    stream the screen may listen to instead of polling (kitchen/live.py)."""
+    stream `screen` may listen to instead of polling (kitchen/live.py; signed only for a full answer)."""
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     else:
         response = render_body()
-        if stream_url:
-            response["X-Live-Stream"] = stream_url
+        if screen and (url := live_stream_url(request, screen.kind, screen.outlet_id, screen.station_id)):
+            response["X-Live-Stream"] = url
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
     return response
@@ -109,7 +109,7 @@ def display(request: HttpRequest) -> HttpResponse:
     return render(request, "kitchen/display.html", context)
 
 
-def _screen(request: HttpRequest, kind: str, outlet, station: Station | None = None) -> Screen:
+def _screen(kind: str, outlet, station: Station | None = None) -> Screen:
     return Screen(kind, connection.schema_name, outlet.pk, station.pk if station else None, get_language() or "")
 
 
@@ -128,12 +128,8 @@ def display_poll(request: HttpRequest) -> HttpResponse:
         if live
         else f'"{display_version(outlet_id=outlet.pk, station_id=station_id)}"'
     )
-    return _conditional(
-        request,
-        etag,
-        lambda: HttpResponse(display_body(_screen(request, DISPLAY, outlet, station), etag)),
-        live_stream_url(request, DISPLAY, outlet.pk, station_id),
-    )
+    screen = _screen(DISPLAY, outlet, station)
+    return _conditional(request, etag, lambda: HttpResponse(display_body(screen, etag)), screen)
 
 
 @require_POST
@@ -181,12 +177,8 @@ def expo_poll(request: HttpRequest) -> HttpResponse:
     outlet = _outlet(request)
     live = live_version(KITCHEN, outlet.pk)
     etag = live_etag(KITCHEN, outlet.pk, live) if live else f'"{expo_version(outlet_id=outlet.pk)}"'
-    return _conditional(
-        request,
-        etag,
-        lambda: HttpResponse(expo_body(_screen(request, EXPO, outlet), etag)),
-        live_stream_url(request, EXPO, outlet.pk),
-    )
+    screen = _screen(EXPO, outlet)
+    return _conditional(request, etag, lambda: HttpResponse(expo_body(screen, etag)), screen)
 
 
 @require_POST
