@@ -182,3 +182,14 @@ class OutletProductOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outlet_id}:{self.product_id}:{self.variant_id or '-'}"
+
+
+class CatalogVersion(models.Model):
+    """One row per tenant schema whose `version` changes whenever a change to what the till prices commits (any
+    write to the catalog's tables or to taxes, however it is made: a trigger, not a signal, so `update()`,
+    `bulk_create()` and raw SQL count too). catalog/cache.py keeps what it read of the catalog under it."""
+
+    version = models.UUIDField()
+
+    def __str__(self) -> str:
+        return str(self.version)

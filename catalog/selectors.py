@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from business.models import Outlet, Tax
 
+from .cache import catalog_rows
 from .models import (
     FTS_CONFIG,
     Category,
@@ -275,21 +276,17 @@ def _tax_snapshot(tax: Tax) -> dict:
 
 
 def catalog_lines_resolve(*, outlet_id: int, lines: Sequence[LineChoice]) -> ResolvedLines:
-    """Look up everything the lines name in a fixed number of queries and check it can be sold at the outlet:
+    """Look up everything the lines name (one query when this process already holds it at the catalog's
+    current version, catalog/cache.py; else a fixed number) and check it can be sold at the outlet:
     the product is on the menu, the variant is one of its own (and one is chosen when it has any), nothing is
     sold out there, each modifier belongs to one of its groups and every group's minimum and maximum hold."""
     errors: dict[str, list[str]] = defaultdict(list)
-    product_ids = {line.product_id for line in lines}
-    products = Product.objects.filter(pk__in=product_ids).prefetch_related(
-        "taxes", "variants", "product_modifier_groups__group"
+    rows = catalog_rows(
+        outlet_id=outlet_id,
+        product_ids=(line.product_id for line in lines),
+        modifier_ids=(mid for line in lines for mid in line.modifier_ids),
     )
-    products = {p.pk: p for p in products}
-    modifier_ids = {mid for line in lines for mid in line.modifier_ids}
-    modifiers = {m.pk: m for m in Modifier.objects.filter(pk__in=modifier_ids).select_related("group")}
-    overrides = {
-        (o.product_id, o.variant_id): o
-        for o in OutletProductOverride.objects.filter(outlet_id=outlet_id, product_id__in=product_ids)
-    }
+    products, modifiers, overrides = rows.products, rows.modifiers, rows.overrides
     resolved: list[ResolvedLine] = []
     for index, line in enumerate(lines, start=1):
         where = f"lines.{index}"

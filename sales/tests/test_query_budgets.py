@@ -16,13 +16,15 @@ def post_json(client, url, body):
 def test_the_till_hot_paths_make_an_exact_number_of_queries(till, django_assert_num_queries):
     client, teh = till["client"], till["teh"]
     client.get("/till/")  # the first request of a client loads its session
-    # priced through the catalog: settings 2, products, their taxes, variants, option groups, outlet overrides
+    # priced through the catalog: settings 2, the catalog's version, and as this test's transaction has written the
+    # catalog (in production: when this process does not hold them yet) products, their taxes, variants, option
+    # groups, outlet overrides (catalog/cache.py)
     two_teas = [{"product_id": teh.pk, "quantity": 2}]
-    with django_assert_num_queries(SIGNED_IN + 7):
+    with django_assert_num_queries(SIGNED_IN + 8):
         assert post_json(client, "/till/preview/", {"lines": two_teas}).status_code == 200
     # + the key's claim, pricing, shift lock, order number, order, lines, recipes, remembered result, response,
     # and the settings again for the answer's cash due (2; from the cache in production, outside a transaction)
-    with django_assert_num_queries(SIGNED_IN + 19):
+    with django_assert_num_queries(SIGNED_IN + 20):
         response = post_json(client, "/till/orders/", {"lines": two_teas, "idempotency_key": "hot-1"})
     order = response.json()
     pay = {"tender": "card", "amount_minor": 1_000, "reference": "A", "idempotency_key": "hot-2"}
