@@ -47,7 +47,7 @@ def _station(request: HttpRequest) -> Station | None:
     station_id = parsing.query_id(request.GET, "station") or parsing.query_id(request.POST, "station")
     if station_id is None:
         return None
-    station = Station.objects.filter(pk=station_id).first()
+    station = Station.objects.select_related("outlet").filter(pk=station_id).first()
     if station is not None:
         outlet_check(request.user, station.outlet_id)
     return station
@@ -77,9 +77,13 @@ def _tap_answer(request: HttpRequest) -> HttpResponse:
     station = _station(request)
     outlet = station.outlet if station else _outlet(request)
     live = live_version(KITCHEN, outlet.pk) if outlet else None
-    response = _tickets_partial(request, outlet, station)
-    if live:
-        response["ETag"], response["Cache-Control"] = live_etag(KITCHEN, outlet.pk, live), "no-cache"
+    if not live:
+        return _tickets_partial(request, outlet, station)
+    # The body shared by every screen at this version: the tap renders it once for the display, its peers' polls
+    # and the stream service (which would otherwise render the same tickets again a moment later).
+    etag = live_etag(KITCHEN, outlet.pk, live)
+    response = HttpResponse(display_body(_screen(DISPLAY, outlet, station), etag))
+    response["ETag"], response["Cache-Control"] = etag, "no-cache"
     return response
 
 
