@@ -463,9 +463,10 @@ def payment_add(
     return idempotent_write(key=idempotency_key, action="payment.add", request=request, model=Payment, write=write)
 
 
-def cash_due_for(amount_minor: int) -> int:
-    """What a customer settling `amount_minor` in cash hands over, after the business's cash rounding."""
-    return cash_due(amount_minor, pricing_settings_for(tenant_settings(), ()))[0]
+def cash_due_for(amount_minor: int, settings: TenantSettings | None = None) -> int:
+    """What a customer settling `amount_minor` in cash hands over, after the business's cash rounding (`settings`:
+    the ones a caller pricing many orders read once)."""
+    return cash_due(amount_minor, pricing_settings_for(settings or tenant_settings(), ()))[0]
 
 
 def order_payment_apply(order: Order, *, amount_minor: int, actor: User | None) -> None:

@@ -38,3 +38,23 @@ def test_the_till_hot_paths_make_an_exact_number_of_queries(till, django_assert_
     # settling it: + the outbox event of "order.paid", and again the 6 of the unsent order; nothing owed: no cash due
     with django_assert_num_queries(SIGNED_IN + 17):
         assert post_json(client, f"/till/orders/{order['id']}/payments/", rest).json()["status"] == "paid"
+
+
+def test_the_tabs_dialog_reads_the_settings_once_whatever_the_number_of_tabs(till, django_assert_num_queries):
+    """Each tab's cash due needs the business's cash rounding: read once per answer, not once per tab (in
+    production each read was a Redis round trip; here, inside the test's transaction, 2 queries)."""
+    client, teh = till["client"], till["teh"]
+    client.get("/till/")
+
+    def tab(key: str) -> None:
+        body = {"lines": [{"product_id": teh.pk, "quantity": 1}], "idempotency_key": key}
+        assert post_json(client, "/till/orders/", body).status_code == 201
+
+    tab("tabs-1")
+    # + the settings (2), the open tabs
+    with django_assert_num_queries(SIGNED_IN + 3):
+        assert len(client.get("/till/tabs/").json()["tabs"]) == 1
+    for n in range(2, 6):
+        tab(f"tabs-{n}")
+    with django_assert_num_queries(SIGNED_IN + 3):
+        assert len(client.get("/till/tabs/").json()["tabs"]) == 5

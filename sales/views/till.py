@@ -25,7 +25,7 @@ from django_ratelimit.core import get_usage
 from accounts.access import can, capability_required, outlet_allowed, outlet_filter
 from accounts.services import approval_resolve
 from business.models import Outlet
-from business.selectors import outlet_default_for, tenant_settings
+from business.selectors import TenantSettings, outlet_default_for, tenant_settings
 from catalog.selectors import (
     category_get,
     category_list,
@@ -252,10 +252,11 @@ def till_preview(request: HttpRequest) -> JsonResponse:
     )
 
 
-def order_json(order: Order) -> dict:
+def order_json(order: Order, settings: TenantSettings | None = None) -> dict:
     """An order as the till's script reads it: `sent` and `balance_minor` are what the server did, which the
-    till shows instead of what it asked for. `quick_cash` holds the amounts the payment screen offers."""
-    due = cash_due_for(order.balance_minor) if order.balance_minor > 0 else 0
+    till shows instead of what it asked for. `quick_cash` holds the amounts the payment screen offers. A list
+    of orders passes the `settings` it read once."""
+    due = cash_due_for(order.balance_minor, settings) if order.balance_minor > 0 else 0
     return {
         "sent": order.sent_to_kitchen_at is not None,
         "id": order.pk,
@@ -368,10 +369,10 @@ def till_tabs(request: HttpRequest) -> JsonResponse:
     shift = current_shift(request)
     if shift is None:
         return JsonResponse({"tabs": []})
-    now = timezone.now()
+    now, settings = timezone.now(), tenant_settings()
     tabs = [
         {
-            **order_json(o),
+            **order_json(o, settings),
             "table_label": o.table_label,
             "customer_name": o.customer_name,
             "age_minutes": int((now - o.created_at).total_seconds() // 60),
