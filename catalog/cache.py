@@ -15,16 +15,20 @@ does anything when the version row is missing. Nothing here needs Redis.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import connection
 
 from .models import Modifier, OutletProductOverride, Product
 
 # (schema, outlet) pairs kept per process, least recently used dropped first: a process serving many tenants
-# keeps the busy ones.
+# keeps the busy ones. Likewise for the pieces computed from the catalog alone (catalog_kept).
 MAX_OUTLETS = 512
+MAX_PIECES = 512
+
+T = TypeVar("T")
 
 # The version, and whether this transaction has written this schema's catalog (the migration's triggers).
 _VERSION_SQL = (
@@ -52,12 +56,14 @@ class CatalogRows:
 
 
 _kept: OrderedDict[tuple[str, int], _Rows] = OrderedDict()
+_pieces: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
 
 
 def catalog_cache_clear() -> None:
     with _lock:
         _kept.clear()
+        _pieces.clear()
 
 
 def _version() -> tuple | None:
@@ -128,3 +134,23 @@ def catalog_rows(*, outlet_id: int, product_ids: Iterable[int], modifier_ids: It
         modifiers={pk: m for pk in modifier_ids if (m := rows.modifiers[pk]) is not None},
         overrides={(pk, vid): o for pk in products for vid, o in rows.overrides[pk].items()},
     )
+
+
+def catalog_kept(key: tuple, compute: Callable[[], T]) -> T:
+    """What `compute` makes from the catalog alone (`key` names it and everything else it depends on, such as the
+    outlet and the language), made once per catalog version in this process: the till's product grid."""
+    version = _version()
+    if version is None:
+        return compute()
+    whole = (connection.schema_name, version, *key)
+    with _lock:
+        value = _pieces.get(whole, _pieces)
+        if value is not _pieces:
+            _pieces.move_to_end(whole)
+            return value
+    value = compute()
+    with _lock:
+        _pieces[whole] = value
+        while len(_pieces) > MAX_PIECES:
+            _pieces.popitem(last=False)
+    return value

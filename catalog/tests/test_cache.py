@@ -186,3 +186,25 @@ def test_a_catalog_write_does_not_hold_the_version_until_its_transaction_ends(al
     assert errors == []
     assert version() != before
     assert sorted(Product.objects.filter(pk__in=[one.pk, two.pk]).values_list("price_minor", flat=True)) == [200, 201]
+
+
+def test_a_piece_made_from_the_catalog_is_made_once_per_version_and_per_schema(committed_db, alpha):
+    from catalog.cache import catalog_kept
+
+    made = []
+
+    def grid():
+        made.append(connection.schema_name)
+        return list(Product.objects.filter(category=alpha).values_list("name", "price_minor"))
+
+    latte = Product.objects.create(category=alpha, name="Cache latte", sku="CACHE-1", price_minor=100)
+    assert catalog_kept(("grid", alpha.pk), grid) == [("Cache latte", 100)]
+    assert catalog_kept(("grid", alpha.pk), grid) == [("Cache latte", 100)]
+    assert len(made) == 1
+    Product.objects.filter(pk=latte.pk).update(price_minor=150)
+    assert catalog_kept(("grid", alpha.pk), grid) == [("Cache latte", 150)]
+    assert catalog_kept(("grid", "another key"), grid) == [("Cache latte", 150)]
+    assert len(made) == 3
+    with tenant_context(committed_db[1].tenant):
+        assert catalog_kept(("grid", alpha.pk), grid) == []  # beta's own, not alpha's
+    assert made[-1] == committed_db[1].tenant.schema_name

@@ -14,10 +14,11 @@ from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
@@ -26,6 +27,7 @@ from accounts.access import can, capability_required, outlet_allowed, outlet_fil
 from accounts.services import approval_resolve
 from business.models import Outlet
 from business.selectors import TenantSettings, outlet_default_for, tenant_settings
+from catalog.cache import catalog_kept
 from catalog.selectors import (
     category_get,
     category_list,
@@ -116,10 +118,22 @@ def till_products(request: HttpRequest) -> HttpResponse:
     if query:
         products = product_search(query=query, outlet=outlet, limit=60, include_sold_out=True)
     elif request.GET.get("category"):  # a tab, or the search cleared (the till sends the tab it goes back to)
-        category = category_get(pk=parsing.query_id(request.GET, "category"), include_archived=False)
-        if category is None:
+        category_id = parsing.query_id(request.GET, "category")
+
+        def grid() -> str:
+            category = category_get(pk=category_id, include_archived=False)
+            if category is None:
+                return ""
+            products = category_products(category=category, outlet=outlet, include_sold_out=True)
+            context = {"products": _with_json(products), "currency": currency}
+            return render_to_string("sales/_product_grid.html", context)
+
+        # A tab's grid is the catalog's alone: made once per catalog version (catalog/cache.py), not per tap.
+        currency = request.tenant.currency
+        html = catalog_kept(("till-grid", outlet.pk, category_id, get_language(), currency), grid)
+        if not html:
             raise Http404("No Category matches the given query.")
-        products = category_products(category=category, outlet=outlet, include_sold_out=True)
+        return HttpResponse(html)
     else:  # the search was cleared on a till without tabs: the first category
         first = category_list(include_archived=False).first()
         products = category_products(category=first, outlet=outlet, include_sold_out=True) if first else []
