@@ -130,7 +130,7 @@ def till_products(request: HttpRequest) -> HttpResponse:
 
         # A tab's grid is the catalog's alone: made once per catalog version (catalog/cache.py), not per tap.
         currency = request.tenant.currency
-        html = catalog_kept(("till-grid", outlet.pk, category_id, get_language(), currency), grid)
+        html = catalog_kept(("till-grid", outlet.pk if outlet else None, category_id, get_language(), currency), grid)
         if not html:
             raise Http404("No Category matches the given query.")
         return HttpResponse(html)
