@@ -246,6 +246,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat records each run (last_run_at, what the super admin sees) right after sending it, not up to 3 minutes later
+# (Celery's default batches the writes): a restart then never sends a daily job twice. A write every few seconds.
+CELERY_BEAT_SYNC_EVERY = 1
 # Beat's schedule lives in the public schema (django_celery_beat is a shared app). Each entry is a public task
 # that fans out one tenant-scoped task per tenant; see pos_project/tasks.py.
 # How often beat sends the mail outbox (mailer/services.py); tests with a real beat make it a second.
