@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import capability_required
-from business.selectors import TenantSettings, outlet_default, tenant_settings
+from business.selectors import outlet_default, tenant_settings
 from pos_project import parsing
 from pos_project.errors import ServiceError, bad_request, error_response
 from sales.models import Area, DiningTable, Order
@@ -21,7 +21,7 @@ from sales.services.floor import area_create, order_move_table, table_delete, ta
 from sales.services.orders import MAX_QUANTITY
 from sales.services.tabs import order_split
 
-from .till import current_shift, order_json
+from .till import current_shift, tab_json
 
 
 def _int(value: str, default: int = -1) -> int:
@@ -108,18 +108,6 @@ def floor_table_place(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(
         {"id": table.pk, "area": table.area_id, "column": table.column + 1, "row": table.row + 1, "message": message}
     )
-
-
-def tab_json(order: Order, now=None, settings: TenantSettings | None = None) -> dict:
-    """An open tab as the till's tab dialog shows it (`settings`: read once for a list of tabs)."""
-    now = now or timezone.now()
-    return {
-        **order_json(order, settings),
-        "version": order.version,
-        "table_label": order.table_label,
-        "customer_name": order.customer_name,
-        "age_minutes": int((now - order.created_at).total_seconds() // 60),
-    }
 
 
 @capability_required("till.use")

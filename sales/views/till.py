@@ -287,6 +287,17 @@ def order_json(order: Order, settings: TenantSettings | None = None) -> dict:
     }
 
 
+def tab_json(order: Order, now=None, settings: TenantSettings | None = None) -> dict:
+    """An open tab as the till's tabs dialog and floor plan show it (`settings`: read once for a list of tabs)."""
+    now = now or timezone.now()
+    return {
+        **order_json(order, settings),
+        "table_label": order.table_label,
+        "customer_name": order.customer_name,
+        "age_minutes": int((now - order.created_at).total_seconds() // 60),
+    }
+
+
 @require_POST
 @capability_required("till.use")
 def till_submit(request: HttpRequest) -> JsonResponse:
@@ -384,15 +395,7 @@ def till_tabs(request: HttpRequest) -> JsonResponse:
     if shift is None:
         return JsonResponse({"tabs": []})
     now, settings = timezone.now(), tenant_settings()
-    tabs = [
-        {
-            **order_json(o, settings),
-            "table_label": o.table_label,
-            "customer_name": o.customer_name,
-            "age_minutes": int((now - o.created_at).total_seconds() // 60),
-        }
-        for o in order_open_tabs(outlet_id=shift.outlet_id)[:100]
-    ]
+    tabs = [tab_json(o, now, settings) for o in order_open_tabs(outlet_id=shift.outlet_id)[:100]]
     return JsonResponse({"tabs": tabs})
 
 
