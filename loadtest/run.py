@@ -396,7 +396,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--live-port", type=int, help="the live process's port (default: a free one)")
     parser.add_argument("--out", type=Path, default=ROOT / "loadtest-report")
-    parser.add_argument("--skip-setup", action="store_true", help="tenants are already there (faster reruns)")
+    parser.add_argument(
+        "--skip-setup",
+        action="store_true",
+        help="tenants are already there (faster reruns): only tidy what earlier runs left",
+    )
     args = parser.parse_args(argv)
     args.repo = args.repo.resolve()
     if not (args.repo / "manage.py").exists():
@@ -475,19 +479,23 @@ def main(argv: list[str] | None = None) -> int:
         database_ensure(database_url)
         redis_flush(redis_url)
         run_env = {**env, "DJANGO_SETTINGS_MODULE": "pos_project.settings.production"}
+        # --skip-setup skips migrating and static files, never the tidy of setup.py: what an earlier run left
+        # (unserved ready orders above all, which fill the strip's oldest-first places) would skew this one.
+        tidy = [args.python, str(HERE / "setup.py"), "--tenants", str(args.tenants)]
+        steps = [tidy]
         if not args.skip_setup:
-            log("migrating (setup_platform) and provisioning tenants ...")
-            for step in ([args.python, "manage.py", "setup_platform", "-v", "0"],
-                         [args.python, str(HERE / "setup.py"), "--tenants", str(args.tenants)],
-                         [args.python, "manage.py", "collectstatic", "--noinput", "-v", "0"]):  # fmt: skip
-                done = subprocess.run(  # noqa: S603 - the checkout's own commands
-                    step, cwd=args.repo, env=run_env, capture_output=True, text=True, check=False
-                )
-                (out / "setup.log").open("a").write(f"$ {' '.join(step)}\n{done.stdout}{done.stderr}\n")
-                if done.returncode:
-                    raise SystemExit(f"setup step failed: {' '.join(step)}\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
-            ready = [line for line in (out / "setup.log").read_text().splitlines() if "tenants ready" in line]
-            log(ready[-1][:200] if ready else "tenants ready")
+            steps = [[args.python, "manage.py", "setup_platform", "-v", "0"], tidy,
+                     [args.python, "manage.py", "collectstatic", "--noinput", "-v", "0"]]  # fmt: skip
+        log("tidying what earlier runs left ..." if args.skip_setup else "migrating and provisioning tenants ...")
+        for step in steps:
+            done = subprocess.run(  # noqa: S603 - the checkout's own commands
+                step, cwd=args.repo, env=run_env, capture_output=True, text=True, check=False
+            )
+            (out / "setup.log").open("a").write(f"$ {' '.join(step)}\n{done.stdout}{done.stderr}\n")
+            if done.returncode:
+                raise SystemExit(f"setup step failed: {' '.join(step)}\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+        ready = [line for line in (out / "setup.log").read_text().splitlines() if "tenants ready" in line]
+        log(ready[-1][:200] if ready else "tenants ready")
         pg_statements = statements(database_url, "reset") is not None
 
         gunicorn_cmd = [args.python, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "--bind",
